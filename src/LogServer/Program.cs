@@ -1,2 +1,25 @@
-var app = WebApplication.CreateBuilder(args).Build();
+using Attest.LogServer;
+using Attest.LogServer.Api;
+using Attest.LogServer.Log;
+
+var builder = WebApplication.CreateBuilder(args);
+var options = builder.Configuration.GetSection("Attest").Get<AttestOptions>() ?? new AttestOptions();
+if (!Attest.Merkle.Ed25519.IsAvailable(out var problem))
+{
+    Console.Error.WriteLine(problem);
+    return 2;
+}
+Directory.CreateDirectory(options.DataDir);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+builder.Services.AddAttestLog(options);
+
+var app = builder.Build();
+app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
+app.UseJsonErrors();
+app.MapLogApi();
+app.MapStampApi();
+app.MapHealthApi();
 app.Run();
+return 0;
+
+public partial class Program;

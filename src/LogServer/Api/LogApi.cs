@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Globalization;
+using Attest.LogServer.Log;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Api;
+
+/// <summary>
+/// The public read API auditors use: C2SP tlog-tiles (<c>/checkpoint</c>, <c>/tile/…</c>) and proofs. Everything
+/// is served against an already signed tree size, never "the current tree" (design invariant 4).
+/// </summary>
+public static class LogApi
+{
+    private const string Immutable = "public, max-age=31536000, immutable";
+
+    public static void MapLogApi(this WebApplication app)
+    {
+        app.MapGet("/checkpoint", (TransparencyLog log, HttpContext context) =>
+        {
+            // c2sp.org/tlog-tiles: the checkpoint changes every second or so; tiles do not.
+            context.Response.Headers.CacheControl = "public, max-age=1";
+            return Results.Text(log.Latest.Note, "text/plain; charset=utf-8");
+        });
+
+        app.MapGet("/tile/{**path}", async (string path, TransparencyLog log, HttpContext context) =>
+        {
+            if (!Tile.TryParsePath("tile/" + path, out var tile)) throw ApiError.NotFound($"no such tile: /tile/{path}");
+            long treeSize = log.Latest.Size;
+            if (!Tile.IsWithin(tile, treeSize)) throw ApiError.NotFound($"tile /tile/{path} is not in the tree of size {treeSize}");
+            byte[] body = tile.Level < 0 ? await EntryBundleBytes(log, tile, context.RequestAborted) : Tile.ReadTileData(tile, log.Hashes);
+            // A full tile never changes; a partial tile of width W never changes either, but it is superseded and may go.
+            context.Response.Headers.CacheControl = tile.Width == 256 ? Immutable : "public, max-age=60";
+            return Results.Bytes(body, "application/octet-stream");
+        });
+
+        app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey }));
+
+        app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
+        {
+            var latest = log.Latest;
+            long index = Param(request, "index", min: 0);
+            if (request.Query.ContainsKey("tree_size"))
+            {
+                long treeSize = Param(request, "tree_size", min: 1, max: latest.Size);
+                if (index >= treeSize) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below tree_size {treeSize}");
+                var proof = InclusionProof.Prove(index, treeSize, log.Hashes);
+                return Json.Result(new { index, tree_size = treeSize, proof = proof.Select(h => h.ToBase64()) });
+            }
+            if (index >= latest.Size) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below the checkpoint size {latest.Size}");
+            var tlogProof = new TlogProof(index, InclusionProof.Prove(index, latest.Size, log.Hashes), latest.Note, null);
+            return Results.Text(tlogProof.Format(), "text/plain; charset=utf-8");
+        });
+
+        app.MapGet("/v1/log/proofs/consistency", (HttpRequest request, TransparencyLog log) =>
+        {
+            long latest = log.Latest.Size;
+            long first = Param(request, "first", min: 1, max: latest);
+            long second = Param(request, "second", min: first, max: latest);
+            var proof = ConsistencyProof.Prove(first, second, log.Hashes);
+            return Json.Result(new { first, second, proof = proof.Select(h => h.ToBase64()) });
+        });
+    }
+
+    /// <summary>c2sp.org/tlog-tiles entry bundle: <c>uint16_be length || entry</c> for each entry of the tile.</summary>
+    private static async Task<byte[]> EntryBundleBytes(TransparencyLog log, Tile tile, CancellationToken token)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        long start = tile.N * 256;
+        for (long i = start; i < start + tile.Width; i++)
+            EntryBundle.Append(buffer, LogRecord.Entry(await log.ReadRecordAsync(i, token)));
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A required decimal query parameter: digits only, within [min, max], else a 400 naming it.</summary>
+    public static long Param(HttpRequest request, string name, long min, long max = long.MaxValue)
+    {
+        var values = request.Query[name];
+        if (values.Count == 0) throw ApiError.BadRequest("missing_parameter", $"query parameter \"{name}\" is required");
+        if (values.Count > 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long v) || (values[0]!.Length > 1 && values[0]![0] == '0'))
+            throw ApiError.BadRequest("invalid_parameter", $"query parameter \"{name}\" must be a decimal number");
+        if (v < min || v > max)
+            throw ApiError.BadRequest("parameter_out_of_range", $"query parameter \"{name}\" must be between {min} and {max}");
+        return v;
+    }
+}

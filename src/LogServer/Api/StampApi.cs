@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using Attest.LogServer.Service;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Api;
+
+/// <summary>Stamps (authenticated) and the public earliest-stamp verify, after the TruthStamp API.</summary>
+public static class StampApi
+{
+    private const int MaxContentLength = 100_000;
+
+    public static void MapStampApi(this WebApplication app)
+    {
+        app.MapPost("/v1/stamps", async (HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
+        {
+            string scope = auth.Require(request);
+            string? idempotencyKey = IdempotencyKey(request);
+            var body = await Json.ReadObject(request, token);
+            var fields = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags");
+            var (hash, content) = ContentHash(fields);
+            string visibility = fields.String("visibility", 20) ?? "hash_only";
+            if (visibility is not ("hash_only" or "public"))
+                throw ApiError.BadRequest("invalid_visibility", "visibility must be \"hash_only\" or \"public\"");
+            if (visibility == "public" && content is null)
+                throw ApiError.BadRequest("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
+            var stampRequest = new StampRequest(hash, visibility, content, fields.String("display_title", 200), fields.Strings("tags", 5, 50));
+            var digest = SHA256.HashData(Jcs.Canonicalize(body));
+            var stamp = await stamps.Create(stampRequest, scope, idempotencyKey, digest, token);
+            return Json.Result(stamp, 201);
+        });
+
+        app.MapGet("/v1/stamps/{id}", async (string id, HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
+        {
+            auth.Require(request);
+            if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
+            return Json.Result(await stamps.Get(id, token));
+        });
+
+        app.MapPost("/v1/verify", async (HttpRequest request, StampService stamps, CancellationToken token) =>
+        {
+            var fields = new RequestFields(await Json.ReadObject(request, token), "content_hash", "content");
+            var (hash, _) = ContentHash(fields);
+            return Json.Result(await stamps.Verify(hash, token));
+        });
+    }
+
+    /// <summary>Exactly one of <c>content_hash</c> (64 hex digits) or <c>content</c> (hashed with SHA-256 as UTF-8).</summary>
+    private static (Hash Hash, string? Content) ContentHash(RequestFields fields)
+    {
+        bool hasHash = fields.Has("content_hash"), hasContent = fields.Has("content");
+        if (hasHash == hasContent)
+            throw ApiError.BadRequest("missing_content", "send exactly one of \"content_hash\" or \"content\"");
+        if (hasHash)
+        {
+            if (!Hash.TryParseHex(fields.String("content_hash", 64), out var h))
+                throw ApiError.BadRequest("invalid_content_hash", "content_hash must be 64 hex digits (a SHA-256)");
+            return (h, null);
+        }
+        string content = fields.String("content", MaxContentLength)!;
+        if (content.Length == 0) throw ApiError.BadRequest("missing_content", "content is empty");
+        return (StampService.Sha256(content), content);
+    }
+
+    private static string? IdempotencyKey(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue("Idempotency-Key", out var values)) return null;
+        string key = values.ToString();
+        if (values.Count != 1 || key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e))
+            throw ApiError.BadRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable ASCII characters");
+        return key;
+    }
+}

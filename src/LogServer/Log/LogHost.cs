@@ -1,0 +1,63 @@
+using Attest.LogServer.Service;
+using Attest.LogServer.Storage;
+
+namespace Attest.LogServer.Log;
+
+/// <summary>
+/// Owns the log's lifetime: opens (and so recovers) it at start, publishes checkpoints at least every
+/// <see cref="LogOptions.CheckpointInterval"/> while the tree grows, checkpoints the index, and on graceful
+/// shutdown drains the sequencer and publishes a final checkpoint.
+/// </summary>
+public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        var nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
+        using var timer = new PeriodicTimer(options.Log.CheckpointInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                log.Publish();
+                if (DateTime.UtcNow >= nextIndexCheckpoint && log.Size > index.AppliedUpTo)
+                {
+                    await index.Checkpoint(log.Size);
+                    nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await sequencer.DisposeAsync();
+        var last = log.Publish();
+        await index.Checkpoint(log.Size);
+        logger.LogInformation("Log closed at checkpoint {Size}", last.Size);
+    }
+}
+
+public static class LogServices
+{
+    public static IServiceCollection AddAttestLog(this IServiceCollection services, AttestOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new KvIndex(Path.Combine(options.DataDir, "index")));
+        services.AddSingleton(sp => new TransparencyLog(
+            options.DataDir,
+            Secrets.LoadLogKey(options, sp.GetRequiredService<ILogger<TransparencyLog>>()),
+            sp.GetRequiredService<KvIndex>(),
+            new EntryIndexer(sp.GetRequiredService<KvIndex>()),
+            sp.GetRequiredService<ILogger<TransparencyLog>>()));
+        services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>()));
+        services.AddSingleton<StampService>();
+        services.AddSingleton(sp => new Api.Auth(Secrets.LoadAdminKeyHash(options)));
+        services.AddHostedService<LogHost>();
+        return services;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Log;
+
+/// <summary>
+/// The log: the entry log (source of truth), the stored Merkle hashes and entry addresses derived from it, the
+/// FASTER indexes, and the signed checkpoints.
+/// </summary>
+/// <remarks>
+/// Crash consistency, in the order things become durable:
+/// 1. A batch of records is committed to the entry log (<see cref="EntryLog.CommitAsync"/>). Only then are its
+///    callers given log indexes.
+/// 2. Its hashes and addresses are written to their files (not yet fsynced) and its index updates applied.
+/// 3. Publishing a checkpoint of size n first fsyncs the hash and address files, then atomically replaces
+///    <c>checkpoint.json</c> (size n and the signed note).
+/// On open, derived files are cut back to the last checkpoint (which step 3 made durable), the tree root they give
+/// is checked against that checkpoint, and the entry log is scanned from the address of the checkpoint's last
+/// entry: only the tail since the last checkpoint is replayed, never the whole log. The FASTER index recovers its own checkpoint and
+/// re-applies from its watermark.
+/// </remarks>
+public sealed class TransparencyLog : IDisposable
+{
+    private readonly EntryLog entries;
+    private readonly HashStore hashes;
+    private readonly RecordFile<long> addresses;
+    private readonly IEntryIndexer indexer;
+    private readonly NoteSigner signer;
+    private readonly string checkpointPath;
+    private readonly object publishLock = new();
+    private readonly ILogger logger;
+    private long size;
+    private SignedCheckpoint latest;
+
+    public TransparencyLog(string dataDir, NoteSigner signer, KvIndex index, IEntryIndexer indexer, ILogger logger)
+    {
+        this.signer = signer;
+        this.indexer = indexer;
+        this.logger = logger;
+        Index = index;
+        Origin = signer.Name;
+        Directory.CreateDirectory(dataDir);
+        checkpointPath = Path.Combine(dataDir, "checkpoint.json");
+        entries = new EntryLog(Path.Combine(dataDir, "entries"));
+        hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
+        addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"));
+        latest = Recover();
+    }
+
+    public string Origin { get; }
+
+    public string VerifierKey => signer.VerifierKey;
+
+    private NoteVerifier Verifier => NoteVerifier.TryParse(signer.VerifierKey, out var v) ? v! : throw new System.Diagnostics.UnreachableException();
+
+    public KvIndex Index { get; }
+
+    /// <summary>Entries committed and integrated (hashed, indexed); at least the latest checkpoint's size.</summary>
+    public long Size => Volatile.Read(ref size);
+
+    /// <summary>The latest signed checkpoint. Proofs and tiles are served against published sizes only.</summary>
+    public SignedCheckpoint Latest => Volatile.Read(ref latest);
+
+    public IHashReader Hashes => hashes;
+
+    internal EntryLog Entries => entries;
+
+    /// <summary>Reads the record (entry and private bytes) of a log index below <see cref="Size"/>.</summary>
+    public ValueTask<byte[]> ReadRecordAsync(long index, CancellationToken token = default)
+    {
+        if (index < 0 || index >= Size) throw new ArgumentOutOfRangeException(nameof(index));
+        return entries.ReadAsync(addresses.Read(index), token);
+    }
+
+    /// <summary>
+    /// Called by the sequencer after a batch is durable: derives hashes, addresses and indexes, then counts the
+    /// batch as integrated.
+    /// </summary>
+    internal void Integrate(ReadOnlySpan<byte[]> records, ReadOnlySpan<long> recordAddresses)
+    {
+        long n = size;
+        Span<Hash> buf = stackalloc Hash[64];
+        for (int i = 0; i < records.Length; i++)
+        {
+            var leaf = Rfc6962.HashLeaf(LogRecord.Entry(records[i]));
+            int k = StoredHashes.ForRecord(n + i, leaf, hashes, buf);
+            hashes.Stage(buf[..k]);
+        }
+        hashes.WriteStaged();
+        addresses.Append(recordAddresses);
+        for (int i = 0; i < records.Length; i++) indexer.Apply(n + i, records[i]);
+        Volatile.Write(ref size, n + records.Length);
+    }
+
+    /// <summary>
+    /// Signs and publishes a checkpoint of everything integrated, if the tree grew (or none was ever published).
+    /// Sizes only grow and every checkpoint covers a prefix of the same entry log, so any two are consistent.
+    /// </summary>
+    public SignedCheckpoint Publish()
+    {
+        lock (publishLock)
+        {
+            long n = Size;
+            if (latest is not null && n == latest.Size) return latest;
+            if (latest is not null && n < latest.Size) throw new System.Diagnostics.UnreachableException("checkpoint would go backwards");
+            hashes.Flush();
+            addresses.Flush();
+            var cp = new Checkpoint(Origin, n, StoredHashes.TreeHash(n, hashes), []);
+            var signed = new SignedCheckpoint(cp, Note.Sign(cp.Format(), signer));
+            var state = JsonSerializer.SerializeToUtf8Bytes(new CheckpointState(n, signed.Note));
+            AtomicFile.Write(checkpointPath, state);
+            Volatile.Write(ref latest, signed);
+            return signed;
+        }
+    }
+
+    private SignedCheckpoint Recover()
+    {
+        // Step 0: the last durable checkpoint, checked against our own key.
+        CheckpointState? state = null;
+        Checkpoint? last = null;
+        if (File.Exists(checkpointPath))
+        {
+            state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllBytes(checkpointPath))
+                ?? throw new InvalidDataException($"{checkpointPath} is empty");
+            var opened = Note.Open(System.Text.Encoding.UTF8.GetBytes(state.Note), [Verifier]);
+            if (!Checkpoint.TryParse(opened.Text, out last) || last!.Size != state.Size || last.Origin != Origin)
+                throw new InvalidDataException($"{checkpointPath} does not hold a checkpoint of {Origin} of size {state.Size}");
+        }
+
+        // Step 1: cut derived files back to what the checkpoint made durable, and check they give its root.
+        long cpSize = state?.Size ?? 0;
+        bool derivedOk = hashes.Count >= StoredHashes.StoredHashCount(cpSize) && addresses.Count >= cpSize;
+        if (derivedOk)
+        {
+            hashes.Truncate(StoredHashes.StoredHashCount(cpSize));
+            addresses.Truncate(cpSize);
+            derivedOk = last is null || StoredHashes.TreeHash(cpSize, hashes) == last.Root;
+        }
+        if (derivedOk)
+        {
+            size = cpSize;
+        }
+        else
+        {
+            logger.LogWarning("Derived hash files do not match checkpoint {Size}; rebuilding them from the whole entry log", cpSize);
+            hashes.Truncate(0);
+            addresses.Truncate(0);
+            size = 0;
+        }
+
+        // Step 2: the index recovered its own checkpoint; re-apply what it lacks below the checkpoint size.
+        long indexFrom = Index.AppliedUpTo;
+        for (long i = indexFrom; i < Size; i++)
+            indexer.Apply(i, entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult());
+
+        // Step 3: replay the entry log's tail (entries committed after the checkpoint) into hashes, addresses, index.
+        long replayFrom = Size;
+        var batch = new List<byte[]>();
+        var batchAddresses = new List<long>();
+        void Flush()
+        {
+            Integrate(batch.ToArray(), batchAddresses.ToArray());
+            batch.Clear();
+            batchAddresses.Clear();
+        }
+        // Scan from the last integrated entry's own address (its record is already integrated; skip it), so no
+        // "address after the end" has to be known or stored.
+        long from = Size == 0 ? entries.BeginAddress : addresses.Read(Size - 1);
+        entries.Scan(from, (record, address) =>
+        {
+            if (address == from && Size > 0) return;
+            batch.Add(record.ToArray());
+            batchAddresses.Add(address);
+            if (batch.Count == 4096) Flush();
+        });
+        if (batch.Count > 0) Flush();
+
+        long logSize = Size;
+        if (indexFrom > logSize) throw new InvalidDataException($"the index claims {indexFrom} entries but the entry log holds {logSize}; refusing to start");
+        if (last is not null && (logSize < last.Size || StoredHashes.TreeHash(last.Size, hashes) != last.Root))
+            throw new InvalidDataException($"the entry log ({logSize} entries) does not contain the last published checkpoint (size {last.Size}); refusing to start");
+        logger.LogInformation("Opened log {Origin}: {Size} entries, checkpoint {Checkpoint}, replayed {Tail} entries after it, index from {IndexFrom}",
+            Origin, logSize, cpSize, logSize - replayFrom, indexFrom);
+
+        latest = last is null ? null! : new SignedCheckpoint(last, state!.Note);
+        // Step 4: publish at start when the log holds more than the last checkpoint (or none exists yet).
+        return latest is null || size > latest.Size ? Publish() : latest;
+    }
+
+    public void Dispose()
+    {
+        entries.Dispose();
+        hashes.Dispose();
+        addresses.Dispose();
+    }
+
+    private sealed record CheckpointState(long Size, string Note);
+}

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.LogServer.Api;
+using Attest.LogServer.Log;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Service;
+
+public sealed record StampRequest(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string>? Tags);
+
+public sealed record Stamp(
+    bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
+    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry);
+
+public sealed record VerifyResult(
+    bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
+
+/// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
+public sealed class StampService(TransparencyLog log, Sequencer sequencer, TimeProvider time)
+{
+    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
+    private readonly ConcurrentDictionary<string, Task<Stamp>> inFlight = new();
+
+    /// <summary>
+    /// Appends a stamp. With an idempotency key, a retry of the same request within 24 hours returns the original
+    /// stamp, and the same key with a different request is a 409. Only successes are remembered.
+    /// </summary>
+    public async Task<Stamp> Create(StampRequest request, string scope, string? idempotencyKey, byte[] requestDigest, CancellationToken token)
+    {
+        if (idempotencyKey is null) return await Append(request, null, token);
+        string slot = scope + "\n" + idempotencyKey;
+        while (true)
+        {
+            // Two concurrent requests with one key must not both append: the second waits for the first.
+            var mine = new TaskCompletionSource<Stamp>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = inFlight.GetOrAdd(slot, mine.Task);
+            if (running != mine.Task)
+            {
+                try { await running.WaitAsync(token); } catch (Exception) when (!token.IsCancellationRequested) { } // failures are not remembered: try again
+                continue;
+            }
+            try
+            {
+                var stamp = await FindIdempotent(scope, idempotencyKey, requestDigest, token)
+                    ?? await Append(request, new JsonObject { ["scope"] = scope, ["key"] = idempotencyKey, ["request"] = Convert.ToHexStringLower(requestDigest) }, token);
+                mine.SetResult(stamp);
+                return stamp;
+            }
+            catch (Exception e)
+            {
+                mine.SetException(e);
+                throw;
+            }
+            finally
+            {
+                inFlight.TryRemove(slot, out _);
+            }
+        }
+    }
+
+    private async Task<Stamp?> FindIdempotent(string scope, string key, byte[] requestDigest, CancellationToken token)
+    {
+        if (!log.Index.TryGet(EntryIndexer.IdempotencyKey(scope, key), out var v)) return null;
+        var record = await log.ReadRecordAsync(v.A, token);
+        var stamp = View(v.A, record);
+        if (time.GetUtcNow() - DateTimeOffset.Parse(stamp.CreatedAt, CultureInfo.InvariantCulture) > IdempotencyWindow) return null;
+        using var priv = JsonDocument.Parse(LogRecord.Private(record).ToArray());
+        if (priv.RootElement.GetProperty("idempotency").GetProperty("request").GetString() != Convert.ToHexStringLower(requestDigest))
+            throw ApiError.Conflict("idempotency_key_reused", "this Idempotency-Key was already used with a different request");
+        return stamp;
+    }
+
+    private async Task<Stamp> Append(StampRequest request, JsonObject? idempotency, CancellationToken token)
+    {
+        string id = Guid.CreateVersion7().ToString();
+        string createdAt = Timestamp(time.GetUtcNow());
+        var entry = StampEntry.Encode(id, request.ContentHash, createdAt);
+        var priv = new JsonObject { ["visibility"] = request.Visibility };
+        if (request.Visibility == "public") priv["content"] = request.Content;
+        if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
+        if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
+        if (idempotency is not null) priv["idempotency"] = idempotency;
+        var record = LogRecord.Encode(entry, Encoding.UTF8.GetBytes(priv.ToJsonString()));
+        long index = await sequencer.AppendAsync(record, CancellationToken.None);
+        return View(index, record);
+    }
+
+    public async Task<Stamp> Get(string id, CancellationToken token)
+    {
+        if (!log.Index.TryGet(EntryIndexer.StampKey(id), out var v)) throw ApiError.NotFound($"no stamp with id {id}");
+        return View(v.A, await log.ReadRecordAsync(v.A, token));
+    }
+
+    /// <summary>The earliest stamp of a content hash: proof that the content existed by then.</summary>
+    public async Task<VerifyResult> Verify(Hash contentHash, CancellationToken token)
+    {
+        if (!log.Index.TryGet(EntryIndexer.ContentKey(contentHash), out var v))
+            return new VerifyResult(true, false, contentHash.ToHex(), null, null, 0, null);
+        var first = View(v.A, await log.ReadRecordAsync(v.A, token));
+        return new VerifyResult(true, true, first.ContentHash, v.A, first.CreatedAt, v.B, first.Id);
+    }
+
+    private static Stamp View(long index, byte[] record)
+    {
+        var entryBytes = LogRecord.Entry(record);
+        using var entry = JsonDocument.Parse(entryBytes.ToArray());
+        using var priv = JsonDocument.Parse(LogRecord.Private(record).ToArray());
+        var e = entry.RootElement;
+        var p = priv.RootElement;
+        string visibility = p.GetProperty("visibility").GetString()!;
+        return new Stamp(
+            true,
+            e.GetProperty("id").GetString()!,
+            index,
+            e.GetProperty("content_hash").GetString()!,
+            e.GetProperty("created_at").GetString()!,
+            visibility,
+            p.TryGetProperty("content", out var c) ? c.GetString() : null,
+            p.TryGetProperty("display_title", out var t) ? t.GetString() : null,
+            p.TryGetProperty("tags", out var tags) ? [.. tags.EnumerateArray().Select(x => x.GetString()!)] : [],
+            Rfc6962.HashLeaf(entryBytes).ToBase64(),
+            Encoding.UTF8.GetString(entryBytes));
+    }
+
+    /// <summary>RFC 3339 UTC with milliseconds, the one time format of entries and responses.</summary>
+    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public static Hash Sha256(string content) => new(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+}

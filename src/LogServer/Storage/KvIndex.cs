@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using FASTER.core;
+
+namespace Attest.LogServer.Storage;
+
+/// <summary>A 32-byte index key: SHA-256 of a namespace and the looked-up value, so keys of any length fit one slot.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly record struct IndexKey(ulong A, ulong B, ulong C, ulong D)
+{
+    public static IndexKey For(string space, ReadOnlySpan<byte> value)
+    {
+        Span<byte> buf = stackalloc byte[64];
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        h.AppendData(Encoding.UTF8.GetBytes(space + "\n"));
+        h.AppendData(value);
+        h.GetHashAndReset(buf);
+        return MemoryMarshal.Read<IndexKey>(buf);
+    }
+
+    public static IndexKey For(string space, string value) => For(space, Encoding.UTF8.GetBytes(value));
+}
+
+/// <summary>An index value: up to three numbers whose meaning belongs to the index's owner (log indexes, counts).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly record struct IndexValue(long A, long B, long C);
+
+/// <summary>
+/// Derived indexes (id → log index, content hash → earliest stamp, idempotency key → log index) in a FasterKV.
+/// </summary>
+/// <remarks>
+/// Contract:
+/// - Exactly one writer (the sequencer's apply step) calls <see cref="Put"/>, and only for entries already
+///   committed in the entry log, in log order. Updates MUST be idempotent per log index, because after a crash the
+///   entries after <see cref="AppliedUpTo"/> are applied again, and some of them may already be in the store.
+/// - <see cref="Checkpoint"/> records "every entry below N is applied" inside the store and makes the store
+///   durable; on open the store recovers its latest checkpoint, and the owner re-applies entries from
+///   <see cref="AppliedUpTo"/>. Without a checkpoint the store starts empty and AppliedUpTo is 0.
+/// - Reads are thread-safe and may run concurrently with the writer.
+/// </remarks>
+public sealed class KvIndex : IDisposable
+{
+    private static readonly IndexKey WatermarkKey = IndexKey.For("watermark", "applied-up-to");
+    private readonly IDevice device;
+    private readonly FasterKV<IndexKey, IndexValue> store;
+    private readonly ConcurrentBag<ClientSession<IndexKey, IndexValue, IndexValue, IndexValue, Empty, SimpleFunctions<IndexKey, IndexValue>>> sessions = new();
+    private readonly object writeLock = new();
+
+    public KvIndex(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        device = Devices.CreateLogDevice(Path.Combine(directory, "index.log"), preallocateFile: false, recoverDevice: true);
+        store = new FasterKV<IndexKey, IndexValue>(
+            1L << 20,
+            new LogSettings { LogDevice = device, PageSizeBits = 20, MemorySizeBits = 26, SegmentSizeBits = 30 },
+            new CheckpointSettings { CheckpointDir = Path.Combine(directory, "checkpoints"), RemoveOutdated = true },
+            comparer: new KeyComparer());
+        if (Directory.Exists(Path.Combine(directory, "checkpoints")) && Directory.EnumerateFileSystemEntries(Path.Combine(directory, "checkpoints")).Any())
+            store.Recover();
+        AppliedUpTo = TryGet(WatermarkKey, out var w) ? w.A : 0;
+    }
+
+    /// <summary>Every entry below this log index is reflected in the store (as of the recovered checkpoint).</summary>
+    public long AppliedUpTo { get; private set; }
+
+    public bool TryGet(in IndexKey key, out IndexValue value)
+    {
+        var session = Rent();
+        try
+        {
+            IndexValue input = default, output = default;
+            var status = session.Read(ref Unsafe.AsRef(in key), ref input, ref output);
+            if (status.IsPending)
+            {
+                session.CompletePendingWithOutputs(out var outputs, wait: true);
+                using (outputs)
+                {
+                    if (!outputs.Next()) throw new InvalidOperationException("FASTER read completed without an output");
+                    status = outputs.Current.Status;
+                    output = outputs.Current.Output;
+                }
+            }
+            value = output;
+            return status.Found;
+        }
+        finally
+        {
+            sessions.Add(session);
+        }
+    }
+
+    public void Put(in IndexKey key, in IndexValue value)
+    {
+        lock (writeLock)
+        {
+            var session = Rent();
+            try
+            {
+                session.Upsert(ref Unsafe.AsRef(in key), ref Unsafe.AsRef(in value));
+                session.CompletePending(wait: true);
+            }
+            finally
+            {
+                sessions.Add(session);
+            }
+        }
+    }
+
+    /// <summary>Records that every entry below <paramref name="appliedUpTo"/> is applied, and makes the store durable.</summary>
+    public async Task Checkpoint(long appliedUpTo)
+    {
+        Put(WatermarkKey, new IndexValue(appliedUpTo, 0, 0));
+        var (ok, _) = await store.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver);
+        if (!ok) throw new IOException("FASTER index checkpoint failed");
+        AppliedUpTo = appliedUpTo;
+    }
+
+    private ClientSession<IndexKey, IndexValue, IndexValue, IndexValue, Empty, SimpleFunctions<IndexKey, IndexValue>> Rent() =>
+        sessions.TryTake(out var s) ? s : store.For(new SimpleFunctions<IndexKey, IndexValue>()).NewSession<SimpleFunctions<IndexKey, IndexValue>>();
+
+    public void Dispose()
+    {
+        while (sessions.TryTake(out var s)) s.Dispose();
+        store.Dispose();
+        device.Dispose();
+    }
+
+    private sealed class KeyComparer : IFasterEqualityComparer<IndexKey>
+    {
+        public bool Equals(ref IndexKey k1, ref IndexKey k2) => k1 == k2;
+
+        public long GetHashCode64(ref IndexKey k) => (long)k.A;
+    }
+}

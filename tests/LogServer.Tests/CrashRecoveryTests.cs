@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Tests;
+
+/// <summary>Real server processes killed and restarted: acknowledged means durable, checkpoints stay consistent.</summary>
+public sealed class CrashRecoveryTests
+{
+    private sealed record Ack(long Index, string Id, string Entry);
+
+    /// <summary>Appends stamps from many clients until cancelled, recording only what the server acknowledged.</summary>
+    private static async Task<List<Ack>> AppendUntil(ServerProcess server, CancellationToken stop, int clients = 16)
+    {
+        var acks = new ConcurrentBag<Ack>();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+        {
+            using var client = new HttpClient { BaseAddress = server.BaseAddress };
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    var (status, body) = await client.Post("v1/stamps", new { content = $"client {c} entry {i} {Guid.NewGuid()}" });
+                    if (status == HttpStatusCode.Created)
+                        acks.Add(new Ack(body.GetProperty("log_index").GetInt64(), body.GetProperty("id").GetString()!, body.GetProperty("entry").GetString()!));
+                }
+                catch (Exception) when (server.HasExited || stop.IsCancellationRequested)
+                {
+                    return; // the connection died with the server: that request was never acknowledged
+                }
+            }
+        }));
+        return [.. acks];
+    }
+
+    private static async Task AssertAllPresent(HttpClient client, IEnumerable<Ack> acks, Checkpoint cp)
+    {
+        var tiles = new TileHashReader(cp.Size, cp.Root, t => client.GetByteArrayAsync(t.Path).GetAwaiter().GetResult());
+        var leaf = new Hash[1];
+        foreach (var ack in acks)
+        {
+            Assert.True(ack.Index < cp.Size, $"acknowledged index {ack.Index} is beyond the recovered checkpoint {cp.Size}");
+            tiles.ReadHashes([StoredHashes.StoredHashIndex(0, ack.Index)], leaf);
+            Assert.Equal(Rfc6962.HashLeaf(Encoding.UTF8.GetBytes(ack.Entry)), leaf[0]);
+            var (status, stamp) = await client.Get($"v1/stamps/{ack.Id}");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(ack.Index, stamp.GetProperty("log_index").GetInt64());
+        }
+    }
+
+    private static async Task AssertConsistent(HttpClient client, Checkpoint older, Checkpoint newer)
+    {
+        Assert.True(newer.Size >= older.Size, $"checkpoint went backwards: {older.Size} then {newer.Size}");
+        if (older.Size == 0) return;
+        if (older.Size == newer.Size)
+        {
+            Assert.Equal(older.Root, newer.Root);
+            return;
+        }
+        var (_, body) = await client.Get($"v1/log/proofs/consistency?first={older.Size}&second={newer.Size}", key: null);
+        Assert.True(ConsistencyProof.Verify(older.Size, newer.Size, body.GetProperty("proof").Hashes(), older.Root, newer.Root));
+    }
+
+    [Fact]
+    public async Task every_acknowledged_entry_survives_sigkill_during_concurrent_appends()
+    {
+        string dir = ServerProcess.NewDataDir();
+        Checkpoint beforeKill;
+        List<Ack> acks;
+        await using (var server = await ServerProcess.Start(dir))
+        {
+            for (int i = 0; i < 50; i++) await server.Client.Stamp($"warm-up {i}");
+            using var stop = new CancellationTokenSource();
+            var appending = AppendUntil(server, stop.Token);
+            await Task.Delay(1500);
+            beforeKill = (await server.Client.Checkpoint()).Checkpoint;
+            await Task.Delay(500);
+            server.Kill();
+            stop.Cancel();
+            acks = await appending;
+        }
+        Assert.True(acks.Count > 100, $"only {acks.Count} appends were acknowledged before the kill");
+        Assert.Equal(acks.Count, acks.Select(a => a.Index).Distinct().Count());
+
+        await using (var restarted = await ServerProcess.Start(dir))
+        {
+            var (after, _) = await restarted.Client.Checkpoint();
+            // At start the server publishes a checkpoint covering the whole durable log.
+            Assert.True(after.Size >= acks.Max(a => a.Index) + 1);
+            await AssertConsistent(restarted.Client, beforeKill, after);
+            await AssertAllPresent(restarted.Client, acks, after);
+
+            // And the log keeps working after recovery.
+            var more = await restarted.Client.Stamp("after the crash");
+            Assert.Equal(after.Size, more.GetProperty("log_index").GetInt64());
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public async Task repeated_kills_never_lose_acknowledged_entries_or_fork_the_log()
+    {
+        string dir = ServerProcess.NewDataDir();
+        var all = new List<Ack>();
+        Checkpoint? last = null;
+        for (int round = 0; round < 3; round++)
+        {
+            await using var server = await ServerProcess.Start(dir);
+            var (cp, _) = await server.Client.Checkpoint();
+            if (last is not null) await AssertConsistent(server.Client, last, cp);
+            await AssertAllPresent(server.Client, all, cp);
+            using var stop = new CancellationTokenSource();
+            var appending = AppendUntil(server, stop.Token, clients: 8);
+            await Task.Delay(400 + 300 * round);
+            last = (await server.Client.Checkpoint()).Checkpoint;
+            server.Kill();
+            stop.Cancel();
+            all.AddRange(await appending);
+        }
+        await using (var final = await ServerProcess.Start(dir))
+        {
+            var (cp, _) = await final.Client.Checkpoint();
+            await AssertConsistent(final.Client, last!, cp);
+            await AssertAllPresent(final.Client, all, cp);
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public async Task a_graceful_stop_publishes_a_final_checkpoint_of_every_entry()
+    {
+        string dir = ServerProcess.NewDataDir();
+        await using (var server = await ServerProcess.Start(dir, new Dictionary<string, string> { ["Attest__Log__CheckpointInterval"] = "01:00:00" }))
+        {
+            for (int i = 0; i < 25; i++) await server.Client.Stamp($"graceful {i}");
+            await server.Stop();
+        }
+        var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "checkpoint.json"))).RootElement;
+        Assert.Equal(25, state.GetProperty("Size").GetInt64());
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public async Task derived_hashes_and_indexes_are_rebuilt_from_the_entry_log_when_lost()
+    {
+        string dir = ServerProcess.NewDataDir();
+        var acks = new List<Ack>();
+        Checkpoint before;
+        await using (var server = await ServerProcess.Start(dir))
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                var s = await server.Client.Stamp($"rebuild {i}");
+                acks.Add(new Ack(s.GetProperty("log_index").GetInt64(), s.GetProperty("id").GetString()!, s.GetProperty("entry").GetString()!));
+            }
+            before = (await server.Client.CheckpointCovering(300)).Checkpoint;
+            await server.Stop();
+        }
+        File.Delete(Path.Combine(dir, "hashes.bin"));
+        File.Delete(Path.Combine(dir, "addresses.bin"));
+        Directory.Delete(Path.Combine(dir, "index"), true);
+        await using (var server = await ServerProcess.Start(dir))
+        {
+            var (after, _) = await server.Client.Checkpoint();
+            Assert.Equal(before.Size, after.Size);
+            Assert.Equal(before.Root, after.Root);
+            await AssertAllPresent(server.Client, acks, after);
+            var verify = (await server.Client.Post("v1/verify", new { content = "rebuild 7" }, key: null)).Body;
+            Assert.Equal(acks[7].Index, verify.GetProperty("log_index").GetInt64());
+        }
+        Directory.Delete(dir, true);
+    }
+}

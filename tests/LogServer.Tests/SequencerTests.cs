@@ -1,0 +1,63 @@
+using System.Text;
+using Attest.LogServer.Log;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Attest.LogServer.Tests;
+
+/// <summary>The sequencer and log in process, on the real FASTER store in a temporary directory.</summary>
+public sealed class SequencerTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("attest-seq-").FullName;
+
+    private sealed class NoIndex : IEntryIndexer
+    {
+        public void Apply(long index, ReadOnlySpan<byte> record) { }
+    }
+
+    private (TransparencyLog Log, KvIndex Index) Open()
+    {
+        var (key, _) = NoteSigner.Generate("seq.test/log");
+        File.WriteAllText(Path.Combine(dir, "key"), key);
+        NoteSigner.TryParse(File.ReadAllText(Path.Combine(dir, "key")), out var signer);
+        var index = new KvIndex(Path.Combine(dir, "index"));
+        return (new TransparencyLog(dir, signer!, index, new NoIndex(), NullLogger.Instance), index);
+    }
+
+    [Fact]
+    public async Task concurrent_appends_share_durable_commits_and_get_distinct_consecutive_indexes()
+    {
+        var (log, index) = Open();
+        await using var sequencer = new Sequencer(log, 512, NullLogger.Instance);
+        var entries = Enumerable.Range(0, 5000).Select(i => Encoding.UTF8.GetBytes($"entry {i}")).ToArray();
+        var indexes = await Task.WhenAll(entries.Select(e => Task.Run(() => sequencer.AppendAsync(LogRecord.Encode(e, default)))));
+
+        Assert.Equal(Enumerable.Range(0, 5000).Select(i => (long)i), indexes.Order());
+        Assert.True(sequencer.Commits < 5000 / 2, $"{sequencer.Commits} commits for 5000 concurrent appends: no group commit");
+        // Each caller's index holds its own entry, and the published root is the RFC 6962 root of the entries in index order.
+        var byIndex = new byte[5000][];
+        for (int i = 0; i < 5000; i++) byIndex[indexes[i]] = entries[i];
+        for (int i = 0; i < 5000; i += 499)
+            Assert.Equal(byIndex[i], LogRecord.Entry(await log.ReadRecordAsync(i)).ToArray());
+        var memory = new MemoryHashStore();
+        foreach (var e in byIndex) memory.Append(e);
+        Assert.Equal(StoredHashes.TreeHash(5000, memory), log.Publish().Checkpoint.Root);
+        log.Dispose();
+        index.Dispose();
+    }
+
+    [Fact]
+    public async Task entries_longer_than_an_entry_bundle_can_hold_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => LogRecord.Encode(new byte[65536], default));
+        var (log, index) = Open();
+        await using (var sequencer = new Sequencer(log, 16, NullLogger.Instance))
+            await sequencer.AppendAsync(LogRecord.Encode(new byte[65535], default));
+        Assert.Equal(1, log.Size);
+        log.Dispose();
+        index.Dispose();
+    }
+
+    public void Dispose() => Directory.Delete(dir, true);
+}

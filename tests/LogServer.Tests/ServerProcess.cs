@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Attest.LogServer.Tests;
+
+/// <summary>
+/// A real server process (the built Attest.LogServer.dll) on a loopback port, with its own data directory.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private ServerProcess(Process process, string dataDir, int port)
+    {
+        this.process = process;
+        DataDir = dataDir;
+        Port = port;
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string DataDir { get; }
+
+    public int Port { get; }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public string Output { get { lock (output) return output.ToString(); } }
+
+    public bool HasExited => process.HasExited;
+
+    public static string NewDataDir() => Directory.CreateTempSubdirectory("attest-test-").FullName;
+
+    /// <summary>Starts the server and waits until it answers /readyz.</summary>
+    public static async Task<ServerProcess> Start(string? dataDir = null, IDictionary<string, string>? settings = null, bool withAdminKey = true)
+    {
+        dataDir ??= NewDataDir();
+        int port = FreePort();
+        var psi = new ProcessStartInfo("dotnet", [ServerDll(), "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["Attest__DataDir"] = dataDir;
+        psi.Environment["Attest__Log__Origin"] = "test.attest.local/log";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        psi.Environment["Logging__LogLevel__Attest"] = "Information";
+        if (withAdminKey) psi.Environment["Attest__AdminKey"] = AdminKey;
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        var server = new ServerProcess(Process.Start(psi)!, dataDir, port);
+        await server.WaitReady();
+        return server;
+    }
+
+    private async Task WaitReady()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Output}");
+            try
+            {
+                using var r = await Client.GetAsync("readyz");
+                if (r.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"server did not become ready:\n{Output}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        process.Kill();
+        process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM: the graceful shutdown path.</summary>
+    public async Task Stop()
+    {
+        if (process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(cts.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!process.HasExited) Kill();
+        process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static string ServerDll()
+    {
+        // The test project references LogServer, so its build output sits beside ours.
+        string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("the server build output is missing", dll);
+        return dll;
+    }
+}
