@@ -9,6 +9,9 @@ public sealed class AttestOptions
     /// <summary>The admin API key. When absent, one is generated on first start, printed once, and only its hash kept.</summary>
     public string? AdminKey { get; set; }
 
+    /// <summary>Base64 of 32 bytes that encrypts issuer private keys at rest; when absent, <c>kek</c> in the data dir (mode 0600).</summary>
+    public string? KeyEncryptionKey { get; set; }
+
     /// <summary>Largest accepted request body; larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1 << 20;
 

@@ -18,6 +18,9 @@ app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at
 app.UseJsonErrors();
 app.MapLogApi();
 app.MapStampApi();
+app.MapIssuerApi();
+app.MapAttestationApi();
+app.MapVerifyApi();
 app.MapHealthApi();
 app.Run();
 return 0;

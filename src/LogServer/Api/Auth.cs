@@ -3,13 +3,29 @@ using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
-/// <summary>
-/// API keys in <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-API-Key: &lt;key&gt;</c>. Only hashes of keys are held.
-/// </summary>
-public sealed class Auth(byte[] adminKeyHash)
+/// <summary>Who is calling: the admin (acts for every issuer) or an API key of one issuer.</summary>
+public sealed record Principal(bool IsAdmin, Guid? IssuerId, string Scope)
 {
-    /// <summary>The caller's scope (used to keep idempotency keys apart), or a 401.</summary>
-    public string Require(HttpRequest request)
+    public static readonly Principal Admin = new(true, null, "admin");
+
+    public void RequireAdmin()
+    {
+        if (!IsAdmin) throw new ApiError(403, "forbidden", "this needs the admin key");
+    }
+
+    public void RequireIssuer(Guid issuerId)
+    {
+        if (!IsAdmin && IssuerId != issuerId) throw new ApiError(403, "forbidden", "this API key cannot act for that issuer");
+    }
+}
+
+/// <summary>
+/// API keys in <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-API-Key: &lt;key&gt;</c>. Only SHA-256 hashes of keys are
+/// held: the admin key's, and each issuer API key's (in the registry, from its <c>api-key/v1</c> entry).
+/// </summary>
+public sealed class Auth(byte[] adminKeyHash, Registry registry, TimeProvider time)
+{
+    public Principal Require(HttpRequest request)
     {
         string? key = null;
         var authorization = request.Headers.Authorization.ToString();
@@ -24,8 +40,11 @@ public sealed class Auth(byte[] adminKeyHash)
             key = x.ToString();
         }
         if (string.IsNullOrEmpty(key)) throw new ApiError(401, "missing_api_key", "send an API key as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"");
-        if (!CryptographicOperations.FixedTimeEquals(Secrets.HashKey(key), adminKeyHash))
-            throw new ApiError(401, "invalid_api_key", "the API key is wrong or revoked");
-        return "admin";
+        var hash = Secrets.HashKey(key);
+        if (CryptographicOperations.FixedTimeEquals(hash, adminKeyHash)) return Principal.Admin;
+        var record = registry.ApiKeyByHash(Convert.ToHexStringLower(hash));
+        if (record is null || record.RevokedAt is not null || (record.ExpiresAt is { } exp && DateTimeOffset.Parse(exp) <= time.GetUtcNow()))
+            throw new ApiError(401, "invalid_api_key", "the API key is wrong, expired or revoked");
+        return new Principal(false, record.IssuerId, "api-key:" + record.Id);
     }
 }

@@ -26,6 +26,20 @@ public readonly struct RequestFields
         return s;
     }
 
+    public string Required(string name, int maxLength) =>
+        String(name, maxLength) is { Length: > 0 } s ? s : throw ApiError.BadRequest("missing_field", $"\"{name}\" is required");
+
+    public DateTimeOffset? Time(string name)
+    {
+        var s = String(name, 40);
+        if (s is null) return null;
+        // RFC 3339: a date, "T", a time and an explicit offset.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(s, @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+            || !DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var t))
+            throw ApiError.BadRequest("invalid_field", $"\"{name}\" must be an RFC 3339 time such as 2026-01-13T12:00:00Z");
+        return t;
+    }
+
     public IReadOnlyList<string>? Strings(string name, int maxCount, int maxLength)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;

@@ -4,7 +4,7 @@ using Attest.Merkle;
 
 namespace Attest.LogServer.Api;
 
-/// <summary>Stamps (authenticated) and the public earliest-stamp verify, after the TruthStamp API.</summary>
+/// <summary>Stamps, after the TruthStamp API (the earliest-stamp verify is in <see cref="VerifyApi"/>).</summary>
 public static class StampApi
 {
     private const int MaxContentLength = 100_000;
@@ -13,7 +13,7 @@ public static class StampApi
     {
         app.MapPost("/v1/stamps", async (HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
         {
-            string scope = auth.Require(request);
+            string scope = auth.Require(request).Scope;
             string? idempotencyKey = IdempotencyKey(request);
             var body = await Json.ReadObject(request, token);
             var fields = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags");
@@ -35,17 +35,10 @@ public static class StampApi
             if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
             return Json.Result(await stamps.Get(id, token));
         });
-
-        app.MapPost("/v1/verify", async (HttpRequest request, StampService stamps, CancellationToken token) =>
-        {
-            var fields = new RequestFields(await Json.ReadObject(request, token), "content_hash", "content");
-            var (hash, _) = ContentHash(fields);
-            return Json.Result(await stamps.Verify(hash, token));
-        });
     }
 
     /// <summary>Exactly one of <c>content_hash</c> (64 hex digits) or <c>content</c> (hashed with SHA-256 as UTF-8).</summary>
-    private static (Hash Hash, string? Content) ContentHash(RequestFields fields)
+    public static (Hash Hash, string? Content) ContentHash(RequestFields fields)
     {
         bool hasHash = fields.Has("content_hash"), hasContent = fields.Has("content");
         if (hasHash == hasContent)
@@ -61,7 +54,7 @@ public static class StampApi
         return (StampService.Sha256(content), content);
     }
 
-    private static string? IdempotencyKey(HttpRequest request)
+    public static string? IdempotencyKey(HttpRequest request)
     {
         if (!request.Headers.TryGetValue("Idempotency-Key", out var values)) return null;
         string key = values.ToString();

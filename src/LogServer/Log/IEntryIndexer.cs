@@ -4,10 +4,17 @@ namespace Attest.LogServer.Log;
 /// Derives index state from committed entry-log records.
 /// </summary>
 /// <remarks>
-/// Contract: called by one thread, in log order, only for committed records. MUST be idempotent for a given
-/// (index, record): after a crash, records since the last index checkpoint are applied again.
+/// Contract: <see cref="Apply"/> is called by one thread, in log order, only for committed records, and MUST be
+/// idempotent for a given (index, record): after a crash, records from <see cref="AppliedUpTo"/> on are applied
+/// again, and the recovered state may already reflect some of them. <see cref="Checkpoint"/> MUST make durable
+/// everything applied below its argument before <see cref="AppliedUpTo"/> reports it.
 /// </remarks>
 public interface IEntryIndexer
 {
+    /// <summary>Every entry below this log index is reflected in the durable (recovered) index state.</summary>
+    long AppliedUpTo { get; }
+
     void Apply(long index, ReadOnlySpan<byte> record);
+
+    Task Checkpoint(long appliedUpTo);
 }

@@ -8,7 +8,7 @@ namespace Attest.LogServer.Log;
 /// <see cref="LogOptions.CheckpointInterval"/> while the tree grows, checkpoints the index, and on graceful
 /// shutdown drains the sequencer and publishes a final checkpoint.
 /// </summary>
-public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
+public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
@@ -19,9 +19,9 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
             while (await timer.WaitForNextTickAsync(stopping))
             {
                 log.Publish();
-                if (DateTime.UtcNow >= nextIndexCheckpoint && log.Size > index.AppliedUpTo)
+                if (DateTime.UtcNow >= nextIndexCheckpoint)
                 {
-                    await index.Checkpoint(log.Size);
+                    await log.CheckpointIndexes();
                     nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
                 }
             }
@@ -36,7 +36,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
         await base.StopAsync(cancellationToken);
         await sequencer.DisposeAsync();
         var last = log.Publish();
-        await index.Checkpoint(log.Size);
+        await log.CheckpointIndexes();
         logger.LogInformation("Log closed at checkpoint {Size}", last.Size);
     }
 }
@@ -48,15 +48,23 @@ public static class LogServices
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new KvIndex(Path.Combine(options.DataDir, "index")));
+        services.AddSingleton(sp => Registry.Load(Path.Combine(options.DataDir, "registry.json")));
+        services.AddSingleton(sp => new EntryIndexer(sp.GetRequiredService<KvIndex>(), sp.GetRequiredService<Registry>(), Path.Combine(options.DataDir, "registry.json")));
         services.AddSingleton(sp => new TransparencyLog(
             options.DataDir,
             Secrets.LoadLogKey(options, sp.GetRequiredService<ILogger<TransparencyLog>>()),
-            sp.GetRequiredService<KvIndex>(),
-            new EntryIndexer(sp.GetRequiredService<KvIndex>()),
+            sp.GetRequiredService<EntryIndexer>(),
             sp.GetRequiredService<ILogger<TransparencyLog>>()));
         services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>()));
+        services.AddSingleton<LogWriter>();
+        services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();
-        services.AddSingleton(sp => new Api.Auth(Secrets.LoadAdminKeyHash(options)));
+        services.AddSingleton<VerifyService>();
+        services.AddSingleton(sp => new Api.Auth(Secrets.LoadAdminKeyHash(options), sp.GetRequiredService<Registry>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<KeyVault>();
+        services.AddSingleton<BlobStore>();
+        services.AddSingleton<IssuerService>();
+        services.AddSingleton<AttestationService>();
         services.AddHostedService<LogHost>();
         return services;
     }

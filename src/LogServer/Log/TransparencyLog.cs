@@ -17,8 +17,8 @@ namespace Attest.LogServer.Log;
 ///    <c>checkpoint.json</c> (size n and the signed note).
 /// On open, derived files are cut back to the last checkpoint (which step 3 made durable), the tree root they give
 /// is checked against that checkpoint, and the entry log is scanned from the address of the checkpoint's last
-/// entry: only the tail since the last checkpoint is replayed, never the whole log. The FASTER index recovers its own checkpoint and
-/// re-applies from its watermark.
+/// entry: only the tail since the last checkpoint is replayed, never the whole log. The indexes recover their own
+/// checkpoint and re-apply from its watermark.
 /// </remarks>
 public sealed class TransparencyLog : IDisposable
 {
@@ -33,12 +33,11 @@ public sealed class TransparencyLog : IDisposable
     private long size;
     private SignedCheckpoint latest;
 
-    public TransparencyLog(string dataDir, NoteSigner signer, KvIndex index, IEntryIndexer indexer, ILogger logger)
+    public TransparencyLog(string dataDir, NoteSigner signer, IEntryIndexer indexer, ILogger logger)
     {
         this.signer = signer;
         this.indexer = indexer;
         this.logger = logger;
-        Index = index;
         Origin = signer.Name;
         Directory.CreateDirectory(dataDir);
         checkpointPath = Path.Combine(dataDir, "checkpoint.json");
@@ -53,8 +52,6 @@ public sealed class TransparencyLog : IDisposable
     public string VerifierKey => signer.VerifierKey;
 
     private NoteVerifier Verifier => NoteVerifier.TryParse(signer.VerifierKey, out var v) ? v! : throw new System.Diagnostics.UnreachableException();
-
-    public KvIndex Index { get; }
 
     /// <summary>Entries committed and integrated (hashed, indexed); at least the latest checkpoint's size.</summary>
     public long Size => Volatile.Read(ref size);
@@ -92,6 +89,9 @@ public sealed class TransparencyLog : IDisposable
         for (int i = 0; i < records.Length; i++) indexer.Apply(n + i, records[i]);
         Volatile.Write(ref size, n + records.Length);
     }
+
+    /// <summary>Makes the derived indexes durable up to the current size, bounding the replay after a crash.</summary>
+    public Task CheckpointIndexes() => indexer.AppliedUpTo < Size ? indexer.Checkpoint(Size) : Task.CompletedTask;
 
     /// <summary>
     /// Signs and publishes a checkpoint of everything integrated, if the tree grew (or none was ever published).
@@ -151,7 +151,7 @@ public sealed class TransparencyLog : IDisposable
         }
 
         // Step 2: the index recovered its own checkpoint; re-apply what it lacks below the checkpoint size.
-        long indexFrom = Index.AppliedUpTo;
+        long indexFrom = indexer.AppliedUpTo;
         for (long i = indexFrom; i < Size; i++)
             indexer.Apply(i, entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult());
 

@@ -6,42 +6,96 @@ using Attest.Merkle;
 namespace Attest.LogServer.Service;
 
 /// <summary>
-/// Derives the lookup indexes from log entries (see docs/ENTRIES.md for the entry types). Every update is
-/// idempotent per log index, as <see cref="IEntryIndexer"/> requires.
+/// Derives the lookup state from log entries (docs/ENTRIES.md): point lookups in the FASTER <see cref="KvIndex"/>,
+/// issuers, keys, API keys and packs in the <see cref="Service.Registry"/>. Every update is idempotent per log
+/// index, as <see cref="IEntryIndexer"/> requires; each store checkpoints on its own and recovery replays from the
+/// older of the two.
 /// </summary>
-public sealed class EntryIndexer(KvIndex index) : IEntryIndexer
+public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryPath) : IEntryIndexer
 {
+    private static readonly JsonElement NoPrivate = JsonDocument.Parse("{}").RootElement;
+
+    public Registry Registry => registry;
+
+    public KvIndex Kv => kv;
+
+    public long AppliedUpTo => Math.Min(kv.AppliedUpTo, registry.AppliedUpTo);
+
+    public async Task Checkpoint(long appliedUpTo)
+    {
+        registry.Save(registryPath, appliedUpTo);
+        await kv.Checkpoint(appliedUpTo);
+    }
+
     public static IndexKey StampKey(string id) => IndexKey.For("stamp-id", id);
 
     public static IndexKey ContentKey(in Hash contentHash) => IndexKey.For("content-hash", contentHash.Bytes);
 
     public static IndexKey IdempotencyKey(string scope, string key) => IndexKey.For("idempotency", scope + "\n" + key);
 
+    /// <summary>Attestation id → (entry index, revocation entry index + 1 or 0, superseding entry index + 1 or 0).</summary>
+    public static IndexKey AttestationKey(Guid id) => IndexKey.For("attestation-id", id.ToString());
+
+    /// <summary>Document hash → index of the latest attestation of that document.</summary>
+    public static IndexKey DocumentKey(string documentHash) => IndexKey.For("document-hash", documentHash);
+
+    /// <summary>Key id → (attestations signed, last counted index); (key id, n) → the entry index of its n-th attestation.</summary>
+    public static IndexKey KidCountKey(string kid) => IndexKey.For("kid-count", kid);
+
+    public static IndexKey KidSeqKey(string kid, long n) => IndexKey.For("kid-seq", kid + "\n" + n);
+
     public void Apply(long i, ReadOnlySpan<byte> record)
     {
-        using var entry = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
-        var root = entry.RootElement;
-        switch (root.GetProperty("type").GetString())
+        using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
+        var priv = LogRecord.Private(record);
+        using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv.ToArray());
+        var entry = entryDoc.RootElement;
+        var p = privDoc?.RootElement ?? NoPrivate;
+        switch (entry.Str("type"))
         {
             case StampEntry.Type:
-                index.Put(StampKey(root.GetProperty("id").GetString()!), new IndexValue(i, 0, 0));
-                Hash.TryParseHex(root.GetProperty("content_hash").GetString(), out var contentHash);
-                var key = ContentKey(contentHash);
-                // (earliest index, count, last counted index): counting only indexes above the last counted one
-                // makes a re-applied entry a no-op.
-                if (!index.TryGet(key, out var c)) index.Put(key, new IndexValue(i, 1, i));
-                else if (i > c.C) index.Put(key, new IndexValue(c.A, c.B + 1, i));
-                ApplyIdempotency(i, record);
+                kv.Put(StampKey(entry.Str("id")), new IndexValue(i, 0, 0));
+                Hash.TryParseHex(entry.Str("content_hash"), out var contentHash);
+                // (earliest index, count, last counted index): counting only above the last counted index makes a
+                // re-applied entry a no-op.
+                Count(ContentKey(contentHash), i);
+                break;
+            case AttestationEntries.AttestationType:
+                var id = entry.Guid("id");
+                var key = AttestationKey(id);
+                if (!kv.TryGet(key, out _)) kv.Put(key, new IndexValue(i, 0, 0));
+                if (entry.OptStr("supersedes") is { } old && kv.TryGet(AttestationKey(Guid.Parse(old)), out var o))
+                    kv.Put(AttestationKey(Guid.Parse(old)), o with { C = i + 1 });
+                if (p.OptStr("document_hash") is { } doc)
+                {
+                    var dk = DocumentKey(doc);
+                    if (!kv.TryGet(dk, out var d) || d.A < i) kv.Put(dk, new IndexValue(i, 0, 0));
+                }
+                // The n-th attestation of a key, so a compromise can count those signed after it; written before the
+                // count, so a crash between the two re-writes the same slot.
+                var kidCount = KidCountKey(entry.Str("kid"));
+                bool counted = kv.TryGet(kidCount, out var kc);
+                if (!counted || i > kc.C)
+                {
+                    long n = counted ? kc.B : 0;
+                    kv.Put(KidSeqKey(entry.Str("kid"), n), new IndexValue(i, 0, 0));
+                    kv.Put(kidCount, new IndexValue(0, n + 1, i));
+                }
+                break;
+            case AttestationEntries.RevocationType:
+                var target = AttestationKey(entry.Guid("attestation_id"));
+                if (kv.TryGet(target, out var t)) kv.Put(target, t with { B = i + 1 });
                 break;
         }
+        registry.Apply(i, entry, p);
+        if (p.TryGetProperty("idempotency", out var idem))
+            kv.Put(IdempotencyKey(idem.Str("scope"), idem.Str("key")), new IndexValue(i, 0, 0));
     }
 
-    private void ApplyIdempotency(long i, ReadOnlySpan<byte> record)
+    /// <summary>(earliest index, count, last counted index) under <paramref name="key"/>.</summary>
+    private void Count(IndexKey key, long i)
     {
-        var priv = LogRecord.Private(record);
-        if (priv.IsEmpty) return;
-        using var doc = JsonDocument.Parse(priv.ToArray());
-        if (doc.RootElement.TryGetProperty("idempotency", out var idem))
-            index.Put(IdempotencyKey(idem.GetProperty("scope").GetString()!, idem.GetProperty("key").GetString()!), new IndexValue(i, 0, 0));
+        if (!kv.TryGet(key, out var c)) kv.Put(key, new IndexValue(i, 1, i));
+        else if (i > c.C) kv.Put(key, new IndexValue(c.A, c.B + 1, i));
     }
 }

@@ -21,85 +21,37 @@ public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
 
 /// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
-public sealed class StampService(TransparencyLog log, Sequencer sequencer, TimeProvider time)
+public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter writer, Idempotency idempotency, TimeProvider time)
 {
-    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
-    private readonly ConcurrentDictionary<string, Task<Stamp>> inFlight = new();
-
-    /// <summary>
-    /// Appends a stamp. With an idempotency key, a retry of the same request within 24 hours returns the original
-    /// stamp, and the same key with a different request is a 409. Only successes are remembered.
-    /// </summary>
+    /// <summary>Appends a stamp; with an idempotency key, a retry returns the original stamp (see <see cref="Idempotency"/>).</summary>
     public async Task<Stamp> Create(StampRequest request, string scope, string? idempotencyKey, byte[] requestDigest, CancellationToken token)
     {
-        if (idempotencyKey is null) return await Append(request, null, token);
-        string slot = scope + "\n" + idempotencyKey;
-        while (true)
-        {
-            // Two concurrent requests with one key must not both append: the second waits for the first.
-            var mine = new TaskCompletionSource<Stamp>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var running = inFlight.GetOrAdd(slot, mine.Task);
-            if (running != mine.Task)
-            {
-                try { await running.WaitAsync(token); } catch (Exception) when (!token.IsCancellationRequested) { } // failures are not remembered: try again
-                continue;
-            }
-            try
-            {
-                var stamp = await FindIdempotent(scope, idempotencyKey, requestDigest, token)
-                    ?? await Append(request, new JsonObject { ["scope"] = scope, ["key"] = idempotencyKey, ["request"] = Convert.ToHexStringLower(requestDigest) }, token);
-                mine.SetResult(stamp);
-                return stamp;
-            }
-            catch (Exception e)
-            {
-                mine.SetException(e);
-                throw;
-            }
-            finally
-            {
-                inFlight.TryRemove(slot, out _);
-            }
-        }
+        long i = await idempotency.Run(scope, idempotencyKey, requestDigest, idem => Append(request, idem), token);
+        return View(i, await log.ReadRecordAsync(i, token));
     }
 
-    private async Task<Stamp?> FindIdempotent(string scope, string key, byte[] requestDigest, CancellationToken token)
-    {
-        if (!log.Index.TryGet(EntryIndexer.IdempotencyKey(scope, key), out var v)) return null;
-        var record = await log.ReadRecordAsync(v.A, token);
-        var stamp = View(v.A, record);
-        if (time.GetUtcNow() - DateTimeOffset.Parse(stamp.CreatedAt, CultureInfo.InvariantCulture) > IdempotencyWindow) return null;
-        using var priv = JsonDocument.Parse(LogRecord.Private(record).ToArray());
-        if (priv.RootElement.GetProperty("idempotency").GetProperty("request").GetString() != Convert.ToHexStringLower(requestDigest))
-            throw ApiError.Conflict("idempotency_key_reused", "this Idempotency-Key was already used with a different request");
-        return stamp;
-    }
-
-    private async Task<Stamp> Append(StampRequest request, JsonObject? idempotency, CancellationToken token)
+    private Task<long> Append(StampRequest request, JsonObject? idempotencyRecord)
     {
         string id = Guid.CreateVersion7().ToString();
-        string createdAt = Timestamp(time.GetUtcNow());
-        var entry = StampEntry.Encode(id, request.ContentHash, createdAt);
+        var entry = StampEntry.Encode(id, request.ContentHash, Timestamp(time.GetUtcNow()));
         var priv = new JsonObject { ["visibility"] = request.Visibility };
         if (request.Visibility == "public") priv["content"] = request.Content;
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
-        if (idempotency is not null) priv["idempotency"] = idempotency;
-        var record = LogRecord.Encode(entry, Encoding.UTF8.GetBytes(priv.ToJsonString()));
-        long index = await sequencer.AppendAsync(record, CancellationToken.None);
-        return View(index, record);
+        if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord;
+        return writer.Append(entry, priv);
     }
 
     public async Task<Stamp> Get(string id, CancellationToken token)
     {
-        if (!log.Index.TryGet(EntryIndexer.StampKey(id), out var v)) throw ApiError.NotFound($"no stamp with id {id}");
+        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw ApiError.NotFound($"no stamp with id {id}");
         return View(v.A, await log.ReadRecordAsync(v.A, token));
     }
 
     /// <summary>The earliest stamp of a content hash: proof that the content existed by then.</summary>
     public async Task<VerifyResult> Verify(Hash contentHash, CancellationToken token)
     {
-        if (!log.Index.TryGet(EntryIndexer.ContentKey(contentHash), out var v))
+        if (!index.TryGet(EntryIndexer.ContentKey(contentHash), out var v))
             return new VerifyResult(true, false, contentHash.ToHex(), null, null, 0, null);
         var first = View(v.A, await log.ReadRecordAsync(v.A, token));
         return new VerifyResult(true, true, first.ContentHash, v.A, first.CreatedAt, v.B, first.Id);

@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.LogServer.Service;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Api;
+
+/// <summary>Mint, read, revoke and supersede attestations (the Truthlocks mint API, field for field).</summary>
+public static class AttestationApi
+{
+    /// <summary>The seed's limit on the base64url-encoded payload.</summary>
+    public const int MaxEncodedPayload = 50 * 1000 * 1000;
+
+    public static readonly string[] ContentTypes =
+    [
+        "application/json", "application/pdf", "image/png", "image/jpeg", "image/webp", "image/tiff",
+        "video/mp4", "video/webm", "audio/mpeg", "audio/wav", "application/octet-stream",
+    ];
+
+    private static readonly string[] MintFields =
+        ["issuer_id", "kid", "alg", "schema", "claims", "recipient_email", "document_hash", "pack_id", "content_type", "payload"];
+
+    public static void MapAttestationApi(this WebApplication app)
+    {
+        var mintLimit = new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxEncodedPayload + (1 << 20));
+
+        app.MapPost("/v1/attestations/mint", async (HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
+        {
+            var caller = auth.Require(request);
+            string key = RequiredIdempotencyKey(request);
+            var (mint, digest) = await ReadMint(request, token);
+            return Json.Result(await attestations.Mint(caller, mint, key, digest, token), 201);
+        }).WithMetadata(mintLimit);
+
+        app.MapGet("/v1/attestations/{id}", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
+            Json.Result(await attestations.Get(auth.Require(request), Id(id, "attestation"), token)));
+
+        app.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
+        {
+            var caller = auth.Require(request);
+            var fields = new RequestFields(await Json.ReadObject(request, token), "reason");
+            return Json.Result(await attestations.Revoke(caller, Id(id, "attestation"), fields.String("reason", 500), token));
+        });
+
+        app.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
+        {
+            var caller = auth.Require(request);
+            var oldId = Id(id, "attestation");
+            string key = RequiredIdempotencyKey(request);
+            var (mint, digest) = await ReadMint(request, token);
+            return Json.Result(await attestations.Supersede(caller, oldId, mint, key, digest, token), 201);
+        }).WithMetadata(mintLimit);
+    }
+
+    public static Guid Id(string text, string what) =>
+        Guid.TryParseExact(text, "D", out var id) ? id : throw ApiError.BadRequest("invalid_id", $"a {what} id is a UUID");
+
+    private static string RequiredIdempotencyKey(HttpRequest request) =>
+        StampApi.IdempotencyKey(request) ?? throw ApiError.BadRequest("missing_idempotency_key", "this request needs an Idempotency-Key header");
+
+    /// <summary>Parses and checks a mint body; the digest (SHA-256 of its JCS form) tells an idempotent retry from a different request.</summary>
+    private static async Task<(MintRequest Request, byte[] Digest)> ReadMint(HttpRequest request, CancellationToken token)
+    {
+        var body = await Json.ReadObject(request, token);
+        var f = new RequestFields(body, MintFields);
+        var issuerId = Id(f.Required("issuer_id", 36), "issuer");
+        string kid = f.Required("kid", 64);
+        if (f.Required("alg", 20) != "Ed25519") throw ApiError.BadRequest("unsupported_alg", "alg must be \"Ed25519\"");
+        string schemaId = f.Required("schema", 64);
+        var schema = SchemaCatalogue.Find(schemaId) ?? throw ApiError.BadRequest("unknown_schema", $"unknown schema \"{schemaId}\"; see GET /v1/schemas");
+        if (!body.TryGetProperty("claims", out var claimsElement) || claimsElement.ValueKind != JsonValueKind.Object)
+            throw ApiError.BadRequest("invalid_field", "\"claims\" must be an object");
+        var claims = Claims.Check(schema, claimsElement);
+
+        string? email = f.String("recipient_email", 254);
+        if (email is not null && !System.Net.Mail.MailAddress.TryCreate(email, out _)) throw ApiError.BadRequest("invalid_email", "recipient_email is not an e-mail address");
+        string? documentHash = f.String("document_hash", 64);
+        if (documentHash is not null && !Hash.TryParseHex(documentHash, out _)) throw ApiError.BadRequest("invalid_document_hash", "document_hash must be 64 hex digits (a SHA-256)");
+        documentHash = documentHash?.ToLowerInvariant() ?? Claims.DocumentSha256(claimsElement);
+        Guid? packId = f.String("pack_id", 36) is { } pack ? Id(pack, "pack") : null;
+        string contentType = f.String("content_type", 64) ?? "application/json";
+        if (Array.IndexOf(ContentTypes, contentType) < 0)
+            throw ApiError.BadRequest("unsupported_content_type", $"content_type must be one of: {string.Join(", ", ContentTypes)}");
+        byte[]? payload = null;
+        if (f.String("payload", int.MaxValue) is { } encoded)
+        {
+            if (encoded.Length > MaxEncodedPayload) throw new ApiError(413, "payload_too_large", "the base64url payload is over 50 MB");
+            if (!Base64Url.TryDecode(encoded, out payload)) throw ApiError.BadRequest("invalid_payload", "payload must be unpadded base64url");
+        }
+        var mint = new MintRequest(issuerId, kid, schemaId, claims, email, documentHash, packId, contentType, payload);
+        return (mint, SHA256.HashData(Jcs.Canonicalize(body)));
+    }
+}
+
+/// <summary>Claims against the schema catalogue: every listed field a non-empty string, nothing unknown.</summary>
+public static class Claims
+{
+    public static JsonObject Check(Schema schema, JsonElement claims)
+    {
+        foreach (var field in schema.ClaimFields)
+        {
+            if (!claims.TryGetProperty(field, out var v)) throw ApiError.BadRequest("missing_claim", $"schema \"{schema.Id}\" needs claim \"{field}\"");
+            if (v.ValueKind != JsonValueKind.String || v.GetString()!.Length == 0)
+                throw ApiError.BadRequest("invalid_claim", $"claim \"{field}\" must be a non-empty string");
+        }
+        foreach (var p in claims.EnumerateObject())
+        {
+            // "document" ({"sha256": …}) is where the seed looks for a document hash, so every schema accepts it.
+            if (p.Name == "document") DocumentSha256(claims);
+            else if (!schema.AllowsExtraFields && !schema.ClaimFields.Contains(p.Name))
+                throw ApiError.BadRequest("unknown_claim", $"schema \"{schema.Id}\" has no claim \"{p.Name}\"");
+        }
+        return JsonNode.Parse(claims.GetRawText())!.AsObject();
+    }
+
+    /// <summary><c>claims.document.sha256</c> (lowercased), when present; a malformed one is an error.</summary>
+    public static string? DocumentSha256(JsonElement claims)
+    {
+        if (!claims.TryGetProperty("document", out var doc)) return null;
+        if (doc.ValueKind != JsonValueKind.Object) throw ApiError.BadRequest("invalid_claim", "claim \"document\" must be an object");
+        if (!doc.TryGetProperty("sha256", out var sha)) return null;
+        if (sha.ValueKind != JsonValueKind.String || !Hash.TryParseHex(sha.GetString(), out _))
+            throw ApiError.BadRequest("invalid_claim", "claims.document.sha256 must be 64 hex digits");
+        return sha.GetString()!.ToLowerInvariant();
+    }
+}

@@ -1,0 +1,23 @@
+namespace Attest.LogServer.Api;
+
+/// <summary>Strict base64url (RFC 4648 §5): the URL-safe alphabet, no padding, no whitespace, canonical last character.</summary>
+public static class Base64Url
+{
+    public static bool TryDecode(string text, out byte[] bytes)
+    {
+        bytes = [];
+        if (text.Length % 4 == 1) return false;
+        foreach (char c in text)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return false;
+        string padded = text.Replace('-', '+').Replace('_', '/') + new string('=', (4 - text.Length % 4) % 4);
+        try
+        {
+            bytes = Convert.FromBase64String(padded);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        return Service.Secrets.Base64Url(bytes) == text; // canonical: unused bits of the last character are zero
+    }
+}

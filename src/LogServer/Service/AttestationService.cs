@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.LogServer.Api;
+using Attest.LogServer.Log;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Service;
+
+/// <summary>A mint request after parsing (see <see cref="AttestationApi"/>); claims already checked against the schema.</summary>
+public sealed record MintRequest(
+    Guid IssuerId, string Kid, string Schema, JsonObject Claims, string? RecipientEmail, string? DocumentHash,
+    Guid? PackId, string ContentType, byte[]? Payload);
+
+public sealed record AttestationView(
+    Guid Id, Guid IssuerId, string Kid, string Schema, string Status, long LogIndex, string CreatedAt,
+    JsonElement Payload, string Signature, string? DocumentHash, string ContentType, Guid? PackId,
+    Guid? Supersedes, Guid? SupersededByAttestationId, string? RevokedAt, string? RevocationReason, long? RevocationLogIndex);
+
+/// <summary>
+/// Mint, read, revoke and supersede attestations. The signed payload is the RFC 8785 (JCS) form of
+/// <c>{type, id, issuer_id, kid, alg, schema, claims, document_hash, content_type, created_at[, supersedes]}</c>,
+/// signed with the issuer key (Ed25519, signature base64url). The log entry holds only ids, the key id, the schema,
+/// the payload's SHA-256 and the signature; claims, the payload and the recipient's e-mail stay in the entry's
+/// private data.
+/// </summary>
+public sealed class AttestationService(
+    Registry registry, KvIndex index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time)
+{
+    public const string Valid = "VALID", Revoked = "REVOKED", Superseded = "SUPERSEDED";
+    private readonly ConcurrentDictionary<string, Ed25519PrivateKey> signers = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim lifecycle = new(1, 1);
+
+    public async Task<AttestationView> Mint(Principal caller, MintRequest request, string idempotencyKey, byte[] requestDigest, CancellationToken token)
+    {
+        CheckMint(caller, request);
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, idem => Append(request, null, idem), token);
+        return await Get(i, token);
+    }
+
+    /// <summary>A new attestation replacing a VALID one, which becomes SUPERSEDED (one log entry does both).</summary>
+    public async Task<AttestationView> Supersede(Principal caller, Guid oldId, MintRequest request, string idempotencyKey, byte[] requestDigest, CancellationToken token)
+    {
+        var old = await Find(oldId, token);
+        caller.RequireIssuer(old.IssuerId);
+        if (request.IssuerId != old.IssuerId) throw ApiError.BadRequest("issuer_mismatch", "a superseding attestation must come from the same issuer");
+        CheckMint(caller, request);
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
+        {
+            await lifecycle.WaitAsync(token);
+            try
+            {
+                var current = await Find(oldId, token);
+                if (current.Status != Valid) throw ApiError.Conflict("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
+                return await Append(request, oldId, idem);
+            }
+            finally
+            {
+                lifecycle.Release();
+            }
+        }, token);
+        return await Get(i, token);
+    }
+
+    /// <summary>Irreversible: a <c>revocation/v1</c> entry; the reason stays private.</summary>
+    public async Task<AttestationView> Revoke(Principal caller, Guid id, string? reason, CancellationToken token)
+    {
+        var attestation = await Find(id, token);
+        caller.RequireIssuer(attestation.IssuerId);
+        await lifecycle.WaitAsync(token);
+        try
+        {
+            attestation = await Find(id, token);
+            if (attestation.Status == Revoked) throw ApiError.Conflict("already_revoked", $"attestation {id} is already revoked");
+            var priv = reason is null ? null : new JsonObject { ["reason"] = reason };
+            await writer.Append(AttestationEntries.Revocation(id, attestation.IssuerId, Now()), priv);
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+        return await Find(id, token);
+    }
+
+    public async Task<AttestationView> Get(Principal caller, Guid id, CancellationToken token)
+    {
+        var attestation = await Find(id, token);
+        caller.RequireIssuer(attestation.IssuerId);
+        return attestation;
+    }
+
+    public async Task<AttestationView> Find(Guid id, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) throw ApiError.NotFound($"no attestation with id {id}");
+        return await View(v, token);
+    }
+
+    private async Task<AttestationView> Get(long entryIndex, CancellationToken token) =>
+        await Find(EntryOf(await log.ReadRecordAsync(entryIndex, token)).Guid("id"), token);
+
+    /// <summary>The index entry's (attestation, revocation + 1, superseding + 1) indexes, rendered.</summary>
+    private async Task<AttestationView> View(IndexValue v, CancellationToken token)
+    {
+        var record = await log.ReadRecordAsync(v.A, token);
+        using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
+        using var privDoc = JsonDocument.Parse(LogRecord.Private(record).ToArray());
+        var e = entryDoc.RootElement;
+        var p = privDoc.RootElement;
+        using var payloadDoc = JsonDocument.Parse(p.Str("payload"));
+        var payload = payloadDoc.RootElement;
+        string? revokedAt = null, reason = null;
+        if (v.B > 0)
+        {
+            var revocation = await log.ReadRecordAsync(v.B - 1, token);
+            revokedAt = EntryOf(revocation).Str("revoked_at");
+            reason = PrivateOf(revocation).OptStr("reason");
+        }
+        Guid? supersededBy = v.C > 0 ? EntryOf(await log.ReadRecordAsync(v.C - 1, token)).Guid("id") : null;
+        return new AttestationView(
+            e.Guid("id"), e.Guid("issuer_id"), e.Str("kid"), e.Str("schema"),
+            v.B > 0 ? Revoked : v.C > 0 ? Superseded : Valid,
+            v.A, e.Str("created_at"), payload.Clone(), e.Str("signature"), payload.OptStr("document_hash"), payload.Str("content_type"),
+            p.OptStr("pack_id") is { } pack ? Guid.Parse(pack) : null,
+            e.OptStr("supersedes") is { } s ? Guid.Parse(s) : null,
+            supersededBy, revokedAt, reason, v.B > 0 ? v.B - 1 : null);
+    }
+
+    private void CheckMint(Principal caller, MintRequest request)
+    {
+        caller.RequireIssuer(request.IssuerId);
+        if (registry.Issuer(request.IssuerId) is null) throw ApiError.NotFound($"no issuer with id {request.IssuerId}");
+        var key = registry.Key(request.Kid) ?? throw ApiError.NotFound($"no key with kid \"{request.Kid}\"");
+        if (key.IssuerId != request.IssuerId) throw ApiError.BadRequest("kid_not_of_issuer", $"key \"{request.Kid}\" belongs to another issuer");
+        if (key.Status != IssuerKey.Active) throw ApiError.Conflict("key_not_active", $"key \"{request.Kid}\" is {key.Status} and signs nothing more");
+        if (request.PackId is { } packId)
+        {
+            var pack = registry.Pack(packId) ?? throw ApiError.NotFound($"no attestation pack with id {packId}");
+            if (pack.IssuerId != request.IssuerId) throw ApiError.BadRequest("pack_not_of_issuer", "the pack belongs to another issuer");
+            if (pack.Status != Pack.Active) throw ApiError.Conflict("pack_not_active", "the pack is not active");
+        }
+    }
+
+    private async Task<long> Append(MintRequest request, Guid? supersedes, JsonObject? idempotencyRecord)
+    {
+        var id = Guid.CreateVersion7();
+        string createdAt = Now();
+        string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
+        // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
+        string? documentHash = request.DocumentHash ?? payloadBlob;
+        var payload = new JsonObject
+        {
+            ["type"] = AttestationEntries.AttestationType, ["id"] = id.ToString(), ["issuer_id"] = request.IssuerId.ToString(),
+            ["kid"] = request.Kid, ["alg"] = "Ed25519", ["schema"] = request.Schema, ["claims"] = request.Claims.DeepClone(),
+            ["content_type"] = request.ContentType, ["created_at"] = createdAt,
+        };
+        if (documentHash is not null) payload["document_hash"] = documentHash;
+        if (supersedes is { } old) payload["supersedes"] = old.ToString();
+        var jcs = Jcs.Canonicalize(payload);
+        string signature = Secrets.Base64Url(Signer(request.Kid).Sign(jcs));
+        var entry = AttestationEntries.Attestation(id, request.IssuerId, request.Kid, request.Schema, new Hash(SHA256.HashData(jcs)), signature, createdAt, supersedes);
+        var priv = new JsonObject { ["payload"] = Encoding.UTF8.GetString(jcs) };
+        if (documentHash is not null) priv["document_hash"] = documentHash;
+        if (payloadBlob is not null) priv["payload_blob"] = payloadBlob;
+        if (request.RecipientEmail is not null) priv["recipient_email"] = request.RecipientEmail;
+        if (request.PackId is { } pack) priv["pack_id"] = pack.ToString();
+        if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord;
+        return await writer.Append(entry, priv);
+    }
+
+    private Ed25519PrivateKey Signer(string kid) => signers.GetOrAdd(kid, k =>
+    {
+        var seed = vault.Open(registry.Key(k)!.EncryptedSeed, k);
+        try { return Ed25519PrivateKey.FromSeed(seed); }
+        finally { CryptographicOperations.ZeroMemory(seed); }
+    });
+
+    public static JsonElement EntryOf(byte[] record)
+    {
+        using var doc = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
+        return doc.RootElement.Clone();
+    }
+
+    public static JsonElement PrivateOf(byte[] record)
+    {
+        var priv = LogRecord.Private(record);
+        if (priv.IsEmpty) return default;
+        using var doc = JsonDocument.Parse(priv.ToArray());
+        return doc.RootElement.Clone();
+    }
+
+    private string Now() => StampService.Timestamp(time.GetUtcNow());
+}

@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Attest.LogServer.Api;
+using Attest.LogServer.Log;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Service;
+
+public sealed record IssuerView(Guid Id, string Name, string CreatedAt, long LogIndex);
+
+public sealed record KeyView(
+    string Kid, Guid IssuerId, string Alg, string PublicKey, string Status, string CreatedAt, string? RotatedAt, string? ReplacedBy,
+    string? CompromisedAt, long LogIndex)
+{
+    public static KeyView Of(IssuerKey k) => new(k.Kid, k.IssuerId, k.Alg, k.PublicKey, k.Status, k.CreatedAt, k.RotatedAt, k.ReplacedBy, k.CompromisedAt, k.CreatedEntryIndex);
+}
+
+public sealed record CompromiseResult(string Kid, string Status, string CompromisedAt, long AffectedAttestations, long LogIndex);
+
+public sealed record ApiKeyView(Guid Id, Guid IssuerId, string Name, string CreatedAt, string? ExpiresAt, string? RevokedAt, string? Key = null)
+{
+    public static ApiKeyView Of(ApiKeyRecord k) => new(k.Id, k.IssuerId, k.Name, k.CreatedAt, k.ExpiresAt, k.RevokedAt);
+}
+
+public sealed record PackView(Guid Id, Guid IssuerId, string Name, string? Description, string Status, long VerificationsCount, string CreatedAt, string? ActivatedAt)
+{
+    public static PackView Of(Pack p) => new(p.Id, p.IssuerId, p.Name, p.Description, p.Status, p.VerificationsCount, p.CreatedAt, p.ActivatedAt);
+}
+
+/// <summary>
+/// Issuers, their Ed25519 signing keys, API keys and verification packs. Every change is a log entry; state is
+/// read back from the registry the entry updated. Changes are serialized so that checks (a kid is free, a key is
+/// active) and the append they guard cannot interleave.
+/// </summary>
+public sealed class IssuerService(Registry registry, KvIndex index, LogWriter writer, TransparencyLog log, KeyVault vault, TimeProvider time)
+{
+    private readonly SemaphoreSlim changes = new(1, 1);
+
+    public async Task<IssuerView> CreateIssuer(string name)
+    {
+        var id = Guid.CreateVersion7();
+        long i = await writer.Append(IssuerEntries.Issuer(id, name, Now()), null);
+        var issuer = registry.Issuer(id)!;
+        return new IssuerView(issuer.Id, issuer.Name, issuer.CreatedAt, i);
+    }
+
+    public IssuerView GetIssuer(Guid id)
+    {
+        var issuer = FindIssuer(id);
+        return new IssuerView(issuer.Id, issuer.Name, issuer.CreatedAt, issuer.EntryIndex);
+    }
+
+    public IReadOnlyList<KeyView> Keys(Guid issuerId)
+    {
+        FindIssuer(issuerId);
+        return [.. registry.Keys.Where(k => k.IssuerId == issuerId).Select(KeyView.Of)];
+    }
+
+    public async Task<KeyView> CreateKey(Principal caller, Guid issuerId, string kid)
+    {
+        caller.RequireIssuer(issuerId);
+        FindIssuer(issuerId);
+        return await Serialized(async () =>
+        {
+            if (registry.Key(kid) is not null) throw ApiError.Conflict("kid_exists", $"a key with kid \"{kid}\" already exists");
+            var (publicKey, sealedSeed) = NewKey(kid);
+            await writer.Append(IssuerEntries.Key("created", issuerId, kid, publicKey, Now()), new JsonObject { ["encrypted_seed"] = sealedSeed });
+            return KeyView.Of(registry.Key(kid)!);
+        });
+    }
+
+    /// <summary>A new active key replaces <paramref name="kid"/>, which signs nothing more; what it signed stays valid.</summary>
+    public async Task<KeyView> Rotate(Principal caller, string kid, string newKid)
+    {
+        var old = FindKey(kid);
+        caller.RequireIssuer(old.IssuerId);
+        return await Serialized(async () =>
+        {
+            old = FindKey(kid);
+            if (old.Status != IssuerKey.Active) throw ApiError.Conflict("key_not_active", $"key \"{kid}\" is {old.Status}; only an active key can be rotated");
+            if (registry.Key(newKid) is not null) throw ApiError.Conflict("kid_exists", $"a key with kid \"{newKid}\" already exists");
+            var (publicKey, sealedSeed) = NewKey(newKid);
+            await writer.Append(IssuerEntries.Key("rotated", old.IssuerId, newKid, publicKey, Now(), rotatedFrom: kid), new JsonObject { ["encrypted_seed"] = sealedSeed });
+            return KeyView.Of(registry.Key(newKid)!);
+        });
+    }
+
+    /// <summary>
+    /// Marks a key compromised from <paramref name="compromisedAt"/> (default now): it signs nothing more, and what
+    /// it signed after that time verifies as not valid. Says how many attestations that affects.
+    /// </summary>
+    public async Task<CompromiseResult> Compromise(Principal caller, string kid, DateTimeOffset? compromisedAt, CancellationToken token)
+    {
+        var key = FindKey(kid);
+        caller.RequireIssuer(key.IssuerId);
+        var at = compromisedAt ?? time.GetUtcNow();
+        if (at > time.GetUtcNow()) throw ApiError.BadRequest("invalid_field", "compromised_at is in the future");
+        return await Serialized(async () =>
+        {
+            key = FindKey(kid);
+            if (key.Status == IssuerKey.Compromised) throw ApiError.Conflict("key_compromised", $"key \"{kid}\" is already marked compromised");
+            string atText = StampService.Timestamp(at);
+            long i = await writer.Append(IssuerEntries.Key("compromised", key.IssuerId, kid, key.PublicKey, Now(), compromisedAt: atText), null);
+            return new CompromiseResult(kid, IssuerKey.Compromised, atText, await CountSignedAfter(kid, at, token), i);
+        });
+    }
+
+    // Attestations of a key are numbered in log order; created_at is set just before sequencing, so it is in log
+    // order up to the few seconds a request can wait in the queue. Walk back from the newest until well before `at`.
+    private async Task<long> CountSignedAfter(string kid, DateTimeOffset at, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.KidCountKey(kid), out var count)) return 0;
+        long affected = 0;
+        for (long n = count.B - 1; n >= 0; n--)
+        {
+            index.TryGet(EntryIndexer.KidSeqKey(kid, n), out var seq);
+            var createdAt = DateTimeOffset.Parse(AttestationService.EntryOf(await log.ReadRecordAsync(seq.A, token)).Str("created_at"));
+            if (createdAt > at) affected++;
+            else if (createdAt < at - TimeSpan.FromMinutes(1)) break;
+        }
+        return affected;
+    }
+
+    public async Task<ApiKeyView> CreateApiKey(Guid issuerId, string name, DateTimeOffset? expiresAt)
+    {
+        FindIssuer(issuerId);
+        if (expiresAt <= time.GetUtcNow()) throw ApiError.BadRequest("invalid_field", "expires_at is in the past");
+        var id = Guid.CreateVersion7();
+        string key = "atk_" + Secrets.Base64Url(RandomNumberGenerator.GetBytes(32));
+        var priv = new JsonObject { ["name"] = name, ["key_sha256"] = Convert.ToHexStringLower(Secrets.HashKey(key)) };
+        await writer.Append(IssuerEntries.ApiKey("created", id, issuerId, Now(), expiresAt is { } e ? StampService.Timestamp(e) : null), priv);
+        return ApiKeyView.Of(registry.ApiKey(id)!) with { Key = key };
+    }
+
+    public IReadOnlyList<ApiKeyView> ApiKeys() => [.. registry.ApiKeys.Select(ApiKeyView.Of)];
+
+    public async Task<ApiKeyView> RevokeApiKey(Guid id)
+    {
+        return await Serialized(async () =>
+        {
+            var key = registry.ApiKey(id) ?? throw ApiError.NotFound($"no API key with id {id}");
+            if (key.RevokedAt is not null) throw ApiError.Conflict("already_revoked", "this API key is already revoked");
+            await writer.Append(IssuerEntries.ApiKey("revoked", id, key.IssuerId, Now()), null);
+            return ApiKeyView.Of(registry.ApiKey(id)!);
+        });
+    }
+
+    public async Task<PackView> CreatePack(Principal caller, Guid issuerId, string name, string? description)
+    {
+        caller.RequireIssuer(issuerId);
+        FindIssuer(issuerId);
+        var id = Guid.CreateVersion7();
+        var priv = new JsonObject { ["name"] = name };
+        if (description is not null) priv["description"] = description;
+        await writer.Append(IssuerEntries.Pack("created", id, issuerId, Now()), priv);
+        return PackView.Of(registry.Pack(id)!);
+    }
+
+    public async Task<PackView> ActivatePack(Principal caller, Guid id)
+    {
+        var pack = GetPack(caller, id);
+        return await Serialized(async () =>
+        {
+            if (registry.Pack(id)!.Status != Pack.Draft) throw ApiError.Conflict("pack_not_draft", "only a draft pack can be activated");
+            await writer.Append(IssuerEntries.Pack("activated", id, pack.IssuerId, Now()), null);
+            return PackView.Of(registry.Pack(id)!);
+        });
+    }
+
+    public PackView GetPack(Principal caller, Guid id)
+    {
+        var pack = registry.Pack(id) ?? throw ApiError.NotFound($"no attestation pack with id {id}");
+        caller.RequireIssuer(pack.IssuerId);
+        return PackView.Of(pack);
+    }
+
+    public Issuer FindIssuer(Guid id) => registry.Issuer(id) ?? throw ApiError.NotFound($"no issuer with id {id}");
+
+    public IssuerKey FindKey(string kid) => registry.Key(kid) ?? throw ApiError.NotFound($"no key with kid \"{kid}\"");
+
+    private (string PublicKey, string SealedSeed) NewKey(string kid)
+    {
+        using var key = Ed25519PrivateKey.Generate();
+        Span<byte> seed = stackalloc byte[Ed25519.SeedSize];
+        key.ExportSeed(seed);
+        try
+        {
+            return (Secrets.Base64Url(key.PublicKey), vault.Seal(seed, kid));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
+    private async Task<T> Serialized<T>(Func<Task<T>> change)
+    {
+        await changes.WaitAsync();
+        try { return await change(); }
+        finally { changes.Release(); }
+    }
+
+    private string Now() => StampService.Timestamp(time.GetUtcNow());
+}

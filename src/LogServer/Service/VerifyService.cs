@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.LogServer.Api;
+using Attest.LogServer.Log;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Service;
+
+public sealed record CheckpointRef(string Origin, long Size, string RootHash);
+
+public sealed record Verification(
+    bool Success, string Verdict, IReadOnlyList<string> Reasons, Guid? AttestationId, Guid? IssuerId, string? Kid, string? Status,
+    long? LogIndex, CheckpointRef Checkpoint, string? RevokedAt, Guid? SupersededByAttestationId, string? KeyStatus);
+
+/// <summary>
+/// Verdicts on attestations for relying parties, and the offline proof bundle for holders. A verdict is ALTERED
+/// when what was presented is not what the issuer signed and the log holds (bad signature, payload not the logged
+/// one, document not the attested one), else KEY_COMPROMISED when the key was compromised before it signed,
+/// else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no such attestation.
+/// </summary>
+public sealed class VerifyService(TransparencyLog log, Registry registry, KvIndex index, AttestationService attestations)
+{
+    public const string Altered = "ALTERED", Unknown = "UNKNOWN", KeyCompromised = "KEY_COMPROMISED";
+
+    public async Task<Verification> ById(Guid id, byte[]? document, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.AttestationKey(id), out _)) return UnknownResult(["not_in_log"], id);
+        var a = await attestations.Find(id, token);
+        return await Evaluate(a.Payload, a.Signature, document, [], token);
+    }
+
+    public async Task<Verification> ByDocumentHash(string documentHash, byte[]? document, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.DocumentKey(documentHash), out var v)) return UnknownResult(["no_attestation_of_document"], null);
+        var id = AttestationService.EntryOf(await log.ReadRecordAsync(v.A, token)).Guid("id");
+        var a = await attestations.Find(id, token);
+        return await Evaluate(a.Payload, a.Signature, document, [], token);
+    }
+
+    public Task<Verification> ByAttestation(JsonElement attestation, byte[]? document, CancellationToken token)
+    {
+        if (attestation.ValueKind != JsonValueKind.Object
+            || !attestation.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object
+            || !attestation.TryGetProperty("signature", out var sig) || sig.ValueKind != JsonValueKind.String)
+            throw ApiError.BadRequest("invalid_field", "\"attestation\" must be {\"payload\": {…}, \"signature\": \"…\"}");
+        return Evaluate(payload, sig.GetString()!, document, [], token);
+    }
+
+    /// <summary>Checks a proof bundle's own evidence (its tlog-proof under this log's key), then the attestation's current state.</summary>
+    public Task<Verification> ByBundle(JsonElement bundle, byte[]? document, CancellationToken token)
+    {
+        var reasons = new List<string>();
+        try
+        {
+            var entry = bundle.GetProperty("log_entry");
+            var entryBytes = Encoding.UTF8.GetBytes(entry.Str("entry"));
+            reasons.Add(EntryProofOk(entryBytes, entry.Str("tlog_proof")) ? "bundle_proof_ok" : "bundle_proof_invalid");
+            var att = bundle.GetProperty("attestation");
+            using var e = JsonDocument.Parse(entryBytes);
+            var payloadHash = Convert.ToHexStringLower(SHA256.HashData(Jcs.Canonicalize(att.GetProperty("payload"))));
+            if (e.RootElement.OptStr("payload_sha256") != payloadHash) reasons.Add("bundle_entry_mismatch");
+            return Evaluate(att.GetProperty("payload"), att.Str("signature"), document, reasons, token);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or JsonException or ArgumentException)
+        {
+            throw ApiError.BadRequest("invalid_bundle", "\"bundle\" is not an attest proof bundle (GET /v1/attestations/{id}/proof-bundle)");
+        }
+    }
+
+    private bool EntryProofOk(byte[] entry, string tlogProofText)
+    {
+        if (!TlogProof.TryParse(tlogProofText, out var proof)) return false;
+        NoteVerifier.TryParse(log.VerifierKey, out var verifier);
+        try
+        {
+            var note = Note.Open(Encoding.UTF8.GetBytes(proof!.SignedCheckpoint), [verifier!]);
+            return Merkle.Checkpoint.TryParse(note.Text, out var cp) && cp!.Origin == log.Origin
+                && InclusionProof.Verify(proof.Index, cp.Size, Rfc6962.HashLeaf(entry), [.. proof.Proof], cp.Root);
+        }
+        catch (NoteException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<Verification> Evaluate(JsonElement payload, string signature, byte[]? document, List<string> reasons, CancellationToken token)
+    {
+        if (payload.OptStr("id") is not { } idText || !Guid.TryParse(idText, out var id) || payload.OptStr("kid") is not { } kid)
+            return UnknownResult([.. reasons, "payload_malformed"], null);
+        if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) return UnknownResult([.. reasons, "not_in_log"], id);
+        var stored = await attestations.Find(id, token);
+        var jcs = Jcs.Canonicalize(payload);
+        bool altered = reasons.Contains("bundle_proof_invalid") || reasons.Contains("bundle_entry_mismatch");
+
+        var key = registry.Key(kid);
+        bool signatureOk = key is not null && Base64Url.TryDecode(signature, out var sig) && sig.Length == 64
+            && Base64Url.TryDecode(key.PublicKey, out var pk) && Ed25519.Verify(pk, jcs, sig);
+        reasons.Add(signatureOk ? "signature_ok" : "signature_invalid");
+        var entry = AttestationService.EntryOf(await log.ReadRecordAsync(v.A, token));
+        bool matchesLog = entry.Str("payload_sha256") == Convert.ToHexStringLower(SHA256.HashData(jcs)) && entry.Str("signature") == signature;
+        reasons.Add(matchesLog ? "payload_matches_log" : "payload_not_in_log");
+        altered |= !signatureOk || !matchesLog;
+
+        var checkpoint = log.Latest;
+        if (v.A < checkpoint.Size)
+        {
+            var leaf = Rfc6962.HashLeaf(LogRecord.Entry(await log.ReadRecordAsync(v.A, token)));
+            bool included = InclusionProof.Verify(v.A, checkpoint.Size, leaf, InclusionProof.Prove(v.A, checkpoint.Size, log.Hashes), checkpoint.Checkpoint.Root);
+            reasons.Add(included ? "transparency_proof_ok" : "transparency_proof_invalid");
+            altered |= !included;
+        }
+        else
+        {
+            reasons.Add("transparency_proof_pending");
+        }
+
+        if (document is not null)
+        {
+            bool same = stored.DocumentHash == Convert.ToHexStringLower(SHA256.HashData(document));
+            reasons.Add(same ? "document_hash_match" : "document_hash_mismatch");
+            altered |= !same;
+        }
+
+        bool compromised = key?.CompromisedAt is { } at && DateTimeOffset.Parse(stored.CreatedAt) > DateTimeOffset.Parse(at);
+        if (key is not null) reasons.Add(compromised ? "key_compromised" : "key_" + key.Status);
+        if (stored.Status == AttestationService.Revoked) reasons.Add("revoked");
+        if (stored.Status == AttestationService.Superseded) reasons.Add("superseded");
+        string verdict = altered ? Altered : compromised ? KeyCompromised : stored.Status;
+        return new Verification(true, verdict, reasons, id, stored.IssuerId, stored.Kid, stored.Status, v.A, Ref(checkpoint),
+            stored.RevokedAt, stored.SupersededByAttestationId, key?.Status);
+    }
+
+    private Verification UnknownResult(List<string> reasons, Guid? id) =>
+        new(true, Unknown, reasons, id, null, null, null, null, Ref(log.Latest), null, null, null);
+
+    private static CheckpointRef Ref(SignedCheckpoint cp) => new(cp.Checkpoint.Origin, cp.Size, cp.Checkpoint.Root.ToBase64());
+
+    /// <summary>
+    /// Everything a holder needs to verify offline: the signed payload, the issuer key and the log entries of its
+    /// events, the attestation's log entry, and any revocation or superseding entry, each with a C2SP tlog-proof
+    /// against one signed checkpoint of this log.
+    /// </summary>
+    public async Task<JsonObject> ProofBundle(Guid id, CancellationToken token)
+    {
+        var a = await attestations.Find(id, token);
+        var key = registry.Key(a.Kid)!;
+        var issuer = registry.Issuer(a.IssuerId)!;
+        long? supersededAt = a.SupersededByAttestationId is { } by && index.TryGet(EntryIndexer.AttestationKey(by), out var s) ? s.A : null;
+        long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex }.Max();
+        var checkpoint = await CheckpointCovering(newest, token);
+
+        async Task<JsonObject> EntryProof(long i) => new()
+        {
+            ["index"] = i,
+            ["entry"] = Encoding.UTF8.GetString(LogRecord.Entry(await log.ReadRecordAsync(i, token))),
+            ["tlog_proof"] = new TlogProof(i, InclusionProof.Prove(i, checkpoint.Size, log.Hashes), checkpoint.Note, null).Format(),
+        };
+
+        var keyEntries = new JsonArray { await EntryProof(key.CreatedEntryIndex) };
+        if (key.LastEntryIndex != key.CreatedEntryIndex) keyEntries.Add(await EntryProof(key.LastEntryIndex));
+        return new JsonObject
+        {
+            ["format"] = "attest-proof-bundle/v1",
+            ["attestation"] = new JsonObject { ["payload"] = JsonNode.Parse(a.Payload.GetRawText()), ["signature"] = a.Signature },
+            ["status"] = a.Status,
+            ["issuer"] = new JsonObject { ["id"] = issuer.Id.ToString(), ["name"] = issuer.Name },
+            ["issuer_key"] = new JsonObject
+            {
+                ["kid"] = key.Kid, ["alg"] = key.Alg, ["public_key"] = key.PublicKey, ["status"] = key.Status,
+                ["created_at"] = key.CreatedAt, ["rotated_at"] = key.RotatedAt, ["compromised_at"] = key.CompromisedAt,
+                ["log_entries"] = keyEntries,
+            },
+            ["log"] = new JsonObject { ["origin"] = log.Origin, ["verifier_key"] = log.VerifierKey, ["checkpoint"] = checkpoint.Note },
+            ["log_entry"] = await EntryProof(a.LogIndex),
+            ["revocation"] = a.RevocationLogIndex is { } r ? await EntryProof(r) : null,
+            ["superseded_by"] = supersededAt is { } sup ? await EntryProof(sup) : null,
+        };
+    }
+
+    // A fresh entry is durable at once but signed into a checkpoint within a second; a bundle needs the checkpoint.
+    private async Task<SignedCheckpoint> CheckpointCovering(long index, CancellationToken token)
+    {
+        for (int i = 0; i < 500; i++)
+        {
+            var cp = log.Latest;
+            if (index < cp.Size) return cp;
+            await Task.Delay(20, token);
+        }
+        throw new ApiError(503, "checkpoint_pending", "the entry is not yet in a signed checkpoint; retry shortly");
+    }
+}
