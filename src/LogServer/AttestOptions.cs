@@ -16,6 +16,8 @@ public sealed class AttestOptions
     public long MaxRequestBodyBytes { get; set; } = 1 << 20;
 
     public LogOptions Log { get; set; } = new();
+
+    public Api.RateLimitOptions RateLimits { get; set; } = new();
 }
 
 public sealed class LogOptions

@@ -12,10 +12,14 @@ if (!Attest.Merkle.Ed25519.IsAvailable(out var problem))
 Directory.CreateDirectory(options.DataDir);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 builder.Services.AddAttestLog(options);
+builder.Services.AddPublicCors();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
 app.UseJsonErrors();
+app.UseCors();
+app.MapOpenApi();
 app.MapLogApi();
 app.MapStampApi();
 app.MapIssuerApi();

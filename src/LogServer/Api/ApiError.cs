@@ -11,6 +11,9 @@ public sealed class ApiError(int status, string code, string message) : Exceptio
 
     public string Code { get; } = code;
 
+    /// <summary>Headers the error response carries (such as <c>Retry-After</c>).</summary>
+    public Dictionary<string, string> Headers { get; } = [];
+
     public static ApiError BadRequest(string code, string message) => new(400, code, message);
 
     public static ApiError NotFound(string message) => new(404, "not_found", message);

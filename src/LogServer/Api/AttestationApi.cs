@@ -27,7 +27,7 @@ public static class AttestationApi
 
         app.MapPost("/v1/attestations/mint", async (HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
+            var caller = auth.Require(request, "mint");
             string key = RequiredIdempotencyKey(request);
             var (mint, digest) = await ReadMint(request, token);
             return Json.Result(await attestations.Mint(caller, mint, key, digest, token), 201);
@@ -45,7 +45,7 @@ public static class AttestationApi
 
         app.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
+            var caller = auth.Require(request, "mint");
             var oldId = Id(id, "attestation");
             string key = RequiredIdempotencyKey(request);
             var (mint, digest) = await ReadMint(request, token);

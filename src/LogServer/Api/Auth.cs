@@ -23,9 +23,17 @@ public sealed record Principal(bool IsAdmin, Guid? IssuerId, string Scope)
 /// API keys in <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-API-Key: &lt;key&gt;</c>. Only SHA-256 hashes of keys are
 /// held: the admin key's, and each issuer API key's (in the registry, from its <c>api-key/v1</c> entry).
 /// </summary>
-public sealed class Auth(byte[] adminKeyHash, Registry registry, TimeProvider time)
+public sealed class Auth(byte[] adminKeyHash, Registry registry, RateLimiter limiter, TimeProvider time)
 {
-    public Principal Require(HttpRequest request)
+    /// <summary>Authenticates the caller and counts the request against its rate limit in <paramref name="bucket"/>.</summary>
+    public Principal Require(HttpRequest request, string bucket = "default")
+    {
+        var caller = Authenticate(request);
+        limiter.Take(caller, bucket, request.HttpContext.Response);
+        return caller;
+    }
+
+    private Principal Authenticate(HttpRequest request)
     {
         string? key = null;
         var authorization = request.Headers.Authorization.ToString();

@@ -45,6 +45,7 @@ public static class ErrorHandling
     {
         context.Response.Clear();
         context.Response.StatusCode = error.Status;
+        foreach (var (name, value) in error.Headers) context.Response.Headers[name] = value;
         return Json.Write(context, new ErrorBody(false, error.Code, error.Message), error.Status);
     }
 

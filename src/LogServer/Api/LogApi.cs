@@ -21,7 +21,7 @@ public static class LogApi
             // c2sp.org/tlog-tiles: the checkpoint changes every second or so; tiles do not.
             context.Response.Headers.CacheControl = "public, max-age=1";
             return Results.Text(log.Latest.Note, "text/plain; charset=utf-8");
-        });
+        }).RequireCors(Cors.Public);
 
         app.MapGet("/tile/{**path}", async (string path, TransparencyLog log, HttpContext context) =>
         {
@@ -32,9 +32,9 @@ public static class LogApi
             // A full tile never changes; a partial tile of width W never changes either, but it is superseded and may go.
             context.Response.Headers.CacheControl = tile.Width == 256 ? Immutable : "public, max-age=60";
             return Results.Bytes(body, "application/octet-stream");
-        });
+        }).RequireCors(Cors.Public);
 
-        app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey }));
+        app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey })).RequireCors(Cors.Public);
 
         app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
         {
@@ -50,7 +50,7 @@ public static class LogApi
             if (index >= latest.Size) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below the checkpoint size {latest.Size}");
             var tlogProof = new TlogProof(index, InclusionProof.Prove(index, latest.Size, log.Hashes), latest.Note, null);
             return Results.Text(tlogProof.Format(), "text/plain; charset=utf-8");
-        });
+        }).RequireCors(Cors.Public);
 
         app.MapGet("/v1/log/proofs/consistency", (HttpRequest request, TransparencyLog log) =>
         {
@@ -59,7 +59,7 @@ public static class LogApi
             long second = Param(request, "second", min: first, max: latest);
             var proof = ConsistencyProof.Prove(first, second, log.Hashes);
             return Json.Result(new { first, second, proof = proof.Select(h => h.ToBase64()) });
-        });
+        }).RequireCors(Cors.Public);
     }
 
     /// <summary>c2sp.org/tlog-tiles entry bundle: <c>uint16_be length || entry</c> for each entry of the tile.</summary>

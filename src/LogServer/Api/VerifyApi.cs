@@ -34,10 +34,10 @@ public static class VerifyApi
                 "bundle" => Json.Result(await verify.ByBundle(body.GetProperty("bundle"), document, token)),
                 _ => Json.Result(await verify.ByDocumentHash(DocumentHash(f.Required("document_hash", 64)), document, token)),
             };
-        }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(AttestationApi.MaxEncodedPayload + (1 << 20)));
+        }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(AttestationApi.MaxEncodedPayload + (1 << 20))).RequireCors(Cors.Public);
 
         app.MapGet("/v1/attestations/{id}/proof-bundle", async (string id, VerifyService verify, CancellationToken token) =>
-            Json.Result(await verify.ProofBundle(AttestationApi.Id(id, "attestation"), token)));
+            Json.Result(await verify.ProofBundle(AttestationApi.Id(id, "attestation"), token))).RequireCors(Cors.Public);
     }
 
     private static string DocumentHash(string text) =>
