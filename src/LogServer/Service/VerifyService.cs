@@ -88,14 +88,15 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
 
     private async Task<Verification> Evaluate(JsonElement payload, string signature, byte[]? document, List<string> reasons, CancellationToken token)
     {
-        if (payload.OptStr("id") is not { } idText || !Guid.TryParse(idText, out var id) || payload.OptStr("kid") is not { } kid)
+        if (payload.OptStr("id") is not { } idText || !Guid.TryParse(idText, out var id))
             return UnknownResult([.. reasons, "payload_malformed"], null);
         if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) return UnknownResult([.. reasons, "not_in_log"], id);
         var stored = await attestations.Find(id, token);
         var jcs = Jcs.Canonicalize(payload);
         bool altered = reasons.Contains("bundle_proof_invalid") || reasons.Contains("bundle_entry_mismatch");
 
-        var key = registry.Key(kid);
+        // The key is the one the log recorded for this attestation: a payload naming another kid is not the logged one.
+        var key = registry.Key(stored.Kid);
         bool signatureOk = key is not null && Base64Url.TryDecode(signature, out var sig) && sig.Length == 64
             && Base64Url.TryDecode(key.PublicKey, out var pk) && Ed25519.Verify(pk, jcs, sig);
         reasons.Add(signatureOk ? "signature_ok" : "signature_invalid");
