@@ -62,6 +62,8 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
             using var e = JsonDocument.Parse(entryBytes);
             var payloadHash = Convert.ToHexStringLower(SHA256.HashData(Jcs.Canonicalize(att.GetProperty("payload"))));
             if (e.RootElement.OptStr("payload_sha256") != payloadHash) reasons.Add("bundle_entry_mismatch");
+            // An offline verifier checks the signature with the bundle's key, so that key must be the logged one.
+            if (registry.Key(e.RootElement.OptStr("kid") ?? "")?.PublicKey != bundle.GetProperty("issuer_key").Str("public_key")) reasons.Add("bundle_key_mismatch");
             return Evaluate(att.GetProperty("payload"), att.Str("signature"), document, reasons, token);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or JsonException or ArgumentException)
@@ -93,7 +95,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) return UnknownResult([.. reasons, "not_in_log"], id);
         var stored = await attestations.Find(id, token);
         var jcs = Jcs.Canonicalize(payload);
-        bool altered = reasons.Contains("bundle_proof_invalid") || reasons.Contains("bundle_entry_mismatch");
+        bool altered = reasons.Any(r => r is "bundle_proof_invalid" or "bundle_entry_mismatch" or "bundle_key_mismatch");
 
         // The key is the one the log recorded for this attestation: a payload naming another kid is not the logged one.
         var key = registry.Key(stored.Kid);
