@@ -29,7 +29,7 @@ public static class AttestationApi
         {
             var caller = auth.Require(request, "mint");
             string key = RequiredIdempotencyKey(request);
-            var (mint, digest) = await ReadMint(request, token);
+            var (mint, digest) = await ReadMint(request, "mint", token);
             return Json.Result(await attestations.Mint(caller, mint, key, digest, token), 201);
         }).WithMetadata(mintLimit);
 
@@ -39,7 +39,7 @@ public static class AttestationApi
         app.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
         {
             var caller = auth.Require(request);
-            var fields = new RequestFields(await Json.ReadObject(request, token), "reason");
+            var fields = new RequestFields(await Json.ReadObject(request, token, allowEmpty: true), "reason");
             return Json.Result(await attestations.Revoke(caller, Id(id, "attestation"), fields.String("reason", 500), token));
         });
 
@@ -48,9 +48,21 @@ public static class AttestationApi
             var caller = auth.Require(request, "mint");
             var oldId = Id(id, "attestation");
             string key = RequiredIdempotencyKey(request);
-            var (mint, digest) = await ReadMint(request, token);
+            var (mint, digest) = await ReadMint(request, $"supersede {oldId}", token);
             return Json.Result(await attestations.Supersede(caller, oldId, mint, key, digest, token), 201);
         }).WithMetadata(mintLimit);
+    }
+
+    /// <summary>
+    /// What an idempotency key is bound to: the operation (with its target) and the JCS form of the body, so a key
+    /// replayed on another operation or another attestation is a different request (409), not a silent replay.
+    /// </summary>
+    public static byte[] RequestDigest(string operation, JsonElement body)
+    {
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        h.AppendData(System.Text.Encoding.UTF8.GetBytes(operation + "\n"));
+        h.AppendData(Jcs.Canonicalize(body));
+        return h.GetHashAndReset();
     }
 
     public static Guid Id(string text, string what) =>
@@ -59,8 +71,8 @@ public static class AttestationApi
     private static string RequiredIdempotencyKey(HttpRequest request) =>
         StampApi.IdempotencyKey(request) ?? throw ApiError.BadRequest("missing_idempotency_key", "this request needs an Idempotency-Key header");
 
-    /// <summary>Parses and checks a mint body; the digest (SHA-256 of its JCS form) tells an idempotent retry from a different request.</summary>
-    private static async Task<(MintRequest Request, byte[] Digest)> ReadMint(HttpRequest request, CancellationToken token)
+    /// <summary>Parses and checks a mint body, and its <see cref="RequestDigest"/> for <paramref name="operation"/>.</summary>
+    private static async Task<(MintRequest Request, byte[] Digest)> ReadMint(HttpRequest request, string operation, CancellationToken token)
     {
         var body = await Json.ReadObject(request, token);
         var f = new RequestFields(body, MintFields);
@@ -89,7 +101,7 @@ public static class AttestationApi
             if (!Base64Url.TryDecode(encoded, out payload)) throw ApiError.BadRequest("invalid_payload", "payload must be unpadded base64url");
         }
         var mint = new MintRequest(issuerId, kid, schemaId, claims, email, documentHash, packId, contentType, payload);
-        return (mint, SHA256.HashData(Jcs.Canonicalize(body)));
+        return (mint, RequestDigest(operation, body));
     }
 }
 

@@ -36,20 +36,20 @@ public static class IssuerApi
             var caller = auth.Require(request);
             var issuerId = AttestationApi.Id(id, "issuer");
             var f = new RequestFields(await Json.ReadObject(request, token), "kid");
-            return Json.Result(await issuers.CreateKey(caller, issuerId, Kid(f.Required("kid", 64))), 201);
+            return Json.Result(await issuers.CreateKey(caller, issuerId, Kid(f.Required("kid", 1000))), 201);
         });
 
         app.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
         {
             var caller = auth.Require(request);
             var f = new RequestFields(await Json.ReadObject(request, token), "new_kid");
-            return Json.Result(await issuers.Rotate(caller, Kid(kid), Kid(f.Required("new_kid", 64))), 201);
+            return Json.Result(await issuers.Rotate(caller, Kid(kid), Kid(f.Required("new_kid", 1000))), 201);
         });
 
         app.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
         {
             var caller = auth.Require(request);
-            var f = new RequestFields(await Json.ReadObject(request, token), "compromised_at");
+            var f = new RequestFields(await Json.ReadObject(request, token, allowEmpty: true), "compromised_at");
             return Json.Result(await issuers.Compromise(caller, Kid(kid), f.Time("compromised_at"), token));
         });
 

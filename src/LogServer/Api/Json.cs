@@ -13,6 +13,8 @@ public static class Json
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;
+
     public static IResult Result<T>(T value, int status = 200) => Results.Json(value, Options, statusCode: status);
 
     public static Task Write<T>(HttpContext context, T value, int status = 200)
@@ -23,14 +25,15 @@ public static class Json
 
     /// <summary>
     /// Reads the whole body (bounded by Kestrel's limit) as one JSON object. Duplicate property names are rejected,
-    /// as is anything but an object.
+    /// as is anything but an object; an empty body counts as <c>{}</c> where every field is optional.
     /// </summary>
-    public static async Task<JsonElement> ReadObject(HttpRequest request, CancellationToken token)
+    public static async Task<JsonElement> ReadObject(HttpRequest request, CancellationToken token, bool allowEmpty = false)
     {
         if (request.ContentType is { } ct && !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, token);
+        if (allowEmpty && body.Length == 0) return EmptyObject;
         JsonDocument doc;
         try
         {

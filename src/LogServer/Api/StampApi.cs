@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Attest.LogServer.Service;
 using Attest.Merkle;
 
@@ -24,7 +23,7 @@ public static class StampApi
             if (visibility == "public" && content is null)
                 throw ApiError.BadRequest("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
             var stampRequest = new StampRequest(hash, visibility, content, fields.String("display_title", 200), fields.Strings("tags", 5, 50));
-            var digest = SHA256.HashData(Jcs.Canonicalize(body));
+            var digest = AttestationApi.RequestDigest("stamp", body);
             var stamp = await stamps.Create(stampRequest, scope, idempotencyKey, digest, token);
             return Json.Result(stamp, 201);
         });

@@ -36,8 +36,13 @@ public sealed class AttestationService(
 
     public async Task<AttestationView> Mint(Principal caller, MintRequest request, string idempotencyKey, byte[] requestDigest, CancellationToken token)
     {
-        CheckMint(caller, request);
-        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, idem => Append(request, null, idem), token);
+        caller.RequireIssuer(request.IssuerId);
+        // A retry of a mint that succeeded returns it even if its key or pack has changed since: checks guard new appends only.
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, idem =>
+        {
+            CheckMint(caller, request);
+            return Append(request, null, idem);
+        }, token);
         return await Get(i, token);
     }
 
@@ -47,9 +52,9 @@ public sealed class AttestationService(
         var old = await Find(oldId, token);
         caller.RequireIssuer(old.IssuerId);
         if (request.IssuerId != old.IssuerId) throw ApiError.BadRequest("issuer_mismatch", "a superseding attestation must come from the same issuer");
-        CheckMint(caller, request);
         long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
         {
+            CheckMint(caller, request);
             await lifecycle.WaitAsync(token);
             try
             {
