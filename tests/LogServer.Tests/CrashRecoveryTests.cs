@@ -155,6 +155,32 @@ public sealed class CrashRecoveryTests
     }
 
     [Fact]
+    public async Task an_index_checkpoint_cut_short_by_a_crash_is_discarded_and_the_index_rebuilt()
+    {
+        string dir = ServerProcess.NewDataDir();
+        var acks = new List<Ack>();
+        await using (var server = await ServerProcess.Start(dir))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                var s = await server.Client.Stamp(i % 2 == 0 ? "twice" : $"cut short {i}");
+                acks.Add(new Ack(s.GetProperty("log_index").GetInt64(), s.GetProperty("id").GetString()!, s.GetProperty("entry").GetString()!));
+            }
+            server.Kill();
+        }
+        // What a kill during the first FASTER checkpoint leaves: a checkpoint folder with no complete checkpoint in it.
+        var token = Directory.CreateDirectory(Path.Combine(dir, "index", "checkpoints", "cpr-checkpoints", Guid.NewGuid().ToString()));
+        File.WriteAllBytes(Path.Combine(token.FullName, "info.dat.0"), new byte[17]);
+        await using (var server = await ServerProcess.Start(dir))
+        {
+            var (cp, _) = await server.Client.Checkpoint();
+            await AssertAllPresent(server.Client, acks, cp);
+            await AssertStampCount(server.Client, "twice", 10);
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public async Task derived_hashes_and_indexes_are_rebuilt_from_the_entry_log_when_lost()
     {
         string dir = ServerProcess.NewDataDir();

@@ -38,7 +38,8 @@ public readonly record struct IndexValue(long A, long B, long C);
 ///   entries after <see cref="AppliedUpTo"/> are applied again, and some of them may already be in the store.
 /// - <see cref="Checkpoint"/> records "every entry below N is applied" inside the store and makes the store
 ///   durable; on open the store recovers its latest checkpoint, and the owner re-applies entries from
-///   <see cref="AppliedUpTo"/>. Without a checkpoint the store starts empty and AppliedUpTo is 0.
+///   <see cref="AppliedUpTo"/>. Without a complete checkpoint (none yet, or a crash during the first) the store
+///   starts empty and AppliedUpTo is 0.
 /// - Reads are thread-safe and may run concurrently with the writer.
 /// </remarks>
 public sealed class KvIndex : IDisposable
@@ -51,16 +52,41 @@ public sealed class KvIndex : IDisposable
 
     public KvIndex(string directory)
     {
+        try
+        {
+            (device, store) = Open(directory);
+        }
+        catch (FasterException)
+        {
+            // No complete checkpoint (a crash during the first one): the index is derived, so start it empty and
+            // let the owner re-apply the whole entry log.
+            Directory.Delete(directory, recursive: true);
+            (device, store) = Open(directory);
+        }
+        AppliedUpTo = TryGet(WatermarkKey, out var w) ? w.A : 0;
+    }
+
+    private static (IDevice, FasterKV<IndexKey, IndexValue>) Open(string directory)
+    {
         Directory.CreateDirectory(directory);
-        device = Devices.CreateLogDevice(Path.Combine(directory, "index.log"), preallocateFile: false, recoverDevice: true);
-        store = new FasterKV<IndexKey, IndexValue>(
+        var device = Devices.CreateLogDevice(Path.Combine(directory, "index.log"), preallocateFile: false, recoverDevice: true);
+        var store = new FasterKV<IndexKey, IndexValue>(
             1L << 20,
             new LogSettings { LogDevice = device, PageSizeBits = 20, MemorySizeBits = 26, SegmentSizeBits = 30 },
             new CheckpointSettings { CheckpointDir = Path.Combine(directory, "checkpoints"), RemoveOutdated = true },
             comparer: new KeyComparer());
-        if (Directory.Exists(Path.Combine(directory, "checkpoints")) && Directory.EnumerateFileSystemEntries(Path.Combine(directory, "checkpoints")).Any())
-            store.Recover();
-        AppliedUpTo = TryGet(WatermarkKey, out var w) ? w.A : 0;
+        try
+        {
+            if (Directory.Exists(Path.Combine(directory, "checkpoints")) && Directory.EnumerateFileSystemEntries(Path.Combine(directory, "checkpoints")).Any())
+                store.Recover();
+            return (device, store);
+        }
+        catch
+        {
+            store.Dispose();
+            device.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Every entry below this log index is reflected in the store (as of the recovered checkpoint).</summary>
