@@ -18,6 +18,14 @@ public sealed class AttestOptions
     public LogOptions Log { get; set; } = new();
 
     public Api.RateLimitOptions RateLimits { get; set; } = new();
+
+    public GrpcOptions Grpc { get; set; } = new();
+}
+
+public sealed class GrpcOptions
+{
+    /// <summary>Largest gRPC message, received or sent (before and after decompression); larger is RESOURCE_EXHAUSTED.</summary>
+    public int MaxMessageBytes { get; set; } = 52 * 1024 * 1024;
 }
 
 public sealed class LogOptions

@@ -1,5 +1,6 @@
 using Attest.LogServer;
 using Attest.LogServer.Api;
+using Attest.LogServer.Grpc;
 using Attest.LogServer.Log;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ if (!Attest.Merkle.Ed25519.IsAvailable(out var problem))
 }
 Directory.CreateDirectory(options.DataDir);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+builder.ConfigureAttestEndpoints();
 builder.Services.AddAttestLog(options);
 builder.Services.AddPublicCors();
 builder.Services.AddOpenApi();
@@ -26,6 +28,7 @@ app.MapIssuerApi();
 app.MapAttestationApi();
 app.MapVerifyApi();
 app.MapHealthApi();
+app.MapGrpcApi(options.Grpc.MaxMessageBytes);
 app.Run();
 return 0;
 

@@ -14,11 +14,12 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
 
-    private ServerProcess(Process process, string dataDir, int port)
+    private ServerProcess(Process process, string dataDir, int port, int grpcPort)
     {
         this.process = process;
         DataDir = dataDir;
         Port = port;
+        GrpcPort = grpcPort;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -30,6 +31,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public string DataDir { get; }
 
     public int Port { get; }
+
+    /// <summary>The HTTP/2-only gRPC endpoint (Kestrel:Endpoints:Grpc).</summary>
+    public int GrpcPort { get; }
 
     public Uri BaseAddress { get; }
 
@@ -45,7 +49,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> Start(string? dataDir = null, IDictionary<string, string>? settings = null, bool withAdminKey = true)
     {
         dataDir ??= NewDataDir();
-        int port = FreePort();
+        int port = FreePort(), grpcPort = FreePort();
         var psi = new ProcessStartInfo("dotnet", [ServerDll(), "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,
@@ -53,12 +57,13 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         psi.Environment["Attest__DataDir"] = dataDir;
+        psi.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}";
         psi.Environment["Attest__Log__Origin"] = "test.attest.local/log";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["Logging__LogLevel__Attest"] = "Information";
         if (withAdminKey) psi.Environment["Attest__AdminKey"] = AdminKey;
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        var server = new ServerProcess(Process.Start(psi)!, dataDir, port);
+        var server = new ServerProcess(Process.Start(psi)!, dataDir, port, grpcPort);
         await server.WaitReady();
         return server;
     }

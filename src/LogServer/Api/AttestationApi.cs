@@ -68,13 +68,15 @@ public static class AttestationApi
     public static Guid Id(string text, string what) =>
         Guid.TryParseExact(text, "D", out var id) ? id : throw ApiError.BadRequest("invalid_id", $"a {what} id is a UUID");
 
-    private static string RequiredIdempotencyKey(HttpRequest request) =>
+    public static string RequiredIdempotencyKey(HttpRequest request) =>
         StampApi.IdempotencyKey(request) ?? throw ApiError.BadRequest("missing_idempotency_key", "this request needs an Idempotency-Key header");
 
-    /// <summary>Parses and checks a mint body, and its <see cref="RequestDigest"/> for <paramref name="operation"/>.</summary>
-    private static async Task<(MintRequest Request, byte[] Digest)> ReadMint(HttpRequest request, string operation, CancellationToken token)
+    private static async Task<(MintRequest Request, byte[] Digest)> ReadMint(HttpRequest request, string operation, CancellationToken token) =>
+        ParseMint(await Json.ReadObject(request, token), operation);
+
+    /// <summary>Parses and checks a mint body (REST, or a gRPC message as JSON), and its <see cref="RequestDigest"/> for <paramref name="operation"/>.</summary>
+    public static (MintRequest Request, byte[] Digest) ParseMint(JsonElement body, string operation)
     {
-        var body = await Json.ReadObject(request, token);
         var f = new RequestFields(body, MintFields);
         var issuerId = Id(f.Required("issuer_id", 36), "issuer");
         string kid = f.Required("kid", 64);

@@ -103,9 +103,9 @@ public static class IssuerApi
         })).RequireCors(Cors.Public);
     }
 
-    private static string Kid(string kid) =>
+    public static string Kid(string kid) =>
         KidPattern.IsMatch(kid) ? kid : throw ApiError.BadRequest("invalid_kid", "a kid is 1 to 64 of A-Z a-z 0-9 . _ : -");
 
-    private static string Text(string s, string name) =>
+    public static string Text(string s, string name) =>
         s.Any(char.IsControl) ? throw ApiError.BadRequest("invalid_field", $"\"{name}\" must not contain control characters") : s;
 }

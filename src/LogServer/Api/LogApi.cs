@@ -38,28 +38,50 @@ public static class LogApi
 
         app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
         {
-            var latest = log.Latest;
             long index = Param(request, "index", min: 0);
-            if (request.Query.ContainsKey("tree_size"))
-            {
-                long treeSize = Param(request, "tree_size", min: 1, max: latest.Size);
-                if (index >= treeSize) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below tree_size {treeSize}");
-                var proof = InclusionProof.Prove(index, treeSize, log.Hashes);
-                return Json.Result(new { index, tree_size = treeSize, proof = proof.Select(h => h.ToBase64()) });
-            }
-            if (index >= latest.Size) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below the checkpoint size {latest.Size}");
-            var tlogProof = new TlogProof(index, InclusionProof.Prove(index, latest.Size, log.Hashes), latest.Note, null);
-            return Results.Text(tlogProof.Format(), "text/plain; charset=utf-8");
+            long? treeSize = request.Query.ContainsKey("tree_size") ? Param(request, "tree_size", min: 1) : null;
+            var (size, proof, checkpoint) = Inclusion(log, index, treeSize);
+            if (checkpoint is not null) return Results.Text(new TlogProof(index, proof, checkpoint.Note, null).Format(), "text/plain; charset=utf-8");
+            return Json.Result(new { index, tree_size = size, proof = proof.Select(h => h.ToBase64()) });
         }).RequireCors(Cors.Public);
 
         app.MapGet("/v1/log/proofs/consistency", (HttpRequest request, TransparencyLog log) =>
         {
-            long latest = log.Latest.Size;
-            long first = Param(request, "first", min: 1, max: latest);
-            long second = Param(request, "second", min: first, max: latest);
-            var proof = ConsistencyProof.Prove(first, second, log.Hashes);
+            long first = Param(request, "first", min: 0), second = Param(request, "second", min: 0);
+            var proof = Consistency(log, first, second);
             return Json.Result(new { first, second, proof = proof.Select(h => h.ToBase64()) });
         }).RequireCors(Cors.Public);
+    }
+
+    /// <summary>
+    /// The inclusion proof of <paramref name="index"/> at <paramref name="treeSize"/> (1 ≤ size ≤ the latest
+    /// checkpoint), or, without a size, against the latest checkpoint, which is then returned for the tlog-proof.
+    /// </summary>
+    public static (long TreeSize, Hash[] Proof, SignedCheckpoint? Checkpoint) Inclusion(TransparencyLog log, long index, long? treeSize)
+    {
+        var latest = log.Latest;
+        if (treeSize is { } n)
+        {
+            InRange("tree_size", n, 1, latest.Size);
+            if (index >= n) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below tree_size {n}");
+            return (n, InclusionProof.Prove(index, n, log.Hashes), null);
+        }
+        if (index >= latest.Size) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below the checkpoint size {latest.Size}");
+        return (latest.Size, InclusionProof.Prove(index, latest.Size, log.Hashes), latest);
+    }
+
+    /// <summary>The consistency proof between two published sizes, 1 ≤ first ≤ second ≤ the latest checkpoint.</summary>
+    public static Hash[] Consistency(TransparencyLog log, long first, long second)
+    {
+        long latest = log.Latest.Size;
+        InRange("first", first, 1, latest);
+        InRange("second", second, first, latest);
+        return ConsistencyProof.Prove(first, second, log.Hashes);
+    }
+
+    private static void InRange(string name, long v, long min, long max)
+    {
+        if (v < min || v > max) throw ApiError.BadRequest("parameter_out_of_range", $"\"{name}\" must be between {min} and {max}");
     }
 
     /// <summary>c2sp.org/tlog-tiles entry bundle: <c>uint16_be length || entry</c> for each entry of the tile.</summary>
@@ -72,15 +94,14 @@ public static class LogApi
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>A required decimal query parameter: digits only, within [min, max], else a 400 naming it.</summary>
-    public static long Param(HttpRequest request, string name, long min, long max = long.MaxValue)
+    /// <summary>A required decimal query parameter: digits only, at least <paramref name="min"/>, else a 400 naming it.</summary>
+    public static long Param(HttpRequest request, string name, long min)
     {
         var values = request.Query[name];
         if (values.Count == 0) throw ApiError.BadRequest("missing_parameter", $"query parameter \"{name}\" is required");
         if (values.Count > 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long v) || (values[0]!.Length > 1 && values[0]![0] == '0'))
             throw ApiError.BadRequest("invalid_parameter", $"query parameter \"{name}\" must be a decimal number");
-        if (v < min || v > max)
-            throw ApiError.BadRequest("parameter_out_of_range", $"query parameter \"{name}\" must be between {min} and {max}");
+        InRange(name, v, min, long.MaxValue);
         return v;
     }
 }

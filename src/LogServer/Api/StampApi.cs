@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Attest.LogServer.Service;
 using Attest.Merkle;
 
@@ -12,20 +13,8 @@ public static class StampApi
     {
         app.MapPost("/v1/stamps", async (HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
         {
-            string scope = auth.Require(request).Scope;
-            string? idempotencyKey = IdempotencyKey(request);
-            var body = await Json.ReadObject(request, token);
-            var fields = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags");
-            var (hash, content) = ContentHash(fields);
-            string visibility = fields.String("visibility", 20) ?? "hash_only";
-            if (visibility is not ("hash_only" or "public"))
-                throw ApiError.BadRequest("invalid_visibility", "visibility must be \"hash_only\" or \"public\"");
-            if (visibility == "public" && content is null)
-                throw ApiError.BadRequest("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
-            var stampRequest = new StampRequest(hash, visibility, content, fields.String("display_title", 200), fields.Strings("tags", 5, 50));
-            var digest = AttestationApi.RequestDigest("stamp", body);
-            var stamp = await stamps.Create(stampRequest, scope, idempotencyKey, digest, token);
-            return Json.Result(stamp, 201);
+            var caller = auth.Require(request);
+            return Json.Result(await Create(caller, IdempotencyKey(request), await Json.ReadObject(request, token), stamps, token), 201);
         });
 
         app.MapGet("/v1/stamps/{id}", async (string id, HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
@@ -34,6 +23,20 @@ public static class StampApi
             if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
             return Json.Result(await stamps.Get(id, token));
         });
+    }
+
+    /// <summary>Parses a stamp request (REST body or gRPC message as JSON) and appends it.</summary>
+    public static Task<Stamp> Create(Principal caller, string? idempotencyKey, JsonElement body, StampService stamps, CancellationToken token)
+    {
+        var fields = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags");
+        var (hash, content) = ContentHash(fields);
+        string visibility = fields.String("visibility", 20) ?? "hash_only";
+        if (visibility is not ("hash_only" or "public"))
+            throw ApiError.BadRequest("invalid_visibility", "visibility must be \"hash_only\" or \"public\"");
+        if (visibility == "public" && content is null)
+            throw ApiError.BadRequest("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
+        var request = new StampRequest(hash, visibility, content, fields.String("display_title", 200), fields.Strings("tags", 5, 50));
+        return stamps.Create(request, caller.Scope, idempotencyKey, AttestationApi.RequestDigest("stamp", body), token);
     }
 
     /// <summary>Exactly one of <c>content_hash</c> (64 hex digits) or <c>content</c> (hashed with SHA-256 as UTF-8).</summary>

@@ -17,27 +17,32 @@ public static class VerifyApi
     {
         app.MapPost("/v1/verify", async (HttpRequest request, StampService stamps, VerifyService verify, CancellationToken token) =>
         {
-            var body = await Json.ReadObject(request, token);
-            var f = new RequestFields(body, [.. Subjects, "document"]);
-            var given = Subjects.Where(f.Has).ToArray();
-            if (given.Length != 1) throw ApiError.BadRequest("missing_content", $"send exactly one of: {string.Join(", ", Subjects)}");
-            byte[]? document = null;
-            if (f.String("document", int.MaxValue) is { } encoded && !Base64Url.TryDecode(encoded, out document))
-                throw ApiError.BadRequest("invalid_document", "document must be unpadded base64url");
-            if (document is not null && given[0] is "content" or "content_hash")
-                throw ApiError.BadRequest("invalid_field", "\"document\" goes with an attestation, not a stamp");
-            return given[0] switch
-            {
-                "content" or "content_hash" => Json.Result(await stamps.Verify(StampApi.ContentHash(f).Hash, token)),
-                "attestation_id" => Json.Result(await verify.ById(AttestationApi.Id(f.Required("attestation_id", 36), "attestation"), document, token)),
-                "attestation" => Json.Result(await verify.ByAttestation(body.GetProperty("attestation"), document, token)),
-                "bundle" => Json.Result(await verify.ByBundle(body.GetProperty("bundle"), document, token)),
-                _ => Json.Result(await verify.ByDocumentHash(DocumentHash(f.Required("document_hash", 64)), document, token)),
-            };
+            return Json.Result(await Verify(await Json.ReadObject(request, token), stamps, verify, token));
         }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(AttestationApi.MaxEncodedPayload + (1 << 20))).RequireCors(Cors.Public);
 
         app.MapGet("/v1/attestations/{id}/proof-bundle", async (string id, VerifyService verify, CancellationToken token) =>
             Json.Result(await verify.ProofBundle(AttestationApi.Id(id, "attestation"), token))).RequireCors(Cors.Public);
+    }
+
+    /// <summary>Dispatches on the one subject the request names; the answer is a stamp or an attestation verification.</summary>
+    public static async Task<object> Verify(JsonElement body, StampService stamps, VerifyService verify, CancellationToken token)
+    {
+        var f = new RequestFields(body, [.. Subjects, "document"]);
+        var given = Subjects.Where(f.Has).ToArray();
+        if (given.Length != 1) throw ApiError.BadRequest("missing_content", $"send exactly one of: {string.Join(", ", Subjects)}");
+        byte[]? document = null;
+        if (f.String("document", int.MaxValue) is { } encoded && !Base64Url.TryDecode(encoded, out document))
+            throw ApiError.BadRequest("invalid_document", "document must be unpadded base64url");
+        if (document is not null && given[0] is "content" or "content_hash")
+            throw ApiError.BadRequest("invalid_field", "\"document\" goes with an attestation, not a stamp");
+        return given[0] switch
+        {
+            "content" or "content_hash" => await stamps.Verify(StampApi.ContentHash(f).Hash, token),
+            "attestation_id" => await verify.ById(AttestationApi.Id(f.Required("attestation_id", 36), "attestation"), document, token),
+            "attestation" => await verify.ByAttestation(body.GetProperty("attestation"), document, token),
+            "bundle" => await verify.ByBundle(body.GetProperty("bundle"), document, token),
+            _ => await verify.ByDocumentHash(DocumentHash(f.Required("document_hash", 64)), document, token),
+        };
     }
 
     private static string DocumentHash(string text) =>

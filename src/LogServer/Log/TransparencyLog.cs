@@ -32,6 +32,7 @@ public sealed class TransparencyLog : IDisposable
     private readonly ILogger logger;
     private long size;
     private SignedCheckpoint latest;
+    private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TransparencyLog(string dataDir, NoteSigner signer, IEntryIndexer indexer, ILogger logger)
     {
@@ -90,6 +91,18 @@ public sealed class TransparencyLog : IDisposable
         Volatile.Write(ref size, n + records.Length);
     }
 
+    /// <summary>The first published checkpoint larger than <paramref name="size"/>, waiting for it if need be.</summary>
+    public async Task<SignedCheckpoint> CheckpointAfter(long size, CancellationToken token)
+    {
+        while (true)
+        {
+            var next = Volatile.Read(ref published).Task; // before reading Latest, so no publication slips between
+            var cp = Latest;
+            if (cp.Size > size) return cp;
+            await next.WaitAsync(token);
+        }
+    }
+
     /// <summary>Makes the derived indexes durable up to the current size, bounding the replay after a crash.</summary>
     public Task CheckpointIndexes() => indexer.AppliedUpTo < Size ? indexer.Checkpoint(Size) : Task.CompletedTask;
 
@@ -111,6 +124,7 @@ public sealed class TransparencyLog : IDisposable
             var state = JsonSerializer.SerializeToUtf8Bytes(new CheckpointState(n, signed.Note));
             AtomicFile.Write(checkpointPath, state);
             Volatile.Write(ref latest, signed);
+            Interlocked.Exchange(ref published, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return signed;
         }
     }

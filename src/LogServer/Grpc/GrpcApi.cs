@@ -1,0 +1,159 @@
+using Attest.LogServer.Api;
+using Attest.LogServer.Log;
+using Attest.LogServer.Service;
+using Attest.V1;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Health.V1;
+
+namespace Attest.LogServer.Grpc;
+
+/// <summary>
+/// The gRPC services of <c>proto/attest/v1</c> and <c>grpc.health.v1.Health</c>. Each method calls the same
+/// parsing and services as its REST twin; metadata carries <c>authorization</c>/<c>x-api-key</c> and
+/// <c>idempotency-key</c> exactly as the REST headers do.
+/// </summary>
+public static class GrpcApi
+{
+    public static void MapGrpcApi(this WebApplication app, int maxMessageSize)
+    {
+        var grpc = new GrpcEndpoint(maxMessageSize, app.Logger);
+        // The message-size limit is ours (RESOURCE_EXHAUSTED), not Kestrel's request body limit (an HTTP 413).
+        var bodyLimit = new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxMessageSize + 64L * 1024);
+        var sp = app.Services;
+        T S<T>() where T : notnull => sp.GetRequiredService<T>();
+        void Unary<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Task<TResp>> handler)
+            where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
+            app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
+        void Stream<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Func<TResp, Task>, Task> handler)
+            where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
+            app.MapPost($"/{service}/{method}", grpc.ServerStreaming(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
+
+        const string attestations = "attest.v1.Attestations";
+        Unary(attestations, "Mint", V1.MintRequest.Parser, async (call, r) =>
+        {
+            var caller = S<Auth>().Require(call.Request, "mint");
+            string key = AttestationApi.RequiredIdempotencyKey(call.Request);
+            var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint");
+            return ProtoJson.Reply<Attestation>(await S<AttestationService>().Mint(caller, mint, key, digest, call.Cancelled));
+        });
+        Unary(attestations, "Get", GetAttestationRequest.Parser, async (call, r) =>
+            ProtoJson.Reply<Attestation>(await S<AttestationService>().Get(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"), call.Cancelled)));
+        Unary(attestations, "Revoke", RevokeRequest.Parser, async (call, r) =>
+            ProtoJson.Reply<Attestation>(await S<AttestationService>().Revoke(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"),
+                r.Reason.Length > 0 ? r.Reason : null, call.Cancelled)));
+        Unary(attestations, "Supersede", SupersedeRequest.Parser, async (call, r) =>
+        {
+            var caller = S<Auth>().Require(call.Request, "mint");
+            var oldId = AttestationApi.Id(r.Id, "attestation");
+            string key = AttestationApi.RequiredIdempotencyKey(call.Request);
+            var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}");
+            return ProtoJson.Reply<Attestation>(await S<AttestationService>().Supersede(caller, oldId, mint, key, digest, call.Cancelled));
+        });
+        Unary(attestations, "Verify", VerifyRequest.Parser, async (call, r) =>
+            ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), S<StampService>(), S<VerifyService>(), call.Cancelled)));
+        Unary(attestations, "GetProofBundle", GetProofBundleRequest.Parser, async (call, r) =>
+            new ProofBundle { Bundle = Struct.Parser.ParseJson((await S<VerifyService>().ProofBundle(AttestationApi.Id(r.Id, "attestation"), call.Cancelled)).ToJsonString()) });
+
+        const string stamps = "attest.v1.Stamps";
+        Unary(stamps, "Create", CreateStampRequest.Parser, async (call, r) =>
+            ProtoJson.Reply<V1.Stamp>(await StampApi.Create(S<Auth>().Require(call.Request), StampApi.IdempotencyKey(call.Request), ProtoJson.Body(r), S<StampService>(), call.Cancelled)));
+        Unary(stamps, "Get", GetStampRequest.Parser, async (call, r) =>
+        {
+            S<Auth>().Require(call.Request);
+            return ProtoJson.Reply<V1.Stamp>(await S<StampService>().Get(AttestationApi.Id(r.Id, "stamp").ToString(), call.Cancelled));
+        });
+
+        const string issuers = "attest.v1.Issuers";
+        Unary(issuers, "CreateIssuer", CreateIssuerRequest.Parser, async (call, r) =>
+        {
+            S<Auth>().Require(call.Request).RequireAdmin();
+            return ProtoJson.Reply<V1.Issuer>(await S<IssuerService>().CreateIssuer(IssuerApi.Text(Required(r.Name, "name", 200), "name")));
+        });
+        Unary(issuers, "CreateKey", CreateKeyRequest.Parser, async (call, r) =>
+            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().CreateKey(S<Auth>().Require(call.Request), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid))));
+        Unary(issuers, "RotateKey", RotateKeyRequest.Parser, async (call, r) =>
+            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().Rotate(S<Auth>().Require(call.Request), IssuerApi.Kid(r.Kid), IssuerApi.Kid(r.NewKid))));
+        Unary(issuers, "CompromiseKey", CompromiseKeyRequest.Parser, async (call, r) =>
+        {
+            var caller = S<Auth>().Require(call.Request);
+            var at = new RequestFields(ProtoJson.Body(r), "kid", "compromised_at").Time("compromised_at");
+            return ProtoJson.Reply<CompromiseKeyResponse>(await S<IssuerService>().Compromise(caller, IssuerApi.Kid(r.Kid), at, call.Cancelled));
+        });
+        Unary(issuers, "ListKeys", ListKeysRequest.Parser, (call, r) =>
+        {
+            var issuerId = AttestationApi.Id(r.IssuerId, "issuer");
+            S<Auth>().Require(call.Request).RequireIssuer(issuerId);
+            return Task.FromResult(ProtoJson.Reply<ListKeysResponse>(new { keys = S<IssuerService>().Keys(issuerId) }));
+        });
+
+        const string log = "attest.v1.Log";
+        Unary(log, "GetCheckpoint", GetCheckpointRequest.Parser, (call, r) => Task.FromResult(Checkpoint(S<TransparencyLog>().Latest)));
+        Unary(log, "GetInclusionProof", InclusionProofRequest.Parser, (call, r) =>
+        {
+            var (size, proof, cp) = LogApi.Inclusion(S<TransparencyLog>(), NonNegative(r.Index, "index"), r.TreeSize != 0 ? r.TreeSize : null);
+            var reply = new V1.InclusionProof { Index = r.Index, TreeSize = size };
+            reply.Proof.AddRange(proof.Select(h => ByteString.CopyFrom(h.Bytes)));
+            if (cp is not null) reply.TlogProof = new Merkle.TlogProof(r.Index, proof, cp.Note, null).Format();
+            return Task.FromResult(reply);
+        });
+        Unary(log, "GetConsistencyProof", ConsistencyProofRequest.Parser, (call, r) =>
+        {
+            var reply = new V1.ConsistencyProof { First = r.First, Second = r.Second };
+            reply.Proof.AddRange(LogApi.Consistency(S<TransparencyLog>(), r.First, r.Second).Select(h => ByteString.CopyFrom(h.Bytes)));
+            return Task.FromResult(reply);
+        });
+        Stream<StreamEntriesRequest, Entry>(log, "StreamEntries", StreamEntriesRequest.Parser, async (call, r, send) =>
+        {
+            var transparencyLog = S<TransparencyLog>();
+            // Entries as far as a signed checkpoint covers them, then each newly published stretch, until cancelled.
+            for (long next = NonNegative(r.Start, "start"); ;)
+            {
+                var cp = await transparencyLog.CheckpointAfter(next, call.Cancelled);
+                for (; next < cp.Size; next++)
+                {
+                    var record = await transparencyLog.ReadRecordAsync(next, call.Cancelled);
+                    await send(new Entry { Index = next, Entry_ = ByteString.CopyFrom(Storage.LogRecord.Entry(record)) });
+                }
+            }
+        });
+        Stream<WatchCheckpointsRequest, V1.Checkpoint>(log, "WatchCheckpoints", WatchCheckpointsRequest.Parser, async (call, r, send) =>
+        {
+            var transparencyLog = S<TransparencyLog>();
+            var cp = transparencyLog.Latest;
+            await send(Checkpoint(cp));
+            while (true)
+            {
+                cp = await transparencyLog.CheckpointAfter(cp.Size, call.Cancelled);
+                await send(Checkpoint(cp));
+            }
+        });
+
+        const string health = "grpc.health.v1.Health";
+        Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service) }));
+        Stream<HealthCheckRequest, HealthCheckResponse>(health, "Watch", HealthCheckRequest.Parser, async (call, r, send) =>
+        {
+            await send(new HealthCheckResponse { Status = Serving(r.Service) });
+            await Task.Delay(Timeout.Infinite, call.Cancelled); // the status never changes while the server runs
+        });
+
+        // Any other "/package.Service/Method" is a method we do not have.
+        app.MapPost("/{service:regex(^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$)}/{method}", GrpcEndpoint.Unimplemented).ExcludeFromDescription();
+    }
+
+    private static readonly string[] Services = ["", "attest.v1.Attestations", "attest.v1.Stamps", "attest.v1.Issuers", "attest.v1.Log"];
+
+    private static HealthCheckResponse.Types.ServingStatus Serving(string service) =>
+        Array.IndexOf(Services, service) >= 0 ? HealthCheckResponse.Types.ServingStatus.Serving
+            : throw new GrpcException(StatusCode.NotFound, $"unknown service \"{service}\"");
+
+    private static V1.Checkpoint Checkpoint(SignedCheckpoint cp) =>
+        new() { Origin = cp.Checkpoint.Origin, Size = cp.Size, RootHash = cp.Checkpoint.Root.ToBase64(), Note = cp.Note };
+
+    private static long NonNegative(long v, string name) =>
+        v >= 0 ? v : throw ApiError.BadRequest("parameter_out_of_range", $"\"{name}\" must not be negative");
+
+    private static string Required(string v, string name, int max) =>
+        v.Length == 0 ? throw ApiError.BadRequest("missing_field", $"\"{name}\" is required")
+        : v.Length > max ? throw ApiError.BadRequest("invalid_field", $"\"{name}\" is longer than {max} characters") : v;
+}

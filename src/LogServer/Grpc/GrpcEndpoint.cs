@@ -1,0 +1,119 @@
+using System.Buffers;
+using Attest.LogServer.Api;
+using Google.Protobuf;
+
+namespace Attest.LogServer.Grpc;
+
+/// <summary>One call's context: the HTTP/2 request (its headers are the call's metadata) and its cancellation.</summary>
+public sealed class GrpcCall(HttpContext http, CancellationToken cancelled)
+{
+    public HttpContext Http { get; } = http;
+
+    public HttpRequest Request => Http.Request;
+
+    /// <summary>Cancelled when the client cancels or the <c>grpc-timeout</c> deadline passes.</summary>
+    public CancellationToken Cancelled { get; } = cancelled;
+}
+
+/// <summary>
+/// The gRPC HTTP/2 protocol on Kestrel (grpc/doc/PROTOCOL-HTTP2.md), for the unary and server-streaming methods of
+/// <c>proto/</c>: request and response headers, length-prefixed messages, <c>grpc-status</c> and
+/// <c>grpc-message</c> trailers, <c>grpc-timeout</c> deadlines, <c>gzip</c>/<c>identity</c> message encodings and a
+/// maximum message size. Failures of our services (<see cref="ApiError"/>) map to gRPC statuses, with the REST
+/// error code at the start of the message.
+/// </summary>
+public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
+{
+    private const string ContentType = "application/grpc";
+
+    public RequestDelegate Unary<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Task<TResponse>> handler)
+        where TRequest : IMessage<TRequest> where TResponse : IMessage<TResponse> =>
+        context => Serve<TRequest, TResponse>(context, parser, async (call, request, send) => await send(await handler(call, request)));
+
+    public RequestDelegate ServerStreaming<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler)
+        where TRequest : IMessage<TRequest> where TResponse : IMessage<TResponse> =>
+        context => Serve(context, parser, handler);
+
+    /// <summary>For a path no method answers: UNIMPLEMENTED, as the protocol asks.</summary>
+    public static Task Unimplemented(HttpContext context)
+    {
+        context.Response.ContentType = ContentType;
+        context.Response.Headers["grpc-status"] = ((int)StatusCode.Unimplemented).ToString();
+        context.Response.Headers["grpc-message"] = GrpcStatus.EncodeMessage($"unknown method {context.Request.Path}");
+        return Task.CompletedTask;
+    }
+
+    private async Task Serve<TRequest, TResponse>(HttpContext context, MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler)
+        where TRequest : IMessage<TRequest> where TResponse : IMessage<TResponse>
+    {
+        var request = context.Request;
+        var response = context.Response;
+        // A request that is not gRPC gets a plain HTTP error (415), as the protocol says.
+        if (request.ContentType is not { } ct || !(ct == ContentType || ct.StartsWith(ContentType + "+", StringComparison.Ordinal) || ct.StartsWith(ContentType + ";", StringComparison.Ordinal)))
+        {
+            response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return;
+        }
+        response.ContentType = ContentType;
+        string? requestEncoding = request.Headers["grpc-encoding"].FirstOrDefault();
+        bool gzipReplies = request.Headers["grpc-accept-encoding"].ToString().Contains("gzip", StringComparison.Ordinal);
+        if (gzipReplies) response.Headers["grpc-encoding"] = "gzip";
+        response.Headers["grpc-accept-encoding"] = "gzip,identity";
+
+        using var deadline = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
+        var status = StatusCode.OK;
+        string? message = null;
+        try
+        {
+            if (requestEncoding is not (null or "identity" or "gzip"))
+                throw new GrpcException(StatusCode.Unimplemented, $"grpc-encoding \"{requestEncoding}\" is not supported; use gzip or identity");
+            if (GrpcFraming.ParseTimeout(request.Headers["grpc-timeout"].FirstOrDefault()) is { } timeout) deadline.CancelAfter(timeout);
+            var bytes = await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, linked.Token)
+                ?? throw new GrpcException(StatusCode.Internal, "the request has no message");
+            if (await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, linked.Token) is not null)
+                throw new GrpcException(StatusCode.Internal, "a unary or server-streaming call takes exactly one request message");
+            TRequest message1;
+            try
+            {
+                message1 = parser.ParseFrom(bytes);
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new GrpcException(StatusCode.Internal, "the request message is not valid protobuf: " + e.Message);
+            }
+            var call = new GrpcCall(context, linked.Token);
+            await handler(call, message1, async reply =>
+            {
+                var size = reply.CalculateSize();
+                if (size > maxMessageSize) throw new GrpcException(StatusCode.ResourceExhausted, $"response message of {size} bytes is over the limit of {maxMessageSize}");
+                GrpcFraming.WriteMessage(response.BodyWriter, reply.ToByteArray(), gzipReplies);
+                // Flushing waits for the client's HTTP/2 flow-control window, so a slow reader slows the stream down.
+                await response.BodyWriter.FlushAsync(linked.Token);
+            });
+        }
+        catch (GrpcException e)
+        {
+            (status, message) = (e.Status, e.Message);
+        }
+        catch (ApiError e)
+        {
+            (status, message) = (GrpcStatus.FromHttp(e.Status, e.Code), $"{e.Code}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            (status, message) = (StatusCode.DeadlineExceeded, "the deadline passed");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client cancelled; nobody is listening for a status
+        }
+        catch (Exception e)
+        {
+            var api = ErrorHandling.Map(e, logger);
+            (status, message) = (GrpcStatus.FromHttp(api.Status, api.Code), $"{api.Code}: {api.Message}");
+        }
+        response.AppendTrailer("grpc-status", ((int)status).ToString());
+        if (message is not null) response.AppendTrailer("grpc-message", GrpcStatus.EncodeMessage(message));
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.LogServer.Api;
+using Google.Protobuf;
+
+namespace Attest.LogServer.Grpc;
+
+/// <summary>
+/// Moves gRPC messages through the same request parsing and response shapes as REST: a request message becomes
+/// the JSON body REST would receive (proto field names are the REST names), and a service result becomes the
+/// response message through the JSON REST would send. So both APIs share one validation and one set of results.
+/// </summary>
+public static class ProtoJson
+{
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    /// <summary>The request as a REST JSON body; <paramref name="base64UrlFields"/> are bytes REST sends as base64url.</summary>
+    public static JsonElement Body(IMessage message, params string[] base64UrlFields)
+    {
+        var node = JsonNode.Parse(Formatter.Format(message))!.AsObject();
+        foreach (var name in base64UrlFields)
+            if (node[name] is JsonValue v && v.TryGetValue(out string? b64))
+                node[name] = b64.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        using var doc = JsonDocument.Parse(node.ToJsonString());
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>A result (what REST would serialize) as a response message.</summary>
+    public static T Reply<T>(object result) where T : IMessage<T>, new() => Parser.Parse<T>(JsonSerializer.Serialize(result, Json.Options));
+}
