@@ -18,12 +18,47 @@ public static class ProtoJson
     /// <summary>The request as a REST JSON body; <paramref name="base64UrlFields"/> are bytes REST sends as base64url.</summary>
     public static JsonElement Body(IMessage message, params string[] base64UrlFields)
     {
+        CheckJsonable(message);
         var node = JsonNode.Parse(Formatter.Format(message))!.AsObject();
         foreach (var name in base64UrlFields)
             if (node[name] is JsonValue v && v.TryGetValue(out string? b64))
                 node[name] = b64.TrimEnd('=').Replace('+', '-').Replace('/', '_');
         using var doc = JsonDocument.Parse(node.ToJsonString());
         return doc.RootElement.Clone();
+    }
+
+    /// <summary>
+    /// A <c>google.protobuf.Value</c> with no kind, or a NaN or infinite number, is valid protobuf but not JSON: the
+    /// formatter would throw or write a string in its place. Reject it as REST rejects such a body.
+    /// </summary>
+    private static void CheckJsonable(IMessage message)
+    {
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            Check(field.Accessor.GetValue(message));
+        }
+
+        static void Check(object? value)
+        {
+            if (value is System.Collections.IDictionary map)
+            {
+                foreach (var item in map.Values) Check(item);
+                return;
+            }
+            if (value is System.Collections.IEnumerable list and not string and not ByteString)
+            {
+                foreach (var item in list) Check(item);
+                return;
+            }
+            if (value is Google.Protobuf.WellKnownTypes.Value v)
+            {
+                if (v.KindCase == Google.Protobuf.WellKnownTypes.Value.KindOneofCase.None)
+                    throw ApiError.BadRequest("invalid_field", "a google.protobuf.Value has no kind set");
+                if (v.KindCase == Google.Protobuf.WellKnownTypes.Value.KindOneofCase.NumberValue && !double.IsFinite(v.NumberValue))
+                    throw ApiError.BadRequest("invalid_field", "a number is NaN or infinite, which JSON cannot hold");
+            }
+            if (value is IMessage m) CheckJsonable(m);
+        }
     }
 
     /// <summary>A result (what REST would serialize) as a response message.</summary>
