@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -37,7 +36,6 @@ public sealed class GrpcInteropFixture : IAsyncLifetime
 /// </summary>
 public sealed class GrpcInteropTests(GrpcInteropFixture fixture) : IClassFixture<GrpcInteropFixture>
 {
-    private static readonly SemaphoreSlim NpmLock = new(1, 1);
 
     /// <summary>Every check both scripts must report, each with ok = true.</summary>
     public static readonly string[] ExpectedChecks =
@@ -82,15 +80,6 @@ public sealed class GrpcInteropTests(GrpcInteropFixture fixture) : IClassFixture
         Assert.Equal(ExpectedChecks.Order(), checks.Keys.Order());
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Attest.sln"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException($"no Attest.sln above {AppContext.BaseDirectory}");
-    }
-
     private string[] CommonArguments() =>
     [
         "--target", $"127.0.0.1:{Server.GrpcPort}", "--rest", $"http://127.0.0.1:{Server.Port}", "--admin-key", ServerProcess.AdminKey,
@@ -103,10 +92,10 @@ public sealed class GrpcInteropTests(GrpcInteropFixture fixture) : IClassFixture
         const string python = "/usr/bin/python3";
         const string install = "(Debian: apt-get install python3-grpcio python3-grpc-tools; scripts/test installs them)";
         Assert.True(File.Exists(python), $"{python} is missing: the python interop test needs Debian's python3 with grpcio and grpc_tools {install}");
-        var probe = await Run(python, ["-c", "import grpc, grpc_tools"], Path.GetTempPath(), TimeSpan.FromMinutes(1));
+        var probe = await ExternalTools.Run(python, ["-c", "import grpc, grpc_tools"], Path.GetTempPath(), TimeSpan.FromMinutes(1));
         Assert.True(probe.ExitCode == 0, $"{python} cannot import grpc and grpc_tools {install}: {probe}");
 
-        string root = RepoRoot(), proto = Path.Combine(root, "proto");
+        string root = ExternalTools.RepoRoot, proto = Path.Combine(root, "proto");
         string work = Directory.CreateTempSubdirectory("attest-grpc-python-").FullName;
         try
         {
@@ -117,13 +106,13 @@ public sealed class GrpcInteropTests(GrpcInteropFixture fixture) : IClassFixture
             File.Copy(Path.Combine(proto, "grpc", "health", "v1", "health.proto"), Path.Combine(source, "grpc_health", "v1", "health.proto"));
             string[] attestProtos = [.. Directory.GetFiles(Path.Combine(proto, "attest", "v1"), "*.proto").Order()];
             Assert.Equal(4, attestProtos.Length);
-            var protoc = await Run(python, ["-m", "grpc_tools.protoc", $"-I{proto}", $"--python_out={stubs}", $"--grpc_python_out={stubs}", .. attestProtos], work, TimeSpan.FromMinutes(2));
+            var protoc = await ExternalTools.Run(python, ["-m", "grpc_tools.protoc", $"-I{proto}", $"--python_out={stubs}", $"--grpc_python_out={stubs}", .. attestProtos], work, TimeSpan.FromMinutes(2));
             Assert.True(protoc.ExitCode == 0, $"grpc_tools.protoc on attest/v1 failed: {protoc}");
-            protoc = await Run(python, ["-m", "grpc_tools.protoc", $"-I{source}", $"--python_out={stubs}", $"--grpc_python_out={stubs}", Path.Combine(source, "grpc_health", "v1", "health.proto")], work, TimeSpan.FromMinutes(2));
+            protoc = await ExternalTools.Run(python, ["-m", "grpc_tools.protoc", $"-I{source}", $"--python_out={stubs}", $"--grpc_python_out={stubs}", Path.Combine(source, "grpc_health", "v1", "health.proto")], work, TimeSpan.FromMinutes(2));
             Assert.True(protoc.ExitCode == 0, $"grpc_tools.protoc on health.proto failed: {protoc}");
 
             string script = Path.Combine(root, "tests", "interop", "grpc-python", "interop.py");
-            return await Run(python, [script, .. CommonArguments(), "--stubs", stubs], work, TimeSpan.FromMinutes(5));
+            return await ExternalTools.Run(python, [script, .. CommonArguments(), "--stubs", stubs], work, TimeSpan.FromMinutes(5));
         }
         finally
         {
@@ -134,64 +123,9 @@ public sealed class GrpcInteropTests(GrpcInteropFixture fixture) : IClassFixture
     /// <summary>Runs interop.mjs with node (after <c>npm ci</c> when node_modules is missing).</summary>
     private async Task<ProcessResult> RunNode()
     {
-        string root = RepoRoot(), folder = Path.Combine(root, "tests", "interop", "grpc-node");
-        await NpmLock.WaitAsync();
-        try
-        {
-            string[] packages = ["@grpc/grpc-js", "@grpc/proto-loader"];
-            if (!packages.All(p => File.Exists(Path.Combine(folder, "node_modules", p, "package.json"))))
-            {
-                var npm = await Run("npm", ["ci", "--no-audit", "--no-fund"], folder, TimeSpan.FromMinutes(5));
-                Assert.True(npm.ExitCode == 0, $"npm ci in {folder} failed: {npm}");
-            }
-        }
-        finally
-        {
-            NpmLock.Release();
-        }
-        return await Run("node", [Path.Combine(folder, "interop.mjs"), .. CommonArguments(), "--proto", Path.Combine(root, "proto")], folder, TimeSpan.FromMinutes(5));
-    }
-
-    private sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
-    }
-
-    private static async Task<ProcessResult> Run(string program, string[] arguments, string directory, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException(program + " did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new Xunit.Sdk.XunitException($"'{program}' is not on PATH ({e.Message}): the gRPC interop tests need Node.js and npm and Debian's " +
-                "python3-grpcio and python3-grpc-tools (apt-get install nodejs npm python3-grpcio python3-grpc-tools; scripts/test installs them).");
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within {timeout}:\n{await stdout}\n{await stderr}");
-            }
-            return new ProcessResult(process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
-        }
+        string root = ExternalTools.RepoRoot, folder = Path.Combine(root, "tests", "interop", "grpc-node");
+        await ExternalTools.NpmCi(folder, "@grpc/grpc-js", "@grpc/proto-loader");
+        return await ExternalTools.Run("node", [Path.Combine(folder, "interop.mjs"), .. CommonArguments(), "--proto", Path.Combine(root, "proto")], folder, TimeSpan.FromMinutes(5));
     }
 
     // ---- the protocol, byte by byte over HTTP/2 cleartext ----

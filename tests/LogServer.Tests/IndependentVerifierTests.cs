@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -17,7 +15,6 @@ namespace Attest.LogServer.Tests;
 public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly SemaphoreSlim NpmLock = new(1, 1);
 
     private HttpClient Client => fixture.Client;
 
@@ -151,11 +148,6 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private sealed record VerifierResult(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
-    }
-
     private static string Flip(string text, int at)
     {
         char c = text[at];
@@ -163,7 +155,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         return text[..at] + other + text[(at + 1)..];
     }
 
-    private static void AssertChecks(VerifierResult result, bool signature, bool payloadHash, bool inclusion, bool checkpointSignature)
+    private static void AssertChecks(ProcessResult result, bool signature, bool payloadHash, bool inclusion, bool checkpointSignature)
     {
         JsonElement checks;
         try
@@ -228,80 +220,21 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         }
     }
 
-    private static string InteropFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Attest.sln"))) return Path.Combine(dir.FullName, "tests", "interop", "attestation");
-        }
-        throw new DirectoryNotFoundException($"no Attest.sln above {AppContext.BaseDirectory}");
-    }
-
     /// <summary>Writes the bundle to a temp file and runs <c>node verify-bundle.mjs</c> on it (after <c>npm ci</c> when node_modules is missing).</summary>
-    private static async Task<VerifierResult> RunVerifier(string bundleText)
+    private static async Task<ProcessResult> RunVerifier(string bundleText)
     {
-        string folder = InteropFolder();
-        await NpmLock.WaitAsync();
-        try
-        {
-            string[] packages = ["canonicalize", "@noble/ed25519", "@noble/hashes"];
-            if (!packages.All(p => File.Exists(Path.Combine(folder, "node_modules", p, "package.json"))))
-            {
-                var npm = await Run("npm", ["ci", "--no-audit", "--no-fund"], folder, TimeSpan.FromMinutes(5));
-                Assert.True(npm.ExitCode == 0, $"npm ci in {folder} failed: {npm}");
-            }
-        }
-        finally
-        {
-            NpmLock.Release();
-        }
+        string folder = ExternalTools.Interop("attestation");
+        await ExternalTools.NpmCi(folder, "canonicalize", "@noble/ed25519", "@noble/hashes");
 
         string file = Path.Combine(Path.GetTempPath(), $"attest-bundle-{Guid.NewGuid():N}.json");
         try
         {
             await File.WriteAllTextAsync(file, bundleText, new UTF8Encoding(false));
-            return await Run("node", [Path.Combine(folder, "verify-bundle.mjs"), file], folder, TimeSpan.FromMinutes(1));
+            return await ExternalTools.Run("node", [Path.Combine(folder, "verify-bundle.mjs"), file], folder, TimeSpan.FromMinutes(1));
         }
         finally
         {
             File.Delete(file);
-        }
-    }
-
-    private static async Task<VerifierResult> Run(string program, string[] arguments, string directory, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException(program + " did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new Xunit.Sdk.XunitException($"'{program}' is not on PATH ({e.Message}): the independent verifier needs Node.js and npm " +
-                "(Debian: apt-get install nodejs npm; scripts/test installs them), then runs npm ci in tests/interop/attestation.");
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within {timeout}");
-            }
-            return new VerifierResult(process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
         }
     }
 }
