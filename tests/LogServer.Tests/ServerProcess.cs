@@ -63,6 +63,7 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Attest"] = "Information";
         if (withAdminKey) psi.Environment["Attest__AdminKey"] = AdminKey;
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        if (psi.Environment["Kestrel__Endpoints__Grpc__Url"] is { } grpcUrl) grpcPort = new Uri(grpcUrl).Port;
         var server = new ServerProcess(Process.Start(psi)!, dataDir, port, grpcPort);
         await server.WaitReady();
         return server;
@@ -76,10 +77,16 @@ public sealed class ServerProcess : IAsyncDisposable
             if (process.HasExited) throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Output}");
             try
             {
+                // Kestrel binds its endpoints one after another: REST may answer before the gRPC endpoint listens.
                 using var r = await Client.GetAsync("readyz");
-                if (r.StatusCode == HttpStatusCode.OK) return;
+                using var grpc = new TcpClient();
+                if (r.StatusCode == HttpStatusCode.OK)
+                {
+                    await grpc.ConnectAsync(IPAddress.Loopback, GrpcPort);
+                    return;
+                }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or SocketException)
             {
             }
             await Task.Delay(50);
