@@ -15,10 +15,6 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
 {
     private static readonly JsonElement NoPrivate = JsonDocument.Parse("{}").RootElement;
 
-    public Registry Registry => registry;
-
-    public KvIndex Kv => kv;
-
     public long AppliedUpTo => Math.Min(kv.AppliedUpTo, registry.AppliedUpTo);
 
     public async Task Checkpoint(long appliedUpTo)
