@@ -20,6 +20,36 @@ public sealed class AttestOptions
     public Api.RateLimitOptions RateLimits { get; set; } = new();
 
     public GrpcOptions Grpc { get; set; } = new();
+
+    public AnchorOptions Anchor { get; set; } = new();
+}
+
+/// <summary>The <c>Attest:Anchor</c> section: checkpoints anchored in an EVM chain. Off unless <see cref="RpcUrl"/> is set.</summary>
+public sealed class AnchorOptions
+{
+    /// <summary>The node's JSON-RPC URL. It may hold a provider's API key, so it is never logged.</summary>
+    public string? RpcUrl { get; set; }
+
+    /// <summary>The anchoring account's secp256k1 private key, 64 hex digits (0x optional). A secret: never logged.</summary>
+    public string? PrivateKey { get; set; }
+
+    /// <summary>When set, the node must report this chain id, or nothing is sent.</summary>
+    public long? ChainId { get; set; }
+
+    /// <summary>At most one anchor transaction is started per interval, and only when the tree grew.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Blocks (the including block counts as one) before a transaction's receipt is recorded and logged.</summary>
+    public int Confirmations { get; set; } = 6;
+
+    /// <summary>The transactions' recipient, <c>0x…</c>; by default the anchoring account itself.</summary>
+    public string? To { get; set; }
+
+    /// <summary>An anchor transaction not mined after this long is replaced by one paying higher fees.</summary>
+    public TimeSpan ReplaceAfter { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>How long one JSON-RPC call may take before it counts as failed.</summary>
+    public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed class GrpcOptions

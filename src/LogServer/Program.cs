@@ -1,4 +1,5 @@
 using Attest.LogServer;
+using Attest.LogServer.Anchor;
 using Attest.LogServer.Api;
 using Attest.LogServer.Grpc;
 using Attest.LogServer.Log;
@@ -10,10 +11,15 @@ if (!Attest.Merkle.Ed25519.IsAvailable(out var problem))
     Console.Error.WriteLine(problem);
     return 2;
 }
+if (!AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem))
+{
+    Console.Error.WriteLine(problem);
+    return 2;
+}
 Directory.CreateDirectory(options.DataDir);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 builder.ConfigureAttestEndpoints();
-builder.Services.AddAttestLog(options);
+builder.Services.AddAttestLog(options, anchor);
 builder.Services.AddPublicCors();
 builder.Services.AddOpenApi();
 
@@ -27,6 +33,7 @@ app.MapStampApi();
 app.MapIssuerApi();
 app.MapAttestationApi();
 app.MapVerifyApi();
+app.MapAnchorApi();
 app.MapHealthApi();
 app.MapGrpcApi(options.Grpc.MaxMessageBytes);
 app.Run();

@@ -7,11 +7,13 @@ public static class HealthApi
     public static void MapHealthApi(this WebApplication app)
     {
         app.MapGet("/healthz", () => Json.Result(new { status = "ok" }));
-        app.MapGet("/readyz", (TransparencyLog log) => Json.Result(new
+        // Anchoring never makes the server unready (minting does not depend on it); its lag is shown here.
+        app.MapGet("/readyz", (TransparencyLog log, Anchor.Anchorer anchorer) => Json.Result(new
         {
             status = "ready",
             tree_size = log.Size,
             checkpoint_size = log.Latest.Size,
+            anchoring = anchorer.Status(),
         }));
     }
 }

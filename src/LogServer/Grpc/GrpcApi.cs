@@ -129,6 +129,26 @@ public static class GrpcApi
             }
         });
 
+        Unary(log, "ListAnchors", ListAnchorsRequest.Parser, async (call, r) =>
+        {
+            long limit = r.Limit == 0 ? 100 : r.Limit is >= 1 and <= AnchorApi.MaxPage ? r.Limit
+                : throw ApiError.BadRequest("parameter_out_of_range", $"\"limit\" must be between 1 and {AnchorApi.MaxPage}");
+            return ProtoJson.Reply<ListAnchorsResponse>(await AnchorApi.Page(S<Anchor.AnchorLedger>(), NonNegative(r.Start, "start"), (int)limit, call.Cancelled));
+        });
+        Unary(log, "GetLatestAnchor", GetLatestAnchorRequest.Parser, async (call, r) =>
+            ProtoJson.Reply<V1.Anchor>(await AnchorApi.Latest(S<Anchor.AnchorLedger>(), call.Cancelled)));
+        Stream<StreamAnchorsRequest, V1.Anchor>(log, "StreamAnchors", StreamAnchorsRequest.Parser, async (call, r, send) =>
+        {
+            var (transparencyLog, ledger) = (S<TransparencyLog>(), S<Anchor.AnchorLedger>());
+            // A new anchor is a new entry, so a checkpoint follows it: wake on each and send what arrived.
+            for (long next = NonNegative(r.Start, "start"); ;)
+            {
+                var cp = transparencyLog.Latest;
+                for (long count = ledger.Count; next < count; next++) await send(ProtoJson.Reply<V1.Anchor>(await ledger.Read(next, call.Cancelled)));
+                await transparencyLog.CheckpointAfter(cp.Size, call.Cancelled);
+            }
+        });
+
         const string health = "grpc.health.v1.Health";
         Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service) }));
         Stream<HealthCheckRequest, HealthCheckResponse>(health, "Watch", HealthCheckRequest.Parser, async (call, r, send) =>

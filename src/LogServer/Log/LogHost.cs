@@ -43,7 +43,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOpti
 
 public static class LogServices
 {
-    public static IServiceCollection AddAttestLog(this IServiceCollection services, AttestOptions options)
+    public static IServiceCollection AddAttestLog(this IServiceCollection services, AttestOptions options, Anchor.AnchorSetup? anchor)
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
@@ -68,6 +68,11 @@ public static class LogServices
         services.AddSingleton<IssuerService>();
         services.AddSingleton<AttestationService>();
         services.AddHostedService<LogHost>();
+        services.AddSingleton<Anchor.AnchorLedger>();
+        services.AddSingleton(sp => new Anchor.Anchorer(anchor, sp.GetRequiredService<TransparencyLog>(), sp.GetRequiredService<Anchor.AnchorLedger>(),
+            sp.GetRequiredService<LogWriter>(), sp.GetRequiredService<TimeProvider>(), options, sp.GetRequiredService<ILogger<Anchor.Anchorer>>()));
+        // Registered after LogHost, so it stops first, while the sequencer still takes its last entry.
+        services.AddHostedService(sp => sp.GetRequiredService<Anchor.Anchorer>());
         return services;
     }
 }

@@ -52,7 +52,7 @@ public sealed class TransparencyLog : IDisposable
 
     public string VerifierKey => signer.VerifierKey;
 
-    private NoteVerifier Verifier => NoteVerifier.TryParse(signer.VerifierKey, out var v) ? v! : throw new System.Diagnostics.UnreachableException();
+    public NoteVerifier Verifier => NoteVerifier.TryParse(signer.VerifierKey, out var v) ? v! : throw new System.Diagnostics.UnreachableException();
 
     /// <summary>Entries committed and integrated (hashed, indexed); at least the latest checkpoint's size.</summary>
     public long Size => Volatile.Read(ref size);

@@ -78,6 +78,9 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
                     kv.Put(kidCount, new IndexValue(0, n + 1, i));
                 }
                 break;
+            case Anchor.AnchorEntry.Type:
+                Anchor.AnchorLedger.Apply(kv, i, entry);
+                break;
             case AttestationEntries.RevocationType:
                 var target = AttestationKey(entry.Guid("attestation_id"));
                 if (kv.TryGet(target, out var t)) kv.Put(target, t with { B = i + 1 });

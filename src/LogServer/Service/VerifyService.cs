@@ -21,7 +21,7 @@ public sealed record Verification(
 /// one, document not the attested one), else KEY_COMPROMISED when the key was compromised before it signed,
 /// else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no such attestation.
 /// </summary>
-public sealed class VerifyService(TransparencyLog log, Registry registry, KvIndex index, AttestationService attestations)
+public sealed class VerifyService(TransparencyLog log, Registry registry, KvIndex index, AttestationService attestations, Anchor.AnchorLedger anchors)
 {
     public const string Altered = "ALTERED", Unknown = "UNKNOWN", KeyCompromised = "KEY_COMPROMISED";
 
@@ -57,7 +57,9 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         {
             var entry = bundle.GetProperty("log_entry");
             var entryBytes = Encoding.UTF8.GetBytes(entry.Str("entry"));
-            reasons.Add(EntryProofOk(entryBytes, entry.Str("tlog_proof")) ? "bundle_proof_ok" : "bundle_proof_invalid");
+            reasons.Add(EntryProofOk(entryBytes, entry.Str("tlog_proof"), out _) ? "bundle_proof_ok" : "bundle_proof_invalid");
+            if (bundle.TryGetProperty("anchor", out var anchor) && anchor.ValueKind == JsonValueKind.Object)
+                reasons.Add(AnchorProofOk(entryBytes, anchor) ? "anchor_proof_ok" : "anchor_proof_invalid");
             var att = bundle.GetProperty("attestation");
             using var e = JsonDocument.Parse(entryBytes);
             var payloadHash = Convert.ToHexStringLower(SHA256.HashData(Jcs.Canonicalize(att.GetProperty("payload"))));
@@ -72,20 +74,38 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         }
     }
 
-    private bool EntryProofOk(byte[] entry, string tlogProofText)
+    private bool EntryProofOk(byte[] entry, string tlogProofText, out Merkle.Checkpoint? checkpoint)
     {
+        checkpoint = null;
         if (!TlogProof.TryParse(tlogProofText, out var proof)) return false;
-        NoteVerifier.TryParse(log.VerifierKey, out var verifier);
         try
         {
-            var note = Note.Open(Encoding.UTF8.GetBytes(proof!.SignedCheckpoint), [verifier!]);
-            return Merkle.Checkpoint.TryParse(note.Text, out var cp) && cp!.Origin == log.Origin
-                && InclusionProof.Verify(proof.Index, cp.Size, Rfc6962.HashLeaf(entry), [.. proof.Proof], cp.Root);
+            var note = Note.Open(Encoding.UTF8.GetBytes(proof!.SignedCheckpoint), [log.Verifier]);
+            return Merkle.Checkpoint.TryParse(note.Text, out checkpoint) && checkpoint!.Origin == log.Origin
+                && InclusionProof.Verify(proof.Index, checkpoint.Size, Rfc6962.HashLeaf(entry), [.. proof.Proof], checkpoint.Root);
         }
         catch (NoteException)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The bundle's anchor holds: the entry is in the anchored checkpoint, which is the one the anchor names, and
+    /// the anchor itself is a logged <c>anchor/v1</c> entry saying so. (The chain transaction is the offline
+    /// verifier's to check; docs/ANCHORING.md.)
+    /// </summary>
+    private bool AnchorProofOk(byte[] entry, JsonElement anchor)
+    {
+        if (!EntryProofOk(entry, anchor.Str("tlog_proof"), out var anchored)) return false;
+        var logged = anchor.GetProperty("log_entry");
+        var anchorEntryBytes = Encoding.UTF8.GetBytes(logged.Str("entry"));
+        if (!EntryProofOk(anchorEntryBytes, logged.Str("tlog_proof"), out _)) return false;
+        using var doc = JsonDocument.Parse(anchorEntryBytes);
+        var a = doc.RootElement;
+        return a.OptStr("type") == Anchor.AnchorEntry.Type && a.GetProperty("tree_size").GetInt64() == anchored!.Size
+            && a.Str("root_hash") == anchored.Root.ToBase64() && a.Str("tx_hash") == anchor.Str("tx_hash")
+            && anchor.GetProperty("tree_size").GetInt64() == anchored.Size && anchor.Str("root_hash") == anchored.Root.ToBase64();
     }
 
     private async Task<Verification> Evaluate(JsonElement payload, string signature, byte[]? document, List<string> reasons, CancellationToken token)
@@ -95,7 +115,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) return UnknownResult([.. reasons, "not_in_log"], id);
         var stored = await attestations.Find(id, token);
         var jcs = Jcs.Canonicalize(payload);
-        bool altered = reasons.Any(r => r is "bundle_proof_invalid" or "bundle_entry_mismatch" or "bundle_key_mismatch");
+        bool altered = reasons.Any(r => r is "bundle_proof_invalid" or "bundle_entry_mismatch" or "bundle_key_mismatch" or "anchor_proof_invalid");
 
         // The key is the one the log recorded for this attestation: a payload naming another kid is not the logged one.
         var key = registry.Key(stored.Kid);
@@ -152,7 +172,8 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         var key = registry.Key(a.Kid)!;
         var issuer = registry.Issuer(a.IssuerId)!;
         long? supersededAt = a.SupersededByAttestationId is { } by && index.TryGet(EntryIndexer.AttestationKey(by), out var s) ? s.A : null;
-        long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex }.Max();
+        var anchor = anchors.FirstCovering(a.LogIndex) is { } n ? await anchors.Read(n, token) : null;
+        long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex, anchor?.LogIndex ?? 0 }.Max();
         var checkpoint = await CheckpointCovering(newest, token);
 
         async Task<JsonObject> EntryProof(long i) => new()
@@ -180,7 +201,20 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
             ["log_entry"] = await EntryProof(a.LogIndex),
             ["revocation"] = a.RevocationLogIndex is { } r ? await EntryProof(r) : null,
             ["superseded_by"] = supersededAt is { } sup ? await EntryProof(sup) : null,
+            ["anchor"] = anchor is null ? null : await AnchorEvidence(anchor),
         };
+
+        // The earliest anchor whose tree holds the entry: the entry's inclusion in that anchored checkpoint, and the
+        // anchor/v1 entry itself in the bundle's checkpoint.
+        async Task<JsonObject> AnchorEvidence(Anchor.AnchorView anchor)
+        {
+            var evidence = JsonSerializer.SerializeToNode(anchor, Json.Options)!.AsObject();
+            Hash.TryParseBase64(anchor.RootHash, out var root);
+            evidence["calldata"] = Anchor.EthRpc.Hex(Anchor.AnchorCalldata.Encode(anchor.TreeSize, root, log.Origin));
+            evidence["tlog_proof"] = new TlogProof(a.LogIndex, InclusionProof.Prove(a.LogIndex, anchor.TreeSize, log.Hashes), anchor.Checkpoint, null).Format();
+            evidence["log_entry"] = await EntryProof(anchor.LogIndex);
+            return evidence;
+        }
     }
 
     // A fresh entry is durable at once but signed into a checkpoint within a second; a bundle needs the checkpoint.
