@@ -108,6 +108,7 @@ public sealed class ServiceBehaviourTests
             ("/v1/attestation-packs/{id}/activate", "post"), ("/v1/attestations/mint", "post"), ("/v1/attestations/{id}", "get"),
             ("/v1/attestations/{id}/revoke", "post"), ("/v1/attestations/{id}/supersede", "post"), ("/v1/attestations/{id}/proof-bundle", "get"),
             ("/v1/schemas", "get"), ("/v1/schemas/{id}", "get"), ("/.well-known/attest-keys.json", "get"), ("/healthz", "get"), ("/readyz", "get"),
+            ("/v1/anchors", "get"), ("/v1/anchors/latest", "get"), ("/v1/anchors/status", "get"),
         ];
         foreach (var (path, method) in expected)
             Assert.True(paths.TryGetValue(path, out var methods) && methods.Contains(method), $"{method.ToUpperInvariant()} {path} is missing from /openapi/v1.json");
