@@ -119,12 +119,21 @@ public sealed class AnchorTests
         Assert.Equal("VALID", verdict.Str("verdict"));
         Assert.Contains("anchor_proof_ok", verdict.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
 
-        // An anchor claiming another root is caught.
+        // The independent verifier (npm packages, no code of ours) accepts the anchor evidence.
+        var independent = await IndependentVerifierTests.RunVerifier(bundle.GetRawText());
+        Assert.True(independent.ExitCode == 0, independent.ToString());
+        Assert.True(JsonDocument.Parse(independent.Stdout).RootElement.GetProperty("anchor").GetBoolean(), independent.ToString());
+
+        // An anchor claiming another root is caught, by the server and by the independent verifier.
         var tampered = JsonNode.Parse(bundle.GetRawText())!;
         tampered["anchor"]!["root_hash"] = Convert.ToBase64String(new byte[32]);
         var bad = await client.Verify(new { bundle = tampered });
         Assert.Equal("ALTERED", bad.Str("verdict"));
         Assert.Contains("anchor_proof_invalid", bad.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        var rejected = await IndependentVerifierTests.RunVerifier(tampered.ToJsonString());
+        Assert.Equal(1, rejected.ExitCode);
+        Assert.False(JsonDocument.Parse(rejected.Stdout).RootElement.GetProperty("anchor").GetBoolean(), rejected.ToString());
+        Assert.Contains("root", rejected.Stderr);
     }
 
     [Fact]

@@ -170,7 +170,8 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         {
             ["signature"] = signature, ["payload_hash"] = payloadHash, ["inclusion"] = inclusion, ["checkpoint_signature"] = checkpointSignature,
         };
-        Assert.Equal(expected.Keys.Order(), checks.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(expected.Keys.Append("anchor").Order(), checks.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(JsonValueKind.Null, checks.GetProperty("anchor").ValueKind); // no anchoring here: AnchorTests has it
         foreach (var (name, want) in expected)
             Assert.True(checks.GetProperty(name).GetBoolean() == want, $"check \"{name}\" should be {want}: {result}");
     }
@@ -221,7 +222,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     }
 
     /// <summary>Writes the bundle to a temp file and runs <c>node verify-bundle.mjs</c> on it (after <c>npm ci</c> when node_modules is missing).</summary>
-    private static async Task<ProcessResult> RunVerifier(string bundleText)
+    internal static async Task<ProcessResult> RunVerifier(string bundleText)
     {
         string folder = ExternalTools.Interop("attestation");
         await ExternalTools.NpmCi(folder, "canonicalize", "@noble/ed25519", "@noble/hashes");

@@ -4,9 +4,9 @@
 // RFC 9162 inclusion proof walk, C2SP tlog-proof, checkpoint and signed-note parsing are written here from the specs.
 //
 // Usage: node verify-bundle.mjs <bundle.json>
-// Prints one JSON line {"signature","payload_hash","inclusion","checkpoint_signature"} (booleans) and exits 0 only
-// when all four are true, else 1 (2 when the file cannot be read or parsed as JSON). The reason of each failed check
-// goes to stderr.
+// Prints one JSON line {"signature","payload_hash","inclusion","checkpoint_signature","anchor"} (booleans; anchor is
+// null when the bundle has none) and exits 0 only when none is false, else 1 (2 when the file cannot be read or
+// parsed as JSON). The reason of each failed check goes to stderr.
 //
 //   signature             Ed25519 (RFC 8032, strict) of canonicalize(attestation.payload) under issuer_key.public_key
 //                         (base64url), signature attestation.signature (base64url, 64 bytes).
@@ -17,6 +17,10 @@
 //                         (C2SP signed-note, Ed25519 type 0x01: same name, same key id, and the key id is the one the
 //                         spec derives from name and key) that verifies over the note text, and the checkpoint's
 //                         origin is the key's name.
+//   anchor                (docs/ANCHORING.md) anchor.tlog_proof's checkpoint is signed by the log key, is the anchor's
+//                         tree_size and root_hash, and includes the entry; anchor.calldata is exactly
+//                         "ATST" || 0x01 || uint64_be(size) || root || SHA-256(origin). The chain side (that the
+//                         transaction carries that calldata) is the caller's: it needs a node.
 import { readFileSync } from 'node:fs';
 import canonicalize from 'canonicalize';
 import * as ed from '@noble/ed25519';
@@ -242,10 +246,10 @@ const inclusion = check('inclusion', () => {
   return true;
 });
 
-const checkpoint_signature = check('checkpoint_signature', () => {
-  if (!proof) throw new Error('no tlog-proof: ' + reasons.tlog_proof);
+/** The checkpoint of a signed note, after checking the note carries a valid signature by the log's key. */
+function signedCheckpoint(note) {
   const key = parseVerifierKey(bundle.log.verifier_key);
-  const { text, signatures } = parseNote(proof.note);
+  const { text, signatures } = parseNote(note);
   const checkpoint = parseCheckpoint(text);
   if (checkpoint.origin !== key.name) throw new Error(`checkpoint origin ${checkpoint.origin} is not the key name ${key.name}`);
   const mine = signatures.filter((s) => s.name === key.name && equal(s.id, key.id));
@@ -254,10 +258,34 @@ const checkpoint_signature = check('checkpoint_signature', () => {
     if (s.sig.length !== 64) throw new Error('note signature is not 64 bytes');
     if (!ed.verify(s.sig, utf8.encode(text), key.publicKey, { zip215: false })) throw new Error('note signature does not verify');
   }
+  return checkpoint;
+}
+
+const checkpoint_signature = check('checkpoint_signature', () => {
+  if (!proof) throw new Error('no tlog-proof: ' + reasons.tlog_proof);
+  signedCheckpoint(proof.note);
   return true;
 });
 
-const result = { signature, payload_hash, inclusion, checkpoint_signature };
+const anchor = bundle.anchor == null ? null : check('anchor', () => {
+  const a = bundle.anchor;
+  const anchored = parseTlogProof(a.tlog_proof);
+  const checkpoint = signedCheckpoint(anchored.note);
+  if (checkpoint.size !== BigInt(a.tree_size)) throw new Error(`anchored checkpoint size ${checkpoint.size} is not tree_size ${a.tree_size}`);
+  if (!equal(checkpoint.root, base64(a.root_hash))) throw new Error('anchored checkpoint root is not root_hash');
+  if (anchored.index !== BigInt(bundle.log_entry.index)) throw new Error(`anchor proof is for index ${anchored.index}`);
+  verifyInclusion(anchored.index, checkpoint.size, leafHash(utf8.encode(bundle.log_entry.entry)), anchored.proof, checkpoint.root);
+  const calldata = new Uint8Array(77);
+  calldata.set(utf8.encode('ATST'), 0);
+  calldata[4] = 1;
+  new DataView(calldata.buffer).setBigUint64(5, checkpoint.size);
+  calldata.set(checkpoint.root, 13);
+  calldata.set(sha256(utf8.encode(checkpoint.origin)), 45);
+  if (a.calldata !== '0x' + hex(calldata)) throw new Error(`calldata ${a.calldata} is not 0x${hex(calldata)}`);
+  return true;
+});
+
+const result = { signature, payload_hash, inclusion, checkpoint_signature, anchor };
 process.stdout.write(JSON.stringify(result) + '\n');
 if (Object.keys(reasons).length > 0) process.stderr.write(JSON.stringify(reasons) + '\n');
-process.exit(signature && payload_hash && inclusion && checkpoint_signature ? 0 : 1);
+process.exit(signature && payload_hash && inclusion && checkpoint_signature && anchor !== false ? 0 : 1);
