@@ -252,6 +252,58 @@ public sealed class AnchorTests
     }
 
     [Fact]
+    public async Task a_transaction_replaced_by_another_of_the_account_is_noticed_and_the_checkpoint_anchored_with_the_next_nonce()
+    {
+        await using var anvil = await AnvilProcess.Start("--no-mining");
+        await using var server = await StartServer(anvil);
+        await server.Client.Stamp("outbid");
+        var pending = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object, "a pending anchor")).GetProperty("pending");
+        string ours = pending.Str("tx_hash");
+        await WaitForNode(anvil, ours);
+        // Someone else holding the key spends the same nonce at a higher price (anvil signs for its dev accounts).
+        var theirs = (await anvil.Rpc("eth_sendTransaction", new Dictionary<string, string>
+        {
+            ["from"] = AnvilProcess.DevAddress, ["to"] = "0x000000000000000000000000000000000000dead", ["value"] = "0x1",
+            ["nonce"] = "0x" + pending.GetProperty("nonce").GetInt64().ToString("x"), ["maxFeePerGas"] = "0xe8d4a51000", ["maxPriorityFeePerGas"] = "0x3b9aca00",
+        })).GetString()!;
+        await anvil.Mine();
+        Assert.Equal(JsonValueKind.Null, (await anvil.Rpc("eth_getTransactionReceipt", ours)).ValueKind);
+
+        var next = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object && s.GetProperty("pending").Str("tx_hash") != ours,
+            "the anchor begun again")).GetProperty("pending");
+        Assert.Equal(pending.GetProperty("nonce").GetInt64() + 1, next.GetProperty("nonce").GetInt64());
+        await WaitForNode(anvil, next.Str("tx_hash"));
+        await anvil.Mine();
+        var anchors = await WaitForAnchors(server, 1);
+        Assert.Equal(next.Str("tx_hash"), anchors[0].Str("tx_hash"));
+        Assert.Equal(pending.GetProperty("tree_size").GetInt64(), anchors[0].GetProperty("tree_size").GetInt64());
+        var theirReceipt = await anvil.Rpc("eth_getTransactionReceipt", theirs);
+        Assert.True(theirReceipt.ValueKind == JsonValueKind.Object && theirReceipt.Str("status") == "0x1", theirReceipt.ToString());
+        // The account's nonce now counts their transaction too; every logged anchor is still on chain as read by ethers.
+        Assert.Equal(2, await anvil.Quantity("eth_getTransactionCount", AnvilProcess.DevAddress, "latest"));
+        var tx = await anvil.ReadWithEthers(anchors[0].Str("tx_hash"));
+        Assert.Equal(anchors[0].Str("block_hash"), tx.Str("block_hash"));
+    }
+
+    [Fact]
+    public async Task a_node_that_never_answers_times_out_and_minting_goes_on()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start(); // accepts connections (the kernel does) and never answers
+        var url = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
+        {
+            ["Attest__Anchor__RpcUrl"] = url, ["Attest__Anchor__PrivateKey"] = AnvilProcess.DevKey,
+            ["Attest__Anchor__Interval"] = "00:00:00.2", ["Attest__Anchor__RpcTimeout"] = "00:00:00.5",
+        });
+        for (int i = 0; i < 5; i++) await server.Client.Stamp("while the node hangs " + i);
+        var status = await WaitFor(server, s => s.GetProperty("consecutive_failures").GetInt32() >= 2, "timeouts to show");
+        Assert.Contains("did not answer", status.Str("last_error"));
+        Assert.True(status.GetProperty("lag_entries").GetInt64() >= 5);
+        Assert.Equal("ready", (await server.Client.Get("readyz", key: null)).Body.Str("status"));
+    }
+
+    [Fact]
     public async Task a_chain_without_a_base_fee_gets_eip155_legacy_transactions()
     {
         await using var anvil = await AnvilProcess.Start("--hardfork", "berlin");
