@@ -24,8 +24,9 @@ public static class Program
         .WithIterationCount(15)
         .WithId("Report");
 
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
+        if (args.FirstOrDefault() == "scale") return Scale.ScaleRun.Run(args[1..]).GetAwaiter().GetResult();
         bool quick = args.Contains("--quick");
         args = [.. args.Where(a => a != "--quick")];
         var job = quick ? Job.ShortRun.WithId("Quick") : Report;
@@ -39,5 +40,6 @@ public static class Program
             .AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.OperationsPerSecond)
             .WithArtifactsPath(Path.Combine(projectDir, "BenchmarkDotNet.Artifacts"));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return 0;
     }
 }
