@@ -24,6 +24,7 @@ public static class AllocationGuard
         (typeof(ConsistencyProofBenchmarks), nameof(ConsistencyProofBenchmarks.Verify), 0, []),
         (typeof(Ed25519Benchmarks), nameof(Ed25519Benchmarks.Verify), 0, []),
         (typeof(GrpcFramingBenchmarks), nameof(GrpcFramingBenchmarks.Write), 0, [("Size", 300)]),
+        (typeof(NoteBenchmarks), nameof(NoteBenchmarks.Open), 1200, []),
         // Append paths: the in-memory store's amortised array doubling, and the sequencer's per-submission objects.
         (typeof(MerkleAppendBenchmarks), nameof(MerkleAppendBenchmarks.Append), 160, []),
         (typeof(MerkleAppendBenchmarks), nameof(MerkleAppendBenchmarks.AppendLeafHash), 160, []),
