@@ -115,14 +115,17 @@ public sealed class Anchorer(
                 failures = 0;
                 lastError = null;
             }
-            catch (Exception ex) when (ex is HttpRequestException or EthRpcException or FormatException or JsonException or InvalidOperationException
-                || (ex is OperationCanceledException && !stopping.IsCancellationRequested))
+            // Anything but shutdown is retried: a fault here must never stop the host (and with it, minting).
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
                 failures++;
                 lastError = ex is OperationCanceledException ? $"the node did not answer within {Options.RpcTimeout}" : ex.Message;
                 lastErrorAt = time.GetUtcNow();
                 delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures - 1, 10))));
-                logger.LogWarning("Anchoring failed ({Failures} in a row), retrying in {Delay}: {Error}", failures, delay, lastError);
+                if (ex is HttpRequestException or EthRpcException or FormatException or JsonException or InvalidOperationException or OperationCanceledException)
+                    logger.LogWarning("Anchoring failed ({Failures} in a row), retrying in {Delay}: {Error}", failures, delay, lastError);
+                else
+                    logger.LogError(ex, "Anchoring failed unexpectedly ({Failures} in a row), retrying in {Delay}", failures, delay);
             }
             try { await Task.Delay(delay, time, stopping); }
             catch (OperationCanceledException) { }
