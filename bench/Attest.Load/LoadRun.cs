@@ -40,8 +40,12 @@ public static class LoadRun
                 {
                     scheduled = start + (long)(Interlocked.Increment(ref next) * interval);
                     // Behind schedule at the end, the rest of the backlog is not sent: it is counted below instead.
-                    if (scheduled >= end || Stopwatch.GetTimestamp() >= end) return;
-                    long wait = scheduled - early - Stopwatch.GetTimestamp();
+                    long now = Stopwatch.GetTimestamp();
+                    if (scheduled >= end || now >= end) return;
+                    // A backlog left by the warm-up (a fresh server is slow while it JIT-compiles) is dropped, not
+                    // carried into the measured window, where it would show as latency of the warm-up's making.
+                    if (scheduled < measureFrom && now >= measureFrom) continue;
+                    long wait = scheduled - early - now;
                     if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
                 }
                 long sent = Stopwatch.GetTimestamp();
@@ -55,7 +59,7 @@ public static class LoadRun
                     error = e is HttpRequestException h && h.HttpRequestError != HttpRequestError.Unknown ? $"exception {h.HttpRequestError}" : $"exception {e.GetType().Name}";
                 }
                 long done = Stopwatch.GetTimestamp();
-                if (scheduled >= measureFrom) recording.Add(done - Math.Min(scheduled, sent), error);
+                if (scheduled >= measureFrom) recording.Add((int)((scheduled - measureFrom) / Stopwatch.Frequency), done - Math.Min(scheduled, sent), error);
             }
         }
 

@@ -17,11 +17,22 @@ public sealed class Recording
 
     public long ErrorCount => errors.Values.Sum();
 
+    /// <summary>
+    /// Per second of the measured window (by when each request started or was scheduled): how many succeeded, how
+    /// many failed, and the slowest. A stall or a periodic pause shows here, where the percentiles hide when it was.
+    /// </summary>
+    public List<Second> Timeline { get; } = [];
+
+    public record struct Second(long Ok, long Errors, double MaxMs);
+
     /// <summary>Not thread-safe: one recording per worker, merged at the end.</summary>
-    public void Add(long ticks, string? error)
+    public void Add(int second, long ticks, string? error)
     {
         if (error is null) latencies.Add(ticks);
         else errors[error] = errors.GetValueOrDefault(error) + 1;
+        while (Timeline.Count <= second) Timeline.Add(default);
+        var s = Timeline[second];
+        Timeline[second] = error is null ? s with { Ok = s.Ok + 1, MaxMs = Math.Max(s.MaxMs, Ms(ticks)) } : s with { Errors = s.Errors + 1 };
     }
 
     public void AddErrors(string error, long count)
@@ -36,6 +47,12 @@ public sealed class Recording
         {
             all.latencies.AddRange(p.latencies);
             foreach (var (k, v) in p.errors) all.errors[k] = all.errors.GetValueOrDefault(k) + v;
+            for (int i = 0; i < p.Timeline.Count; i++)
+            {
+                while (all.Timeline.Count <= i) all.Timeline.Add(default);
+                var (a, b) = (all.Timeline[i], p.Timeline[i]);
+                all.Timeline[i] = new Second(a.Ok + b.Ok, a.Errors + b.Errors, Math.Max(a.MaxMs, b.MaxMs));
+            }
         }
         all.latencies.Sort();
         return all;

@@ -15,7 +15,8 @@ public sealed record ServerMemory(long RssBytes, long PeakRssBytes);
 public sealed record Report(
     string Scenario, string Mode, double? TargetRate, int Clients, int GrpcConnections, double DurationSeconds, double WarmupSeconds,
     long Ok, long ErrorCount, IReadOnlyDictionary<string, long> Errors, double OkPerSecond, Latency LatencyMs,
-    Limits? Limits, IReadOnlyList<Ratio> Ratios, CpuUse Cpu, ServerMemory? Server, string StartedAt, string LoadAverageBefore, string LoadAverageAfter)
+    Limits? Limits, IReadOnlyList<Ratio> Ratios, CpuUse Cpu, ServerMemory? Server, string StartedAt, string LoadAverageBefore, string LoadAverageAfter,
+    IReadOnlyList<Recording.Second> Timeline)
 {
     public static Report Create(Options o, Recording r, Limits? limits, long? proofTreeSize, CpuUse cpu, ServerMemory? server, DateTime startedAt, string loadBefore, string loadAfter)
     {
@@ -23,7 +24,7 @@ public sealed record Report(
         return new Report(o.Scenario, o.Rate is null ? "closed loop" : "open loop", o.Rate, o.Clients, o.Connections, o.Duration.TotalSeconds, o.Warmup.TotalSeconds,
             r.Ok, r.ErrorCount, r.Errors, okPerSecond, new Latency(r.Percentile(50), r.Percentile(90), r.Percentile(99), r.Percentile(99.9), r.Max),
             limits, limits is null ? [] : RatiosFor(o.Scenario, okPerSecond, limits, proofTreeSize), cpu, server,
-            startedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), loadBefore, loadAfter);
+            startedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), loadBefore, loadAfter, r.Timeline);
     }
 
     private static List<Ratio> RatiosFor(string scenario, double okPerSecond, Limits l, long? treeSize)
@@ -56,6 +57,12 @@ public sealed record Report(
         var l = LatencyMs;
         s.AppendLine($"| {Scenario} | {OkPerSecond:N0} | {Ok:N0} | {ErrorCount:N0} | {l.P50:0.00} | {l.P90:0.00} | {l.P99:0.00} | {l.P99_9:0.00} | {l.Max:0.00} |");
         foreach (var (error, count) in Errors.OrderByDescending(e => e.Value)) s.AppendLine($"  error {error}: {count:N0}");
+        if (Timeline.Count > 0)
+        {
+            var ok = Timeline.Select(t => t.Ok).Order().ToList();
+            int worst = Timeline.Select((t, i) => (t.MaxMs, i)).Max().i;
+            s.AppendLine($"  per second: ok from {ok[0]:N0} to {ok[^1]:N0} (median {ok[ok.Count / 2]:N0}); slowest request {Timeline[worst].MaxMs:0.0} ms, in second {worst} (the JSON has every second)");
+        }
         if (Limits is { } lim)
         {
             s.AppendLine();
