@@ -1,0 +1,93 @@
+using System.Globalization;
+
+namespace Attest.Load;
+
+/// <summary>The command line. Unknown or malformed arguments end the program with the usage text.</summary>
+public sealed record Options
+{
+    public const string Usage = """
+        usage: Attest.Load --scenario <mint-grpc|mint-rest|stamp-grpc|stamp-rest|proof-rest> [options]
+
+          --start-server        run bin's Attest.LogServer.dll on loopback with a fresh data directory, stop it at the end
+          --url <url>           REST endpoint of a running server (default http://127.0.0.1:5000)
+          --grpc-url <url>      gRPC endpoint of a running server (default http://127.0.0.1:5001)
+          --admin-key <key>     admin API key of a running server (exempt from rate limits)
+          --clients <n>         concurrent requests (default 64)
+          --connections <n>     HTTP/2 connections for gRPC (default 2); REST uses one HTTP/1.1 connection per client
+          --duration <t>        measured time, e.g. 30s, 2m (default 30s)
+          --warmup <t>          unmeasured load before it (default 10s: a fresh server is still JIT-compiling after 5 s)
+          --rate <r>            open loop: start r requests a second, latency from each scheduled start
+          --prefill <n>         proof-rest: first stamp the log up to n entries (default 100000)
+          --no-limits           skip measuring SHA-256, Ed25519 and FasterLog limits
+          --json <file>         also write the results as JSON
+        """;
+
+    public required string Scenario { get; init; }
+    public bool StartServer { get; init; }
+    public Uri Url { get; init; } = new("http://127.0.0.1:5000");
+    public Uri GrpcUrl { get; init; } = new("http://127.0.0.1:5001");
+    public string? AdminKey { get; init; }
+    public int Clients { get; init; } = 64;
+    public int Connections { get; init; } = 2;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+    public double? Rate { get; init; }
+    public long Prefill { get; init; } = 100_000;
+    public bool Limits { get; init; } = true;
+    public string? Json { get; init; }
+
+    public static readonly string[] Scenarios = ["mint-grpc", "mint-rest", "stamp-grpc", "stamp-rest", "proof-rest"];
+
+    /// <summary>Null (after printing why) when the arguments are not usable.</summary>
+    public static Options? Parse(string[] args)
+    {
+        var o = new Options { Scenario = "" };
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
+                o = args[i] switch
+                {
+                    "--scenario" => o with { Scenario = Next() },
+                    "--start-server" => o with { StartServer = true },
+                    "--url" => o with { Url = new Uri(Next()) },
+                    "--grpc-url" => o with { GrpcUrl = new Uri(Next()) },
+                    "--admin-key" => o with { AdminKey = Next() },
+                    "--clients" => o with { Clients = Positive(Next(), "--clients") },
+                    "--connections" => o with { Connections = Positive(Next(), "--connections") },
+                    "--duration" => o with { Duration = Time(Next()) },
+                    "--warmup" => o with { Warmup = Time(Next()) },
+                    "--rate" => o with { Rate = Positive(Next(), "--rate") },
+                    "--prefill" => o with { Prefill = Positive(Next(), "--prefill") },
+                    "--limits" => o with { Limits = true },
+                    "--no-limits" => o with { Limits = false },
+                    "--json" => o with { Json = Next() },
+                    "-h" or "--help" => throw new FormatException(""),
+                    _ => throw new FormatException($"unknown argument {args[i]}"),
+                };
+            }
+            if (!Scenarios.Contains(o.Scenario)) throw new FormatException($"--scenario must be one of {string.Join(", ", Scenarios)}");
+            if (!o.StartServer && o.AdminKey is null) throw new FormatException("--admin-key is needed unless --start-server");
+            if (o.Duration <= TimeSpan.Zero) throw new FormatException("--duration must be positive");
+            return o;
+        }
+        catch (Exception e) when (e is FormatException or UriFormatException)
+        {
+            if (e.Message.Length > 0) Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return null;
+        }
+    }
+
+    private static int Positive(string s, string name) =>
+        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new FormatException($"{name} takes a positive integer");
+
+    /// <summary>"30s", "2m", "500ms", or a number of seconds.</summary>
+    private static TimeSpan Time(string s)
+    {
+        var (number, scale) = s.EndsWith("ms") ? (s[..^2], 0.001) : s.EndsWith('s') ? (s[..^1], 1.0) : s.EndsWith('m') ? (s[..^1], 60.0) : (s, 1.0);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0
+            ? TimeSpan.FromSeconds(v * scale) : throw new FormatException($"bad time \"{s}\" (use 30s, 2m, 500ms)");
+    }
+}

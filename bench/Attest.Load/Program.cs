@@ -1,0 +1,32 @@
+using Attest.Load;
+
+// The end-to-end load tool of issue 6: see Options.Usage and docs/PERFORMANCE.md.
+if (Options.Parse(args) is not { } o) return 2;
+
+// The limits first, while the server (if we start it) is not yet running and cannot take CPU from them.
+Limits? limits = null;
+if (o.Limits)
+{
+    Console.Error.WriteLine("measuring the physical limits (about 6 s)");
+    limits = await Limits.Measure(o.Clients);
+}
+
+await using var server = o.StartServer ? await LocalServer.Start() : null;
+using var rest = new RestChannel(server?.Url ?? o.Url, server is null ? o.AdminKey! : LocalServer.AdminKey);
+using var grpc = new GrpcChannel(server?.GrpcUrl ?? o.GrpcUrl, o.Connections, server is null ? o.AdminKey! : LocalServer.AdminKey);
+var request = await Scenarios.Prepare(o.Scenario, rest, grpc, o.Prefill, o.Clients);
+long? proofTreeSize = o.Scenario == "proof-rest" ? await Scenarios.CheckpointSize(rest) : null;
+
+Console.Error.WriteLine($"running {o.Scenario} for {o.Warmup.TotalSeconds:0.#} s warm-up + {o.Duration.TotalSeconds:0.#} s");
+var startedAt = DateTime.UtcNow;
+string loadBefore = LoadAverage();
+var cpu = CpuUse.Measure(server?.Pid, o.Warmup, o.Duration);
+var recording = await LoadRun.Run(request, o.Clients, o.Warmup, o.Duration, o.Rate);
+var report = Report.Create(o, recording, limits, proofTreeSize, await cpu, server?.Memory() is { } m ? new ServerMemory(m.Rss, m.Peak) : null,
+    startedAt, loadBefore, LoadAverage());
+
+Console.Write(report.Text());
+if (o.Json is not null) await File.WriteAllTextAsync(o.Json, report.Json());
+return recording.Ok > 0 ? 0 : 1;
+
+static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
