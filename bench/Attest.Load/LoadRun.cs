@@ -12,8 +12,9 @@ public static class LoadRun
     /// Closed loop (<paramref name="rate"/> null): each worker sends its next request as soon as the last one is
     /// answered, and latency is that request's own time. Open loop: request k is scheduled at k / rate seconds, and
     /// its latency is measured from that scheduled time, so time spent waiting for a free worker behind a slow reply
-    /// counts (no coordinated omission). Scheduled requests that could not be sent before the end count as errors. Timers here wake about 1 ms late, so a worker wakes 1 ms early and sends at
-    /// most that much before schedule; such a request is timed from when it was really sent.
+    /// counts (no coordinated omission). Scheduled requests that could not be sent before the end count as errors.
+    /// Timers here wake about 1 ms late, so a worker wakes 1 ms early and sends at most that much before schedule;
+    /// such a request is timed from when it was really sent.
     /// </summary>
     public static async Task<Recording> Run(Request request, int clients, TimeSpan warmup, TimeSpan duration, double? rate)
     {

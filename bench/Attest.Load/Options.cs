@@ -8,7 +8,8 @@ public sealed record Options
     public const string Usage = """
         usage: Attest.Load --scenario <mint-grpc|mint-rest|stamp-grpc|stamp-rest|proof-rest> [options]
 
-          --start-server        run bin's Attest.LogServer.dll on loopback with a fresh data directory, stop it at the end
+          --start-server        run the Attest.LogServer.dll built beside this tool on loopback, with a fresh data
+                                directory, and stop it at the end
           --url <url>           REST endpoint of a running server (default http://127.0.0.1:5000)
           --grpc-url <url>      gRPC endpoint of a running server (default http://127.0.0.1:5001)
           --admin-key <key>     admin API key of a running server (exempt from rate limits)

@@ -74,8 +74,10 @@ public sealed record Report(
             foreach (var ratio in Ratios) s.AppendLine($"  {ratio.Name} = {ratio.Value:P1}\n      ({ratio.Meaning})");
         }
         s.AppendLine();
-        s.AppendLine($"CPU in the measured window, in cores of {Cpu.Cores}: server {(Server is null ? "unknown (not started here)" : Cpu.Server.ToString("0.00"))}, " +
-                     $"load tool {Cpu.Tool:0.00}, other processes {Cpu.Others:0.00} (machine busy {Cpu.Busy:0.00}, host steal {Cpu.Steal:0.00})");
+        s.AppendLine($"CPU in the measured window, in cores of {Cpu.Cores}: " +
+                     (Server is null ? $"load tool {Cpu.Tool:0.00}, other processes (the server among them) {Cpu.Others:0.00}"
+                                     : $"server {Cpu.Server:0.00}, load tool {Cpu.Tool:0.00}, other processes {Cpu.Others:0.00}") +
+                     $" (machine busy {Cpu.Busy:0.00}, host steal {Cpu.Steal:0.00})");
         s.AppendLine($"Load average before: {LoadAverageBefore}; after: {LoadAverageAfter}");
         if (Server is { } m) s.AppendLine($"Server memory at the end: RSS {m.RssBytes / 1048576.0:N0} MiB (peak {m.PeakRssBytes / 1048576.0:N0} MiB)");
         return s.ToString();
