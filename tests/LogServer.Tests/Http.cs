@@ -17,6 +17,9 @@ public static class Http
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         if (body is string raw) request.Content = new StringContent(raw, Encoding.UTF8, "application/json");
         else if (body is not null) request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        // A large body waits for the server's go-ahead: a server refusing it by Content-Length (413) answers and closes
+        // before the upload, instead of while the client is still writing (a broken pipe, not the 413).
+        if (body is string { Length: > 1 << 20 }) request.Headers.ExpectContinue = true;
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.Content.Headers.ContentType?.MediaType == "application/json", $"{method} {path} answered {response.StatusCode} with {response.Content.Headers.ContentType}: {text}");

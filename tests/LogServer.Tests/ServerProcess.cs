@@ -21,7 +21,8 @@ public sealed class ServerProcess : IAsyncDisposable
         Port = port;
         GrpcPort = grpcPort;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        // A loaded machine may take over a second to answer Expect: 100-continue; the default would then send the body anyway.
+        Client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(30) }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.BeginOutputReadLine();

@@ -38,12 +38,15 @@ public sealed class AttestationService(
     {
         caller.RequireIssuer(request.IssuerId);
         // A retry of a mint that succeeded returns it even if its key or pack has changed since: checks guard new appends only.
-        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, idem =>
+        AttestationView? minted = null;
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
         {
             CheckMint(caller, request);
-            return Append(request, null, idem);
+            (var index, minted) = await Append(request, null, idem);
+            return index;
         }, token);
-        return await Get(i, token);
+        // A new attestation is answered from what was just appended; only a retry reads the log.
+        return minted ?? await Get(i, token);
     }
 
     /// <summary>A new attestation replacing a VALID one, which becomes SUPERSEDED (one log entry does both).</summary>
@@ -60,7 +63,7 @@ public sealed class AttestationService(
             {
                 var current = await Find(oldId, token);
                 if (current.Status != Valid) throw ApiError.Conflict("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
-                return await Append(request, oldId, idem);
+                return (await Append(request, oldId, idem)).Index;
             }
             finally
             {
@@ -148,7 +151,7 @@ public sealed class AttestationService(
         }
     }
 
-    private async Task<long> Append(MintRequest request, Guid? supersedes, JsonObject? idempotencyRecord)
+    private async Task<(long Index, AttestationView View)> Append(MintRequest request, Guid? supersedes, JsonObject? idempotencyRecord)
     {
         var id = Guid.CreateVersion7();
         string createdAt = Now();
@@ -172,7 +175,11 @@ public sealed class AttestationService(
         if (request.RecipientEmail is not null) priv["recipient_email"] = request.RecipientEmail;
         if (request.PackId is { } pack) priv["pack_id"] = pack.ToString();
         if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord;
-        return await writer.Append(entry, priv);
+        long index = await writer.Append(entry, priv);
+        using var payloadDoc = JsonDocument.Parse(jcs);
+        return (index, new AttestationView(
+            id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, payloadDoc.RootElement.Clone(), signature, documentHash,
+            request.ContentType, request.PackId, supersedes, null, null, null, null));
     }
 
     private Ed25519PrivateKey Signer(string kid) => signers.GetOrAdd(kid, k =>

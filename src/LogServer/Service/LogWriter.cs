@@ -9,6 +9,11 @@ namespace Attest.LogServer.Service;
 public sealed class LogWriter(Sequencer sequencer)
 {
     /// <summary>Returns the log index. Once this returns, every index and the registry reflect the entry.</summary>
-    public Task<long> Append(byte[] entry, JsonObject? priv) =>
-        sequencer.AppendAsync(LogRecord.Encode(entry, priv is null ? default : Encoding.UTF8.GetBytes(priv.ToJsonString())), CancellationToken.None);
+    public Task<long> Append(byte[] entry, JsonObject? priv) => Append(Record(entry, priv));
+
+    /// <summary>Appends a record made by <see cref="Record"/> (a caller may keep it, to answer without reading it back).</summary>
+    public Task<long> Append(byte[] record) => sequencer.AppendAsync(record, CancellationToken.None);
+
+    public static byte[] Record(byte[] entry, JsonObject? priv) =>
+        LogRecord.Encode(entry, priv is null ? default : Encoding.UTF8.GetBytes(priv.ToJsonString()));
 }

@@ -26,11 +26,19 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
     /// <summary>Appends a stamp; with an idempotency key, a retry returns the original stamp (see <see cref="Idempotency"/>).</summary>
     public async Task<Stamp> Create(StampRequest request, string scope, string? idempotencyKey, byte[] requestDigest, CancellationToken token)
     {
-        long i = await idempotency.Run(scope, idempotencyKey, requestDigest, idem => Append(request, idem), token);
-        return View(i, await log.ReadRecordAsync(i, token));
+        Stamp? created = null;
+        long i = await idempotency.Run(scope, idempotencyKey, requestDigest, async idem =>
+        {
+            var record = Record(request, idem);
+            long index = await writer.Append(record);
+            created = View(index, record);
+            return index;
+        }, token);
+        // A new stamp is answered from the record just appended; only a retry reads the log.
+        return created ?? View(i, await log.ReadRecordAsync(i, token));
     }
 
-    private Task<long> Append(StampRequest request, JsonObject? idempotencyRecord)
+    private byte[] Record(StampRequest request, JsonObject? idempotencyRecord)
     {
         string id = Guid.CreateVersion7().ToString();
         var entry = StampEntry.Encode(id, request.ContentHash, Timestamp(time.GetUtcNow()));
@@ -39,7 +47,7 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
         if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord;
-        return writer.Append(entry, priv);
+        return LogWriter.Record(entry, priv);
     }
 
     public async Task<Stamp> Get(string id, CancellationToken token)
