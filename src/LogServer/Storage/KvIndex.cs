@@ -141,22 +141,7 @@ public sealed class KvIndex : IDisposable
         Put(WatermarkKey, new IndexValue(appliedUpTo, 0, 0));
         // Index and log together: a log-only checkpoint makes recovery rebuild the hash index by scanning the whole
         // log (11 s at 10M entries, docs/PERFORMANCE.md); with the index saved, it replays only the log after it.
-        var checkpoint = store.TakeFullCheckpointAsync(CheckpointType.FoldOver).AsTask();
-        // A checkpoint moves on only as each session acknowledges its phases, and a session does that only when it
-        // operates: idle pooled sessions held it (and with it the writer's Put, so every append) for 1-3 s until some
-        // request happened to use them. Refresh them until it completes.
-        while (!checkpoint.IsCompleted)
-        {
-            var idle = new List<ClientSession<IndexKey, IndexValue, IndexValue, IndexValue, Empty, SimpleFunctions<IndexKey, IndexValue>>>();
-            while (sessions.TryTake(out var session))
-            {
-                session.Refresh();
-                idle.Add(session);
-            }
-            foreach (var session in idle) sessions.Add(session);
-            await Task.WhenAny(checkpoint, Task.Delay(1));
-        }
-        var (ok, _) = await checkpoint;
+        var (ok, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver);
         if (!ok) throw new IOException("FASTER index checkpoint failed");
         AppliedUpTo = appliedUpTo;
     }
