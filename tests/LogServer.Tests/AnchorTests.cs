@@ -167,7 +167,7 @@ public sealed class AnchorTests
         await using (var server = await StartServer(anvil, dataDir))
         {
             await server.Client.Stamp("in flight");
-            var pending = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object, "a pending anchor")).GetProperty("pending");
+            var pending = await Pending(server, "a pending anchor");
             txHash = pending.Str("tx_hash");
             size = pending.GetProperty("tree_size").GetInt64();
             server.Kill();
@@ -178,8 +178,8 @@ public sealed class AnchorTests
         await using (var server = await StartServer(anvil, dataDir))
         {
             await server.Client.Stamp("after the restart");
-            var again = await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object, "the pending anchor after restart");
-            Assert.Equal(txHash, again.GetProperty("pending").Str("tx_hash"));
+            var again = await Pending(server, "the pending anchor after restart");
+            Assert.Equal(txHash, again.Str("tx_hash"));
             await WaitForNode(anvil, txHash);
             await anvil.Mine();
             var anchors = await WaitForAnchors(server, 1);
@@ -196,7 +196,7 @@ public sealed class AnchorTests
         await using var anvil = await AnvilProcess.Start("--no-mining");
         await using var server = await StartServer(anvil);
         await server.Client.Stamp("to be dropped");
-        var pending = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object, "a pending anchor")).GetProperty("pending");
+        var pending = await Pending(server, "a pending anchor");
         string txHash = pending.Str("tx_hash");
         await WaitForNode(anvil, txHash);
         await anvil.Rpc("anvil_dropTransaction", txHash);
@@ -213,11 +213,14 @@ public sealed class AnchorTests
         await using var anvil = await AnvilProcess.Start("--no-mining");
         await using var server = await StartServer(anvil, null, ("Attest__Anchor__ReplaceAfter", "00:00:01"));
         await server.Client.Stamp("slow to mine");
-        var first = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object, "a pending anchor")).GetProperty("pending");
-        var replaced = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object
-            && s.GetProperty("pending").GetProperty("transactions").GetInt32() >= 2, "a replacement transaction")).GetProperty("pending");
+        var first = await Pending(server, "a pending anchor");
+        var replaced = await Pending(server, "a replacement transaction", p => p.GetProperty("transactions").GetInt32() >= 2);
         string replacement = replaced.Str("tx_hash");
         Assert.NotEqual(first.Str("tx_hash"), replacement);
+        // Both as signed and saved by the server before sending (anchor-state.json): the replacement pays at least 1/8 more.
+        var sent = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(server.DataDir, "anchor-state.json"))).RootElement
+            .GetProperty("Pending").GetProperty("Sent");
+        var firstFee = System.Numerics.BigInteger.Parse(sent[0].GetProperty("Fee").GetString()!);
         Assert.Equal(first.GetProperty("nonce").GetInt64(), replaced.GetProperty("nonce").GetInt64());
         await WaitForNode(anvil, replacement);
         await anvil.Mine();
@@ -225,7 +228,9 @@ public sealed class AnchorTests
         var mined = await anvil.ReadWithEthers(anchors[0].Str("tx_hash"));
         Assert.NotEqual(first.Str("tx_hash"), mined.Str("hash"));
         Assert.Equal(2, mined.GetProperty("type").GetInt32());
-        Assert.True(System.Numerics.BigInteger.Parse(mined.Str("max_fee_per_gas")) > 0);
+        Assert.Equal(replacement, mined.Str("hash"));
+        Assert.True(System.Numerics.BigInteger.Parse(mined.Str("max_fee_per_gas")) >= firstFee + firstFee / 8,
+            $"the mined replacement pays {mined.Str("max_fee_per_gas")} per gas, the first paid {firstFee}");
         await AssertChainAndLogAgree(anvil, server);
     }
 
@@ -235,12 +240,11 @@ public sealed class AnchorTests
         await using var anvil = await AnvilProcess.Start("--no-mining");
         await using var server = await StartServer(anvil, null, ("Attest__Anchor__Confirmations", "3"));
         await server.Client.Stamp("reorged");
-        string txHash = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object, "a pending anchor")).GetProperty("pending").Str("tx_hash");
+        string txHash = (await Pending(server, "a pending anchor")).Str("tx_hash");
         await WaitForNode(anvil, txHash);
         await anvil.Mine(2);
         string orphaned = (await anvil.Rpc("eth_getTransactionReceipt", txHash)).Str("blockHash");
-        await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object && s.GetProperty("pending").GetProperty("confirmations").GetInt64() == 2,
-            "the server to see 2 of 3 confirmations");
+        await Pending(server, "the server to see 2 of 3 confirmations", p => p.GetProperty("confirmations").GetInt64() == 2);
         await anvil.Rpc("anvil_rollback", 2); // both blocks go, and the transaction with them
 
         await WaitForNode(anvil, txHash); // sent again
@@ -257,7 +261,7 @@ public sealed class AnchorTests
         await using var anvil = await AnvilProcess.Start("--no-mining");
         await using var server = await StartServer(anvil);
         await server.Client.Stamp("outbid");
-        var pending = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object, "a pending anchor")).GetProperty("pending");
+        var pending = await Pending(server, "a pending anchor");
         string ours = pending.Str("tx_hash");
         await WaitForNode(anvil, ours);
         // Someone else holding the key spends the same nonce at a higher price (anvil signs for its dev accounts).
@@ -269,8 +273,7 @@ public sealed class AnchorTests
         await anvil.Mine();
         Assert.Equal(JsonValueKind.Null, (await anvil.Rpc("eth_getTransactionReceipt", ours)).ValueKind);
 
-        var next = (await WaitFor(server, s => s.GetProperty("pending").ValueKind == JsonValueKind.Object && s.GetProperty("pending").Str("tx_hash") != ours,
-            "the anchor begun again")).GetProperty("pending");
+        var next = await Pending(server, "the anchor begun again", p => p.Str("tx_hash") != ours);
         Assert.Equal(pending.GetProperty("nonce").GetInt64() + 1, next.GetProperty("nonce").GetInt64());
         await WaitForNode(anvil, next.Str("tx_hash"));
         await anvil.Mine();
@@ -297,9 +300,10 @@ public sealed class AnchorTests
             ["Attest__Anchor__Interval"] = "00:00:00.2", ["Attest__Anchor__RpcTimeout"] = "00:00:00.5",
         });
         for (int i = 0; i < 5; i++) await server.Client.Stamp("while the node hangs " + i);
-        var status = await WaitFor(server, s => s.GetProperty("consecutive_failures").GetInt32() >= 2, "timeouts to show");
+        // The lag counts checkpointed entries, and a checkpoint may follow the stamps by up to a second: wait for both.
+        var status = await WaitFor(server, s => s.GetProperty("consecutive_failures").GetInt32() >= 2 && s.GetProperty("lag_entries").GetInt64() >= 5,
+            "timeouts and the lag to show");
         Assert.Contains("did not answer", status.Str("last_error"));
-        Assert.True(status.GetProperty("lag_entries").GetInt64() >= 5);
         Assert.Equal("ready", (await server.Client.Get("readyz", key: null)).Body.Str("status"));
     }
 
@@ -417,49 +421,39 @@ public sealed class AnchorTests
     private static async Task AnchoredUpTo(ServerProcess server, long index) =>
         await WaitFor(server, s => s.GetProperty("anchored_size").GetInt64() > index, $"an anchor covering entry {index}");
 
-    private static async Task MineUntilAnchored(AnvilProcess anvil, ServerProcess server, long index)
-    {
-        for (int i = 0; i < 600; i++)
+    /// <summary>The anchor in flight, once there is one that satisfies <paramref name="condition"/>.</summary>
+    private static async Task<JsonElement> Pending(ServerProcess server, string what, Func<JsonElement, bool>? condition = null) =>
+        (await WaitFor(server, s => s.GetProperty("pending") is { ValueKind: JsonValueKind.Object } p && (condition?.Invoke(p) ?? true), what))
+            .GetProperty("pending");
+
+    private static Task MineUntilAnchored(AnvilProcess anvil, ServerProcess server, long index) =>
+        Poll(async () =>
         {
-            var status = (await server.Client.Get("v1/anchors/status", key: null)).Body;
-            if (status.GetProperty("anchored_size").GetInt64() > index) return;
+            if ((await server.Client.Get("v1/anchors/status", key: null)).Body.GetProperty("anchored_size").GetInt64() > index) return true;
             await anvil.Mine();
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"entry {index} was not anchored:\n{server.Output}");
-    }
+            return false;
+        }, ok => ok, $"entry {index} to be anchored", server);
 
-    private static async Task<List<JsonElement>> WaitForAnchors(ServerProcess server, int count)
+    private static Task<List<JsonElement>> WaitForAnchors(ServerProcess server, int count) =>
+        Poll(() => AllAnchors(server), anchors => anchors.Count >= count, $"{count} anchors", server);
+
+    private static async Task<JsonElement> WaitFor(ServerProcess server, Func<JsonElement, bool> condition, string what) =>
+        await Poll(async () => (await server.Client.Get("v1/anchors/status", key: null)).Body, condition, what, server);
+
+    private static Task WaitForNode(AnvilProcess anvil, string txHash) =>
+        Poll(() => anvil.Rpc("eth_getTransactionByHash", txHash), tx => tx.ValueKind == JsonValueKind.Object, $"the node to hold transaction {txHash}");
+
+    /// <summary>Reads every 100 ms until <paramref name="done"/>; 60 s only bound a hang.</summary>
+    private static async Task<T> Poll<T>(Func<Task<T>> read, Func<T, bool> done, string what, ServerProcess? server = null)
     {
+        T last = default!;
         for (int i = 0; i < 600; i++)
         {
-            var anchors = await AllAnchors(server);
-            if (anchors.Count >= count) return anchors;
+            last = await read();
+            if (done(last)) return last;
             await Task.Delay(100);
         }
-        throw new TimeoutException($"{count} anchors did not appear:\n{server.Output}");
-    }
-
-    private static async Task<JsonElement> WaitFor(ServerProcess server, Func<JsonElement, bool> condition, string what)
-    {
-        JsonElement status = default;
-        for (int i = 0; i < 600; i++)
-        {
-            status = (await server.Client.Get("v1/anchors/status", key: null)).Body;
-            if (condition(status)) return status;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"waited 60 s for {what}; status {status}\n{server.Output}");
-    }
-
-    private static async Task WaitForNode(AnvilProcess anvil, string txHash)
-    {
-        for (int i = 0; i < 600; i++)
-        {
-            if ((await anvil.Rpc("eth_getTransactionByHash", txHash)).ValueKind == JsonValueKind.Object) return;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"the node never got transaction {txHash}");
+        throw new TimeoutException($"waited 60 s for {what}; last read {last}\n{server?.Output}");
     }
 
     // ---- gRPC over h2c ----

@@ -38,7 +38,7 @@ public sealed class AnvilProcess : IAsyncDisposable
     public static async Task<AnvilProcess> Start(params string[] flags)
     {
         await ExternalTools.NpmCi(Folder, "@foundry-rs/anvil-linux-amd64", "ethers");
-        var anvil = new AnvilProcess(FreePort(), flags);
+        var anvil = new AnvilProcess(ServerProcess.FreePort(), flags);
         await anvil.Restart();
         return anvil;
     }
@@ -114,12 +114,5 @@ public sealed class AnvilProcess : IAsyncDisposable
         }
         process?.Dispose();
         try { Directory.Delete(stateDir, recursive: true); } catch (IOException) { }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }

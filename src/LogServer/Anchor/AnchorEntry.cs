@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Attest.LogServer.Service;
 using Attest.Merkle;
 
 namespace Attest.LogServer.Anchor;
@@ -23,8 +24,8 @@ public sealed record AnchorEntry(
 
     /// <summary>Reads an entry this server wrote (already known to be <c>anchor/v1</c>).</summary>
     public static AnchorEntry Parse(JsonElement e) => new(
-        e.GetProperty("chain_id").GetInt64(), e.GetProperty("tx_hash").GetString()!, e.GetProperty("block_number").GetInt64(),
-        e.GetProperty("block_hash").GetString()!, e.GetProperty("block_timestamp").GetInt64(), e.GetProperty("tree_size").GetInt64(),
-        e.GetProperty("root_hash").GetString()!, e.GetProperty("from").GetString()!, e.GetProperty("to").GetString()!,
-        e.GetProperty("checkpoint").GetString()!);
+        Long(e, "chain_id"), e.Str("tx_hash"), Long(e, "block_number"), e.Str("block_hash"), Long(e, "block_timestamp"),
+        Long(e, "tree_size"), e.Str("root_hash"), e.Str("from"), e.Str("to"), e.Str("checkpoint"));
+
+    private static long Long(JsonElement e, string name) => e.GetProperty(name).GetInt64();
 }

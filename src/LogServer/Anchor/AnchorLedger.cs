@@ -54,21 +54,21 @@ public sealed class AnchorLedger(KvIndex kv, TransparencyLog log)
     public long Unanchored(long treeSize)
     {
         long n = Count, anchored = n > 0 ? Slot(n - 1).B : 0, uncovered = Math.Max(0, treeSize - anchored);
-        for (long k = n - 1; k >= 0 && Slot(k).A >= anchored; k--)
-            if (Slot(k).A < treeSize) uncovered--;
+        for (long k = n - 1; k >= 0 && Slot(k) is var slot && slot.A >= anchored; k--)
+            if (slot.A < treeSize) uncovered--;
         return uncovered;
     }
 
     /// <summary>The sequence number of the earliest anchor whose tree contains entry <paramref name="index"/>.</summary>
     public long? FirstCovering(long index)
     {
-        long lo = 0, hi = Count; // invariant: every anchor below lo has tree size ≤ index; every one from hi has more
+        long count = Count, lo = 0, hi = count; // invariant: every anchor below lo has tree size ≤ index; from hi, more
         while (lo < hi)
         {
             long mid = lo + (hi - lo) / 2;
             if (Slot(mid).B > index) hi = mid; else lo = mid + 1;
         }
-        return lo < Count ? lo : null;
+        return lo < count ? lo : null;
     }
 
     public async Task<AnchorView> Read(long sequence, CancellationToken token)

@@ -5,7 +5,7 @@ namespace Attest.LogServer.Api;
 /// <summary>Anchors of checkpoints in an EVM chain (docs/ANCHORING.md): public, like the log itself.</summary>
 public static class AnchorApi
 {
-    public const int MaxPage = 1000;
+    public const int DefaultPage = 100, MaxPage = 1000;
 
     public static void MapAnchorApi(this WebApplication app)
     {
@@ -13,9 +13,8 @@ public static class AnchorApi
         app.MapGet("/v1/anchors", async (HttpRequest request, AnchorLedger ledger) =>
         {
             long start = request.Query.ContainsKey("start") ? LogApi.Param(request, "start", min: 0) : 0;
-            long limit = request.Query.ContainsKey("limit") ? LogApi.Param(request, "limit", min: 1) : 100;
-            if (limit > MaxPage) throw ApiError.BadRequest("parameter_out_of_range", $"\"limit\" must be between 1 and {MaxPage}");
-            return Json.Result(await Page(ledger, start, (int)limit, request.HttpContext.RequestAborted));
+            long limit = request.Query.ContainsKey("limit") ? LogApi.Param(request, "limit", min: 0) : DefaultPage;
+            return Json.Result(await Page(ledger, start, limit, request.HttpContext.RequestAborted));
         }).RequireCors(Cors.Public);
 
         app.MapGet("/v1/anchors/latest", async (AnchorLedger ledger, HttpContext context) =>
@@ -26,8 +25,9 @@ public static class AnchorApi
 
     public sealed record AnchorPage(IReadOnlyList<AnchorView> Anchors, long Total, long? NextStart);
 
-    public static async Task<AnchorPage> Page(AnchorLedger ledger, long start, int limit, CancellationToken token)
+    public static async Task<AnchorPage> Page(AnchorLedger ledger, long start, long limit, CancellationToken token)
     {
+        if (limit is < 1 or > MaxPage) throw ApiError.BadRequest("parameter_out_of_range", $"\"limit\" must be between 1 and {MaxPage}");
         long total = ledger.Count;
         var anchors = new List<AnchorView>();
         for (long n = start; n < total && anchors.Count < limit; n++) anchors.Add(await ledger.Read(n, token));

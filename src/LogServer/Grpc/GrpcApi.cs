@@ -129,12 +129,8 @@ public static class GrpcApi
             }
         });
 
-        Unary(log, "ListAnchors", ListAnchorsRequest.Parser, async (call, r) =>
-        {
-            long limit = r.Limit == 0 ? 100 : r.Limit is >= 1 and <= AnchorApi.MaxPage ? r.Limit
-                : throw ApiError.BadRequest("parameter_out_of_range", $"\"limit\" must be between 1 and {AnchorApi.MaxPage}");
-            return ProtoJson.Reply<ListAnchorsResponse>(await AnchorApi.Page(S<Anchor.AnchorLedger>(), NonNegative(r.Start, "start"), (int)limit, call.Cancelled));
-        });
+        Unary(log, "ListAnchors", ListAnchorsRequest.Parser, async (call, r) => ProtoJson.Reply<ListAnchorsResponse>(
+            await AnchorApi.Page(S<Anchor.AnchorLedger>(), NonNegative(r.Start, "start"), r.Limit == 0 ? AnchorApi.DefaultPage : r.Limit, call.Cancelled)));
         Unary(log, "GetLatestAnchor", GetLatestAnchorRequest.Parser, async (call, r) =>
             ProtoJson.Reply<V1.Anchor>(await AnchorApi.Latest(S<Anchor.AnchorLedger>(), call.Cancelled)));
         Stream<StreamAnchorsRequest, V1.Anchor>(log, "StreamAnchors", StreamAnchorsRequest.Parser, async (call, r, send) =>
