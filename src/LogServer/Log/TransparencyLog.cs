@@ -40,6 +40,7 @@ public sealed class TransparencyLog : IDisposable
         this.indexer = indexer;
         this.logger = logger;
         Origin = signer.Name;
+        Verifier = NoteVerifier.TryParse(signer.VerifierKey, out var verifier) ? verifier! : throw new System.Diagnostics.UnreachableException();
         Directory.CreateDirectory(dataDir);
         checkpointPath = Path.Combine(dataDir, "checkpoint.json");
         entries = new EntryLog(Path.Combine(dataDir, "entries"));
@@ -52,7 +53,7 @@ public sealed class TransparencyLog : IDisposable
 
     public string VerifierKey => signer.VerifierKey;
 
-    public NoteVerifier Verifier => NoteVerifier.TryParse(signer.VerifierKey, out var v) ? v! : throw new System.Diagnostics.UnreachableException();
+    public NoteVerifier Verifier { get; }
 
     /// <summary>Entries committed and integrated (hashed, indexed); at least the latest checkpoint's size.</summary>
     public long Size => Volatile.Read(ref size);
