@@ -91,7 +91,10 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
                 if (size > maxMessageSize) throw new GrpcException(StatusCode.ResourceExhausted, $"response message of {size} bytes is over the limit of {maxMessageSize}");
                 GrpcFraming.WriteMessage(response.BodyWriter, reply.ToByteArray(), gzipReplies);
                 // Flushing waits for the client's HTTP/2 flow-control window, so a slow reader slows the stream down.
-                await response.BodyWriter.FlushAsync(linked.Token);
+                // Only the client's cancel may interrupt a flush: a flush cancelled by our deadline left the response
+                // unusable, and Kestrel reset the stream (INTERNAL_ERROR) instead of sending DEADLINE_EXCEEDED.
+                await response.BodyWriter.FlushAsync(context.RequestAborted);
+                linked.Token.ThrowIfCancellationRequested();
             });
         }
         catch (GrpcException e)
