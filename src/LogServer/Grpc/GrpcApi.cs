@@ -35,12 +35,12 @@ public static class GrpcApi
             var caller = S<Auth>().Require(call.Request, "mint");
             string key = AttestationApi.RequiredIdempotencyKey(call.Request);
             var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint");
-            return ProtoJson.Reply<Attestation>(await S<AttestationService>().Mint(caller, mint, key, digest, call.Cancelled));
+            return ProtoReply.Attestation(await S<AttestationService>().Mint(caller, mint, key, digest, call.Cancelled));
         });
         Unary(attestations, "Get", GetAttestationRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<Attestation>(await S<AttestationService>().Get(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"), call.Cancelled)));
+            ProtoReply.Attestation(await S<AttestationService>().Get(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"), call.Cancelled)));
         Unary(attestations, "Revoke", RevokeRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<Attestation>(await S<AttestationService>().Revoke(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"),
+            ProtoReply.Attestation(await S<AttestationService>().Revoke(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"),
                 r.Reason.Length > 0 ? r.Reason : null, call.Cancelled)));
         Unary(attestations, "Supersede", SupersedeRequest.Parser, async (call, r) =>
         {
@@ -48,7 +48,7 @@ public static class GrpcApi
             var oldId = AttestationApi.Id(r.Id, "attestation");
             string key = AttestationApi.RequiredIdempotencyKey(call.Request);
             var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}");
-            return ProtoJson.Reply<Attestation>(await S<AttestationService>().Supersede(caller, oldId, mint, key, digest, call.Cancelled));
+            return ProtoReply.Attestation(await S<AttestationService>().Supersede(caller, oldId, mint, key, digest, call.Cancelled));
         });
         Unary(attestations, "Verify", VerifyRequest.Parser, async (call, r) =>
             ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), S<StampService>(), S<VerifyService>(), call.Cancelled)));
@@ -57,11 +57,11 @@ public static class GrpcApi
 
         const string stamps = "attest.v1.Stamps";
         Unary(stamps, "Create", CreateStampRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<V1.Stamp>(await StampApi.Create(S<Auth>().Require(call.Request), StampApi.IdempotencyKey(call.Request), ProtoJson.Body(r), S<StampService>(), call.Cancelled)));
+            ProtoReply.Stamp(await StampApi.Create(S<Auth>().Require(call.Request), StampApi.IdempotencyKey(call.Request), ProtoJson.Body(r), S<StampService>(), call.Cancelled)));
         Unary(stamps, "Get", GetStampRequest.Parser, async (call, r) =>
         {
             S<Auth>().Require(call.Request);
-            return ProtoJson.Reply<V1.Stamp>(await S<StampService>().Get(AttestationApi.Id(r.Id, "stamp").ToString(), call.Cancelled));
+            return ProtoReply.Stamp(await S<StampService>().Get(AttestationApi.Id(r.Id, "stamp").ToString(), call.Cancelled));
         });
 
         const string issuers = "attest.v1.Issuers";

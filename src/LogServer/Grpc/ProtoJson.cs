@@ -19,11 +19,16 @@ public static class ProtoJson
     public static JsonElement Body(IMessage message, params string[] base64UrlFields)
     {
         CheckJsonable(message);
-        var node = JsonNode.Parse(Formatter.Format(message))!.AsObject();
-        foreach (var name in base64UrlFields)
-            if (node[name] is JsonValue v && v.TryGetValue(out string? b64))
-                node[name] = b64.TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        using var doc = JsonDocument.Parse(node.ToJsonString());
+        string json = Formatter.Format(message);
+        if (base64UrlFields.Any(name => message.Descriptor.FindFieldByName(name)?.Accessor.GetValue(message) is ByteString { Length: > 0 }))
+        {
+            var node = JsonNode.Parse(json)!.AsObject();
+            foreach (var name in base64UrlFields)
+                if (node[name] is JsonValue v && v.TryGetValue(out string? b64))
+                    node[name] = b64.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            json = node.ToJsonString();
+        }
+        using var doc = JsonDocument.Parse(json);
         return doc.RootElement.Clone();
     }
 
