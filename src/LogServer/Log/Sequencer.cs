@@ -8,12 +8,18 @@ namespace Attest.LogServer.Log;
 /// to <see cref="LogOptions.MaxBatch"/>), appends it, makes one durable commit for the whole batch, integrates it
 /// (hashes, addresses, indexes), and only then tells each caller its log index.
 /// </summary>
+/// <remarks>
+/// Two stages, so the disk and the CPU work at once: the commit loop appends and commits batch k+1 while the
+/// integrator hashes and indexes batch k. Batches are integrated and acknowledged in commit order, and a batch is
+/// only handed to the integrator once its commit returned, so every acknowledged index is still durable.
+/// </remarks>
 public sealed class Sequencer : IAsyncDisposable
 {
     private readonly TransparencyLog log;
     private readonly int maxBatch;
     private readonly Channel<Submission> queue;
-    private readonly Task loop;
+    private readonly Channel<Batch> committed = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+    private readonly Task loop, integrator;
     private readonly ILogger logger;
     private Exception? fault;
     private long commits;
@@ -25,6 +31,7 @@ public sealed class Sequencer : IAsyncDisposable
         this.logger = logger;
         queue = Channel.CreateBounded<Submission>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true });
         loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning).Unwrap();
+        integrator = Task.Factory.StartNew(Integrate, TaskCreationOptions.LongRunning).Unwrap();
     }
 
     /// <summary>Durable commits made so far: with concurrent callers, far fewer than the records appended.</summary>
@@ -52,43 +59,88 @@ public sealed class Sequencer : IAsyncDisposable
 
     private async Task Run()
     {
-        var batch = new List<Submission>(maxBatch);
-        var records = new byte[maxBatch][];
-        var addresses = new long[maxBatch];
         var reader = queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync())
+            {
+                if (fault is not null) break;
+                var batch = new List<Submission>(Math.Min(maxBatch, reader.CanCount ? reader.Count : 64));
+                while (batch.Count < maxBatch && reader.TryRead(out var s)) batch.Add(s);
+                var records = new byte[batch.Count][];
+                var addresses = new long[batch.Count];
+                try
+                {
+                    // 1. Append every record of the batch; none is durable yet.
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        records[i] = batch[i].Record;
+                        addresses[i] = log.Entries.Enqueue(records[i]);
+                    }
+                    // 2. One durable commit for the batch. A crash before it returns loses the batch, and nobody was told.
+                    await log.Entries.CommitAsync();
+                    Interlocked.Increment(ref commits);
+                }
+                catch (Exception e)
+                {
+                    Stop(e, batch);
+                    break;
+                }
+                await committed.Writer.WriteAsync(new Batch(batch, records, addresses));
+            }
+        }
+        finally
+        {
+            committed.Writer.TryComplete();
+        }
+    }
+
+    private async Task Integrate()
+    {
+        var reader = committed.Reader;
         while (await reader.WaitToReadAsync())
         {
-            batch.Clear();
-            while (batch.Count < maxBatch && reader.TryRead(out var s)) batch.Add(s);
-            try
+            while (reader.TryRead(out var b))
             {
-                // 1. Append every record of the batch; none is durable yet.
-                for (int i = 0; i < batch.Count; i++)
+                if (fault is not null)
                 {
-                    records[i] = batch[i].Record;
-                    addresses[i] = log.Entries.Enqueue(records[i]);
+                    Fail(b.Submissions, fault);
+                    continue;
                 }
-                // 2. One durable commit for the batch. A crash before it returns loses the batch, and nobody was told.
-                await log.Entries.CommitAsync();
-                Interlocked.Increment(ref commits);
-                // 3. Derive hashes, addresses and indexes; a crash from here on is repaired from the entry log at start.
-                log.Integrate(records.AsSpan(0, batch.Count), addresses.AsSpan(0, batch.Count));
+                try
+                {
+                    // 3. Derive hashes, addresses and indexes; a crash from here on is repaired from the entry log at start.
+                    log.Integrate(b.Records, b.Addresses);
+                }
+                catch (Exception e)
+                {
+                    Stop(e, b.Submissions);
+                    continue;
+                }
+                // 4. Acknowledge: every index handed out here is durable.
+                long first = log.Size - b.Submissions.Count;
+                for (int i = 0; i < b.Submissions.Count; i++) b.Submissions[i].Done.TrySetResult(first + i);
             }
-            catch (Exception e)
-            {
-                // The entry log's state is unknown (the batch may be partly durable): stop taking writes rather than guess.
-                fault = e;
-                logger.LogCritical(e, "Entry-log append failed; the log no longer accepts writes");
-                foreach (var s in batch) s.Done.TrySetException(new SequencerUnavailableException("storage failure", e));
-                queue.Writer.TryComplete();
-                while (reader.TryRead(out var s)) s.Done.TrySetException(new SequencerUnavailableException("storage failure", e));
-                return;
-            }
-            // 4. Acknowledge: every index handed out here is durable.
-            long first = log.Size - batch.Count;
-            for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(first + i);
-            Array.Clear(records, 0, batch.Count);
         }
+    }
+
+    /// <summary>
+    /// After a storage failure the entry log's state is unknown (a batch may be partly durable): stop taking writes
+    /// rather than guess. Committed batches not yet acknowledged fail too; like any unacknowledged write, they may
+    /// still be in the log after a restart.
+    /// </summary>
+    private void Stop(Exception e, List<Submission> batch)
+    {
+        if (Interlocked.CompareExchange(ref fault, e, null) is null)
+            logger.LogCritical(e, "Entry-log append failed; the log no longer accepts writes");
+        Fail(batch, e);
+        queue.Writer.TryComplete();
+        while (queue.Reader.TryRead(out var s)) s.Done.TrySetException(new SequencerUnavailableException("storage failure", e));
+    }
+
+    private static void Fail(List<Submission> batch, Exception e)
+    {
+        foreach (var s in batch) s.Done.TrySetException(new SequencerUnavailableException("storage failure", e));
     }
 
     /// <summary>Stops taking submissions and finishes the queued ones.</summary>
@@ -96,6 +148,7 @@ public sealed class Sequencer : IAsyncDisposable
     {
         queue.Writer.TryComplete();
         await loop;
+        await integrator;
     }
 
     private sealed class Submission(byte[] record)
@@ -104,6 +157,8 @@ public sealed class Sequencer : IAsyncDisposable
 
         public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    private sealed record Batch(List<Submission> Submissions, byte[][] Records, long[] Addresses);
 }
 
 public sealed class SequencerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

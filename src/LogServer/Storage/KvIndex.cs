@@ -13,15 +13,28 @@ public readonly record struct IndexKey(ulong A, ulong B, ulong C, ulong D)
 {
     public static IndexKey For(string space, ReadOnlySpan<byte> value)
     {
-        Span<byte> buf = stackalloc byte[64];
-        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        h.AppendData(Encoding.UTF8.GetBytes(space + "\n"));
-        h.AppendData(value);
-        h.GetHashAndReset(buf);
-        return MemoryMarshal.Read<IndexKey>(buf);
+        // SHA-256(UTF-8(space) || 0x0A || value), hashed in one call: these keys are computed several times per entry.
+        int n = Encoding.UTF8.GetByteCount(space) + 1 + value.Length;
+        byte[]? rented = n > 512 ? System.Buffers.ArrayPool<byte>.Shared.Rent(n) : null;
+        Span<byte> input = rented ?? stackalloc byte[512];
+        int k = Encoding.UTF8.GetBytes(space, input);
+        input[k++] = (byte)'\n';
+        value.CopyTo(input[k..]);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input[..n], hash);
+        if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        return MemoryMarshal.Read<IndexKey>(hash);
     }
 
-    public static IndexKey For(string space, string value) => For(space, Encoding.UTF8.GetBytes(value));
+    public static IndexKey For(string space, string value)
+    {
+        int n = Encoding.UTF8.GetByteCount(value);
+        byte[]? rented = n > 256 ? System.Buffers.ArrayPool<byte>.Shared.Rent(n) : null;
+        Span<byte> bytes = rented ?? stackalloc byte[256];
+        var key = For(space, bytes[..Encoding.UTF8.GetBytes(value, bytes)]);
+        if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        return key;
+    }
 }
 
 /// <summary>An index value: up to three numbers whose meaning belongs to the index's owner (log indexes, counts).</summary>
