@@ -46,6 +46,7 @@ function show(...children) {
   const body = $('result-body');
   body.replaceChildren(...children);
   $('result').hidden = false;
+  $('result').scrollIntoView({ block: 'start' });
   $('result').dataset.seq = String(++seq);
 }
 
