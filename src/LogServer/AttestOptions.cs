@@ -22,6 +22,18 @@ public sealed class AttestOptions
     public GrpcOptions Grpc { get; set; } = new();
 
     public AnchorOptions Anchor { get; set; } = new();
+
+    public WebOptions Web { get; set; } = new();
+}
+
+/// <summary>The <c>Attest:Web</c> section: the verification page at <c>/</c>.</summary>
+public sealed class WebOptions
+{
+    /// <summary>
+    /// A block explorer's transaction URL, with <c>{tx_hash}</c> (and optionally <c>{chain_id}</c>) in it; when
+    /// set, the page links anchor transactions there, else it shows the chain id and hash only.
+    /// </summary>
+    public string? ExplorerTxUrl { get; set; }
 }
 
 /// <summary>The <c>Attest:Anchor</c> section: checkpoints anchored in an EVM chain. Off unless <see cref="RpcUrl"/> is set.</summary>

@@ -16,6 +16,11 @@ if (!AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem))
     Console.Error.WriteLine(problem);
     return 2;
 }
+if (!WebPage.TryValidate(options.Web, out problem))
+{
+    Console.Error.WriteLine(problem);
+    return 2;
+}
 Directory.CreateDirectory(options.DataDir);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 builder.ConfigureAttestEndpoints();
@@ -35,6 +40,7 @@ app.MapAttestationApi();
 app.MapVerifyApi();
 app.MapAnchorApi();
 app.MapHealthApi();
+app.MapWebPage(options.Web);
 app.MapGrpcApi(options.Grpc.MaxMessageBytes);
 app.Run();
 return 0;

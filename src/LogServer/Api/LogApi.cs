@@ -36,6 +36,9 @@ public static class LogApi
 
         app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey })).RequireCors(Cors.Public);
 
+        app.MapGet("/v1/log/entries", async (HttpRequest request, Service.VerifyService verify, CancellationToken token) =>
+            Json.Result(await verify.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public);
+
         app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
         {
             long index = Param(request, "index", min: 0);
@@ -92,6 +95,19 @@ public static class LogApi
         for (long i = start; i < start + tile.Width; i++)
             EntryBundle.Append(buffer, LogRecord.Entry(await log.ReadRecordAsync(i, token)));
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The required <c>leaf_hash</c> query parameter: an RFC 6962 leaf hash (SHA-256(0x00 || entry)) as 64 hex digits
+    /// or as the 44-character padded base64 that checkpoints and stamps use (a "+" sent as %2B).
+    /// </summary>
+    private static Hash LeafHashParam(HttpRequest request)
+    {
+        var values = request.Query["leaf_hash"];
+        if (values.Count == 0) throw ApiError.BadRequest("missing_parameter", "query parameter \"leaf_hash\" is required");
+        string text = values.Count == 1 ? values[0] ?? "" : "";
+        if ((text.Length == 64 && Hash.TryParseHex(text, out var h)) || (text.Length == 44 && Hash.TryParseBase64(text, out h))) return h;
+        throw ApiError.BadRequest("invalid_parameter", "query parameter \"leaf_hash\" must be a SHA-256: 64 hex digits or 44 base64 characters");
     }
 
     /// <summary>A required decimal query parameter: digits only, at least <paramref name="min"/>, else a 400 naming it.</summary>

@@ -23,6 +23,13 @@ public static class StampApi
             if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
             return Json.Result(await stamps.Get(id, token));
         });
+
+        // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
+        app.MapGet("/v1/stamps/{id}/proof", async (string id, VerifyService verify, CancellationToken token) =>
+        {
+            if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
+            return Json.Result(await verify.StampProof(id, token));
+        }).RequireCors(Cors.Public);
     }
 
     /// <summary>Parses a stamp request (REST body or gRPC message as JSON) and appends it.</summary>

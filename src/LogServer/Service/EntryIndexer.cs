@@ -27,6 +27,9 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
 
     public static IndexKey ContentKey(in Hash contentHash) => IndexKey.For("content-hash", contentHash.Bytes);
 
+    /// <summary>RFC 6962 leaf hash → the index of the first entry with that leaf (entries carry unique ids, so the only one).</summary>
+    public static IndexKey LeafKey(in Hash leaf) => IndexKey.For("leaf-hash", leaf.Bytes);
+
     public static IndexKey IdempotencyKey(string scope, string key) => IndexKey.For("idempotency", scope + "\n" + key);
 
     /// <summary>Attestation id → (entry index, revocation entry index + 1 or 0, superseding entry index + 1 or 0).</summary>
@@ -47,6 +50,8 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
         using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv.ToArray());
         var entry = entryDoc.RootElement;
         var p = privDoc?.RootElement ?? NoPrivate;
+        var leafKey = LeafKey(Rfc6962.HashLeaf(LogRecord.Entry(record)));
+        if (!kv.TryGet(leafKey, out _)) kv.Put(leafKey, new IndexValue(i, 0, 0));
         switch (entry.Str("type"))
         {
             case StampEntry.Type:

@@ -176,15 +176,8 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex, anchor?.LogIndex ?? 0 }.Max();
         var checkpoint = await CheckpointCovering(newest, token);
 
-        async Task<JsonObject> EntryProof(long i) => new()
-        {
-            ["index"] = i,
-            ["entry"] = Encoding.UTF8.GetString(LogRecord.Entry(await log.ReadRecordAsync(i, token))),
-            ["tlog_proof"] = new TlogProof(i, InclusionProof.Prove(i, checkpoint.Size, log.Hashes), checkpoint.Note, null).Format(),
-        };
-
-        var keyEntries = new JsonArray { await EntryProof(key.CreatedEntryIndex) };
-        if (key.LastEntryIndex != key.CreatedEntryIndex) keyEntries.Add(await EntryProof(key.LastEntryIndex));
+        var keyEntries = new JsonArray { await EntryProof(key.CreatedEntryIndex, checkpoint, token) };
+        if (key.LastEntryIndex != key.CreatedEntryIndex) keyEntries.Add(await EntryProof(key.LastEntryIndex, checkpoint, token));
         return new JsonObject
         {
             ["format"] = "attest-proof-bundle/v1",
@@ -197,24 +190,72 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
                 ["created_at"] = key.CreatedAt, ["rotated_at"] = key.RotatedAt, ["compromised_at"] = key.CompromisedAt,
                 ["log_entries"] = keyEntries,
             },
-            ["log"] = new JsonObject { ["origin"] = log.Origin, ["verifier_key"] = log.VerifierKey, ["checkpoint"] = checkpoint.Note },
-            ["log_entry"] = await EntryProof(a.LogIndex),
-            ["revocation"] = a.RevocationLogIndex is { } r ? await EntryProof(r) : null,
-            ["superseded_by"] = supersededAt is { } sup ? await EntryProof(sup) : null,
-            ["anchor"] = anchor is null ? null : await AnchorEvidence(anchor),
+            ["log"] = LogInfo(checkpoint),
+            ["log_entry"] = await EntryProof(a.LogIndex, checkpoint, token),
+            ["revocation"] = a.RevocationLogIndex is { } r ? await EntryProof(r, checkpoint, token) : null,
+            ["superseded_by"] = supersededAt is { } sup ? await EntryProof(sup, checkpoint, token) : null,
+            ["anchor"] = anchor is null ? null : await AnchorEvidence(a.LogIndex, anchor, checkpoint, token),
         };
+    }
 
-        // The earliest anchor whose tree holds the entry: the entry's inclusion in that anchored checkpoint, and the
-        // anchor/v1 entry itself in the bundle's checkpoint.
-        async Task<JsonObject> AnchorEvidence(Anchor.AnchorView anchor)
+    /// <summary>
+    /// The public proof of a stamp (GET /v1/stamps/{id}/proof): its log entry (id, content hash, time; never the
+    /// private content, title or tags) with a C2SP tlog-proof, and the earliest anchor covering it, as in a proof bundle.
+    /// </summary>
+    public async Task<JsonObject> StampProof(string id, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw ApiError.NotFound($"no stamp with id {id}");
+        var anchor = anchors.FirstCovering(v.A) is { } n ? await anchors.Read(n, token) : null;
+        var checkpoint = await CheckpointCovering(Math.Max(v.A, anchor?.LogIndex ?? 0), token);
+        var logEntry = await EntryProof(v.A, checkpoint, token);
+        using var entry = JsonDocument.Parse(logEntry["entry"]!.GetValue<string>());
+        return new JsonObject
         {
-            var evidence = JsonSerializer.SerializeToNode(anchor, Json.Options)!.AsObject();
-            Hash.TryParseBase64(anchor.RootHash, out var root);
-            evidence["calldata"] = Anchor.EthRpc.Hex(Anchor.AnchorCalldata.Encode(anchor.TreeSize, root, log.Origin));
-            evidence["tlog_proof"] = new TlogProof(a.LogIndex, InclusionProof.Prove(a.LogIndex, anchor.TreeSize, log.Hashes), anchor.Checkpoint, null).Format();
-            evidence["log_entry"] = await EntryProof(anchor.LogIndex);
-            return evidence;
-        }
+            ["format"] = "attest-stamp-proof/v1",
+            ["stamp"] = new JsonObject
+            {
+                ["id"] = entry.RootElement.Str("id"), ["content_hash"] = entry.RootElement.Str("content_hash"), ["created_at"] = entry.RootElement.Str("created_at"),
+            },
+            ["log"] = LogInfo(checkpoint),
+            ["log_entry"] = logEntry,
+            ["anchor"] = anchor is null ? null : await AnchorEvidence(v.A, anchor, checkpoint, token),
+        };
+    }
+
+    /// <summary>The log entry whose RFC 6962 leaf hash is <paramref name="leaf"/> (GET /v1/log/entries?leaf_hash=), with its tlog-proof.</summary>
+    public async Task<JsonObject> EntryByLeafHash(Hash leaf, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.LeafKey(leaf), out var v)) throw ApiError.NotFound($"no log entry has the leaf hash {leaf.ToBase64()}");
+        var checkpoint = await CheckpointCovering(v.A, token);
+        var proof = await EntryProof(v.A, checkpoint, token);
+        proof["leaf_hash"] = leaf.ToBase64();
+        proof["log"] = LogInfo(checkpoint);
+        return proof;
+    }
+
+    private JsonObject LogInfo(SignedCheckpoint checkpoint) =>
+        new() { ["origin"] = log.Origin, ["verifier_key"] = log.VerifierKey, ["checkpoint"] = checkpoint.Note };
+
+    /// <summary>Log entry <paramref name="i"/> (its exact bytes as UTF-8 text) and its C2SP tlog-proof against <paramref name="checkpoint"/>.</summary>
+    private async Task<JsonObject> EntryProof(long i, SignedCheckpoint checkpoint, CancellationToken token) => new()
+    {
+        ["index"] = i,
+        ["entry"] = Encoding.UTF8.GetString(LogRecord.Entry(await log.ReadRecordAsync(i, token))),
+        ["tlog_proof"] = new TlogProof(i, InclusionProof.Prove(i, checkpoint.Size, log.Hashes), checkpoint.Note, null).Format(),
+    };
+
+    /// <summary>
+    /// The earliest anchor whose tree holds entry <paramref name="entryIndex"/>: the entry's inclusion in that
+    /// anchored checkpoint, the calldata it implies (docs/ANCHORING.md), and the anchor/v1 entry itself in <paramref name="checkpoint"/>.
+    /// </summary>
+    private async Task<JsonObject> AnchorEvidence(long entryIndex, Anchor.AnchorView anchor, SignedCheckpoint checkpoint, CancellationToken token)
+    {
+        var evidence = JsonSerializer.SerializeToNode(anchor, Json.Options)!.AsObject();
+        Hash.TryParseBase64(anchor.RootHash, out var root);
+        evidence["calldata"] = Anchor.EthRpc.Hex(Anchor.AnchorCalldata.Encode(anchor.TreeSize, root, log.Origin));
+        evidence["tlog_proof"] = new TlogProof(entryIndex, InclusionProof.Prove(entryIndex, anchor.TreeSize, log.Hashes), anchor.Checkpoint, null).Format();
+        evidence["log_entry"] = await EntryProof(anchor.LogIndex, checkpoint, token);
+        return evidence;
     }
 
     // A fresh entry is durable at once but signed into a checkpoint within a second; a bundle needs the checkpoint.

@@ -1,0 +1,299 @@
+// The verification page: looks things up through the public REST API and verifies every proof here (verify.js).
+// Untrusted text (bundles, entries, server answers) reaches the page only through textContent, never as markup.
+import {
+  base64, fromHex, hex, sha256, toBase64, verifyAttestationBundle, verifyCheckpointNote, verifyLeafEntry, verifyStampProof,
+} from './verify.js';
+
+const $ = (id) => document.getElementById(id);
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const TX_HASH = /^0x[0-9a-f]{64}$/;
+const explorerTemplate = document.querySelector('meta[name="attest-explorer-tx-url"]')?.content ?? '';
+
+let logKey = null;
+let logKeyProblem = null;
+let seq = 0;
+
+/** An element with attributes and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null) continue;
+    if (k.startsWith('data-') || k.startsWith('aria-') || ['class', 'id', 'href', 'role', 'scope', 'type', 'rel'].includes(k)) e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+async function getJson(path, init) {
+  const r = await fetch(path, init);
+  let body = null;
+  try {
+    body = await r.json();
+  } catch {
+    body = null;
+  }
+  return { status: r.status, body };
+}
+
+const postJson = (path, value) =>
+  getJson(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
+
+// ---- results --------------------------------------------------------------------------------------------------------
+
+/** Replaces the result area; `seq` tells a reader (or a test) that a new answer is complete. */
+function show(...children) {
+  const body = $('result-body');
+  body.replaceChildren(...children);
+  $('result').hidden = false;
+  $('result').scrollIntoView({ block: 'start' });
+  $('result').dataset.seq = String(++seq);
+}
+
+function message(kind, text) {
+  return el('p', { id: 'message', class: `message ${kind}`, 'data-kind': kind, role: kind === 'error' ? 'alert' : null }, text);
+}
+
+function facts(pairs) {
+  const dl = el('dl', { class: 'facts' });
+  for (const [name, value, id] of pairs) {
+    if (value === undefined || value === null || value === '') continue;
+    dl.append(el('dt', {}, name), el('dd', { 'data-fact': id ?? null }, value));
+  }
+  return dl;
+}
+
+/** A transaction reference: chain id and hash, as a link only when the operator configured an explorer. */
+function txReference(anchor) {
+  const ref = `eip155:${anchor.chain_id} tx ${anchor.tx_hash}`;
+  if (explorerTemplate && TX_HASH.test(anchor.tx_hash ?? '') && Number.isSafeInteger(anchor.chain_id)) {
+    const href = explorerTemplate.replaceAll('{tx_hash}', anchor.tx_hash).replaceAll('{chain_id}', String(anchor.chain_id));
+    return el('a', { href, class: 'txref', rel: 'noopener noreferrer' }, ref);
+  }
+  return el('code', { class: 'txref' }, ref);
+}
+
+function renderVerification(v, heading, extra = []) {
+  const verdictClass = v.failed.length ? 'bad' : ['VALID', 'STAMPED', 'IN THE LOG'].includes(v.verdict) ? 'good' : 'warn';
+  const parts = [
+    el('h3', {}, heading),
+    el('p', { id: 'verdict', class: `verdict ${verdictClass}`, 'data-verdict': v.verdict }, 'Status: ', el('strong', {}, v.verdict)),
+  ];
+  if (v.failed.length) {
+    const labels = v.failed.map((id) => `${v.checks.find((c) => c.id === id).label} (${id})`);
+    parts.push(el('p', { id: 'failed', class: 'failed', role: 'alert', 'data-failed': v.failed.join(' ') }, 'Failed: ', labels.join(', ')));
+  }
+  parts.push(...extra);
+  const s = v.subject ?? {};
+  parts.push(facts([
+    [v.kind === 'stamp' ? 'Stamp' : v.kind === 'entry' ? 'Entry' : 'Attestation', s.id, 'id'],
+    ['Entry type', s.type, 'type'],
+    ['Schema', s.schema, 'schema'],
+    ['Content SHA-256', s.content_hash, 'content_hash'],
+    ['Created', s.created_at, 'created_at'],
+    ['Log index', s.log_index, 'log_index'],
+    ['Issuer', v.issuer ? `${v.issuer.name ?? ''} (${v.issuer.id})` : null, 'issuer'],
+    ['Issuer key', v.issuer ? `${v.issuer.kid}, ${v.issuer.key_status}` : null, 'key'],
+    ['Checkpoint', v.checkpoint ? `${v.checkpoint.origin}, size ${v.checkpoint.size}, root ${v.checkpoint.root}` : null, 'checkpoint'],
+  ]));
+  if (s.claims && typeof s.claims === 'object') {
+    parts.push(el('details', {}, el('summary', {}, 'Claims'), el('pre', {}, JSON.stringify(s.claims, null, 2))));
+  }
+  const list = el('ol', { id: 'checks', class: 'checks' });
+  for (const c of v.checks) {
+    list.append(el('li', { 'data-check': c.id, 'data-result': c.result, class: c.result },
+      el('span', { class: 'badge' }, c.result.toUpperCase()), ' ', el('strong', {}, c.label), ' ',
+      el('span', { class: 'detail' }, c.detail)));
+  }
+  parts.push(el('h4', {}, 'Checks'), list);
+  const anchorBox = el('div', { id: 'anchor-ref', class: 'anchor' });
+  if (v.anchor) {
+    const a = v.anchor;
+    const when = Number.isSafeInteger(a.block_timestamp) ? new Date(a.block_timestamp * 1000).toISOString() : '';
+    anchorBox.dataset.verified = String(a.verified);
+    anchorBox.append(el('h4', {}, 'Anchor'), el('p', {}, `Tree of ${a.tree_size} entries anchored in block ${a.block_number} `,
+      when ? `(${when}) ` : '', 'by transaction ', txReference(a), a.verified ? '' : ' (the anchor evidence did not verify)'));
+  } else if (v.kind !== 'entry') {
+    anchorBox.append(el('p', {}, 'Not anchored in a chain yet.'));
+  }
+  parts.push(anchorBox);
+  return parts;
+}
+
+// ---- actions ----------------------------------------------------------------------------------------------------------
+
+async function byAttestationOrStampId(id) {
+  const bundle = await getJson(`/v1/attestations/${id}/proof-bundle`);
+  if (bundle.status === 200) return show(...renderVerification(await verifyAttestationBundle(bundle.body, logKey), `Attestation ${id}`));
+  if (bundle.status !== 404) return show(message('error', `The server answered ${bundle.status}: ${bundle.body?.message ?? ''}`));
+  const stamp = await getJson(`/v1/stamps/${id}/proof`);
+  if (stamp.status === 200) return show(...renderVerification(await verifyStampProof(stamp.body, logKey), `Stamp ${id}`));
+  if (stamp.status !== 404) return show(message('error', `The server answered ${stamp.status}: ${stamp.body?.message ?? ''}`));
+  show(message('not-found', `No attestation and no stamp has the id ${id}.`));
+}
+
+async function byLeafHash(text) {
+  const leaf = text.length === 64 ? fromHex(text) : base64(text);
+  if (leaf.length !== 32) throw new Error('a leaf hash is 32 bytes');
+  const found = await getJson(`/v1/log/entries?leaf_hash=${encodeURIComponent(text)}`);
+  if (found.status === 200) {
+    const v = await verifyLeafEntry(found.body, logKey, leaf);
+    const extra = [];
+    const e = v.entry;
+    if (e?.type === 'attestation/v1' && UUID.test(e.id ?? '')) extra.push(openButton('Verify this attestation', e.id));
+    if (e?.type === 'stamp/v1' && UUID.test(e.id ?? '')) extra.push(openButton('Verify this stamp', e.id));
+    if (e) extra.push(el('details', {}, el('summary', {}, 'Log entry'), el('pre', {}, found.body.entry)));
+    return show(...renderVerification(v, `Log entry with leaf hash ${toBase64(leaf)}`, extra));
+  }
+  if (found.status !== 404) return show(message('error', `The server answered ${found.status}: ${found.body?.message ?? ''}`));
+  show(message('not-found', `No log entry has the leaf hash ${toBase64(leaf)}.`));
+}
+
+function openButton(text, id) {
+  const b = el('button', { type: 'button', class: 'open' }, text);
+  b.addEventListener('click', () => run(() => byAttestationOrStampId(id)));
+  return el('p', {}, b);
+}
+
+async function search(q) {
+  const text = q.trim();
+  if (UUID.test(text)) return byAttestationOrStampId(text.toLowerCase());
+  if (/^[0-9a-fA-F]{64}$/.test(text) || /^[A-Za-z0-9+/]{43}=$/.test(text)) return byLeafHash(text);
+  show(message('error', 'Enter an attestation or stamp id (a UUID), or a leaf hash (64 hex digits or 44 base64 characters).'));
+}
+
+/** Hashes the file here (WebCrypto SHA-256) and asks only by hash; the earliest stamp's proof is then verified here. */
+async function checkFile(file) {
+  const digest = hex(await sha256(new Uint8Array(await file.arrayBuffer())));
+  const fileFacts = facts([['File', file.name, 'file'], ['Size', `${file.size} bytes`, 'size'], ['SHA-256', digest, 'sha256']]);
+  const r = await postJson('/v1/verify', { content_hash: digest });
+  if (r.status !== 200) return show(message('error', `The server answered ${r.status}: ${r.body?.message ?? ''}`));
+  if (!r.body.verified) return show(message('not-found', `No stamp of this file is in the log.`), fileFacts);
+  const proof = await getJson(`/v1/stamps/${r.body.stamp_id}/proof`);
+  if (proof.status !== 200) return show(message('error', `The stamp's proof could not be fetched (${proof.status}).`), fileFacts);
+  const v = await verifyStampProof(proof.body, logKey, digest);
+  const found = el('p', { id: 'stamp-count', 'data-total': String(r.body.total_stamps_of_this_hash) },
+    `Stamped ${r.body.total_stamps_of_this_hash} time(s); the earliest, verified below, at ${r.body.first_stamped_at}.`);
+  show(...renderVerification(v, `Stamps of ${file.name}`, [fileFacts, found]));
+}
+
+async function checkBundleFile(file) {
+  let bundle;
+  try {
+    bundle = JSON.parse(await file.text());
+  } catch {
+    return show(message('error', `${file.name} is not JSON: upload the proof bundle as the API returned it.`));
+  }
+  const v = bundle?.format === 'attest-stamp-proof/v1' ? await verifyStampProof(bundle, logKey) : await verifyAttestationBundle(bundle, logKey);
+  show(...renderVerification(v, `Uploaded ${file.name}`));
+}
+
+/** Runs one action; a failure of the page itself is shown, never swallowed. */
+async function run(action) {
+  document.body.dataset.busy = 'true';
+  try {
+    await action();
+  } catch (e) {
+    show(message('error', e instanceof Error ? e.message : String(e)));
+  } finally {
+    delete document.body.dataset.busy;
+  }
+}
+
+// ---- the log view --------------------------------------------------------------------------------------------------
+
+async function loadLogView() {
+  const box = $('checkpoint');
+  try {
+    const note = await (await fetch('/checkpoint')).text();
+    let cp = null;
+    let problem = null;
+    try {
+      cp = await verifyCheckpointNote(note, logKey);
+    } catch (e) {
+      problem = e.message;
+    }
+    box.dataset.verified = String(cp !== null);
+    if (cp) box.dataset.size = cp.size;
+    box.replaceChildren(
+      el('h3', {}, 'Latest checkpoint'),
+      cp ? facts([['Origin', cp.origin, 'origin'], ['Tree size', cp.size, 'size'], ['Root hash', cp.root, 'root'],
+        ['Signature', 'verified with the log key', 'signature']])
+        : message('error', `The latest checkpoint does not verify: ${problem}`),
+      el('details', {}, el('summary', {}, 'Signed note'), el('pre', {}, note)));
+  } catch (e) {
+    box.replaceChildren(message('error', `The checkpoint could not be read: ${e.message}`));
+  }
+
+  const anchors = $('anchors');
+  try {
+    const first = await getJson('/v1/anchors?limit=1');
+    if (first.status !== 200) throw new Error(`the server answered ${first.status}`);
+    const total = first.body.total;
+    anchors.dataset.total = String(total);
+    if (total === 0) return anchors.replaceChildren(el('p', {}, 'No checkpoint has been anchored yet.'));
+    const page = await getJson(`/v1/anchors?start=${Math.max(0, total - 10)}&limit=10`);
+    if (page.status !== 200) throw new Error(`the server answered ${page.status}`);
+    const rows = page.body.anchors.slice().reverse().map((a) => el('tr', { 'data-sequence': String(a.sequence) },
+      el('td', {}, String(a.sequence)), el('td', {}, String(a.tree_size)), el('td', {}, txReference(a)),
+      el('td', {}, String(a.block_number)),
+      el('td', {}, Number.isSafeInteger(a.block_timestamp) ? new Date(a.block_timestamp * 1000).toISOString() : '')));
+    anchors.replaceChildren(el('table', {},
+      el('caption', {}, `The ${rows.length} latest of ${total} anchors, newest first`),
+      el('thead', {}, el('tr', {}, ...['#', 'Tree size', 'Transaction', 'Block', 'Block time'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, ...rows)));
+  } catch (e) {
+    anchors.replaceChildren(message('error', `The anchors could not be read: ${e.message}`));
+  }
+}
+
+// ---- wiring ------------------------------------------------------------------------------------------------------------
+
+async function start() {
+  try {
+    const r = await getJson('/v1/log/key');
+    if (r.status !== 200) throw new Error(`the server answered ${r.status}`);
+    logKey = r.body;
+    $('log-origin').textContent = logKey.origin;
+    $('log-key').textContent = logKey.verifier_key;
+  } catch (e) {
+    logKeyProblem = e.message;
+    $('log-key').textContent = `unavailable (${logKeyProblem}): no proof can be trusted`;
+  }
+
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(() => search($('search-input').value));
+  });
+  $('file-input').addEventListener('change', () => {
+    const file = $('file-input').files[0];
+    if (file) run(() => checkFile(file));
+  });
+  $('bundle-input').addEventListener('change', () => {
+    const file = $('bundle-input').files[0];
+    if (file) run(() => checkBundleFile(file));
+  });
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    const file = event.dataTransfer?.files?.[0];
+    if (file) run(() => checkFile(file));
+  });
+  zone.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      $('file-input').click();
+    }
+  });
+
+  await loadLogView();
+  document.body.dataset.ready = 'true';
+}
+
+start();

@@ -1,0 +1,127 @@
+// Drives the verification page (GET /) in Debian's headless chromium through playwright-core, for
+// tests/LogServer.Tests/WebPageTests.cs, and prints what a person would see as one JSON line.
+//
+// Usage: node page.mjs <base-url> <action> [argument] [--screenshot <png>]
+//   search <text>       types into the search box and submits
+//   drop <file>         drops the file on the drop zone (a real DataTransfer drop event)
+//   choose <file>       chooses the file in the file input
+//   bundle <file>       uploads a proof bundle
+//   log                 only loads the page (the log view)
+// Prints {"result": {...} | null, "log": {...}, "requests": [...], "errors": [...]}; exits 0 when the page could be
+// driven (whatever it shows), 2 when chromium is missing or the page never became ready.
+import { readFileSync, existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// DESIGN.md: the flags for headless chromium on these machines.
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run'];
+
+const args = process.argv.slice(2);
+let screenshot = null;
+const at = args.indexOf('--screenshot');
+if (at >= 0) [, screenshot] = args.splice(at, 2);
+const [base, action, argument] = args;
+if (!base || !action) {
+  process.stderr.write('usage: node page.mjs <base-url> <action> [argument] [--screenshot <png>]\n');
+  process.exit(2);
+}
+if (!existsSync(CHROMIUM)) {
+  process.stderr.write(`chromium is missing at ${CHROMIUM}: apt-get install chromium (scripts/test installs it)\n`);
+  process.exit(2);
+}
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(60_000);
+  const errors = [];
+  const requests = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  // A 404 the page asked for on purpose (an id that is no attestation) is logged by chromium as a console error
+  // "Failed to load resource"; those are in `requests` with their status, everything else is an error.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    const request = requests.find((q) => q.request === r.request());
+    if (request) request.status = r.status();
+  });
+  page.on('request', (r) => requests.push({ request: r, method: r.method(), url: r.url(), body: r.postData() ?? null, status: null }));
+
+  await page.goto(base, { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="true"]');
+
+  const seq = async () => Number((await page.getAttribute('#result', 'data-seq')) ?? '0');
+  const before = await seq();
+  const answered = () => page.waitForFunction((n) => Number(document.getElementById('result').dataset.seq ?? '0') > n, before);
+
+  if (action === 'search') {
+    await page.getByLabel('Attestation id, stamp id or leaf hash').fill(argument);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await answered();
+  } else if (action === 'drop') {
+    const bytes = [...readFileSync(argument)];
+    const dataTransfer = await page.evaluateHandle(([content, name]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(content)], name));
+      return dt;
+    }, [bytes, basename(argument)]);
+    await page.dispatchEvent('#drop-zone', 'dragover', { dataTransfer });
+    await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer });
+    await answered();
+  } else if (action === 'choose') {
+    await page.setInputFiles('#file-input', argument);
+    await answered();
+  } else if (action === 'bundle') {
+    await page.getByLabel('Proof bundle (JSON)').setInputFiles(argument);
+    await answered();
+  } else if (action !== 'log') {
+    throw new Error(`unknown action ${action}`);
+  }
+  await page.waitForFunction(() => !document.body.dataset.busy);
+
+  const observed = await page.evaluate(() => {
+    const text = (e) => (e ? e.textContent.trim() : null);
+    const factsOf = (root) => Object.fromEntries([...(root?.querySelectorAll('[data-fact]') ?? [])].map((d) => [d.dataset.fact, d.textContent.trim()]));
+    const box = document.getElementById('result');
+    const result = box.hidden ? null : {
+      verdict: document.getElementById('verdict')?.dataset.verdict ?? null,
+      failed: document.getElementById('failed')?.dataset.failed.split(' ') ?? [],
+      failedText: text(document.getElementById('failed')),
+      checks: Object.fromEntries([...box.querySelectorAll('[data-check]')].map((li) => [li.dataset.check, li.dataset.result])),
+      details: Object.fromEntries([...box.querySelectorAll('[data-check]')].map((li) => [li.dataset.check, text(li.querySelector('.detail'))])),
+      message: document.getElementById('message') ? { kind: document.getElementById('message').dataset.kind, text: text(document.getElementById('message')) } : null,
+      facts: factsOf(box),
+      stampCount: document.getElementById('stamp-count')?.dataset.total ?? null,
+      anchor: document.getElementById('anchor-ref') ? {
+        text: text(document.getElementById('anchor-ref')),
+        verified: document.getElementById('anchor-ref').dataset.verified ?? null,
+        href: document.querySelector('#anchor-ref a.txref')?.getAttribute('href') ?? null,
+      } : null,
+      text: text(box),
+    };
+    const cp = document.getElementById('checkpoint');
+    const anchors = document.getElementById('anchors');
+    return {
+      result,
+      log: {
+        origin: text(document.getElementById('log-origin')),
+        verifierKey: text(document.getElementById('log-key')),
+        checkpointVerified: cp.dataset.verified ?? null,
+        checkpointSize: cp.dataset.size ?? null,
+        checkpoint: factsOf(cp),
+        anchorsTotal: anchors.dataset.total ?? null,
+        anchorRows: [...anchors.querySelectorAll('tbody tr')].map((tr) => ({
+          text: tr.textContent.trim(), href: tr.querySelector('a.txref')?.getAttribute('href') ?? null,
+        })),
+        anchorsText: text(anchors),
+      },
+    };
+  });
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  process.stdout.write(JSON.stringify({ ...observed, requests: requests.map(({ request, ...rest }) => rest), errors }) + '\n');
+} finally {
+  await browser.close();
+}
