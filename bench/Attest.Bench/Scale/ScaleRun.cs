@@ -38,7 +38,7 @@ public static class ScaleRun
         Directory.CreateDirectory(dir);
         var signer = Secrets.LoadLogKey(options, NullLogger.Instance);
         long size;
-        using (var kv = new KvIndex(Path.Combine(dir, "index")))
+        using (var kv = new KvIndex(Path.Combine(dir, "index"), EntryIndexer.Schema))
         {
             var registryPath = Path.Combine(dir, "registry.json");
             var indexer = new EntryIndexer(kv, Registry.Load(registryPath), registryPath);

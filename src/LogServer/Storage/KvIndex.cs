@@ -58,13 +58,19 @@ public readonly record struct IndexValue(long A, long B, long C);
 public sealed class KvIndex : IDisposable
 {
     private static readonly IndexKey WatermarkKey = IndexKey.For("watermark", "applied-up-to");
-    private readonly IDevice device;
-    private readonly FasterKV<IndexKey, IndexValue> store;
+    private IDevice device;
+    private FasterKV<IndexKey, IndexValue> store;
     private readonly ConcurrentBag<ClientSession<IndexKey, IndexValue, IndexValue, IndexValue, Empty, SimpleFunctions<IndexKey, IndexValue>>> sessions = new();
     private readonly object writeLock = new();
+    private readonly long schema;
 
-    public KvIndex(string directory)
+    /// <param name="schema">
+    /// The owner's version of what it puts in the store. A store checkpointed under another version (one that
+    /// lacks a newer kind of key, say) is started empty, so the owner re-applies the whole entry log.
+    /// </param>
+    public KvIndex(string directory, long schema)
     {
+        this.schema = schema;
         try
         {
             (device, store) = Open(directory);
@@ -73,10 +79,21 @@ public sealed class KvIndex : IDisposable
         {
             // No complete checkpoint (a crash during the first one): the index is derived, so start it empty and
             // let the owner re-apply the whole entry log.
-            Directory.Delete(directory, recursive: true);
-            (device, store) = Open(directory);
+            (device, store) = Reset(directory);
         }
-        AppliedUpTo = TryGet(WatermarkKey, out var w) ? w.A : 0;
+        if (TryGet(WatermarkKey, out var w) && w.B != schema)
+        {
+            Dispose();
+            (device, store) = Reset(directory);
+            w = default;
+        }
+        AppliedUpTo = w.A;
+    }
+
+    private static (IDevice, FasterKV<IndexKey, IndexValue>) Reset(string directory)
+    {
+        Directory.Delete(directory, recursive: true);
+        return Open(directory);
     }
 
     private static (IDevice, FasterKV<IndexKey, IndexValue>) Open(string directory)
@@ -151,7 +168,7 @@ public sealed class KvIndex : IDisposable
     /// <summary>Records that every entry below <paramref name="appliedUpTo"/> is applied, and makes the store durable.</summary>
     public async Task Checkpoint(long appliedUpTo)
     {
-        Put(WatermarkKey, new IndexValue(appliedUpTo, 0, 0));
+        Put(WatermarkKey, new IndexValue(appliedUpTo, schema, 0));
         // Index and log together: a log-only checkpoint makes recovery rebuild the hash index by scanning the whole
         // log (11 s at 10M entries, docs/PERFORMANCE.md); with the index saved, it replays only the log after it.
         var (ok, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver);

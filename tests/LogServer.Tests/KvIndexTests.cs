@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Attest.LogServer.Storage;
+
+namespace Attest.LogServer.Tests;
+
+/// <summary>The FASTER index: persisted key bytes that never change, and a rebuild when the owner's schema changes.</summary>
+public sealed class KvIndexTests
+{
+    [Theory]
+    [InlineData("stamp-id", "019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a10")]
+    [InlineData("idempotency", "")]
+    [InlineData("document-hash", "Zoë ✓ 𝄞")]
+    [InlineData("kid-seq", 300)]
+    [InlineData("kid-seq", 5000)]
+    [InlineData("a-namespace-of-some-length", 700)]
+    public void an_index_key_is_sha256_of_the_namespace_a_newline_and_the_value(string space, object value)
+    {
+        string v = value as string ?? new string('x', (int)value);
+        var expected = MemoryMarshal.Read<IndexKey>(SHA256.HashData(Encoding.UTF8.GetBytes(space + "\n" + v)));
+        Assert.Equal(expected, IndexKey.For(space, v));
+        Assert.Equal(expected, IndexKey.For(space, Encoding.UTF8.GetBytes(v)));
+    }
+
+    [Fact]
+    public async Task an_index_checkpointed_under_another_schema_opens_empty_so_the_log_is_applied_again()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "attest-kv-" + Guid.NewGuid().ToString("N"));
+        var key = IndexKey.For("test", "k");
+        try
+        {
+            using (var kv = new KvIndex(dir, schema: 1))
+            {
+                kv.Put(key, new IndexValue(3, 0, 0));
+                await kv.Checkpoint(5);
+            }
+            using (var kv = new KvIndex(dir, schema: 1))
+            {
+                Assert.Equal(5, kv.AppliedUpTo);
+                Assert.True(kv.TryGet(key, out var v) && v.A == 3);
+            }
+            using (var kv = new KvIndex(dir, schema: 2))
+            {
+                Assert.Equal(0, kv.AppliedUpTo);
+                Assert.False(kv.TryGet(key, out _));
+                await kv.Checkpoint(1);
+            }
+            using (var kv = new KvIndex(dir, schema: 2)) Assert.Equal(1, kv.AppliedUpTo);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
