@@ -75,7 +75,11 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited) throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Output}");
+            if (process.HasExited)
+            {
+                process.WaitForExit(); // without a timeout it also waits for the redirected output to be read to its end
+                throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Output}");
+            }
             try
             {
                 // Kestrel binds its endpoints one after another: REST may answer before the gRPC endpoint listens.
