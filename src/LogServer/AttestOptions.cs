@@ -22,6 +22,11 @@ public sealed class AttestOptions
     public GrpcOptions Grpc { get; set; } = new();
 
     public AnchorOptions Anchor { get; set; } = new();
+
+    /// <summary>C2SP tlog-witnesses that cosign each checkpoint before it is published (docs/WITNESS.md); none by default.</summary>
+    public List<Witnessing.WitnessOptions> Witnesses { get; set; } = [];
+
+    public Witnessing.WitnessPolicyOptions WitnessPolicy { get; set; } = new();
 }
 
 /// <summary>The <c>Attest:Anchor</c> section: checkpoints anchored in an EVM chain. Off unless <see cref="RpcUrl"/> is set.</summary>

@@ -16,10 +16,15 @@ if (!AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem))
     Console.Error.WriteLine(problem);
     return 2;
 }
+if (!Attest.LogServer.Witnessing.WitnessSetup.TryCreate(options, out var witnesses, out problem))
+{
+    Console.Error.WriteLine(problem);
+    return 2;
+}
 Directory.CreateDirectory(options.DataDir);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 builder.ConfigureAttestEndpoints();
-builder.Services.AddAttestLog(options, anchor);
+builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();
 builder.Services.AddOpenApi();
 
