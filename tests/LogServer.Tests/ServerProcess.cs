@@ -75,7 +75,12 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited) throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Output}");
+            if (process.HasExited)
+            {
+                // The parameterless wait also drains the redirected output, so the message has the server's last words.
+                process.WaitForExit();
+                throw new InvalidOperationException($"server exited with {process.ExitCode}:\n{Output}");
+            }
             try
             {
                 // Kestrel binds its endpoints one after another: REST may answer before the gRPC endpoint listens.

@@ -117,7 +117,7 @@ public sealed class CheckpointWitnessing : ICheckpointWitness, IDisposable
             {
                 return w.Fail($"no answer within {setup.Timeout.TotalSeconds:0.###} s");
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
                 return w.Fail(e.Message);
             }
