@@ -24,6 +24,11 @@ public sealed class AttestOptions
     public AnchorOptions Anchor { get; set; } = new();
 
     public WebOptions Web { get; set; } = new();
+
+    /// <summary>C2SP tlog-witnesses that cosign each checkpoint before it is published (docs/WITNESS.md); none by default.</summary>
+    public List<Witnessing.WitnessOptions> Witnesses { get; set; } = [];
+
+    public Witnessing.WitnessPolicyOptions WitnessPolicy { get; set; } = new();
 }
 
 /// <summary>The <c>Attest:Web</c> section: the verification page at <c>/</c>.</summary>

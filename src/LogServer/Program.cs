@@ -6,17 +6,11 @@ using Attest.LogServer.Log;
 
 var builder = WebApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection("Attest").Get<AttestOptions>() ?? new AttestOptions();
-if (!Attest.Merkle.Ed25519.IsAvailable(out var problem))
-{
-    Console.Error.WriteLine(problem);
-    return 2;
-}
-if (!AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem))
-{
-    Console.Error.WriteLine(problem);
-    return 2;
-}
-if (!WebPage.TryValidate(options.Web, out problem))
+// Settings and the machine are checked before anything starts; a problem names the setting, never a secret value.
+if (!Attest.Merkle.Ed25519.IsAvailable(out var problem)
+    || !AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem)
+    || !Attest.LogServer.Witnessing.WitnessSetup.TryCreate(options, out var witnesses, out problem)
+    || !WebPage.TryValidate(options.Web, out problem))
 {
     Console.Error.WriteLine(problem);
     return 2;
@@ -24,7 +18,7 @@ if (!WebPage.TryValidate(options.Web, out problem))
 Directory.CreateDirectory(options.DataDir);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 builder.ConfigureAttestEndpoints();
-builder.Services.AddAttestLog(options, anchor);
+builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();
 builder.Services.AddOpenApi();
 

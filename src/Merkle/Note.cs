@@ -81,7 +81,7 @@ public static class Note
     /// signatures or two by one key, a known key's signature does not verify, or no known key signed it.
     /// </exception>
     /// <exception cref="ArgumentException">when two verifiers share a name and key ID.</exception>
-    public static OpenedNote Open(ReadOnlySpan<byte> message, IReadOnlyList<NoteVerifier> verifiers)
+    public static OpenedNote Open(ReadOnlySpan<byte> message, IReadOnlyList<INoteVerifier> verifiers)
     {
         for (int i = 0; i < verifiers.Count; i++)
         {
@@ -130,10 +130,10 @@ public static class Note
                 unknown.Add(signature);
                 continue;
             }
-            if (!verifier.Verify(text, raw[4..length])) throw new NoteException($"note signature by {name}+{id:x8} does not verify");
+            if (!verifier.Verify(text, raw[4..length])) throw new NoteException($"note signature by {name}+{id:x8} does not verify", NoteFailure.BadSignature);
             verified.Add(signature);
         }
-        if (verified.Count == 0) throw new NoteException("note has no signature by a known key" + (unknown.Count == 0 ? "" : ", only by " + string.Join(", ", unknown.Select(s => $"{s.Name}+{s.KeyId:x8}"))));
+        if (verified.Count == 0) throw new NoteException("note has no signature by a known key" + (unknown.Count == 0 ? "" : ", only by " + string.Join(", ", unknown.Select(s => $"{s.Name}+{s.KeyId:x8}"))), NoteFailure.NotSigned);
         return new OpenedNote(Encoding.UTF8.GetString(text), verified, unknown);
     }
 
@@ -142,7 +142,7 @@ public static class Note
     private static bool IsNoteText(ReadOnlySpan<byte> utf8) =>
         Utf8.IsValid(utf8) && utf8.IndexOfAnyInRange((byte)0x00, (byte)0x09) < 0 && utf8.IndexOfAnyInRange((byte)0x0B, (byte)0x1F) < 0;
 
-    private static NoteVerifier? Find(IReadOnlyList<NoteVerifier> verifiers, string name, uint id)
+    private static INoteVerifier? Find(IReadOnlyList<INoteVerifier> verifiers, string name, uint id)
     {
         foreach (var verifier in verifiers)
         {
@@ -159,7 +159,26 @@ public sealed record OpenedNote(string Text, IReadOnlyList<NoteSignature> Verifi
 public sealed record NoteSignature(string Name, uint KeyId, string Base64);
 
 /// <summary>A signed note that <see cref="Note.Open"/> rejects; the message says why.</summary>
-public sealed class NoteException(string message) : Exception(message);
+public sealed class NoteException(string message, NoteFailure failure = NoteFailure.Malformed) : Exception(message)
+{
+    /// <summary>
+    /// Whether the note was malformed or well-formed but not signed as required: c2sp.org/tlog-witness answers
+    /// the first with 400 and the second with 403.
+    /// </summary>
+    public NoteFailure Failure { get; } = failure;
+}
+
+public enum NoteFailure
+{
+    /// <summary>Not a signed note: size, encoding, layout or a signature line is wrong.</summary>
+    Malformed,
+
+    /// <summary>A signature by a known key does not verify.</summary>
+    BadSignature,
+
+    /// <summary>Well-formed, but no known key signed it.</summary>
+    NotSigned,
+}
 
 /// <summary>The base64 of RFC 4648 §4 (standard alphabet, padded), read canonically, as c2sp.org specs use it.</summary>
 internal static class StrictBase64

@@ -32,8 +32,22 @@ public static class NoteKeyId
     }
 }
 
+/// <summary>
+/// A key that checks note signatures (c2sp.org/signed-note "Signatures"): a signature line is its when the line's
+/// key name and key ID are <see cref="Name"/> and <see cref="KeyId"/>.
+/// </summary>
+public interface INoteVerifier
+{
+    string Name { get; }
+
+    uint KeyId { get; }
+
+    /// <summary>Whether <paramref name="signature"/> (the bytes after the key ID) signs the note text <paramref name="message"/>.</summary>
+    bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature);
+}
+
 /// <summary>Knows Ed25519 note verifiers by name and key ID, and checks their signatures.</summary>
-public sealed class NoteVerifier
+public sealed class NoteVerifier : INoteVerifier
 {
     private readonly byte[] publicKey;
 
@@ -173,7 +187,7 @@ internal static class NoteKeyText
     public const byte Ed25519Type = 0x01;
     public const int KeySize = 1 + 32; // type byte and a 32-byte Ed25519 public key or seed
 
-    public static bool TryParse(ReadOnlySpan<char> text, out string name, out uint keyId, Span<byte> typeAndKey)
+    public static bool TryParse(ReadOnlySpan<char> text, out string name, out uint keyId, Span<byte> typeAndKey, byte type = Ed25519Type)
     {
         name = "";
         keyId = 0;
@@ -182,7 +196,7 @@ internal static class NoteKeyText
         if (plus < 0 || !NoteKeyName.IsValid(text[..plus])) return false;
         var hex = text[(plus + 1)..];
         if (hex.Length < 9 || hex[8] != '+' || hex[..8].ContainsAnyExcept("0123456789abcdef")) return false;
-        if (!StrictBase64.TryDecode(hex[9..], typeAndKey, out int written) || written != KeySize || typeAndKey[0] != Ed25519Type) return false;
+        if (!StrictBase64.TryDecode(hex[9..], typeAndKey, out int written) || written != KeySize || typeAndKey[0] != type) return false;
         name = text[..plus].ToString();
         keyId = uint.Parse(hex[..8], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
         return true;

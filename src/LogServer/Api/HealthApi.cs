@@ -8,12 +8,14 @@ public static class HealthApi
     {
         app.MapGet("/healthz", () => Json.Result(new { status = "ok" }));
         // Anchoring never makes the server unready (minting does not depend on it); its lag is shown here.
-        app.MapGet("/readyz", (TransparencyLog log, Anchor.Anchorer anchorer) => Json.Result(new
+        // Nor does witnessing: in hold mode entries are still accepted; checkpoint_size then lags tree_size.
+        app.MapGet("/readyz", (TransparencyLog log, Anchor.Anchorer anchorer, Witnessing.CheckpointWitnessing witnessing) => Json.Result(new
         {
             status = "ready",
             tree_size = log.Size,
             checkpoint_size = log.Latest.Size,
             anchoring = anchorer.Status(),
+            witnessing = witnessing.Status(),
         }));
     }
 }

@@ -18,7 +18,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOpti
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
-                log.Publish();
+                await log.PublishAsync(stopping);
                 if (DateTime.UtcNow >= nextIndexCheckpoint)
                 {
                     await log.CheckpointIndexes();
@@ -35,7 +35,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOpti
     {
         await base.StopAsync(cancellationToken);
         await sequencer.DisposeAsync();
-        var last = log.Publish();
+        var last = await log.PublishAsync(CancellationToken.None);
         await log.CheckpointIndexes();
         logger.LogInformation("Log closed at checkpoint {Size}", last.Size);
     }
@@ -43,8 +43,9 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOpti
 
 public static class LogServices
 {
-    public static IServiceCollection AddAttestLog(this IServiceCollection services, AttestOptions options, Anchor.AnchorSetup? anchor)
+    public static IServiceCollection AddAttestLog(this IServiceCollection services, AttestOptions options, Anchor.AnchorSetup? anchor, Witnessing.WitnessSetup? witnesses = null)
     {
+        services.AddSingleton(sp => new Witnessing.CheckpointWitnessing(witnesses, sp.GetRequiredService<ILogger<Witnessing.CheckpointWitnessing>>()));
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new KvIndex(Path.Combine(options.DataDir, "index"), EntryIndexer.Schema));
@@ -54,7 +55,8 @@ public static class LogServices
             options.DataDir,
             Secrets.LoadLogKey(options, sp.GetRequiredService<ILogger<TransparencyLog>>()),
             sp.GetRequiredService<EntryIndexer>(),
-            sp.GetRequiredService<ILogger<TransparencyLog>>()));
+            sp.GetRequiredService<ILogger<TransparencyLog>>(),
+            witnesses is null ? null : sp.GetRequiredService<Witnessing.CheckpointWitnessing>()));
         services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>()));
         services.AddSingleton<LogWriter>();
         services.AddSingleton<Idempotency>();

@@ -28,15 +28,17 @@ public sealed class TransparencyLog : IDisposable
     private readonly IEntryIndexer indexer;
     private readonly NoteSigner signer;
     private readonly string checkpointPath;
-    private readonly object publishLock = new();
+    private readonly SemaphoreSlim publishLock = new(1, 1);
+    private readonly ICheckpointWitness? witness;
     private readonly ILogger logger;
     private long size;
     private SignedCheckpoint latest;
     private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public TransparencyLog(string dataDir, NoteSigner signer, IEntryIndexer indexer, ILogger logger)
+    public TransparencyLog(string dataDir, NoteSigner signer, IEntryIndexer indexer, ILogger logger, ICheckpointWitness? witness = null)
     {
         this.signer = signer;
+        this.witness = witness;
         this.indexer = indexer;
         this.logger = logger;
         Origin = signer.Name;
@@ -110,10 +112,17 @@ public sealed class TransparencyLog : IDisposable
     /// <summary>
     /// Signs and publishes a checkpoint of everything integrated, if the tree grew (or none was ever published).
     /// Sizes only grow and every checkpoint covers a prefix of the same entry log, so any two are consistent.
+    /// With witnesses, the signed checkpoint is first sent to them (<see cref="ICheckpointWitness"/>): it is published
+    /// with their cosignatures, or held back (returning the previous one) when the policy says so; the very first
+    /// checkpoint of a log is published regardless, since there must be one to serve.
     /// </summary>
-    public SignedCheckpoint Publish()
+    public SignedCheckpoint Publish() => PublishAsync().GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Publish"/>
+    public async Task<SignedCheckpoint> PublishAsync(CancellationToken token = default)
     {
-        lock (publishLock)
+        await publishLock.WaitAsync(token);
+        try
         {
             long n = Size;
             if (latest is not null && n == latest.Size) return latest;
@@ -122,11 +131,21 @@ public sealed class TransparencyLog : IDisposable
             addresses.Flush();
             var cp = new Checkpoint(Origin, n, StoredHashes.TreeHash(n, hashes), []);
             var signed = new SignedCheckpoint(cp, Note.Sign(cp.Format(), signer));
+            if (witness is not null)
+            {
+                var cosigned = await witness.Cosign(signed, hashes, token);
+                if (cosigned is null && latest is not null) return latest;
+                signed = cosigned ?? signed;
+            }
             var state = JsonSerializer.SerializeToUtf8Bytes(new CheckpointState(n, signed.Note));
             AtomicFile.Write(checkpointPath, state);
             Volatile.Write(ref latest, signed);
             Interlocked.Exchange(ref published, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return signed;
+        }
+        finally
+        {
+            publishLock.Release();
         }
     }
 
