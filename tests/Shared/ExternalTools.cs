@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.Tests.Shared;
 
 public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 {
