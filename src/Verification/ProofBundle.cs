@@ -51,21 +51,20 @@ public sealed record ProofBundle(
     // A tlog-proof is at most a few KiB of lines plus a signed note (1 MiB at most, Merkle's Note.MaxSize).
     private const int MaxProofChars = (1 << 20) + (64 << 10);
 
-    /// <summary>Reads a bundle from its UTF-8 JSON bytes.</summary>
+    /// <summary>Reads a bundle from its UTF-8 JSON bytes: exactly one JSON value, no property twice at any depth.</summary>
     /// <exception cref="BundleFormatException">when it is too large, not JSON, or not of the bundle's shape.</exception>
-    public static ProofBundle Parse(ReadOnlySpan<byte> utf8Json)
+    public static ProofBundle Parse(ReadOnlyMemory<byte> utf8Json)
     {
         if (utf8Json.Length > MaxBytes) throw new BundleFormatException($"a proof bundle is at most {MaxBytes} bytes, this is {utf8Json.Length}");
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = MaxDepth });
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.ParseValue(ref reader);
-            if (reader.Read()) throw new BundleFormatException("the file holds more than one JSON value");
+            // Duplicates anywhere, the payload's claims included, would make "the signed payload" ambiguous.
+            doc = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
-            throw new BundleFormatException($"not JSON: {e.Message}");
+            throw new BundleFormatException($"not JSON (RFC 8259, each property at most once): {e.Message}");
         }
         using (doc) return Parse(doc.RootElement);
     }

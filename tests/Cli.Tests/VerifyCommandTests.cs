@@ -175,7 +175,10 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
             ("{\"format\": \"something else\"}", "\"format\""),
             ("{\"format\": \"attest-proof-bundle/v1\"}", "attestation is missing"),
             (File.ReadAllText(good).Replace("\"index\": ", "\"index\": -"), "not a non-negative integer"),
-            ("{\"format\": \"attest-proof-bundle/v1\", \"format\": \"attest-proof-bundle/v1\"}", "twice"),
+            ("{\"format\": \"attest-proof-bundle/v1\", \"format\": \"attest-proof-bundle/v1\"}", "Duplicate property 'format'"),
+            ("{\"a\": 1} {\"b\": 2}", "not JSON"),
+            // A claim twice would leave open which one was signed.
+            (File.ReadAllText(good).Replace("\"honors\": ", "\"honors\": \"other\", \"honors\": "), "Duplicate property 'honors'"),
         };
         foreach (var (content, message) in cases)
         {

@@ -39,8 +39,10 @@ public sealed class TileClient(HttpClient http, Uri baseUrl)
     {
         if (!hashTiles.TryGetValue(tile, out var data))
         {
-            data = await Fetch(tile, treeSize, Tile.FullWidth * Hash.Size, token);
-            if (data.Length != tile.Width * Hash.Size) throw new InvalidDataException($"tile {tile.Path} is {data.Length} bytes, not {tile.Width * Hash.Size}");
+            var (fetched, width) = await Fetch(tile, treeSize, Tile.FullWidth * Hash.Size, token);
+            if (fetched.Length != width * Hash.Size) throw new InvalidDataException($"tile {new Tile(tile.Level, tile.N, width).Path} is {fetched.Length} bytes, not {width * Hash.Size}");
+            // A wider tile (fetched when the partial one was gone) starts with the same hashes.
+            data = fetched[..(tile.Width * Hash.Size)];
             hashTiles[tile] = data;
         }
         return MemoryMarshal.Cast<byte, Hash>(data.AsSpan()).ToArray();
@@ -56,22 +58,12 @@ public sealed class TileClient(HttpClient http, Uri baseUrl)
     /// <summary>The entries of entry bundle <paramref name="tile"/>: exactly its width of them (c2sp.org/tlog-tiles).</summary>
     public async Task<List<byte[]>> Entries(Tile tile, long treeSize, CancellationToken token)
     {
-        var data = await Fetch(tile, treeSize, MaxEntryBundle, token);
+        var (data, width) = await Fetch(tile, treeSize, MaxEntryBundle, token);
         var entries = new List<byte[]>();
+        if (!EntryBundle.TryParse(data, width, entries))
+            throw new InvalidDataException($"entry bundle {new Tile(tile.Level, tile.N, width).Path} is not {width} entries of uint16_be length || entry");
         // A wider bundle (fetched when the partial one was gone) starts with the same entries.
-        for (int width = tile.Width; width <= Tile.FullWidth; width++)
-        {
-            if (TryParsePrefix(data, width, tile.Width, entries)) return entries;
-        }
-        throw new InvalidDataException($"entry bundle {tile.Path} is not {tile.Width} entries of uint16_be length || entry");
-    }
-
-    private static bool TryParsePrefix(byte[] data, int width, int wanted, List<byte[]> entries)
-    {
-        var all = new List<byte[]>();
-        if (!EntryBundle.TryParse(data, width, all)) return false;
-        entries.AddRange(all.Take(wanted));
-        return true;
+        return entries[..tile.Width];
     }
 
     /// <summary>
@@ -79,26 +71,23 @@ public sealed class TileClient(HttpClient http, Uri baseUrl)
     /// a partial tile falls back to the full tile, then to the partial tile of the tree as it is now; tile contents
     /// only ever grow at the end, so a wider tile starts with the narrower one's data.
     /// </summary>
-    private async Task<byte[]> Fetch(Tile tile, long treeSize, int max, CancellationToken token)
+    private async Task<(byte[] Data, int Width)> Fetch(Tile tile, long treeSize, int max, CancellationToken token)
     {
-        if (await Get(tile.Path, max, token) is { } data) return Truncate(tile, data);
+        if (await Get(tile.Path, max, token) is { } data) return (data, tile.Width);
         if (!tile.IsFull)
         {
-            if (await Get(new Tile(tile.Level, tile.N, Tile.FullWidth).Path, max, token) is { } full) return Truncate(tile, full);
+            if (await Get(new Tile(tile.Level, tile.N, Tile.FullWidth).Path, max, token) is { } full) return (full, Tile.FullWidth);
             // Only the size is read from this newer checkpoint, to name a tile; its data is checked like any other.
             var text = await Checkpoint(token);
             if (EntryProofs.TryReadCheckpoint(text, out var now, out _) && now!.Size > treeSize)
             {
                 long available = now.Size >> (tile.IsEntryBundle ? 0 : tile.Level * Tile.Height);
                 int width = (int)Math.Min(Tile.FullWidth, available - (tile.N << Tile.Height));
-                if (width > tile.Width && await Get(new Tile(tile.Level, tile.N, width).Path, max, token) is { } wider) return Truncate(tile, wider);
+                if (width > tile.Width && await Get(new Tile(tile.Level, tile.N, width).Path, max, token) is { } wider) return (wider, width);
             }
         }
         throw new UnavailableException($"the log has no tile {tile.Path} (404), which its checkpoint of size {treeSize} implies");
     }
-
-    private static byte[] Truncate(Tile tile, byte[] data) =>
-        tile.IsEntryBundle || data.Length <= tile.Width * Hash.Size ? data : data[..(tile.Width * Hash.Size)];
 
     /// <summary>The body of a 200 answer (at most <paramref name="max"/> bytes), or null for 404; anything else is <see cref="UnavailableException"/>.</summary>
     private async Task<byte[]?> Get(string path, int max, CancellationToken token)
