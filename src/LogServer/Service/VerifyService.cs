@@ -69,14 +69,14 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         var reasons = new List<string>();
         reasons.Add(EntryProofs.CheckEntry(b.LogEntry, log.Verifier, out _, out _) ? "bundle_proof_ok" : "bundle_proof_invalid");
         if (b.Anchor is { } anchor) reasons.Add(EntryProofs.CheckAnchor(b.LogEntry, anchor, log.Verifier, out _) ? "anchor_proof_ok" : "anchor_proof_invalid");
-        string? payloadHash = null;
+        string payloadHash;
         try
         {
             payloadHash = Convert.ToHexStringLower(SHA256.HashData(Jcs.Canonicalize(b.Payload)));
         }
         catch (ArgumentException)
         {
-            // Not I-JSON: it cannot be what was signed; Evaluate reports the signature.
+            throw ApiError.BadRequest("invalid_bundle", "the bundle's attestation.payload is not I-JSON (RFC 8785 §3.1), so it has no signed form");
         }
         string? loggedHash = null, kid = null;
         try
@@ -87,8 +87,9 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         }
         catch (JsonException)
         {
+            // An entry that is not JSON is no payload's: it stays null and is reported as a mismatch below.
         }
-        if (payloadHash is null || loggedHash != payloadHash) reasons.Add("bundle_entry_mismatch");
+        if (loggedHash != payloadHash) reasons.Add("bundle_entry_mismatch");
         // An offline verifier checks the signature with the bundle's key, so that key must be the logged one.
         if (registry.Key(kid ?? "")?.PublicKey != b.IssuerKey.PublicKey) reasons.Add("bundle_key_mismatch");
         return Evaluate(b.Payload, b.Signature, document, reasons, token);
