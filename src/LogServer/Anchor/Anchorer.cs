@@ -3,6 +3,7 @@ using System.Text.Json;
 using Attest.LogServer.Log;
 using Attest.LogServer.Service;
 using Attest.Merkle;
+using Attest.Verification;
 
 namespace Attest.LogServer.Anchor;
 

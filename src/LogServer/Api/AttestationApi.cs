@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Service;
 using Attest.Merkle;
+using Attest.Verification;
 
 namespace Attest.LogServer.Api;
 

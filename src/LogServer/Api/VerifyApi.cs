@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Attest.LogServer.Service;
 using Attest.Merkle;
+using Attest.Verification;
 
 namespace Attest.LogServer.Api;
 

@@ -6,6 +6,7 @@ using Attest.LogServer.Api;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
+using Attest.Verification;
 
 namespace Attest.LogServer.Service;
 
@@ -49,63 +50,49 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         return Evaluate(payload, sig.GetString()!, document, [], token);
     }
 
-    /// <summary>Checks a proof bundle's own evidence (its tlog-proof under this log's key), then the attestation's current state.</summary>
+    /// <summary>
+    /// Checks a proof bundle's own evidence with the offline verifier's code (Attest.Verification): its entries'
+    /// tlog-proofs under this log's key, its anchor, that its log entry is this payload's; then the attestation's
+    /// current state here.
+    /// </summary>
     public Task<Verification> ByBundle(JsonElement bundle, byte[]? document, CancellationToken token)
     {
+        Attest.Verification.ProofBundle b;
+        try
+        {
+            b = Attest.Verification.ProofBundle.Parse(bundle);
+        }
+        catch (BundleFormatException e)
+        {
+            throw ApiError.BadRequest("invalid_bundle", $"\"bundle\" is not an attest proof bundle (GET /v1/attestations/{{id}}/proof-bundle): {e.Message}");
+        }
         var reasons = new List<string>();
+        reasons.Add(EntryProofs.CheckEntry(b.LogEntry, log.Verifier, out _, out _) ? "bundle_proof_ok" : "bundle_proof_invalid");
+        if (b.Anchor is { } anchor) reasons.Add(EntryProofs.CheckAnchor(b.LogEntry, anchor, log.Verifier, out _) ? "anchor_proof_ok" : "anchor_proof_invalid");
+        string payloadHash;
         try
         {
-            var entry = bundle.GetProperty("log_entry");
-            var entryBytes = Encoding.UTF8.GetBytes(entry.Str("entry"));
-            reasons.Add(EntryProofOk(entryBytes, entry.Str("tlog_proof"), out _) ? "bundle_proof_ok" : "bundle_proof_invalid");
-            if (bundle.TryGetProperty("anchor", out var anchor) && anchor.ValueKind == JsonValueKind.Object)
-                reasons.Add(AnchorProofOk(entryBytes, anchor) ? "anchor_proof_ok" : "anchor_proof_invalid");
-            var att = bundle.GetProperty("attestation");
-            using var e = JsonDocument.Parse(entryBytes);
-            var payloadHash = Convert.ToHexStringLower(SHA256.HashData(Jcs.Canonicalize(att.GetProperty("payload"))));
-            if (e.RootElement.OptStr("payload_sha256") != payloadHash) reasons.Add("bundle_entry_mismatch");
-            // An offline verifier checks the signature with the bundle's key, so that key must be the logged one.
-            if (registry.Key(e.RootElement.OptStr("kid") ?? "")?.PublicKey != bundle.GetProperty("issuer_key").Str("public_key")) reasons.Add("bundle_key_mismatch");
-            return Evaluate(att.GetProperty("payload"), att.Str("signature"), document, reasons, token);
+            payloadHash = Convert.ToHexStringLower(SHA256.HashData(Jcs.Canonicalize(b.Payload)));
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or JsonException or ArgumentException)
+        catch (ArgumentException)
         {
-            throw ApiError.BadRequest("invalid_bundle", "\"bundle\" is not an attest proof bundle (GET /v1/attestations/{id}/proof-bundle)");
+            throw ApiError.BadRequest("invalid_bundle", "the bundle's attestation.payload is not I-JSON (RFC 8785 §3.1), so it has no signed form");
         }
-    }
-
-    private bool EntryProofOk(byte[] entry, string tlogProofText, out Merkle.Checkpoint? checkpoint)
-    {
-        checkpoint = null;
-        if (!TlogProof.TryParse(tlogProofText, out var proof)) return false;
+        string? loggedHash = null, kid = null;
         try
         {
-            var note = Note.Open(Encoding.UTF8.GetBytes(proof!.SignedCheckpoint), [log.Verifier]);
-            return Merkle.Checkpoint.TryParse(note.Text, out checkpoint) && checkpoint!.Origin == log.Origin
-                && InclusionProof.Verify(proof.Index, checkpoint.Size, Rfc6962.HashLeaf(entry), [.. proof.Proof], checkpoint.Root);
+            using var e = JsonDocument.Parse(b.LogEntry.Entry);
+            loggedHash = e.RootElement.OptStr("payload_sha256");
+            kid = e.RootElement.OptStr("kid");
         }
-        catch (NoteException)
+        catch (JsonException)
         {
-            return false;
+            // An entry that is not JSON is no payload's: it stays null and is reported as a mismatch below.
         }
-    }
-
-    /// <summary>
-    /// The bundle's anchor holds: the entry is in the anchored checkpoint, which is the one the anchor names, and
-    /// the anchor itself is a logged <c>anchor/v1</c> entry saying so. (The chain transaction is the offline
-    /// verifier's to check; docs/ANCHORING.md.)
-    /// </summary>
-    private bool AnchorProofOk(byte[] entry, JsonElement anchor)
-    {
-        if (!EntryProofOk(entry, anchor.Str("tlog_proof"), out var anchored)) return false;
-        var logged = anchor.GetProperty("log_entry");
-        var anchorEntryBytes = Encoding.UTF8.GetBytes(logged.Str("entry"));
-        if (!EntryProofOk(anchorEntryBytes, logged.Str("tlog_proof"), out _)) return false;
-        using var doc = JsonDocument.Parse(anchorEntryBytes);
-        var a = doc.RootElement;
-        return a.OptStr("type") == Anchor.AnchorEntry.Type && a.GetProperty("tree_size").GetInt64() == anchored!.Size
-            && a.Str("root_hash") == anchored.Root.ToBase64() && a.Str("tx_hash") == anchor.Str("tx_hash")
-            && anchor.GetProperty("tree_size").GetInt64() == anchored.Size && anchor.Str("root_hash") == anchored.Root.ToBase64();
+        if (loggedHash != payloadHash) reasons.Add("bundle_entry_mismatch");
+        // An offline verifier checks the signature with the bundle's key, so that key must be the logged one.
+        if (registry.Key(kid ?? "")?.PublicKey != b.IssuerKey.PublicKey) reasons.Add("bundle_key_mismatch");
+        return Evaluate(b.Payload, b.Signature, document, reasons, token);
     }
 
     private async Task<Verification> Evaluate(JsonElement payload, string signature, byte[]? document, List<string> reasons, CancellationToken token)
@@ -252,7 +239,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     {
         var evidence = JsonSerializer.SerializeToNode(anchor, Json.Options)!.AsObject();
         Hash.TryParseBase64(anchor.RootHash, out var root);
-        evidence["calldata"] = Anchor.EthRpc.Hex(Anchor.AnchorCalldata.Encode(anchor.TreeSize, root, log.Origin));
+        evidence["calldata"] = EthRpc.Hex(AnchorCalldata.Encode(anchor.TreeSize, root, log.Origin));
         evidence["tlog_proof"] = new TlogProof(entryIndex, InclusionProof.Prove(entryIndex, anchor.TreeSize, log.Hashes), anchor.Checkpoint, null).Format();
         evidence["log_entry"] = await EntryProof(anchor.LogIndex, checkpoint, token);
         return evidence;

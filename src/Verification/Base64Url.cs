@@ -1,8 +1,10 @@
-namespace Attest.LogServer.Api;
+namespace Attest.Verification;
 
 /// <summary>Strict base64url (RFC 4648 §5): the URL-safe alphabet, no padding, no whitespace, canonical last character.</summary>
 public static class Base64Url
 {
+    public static string Encode(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public static bool TryDecode(string text, out byte[] bytes)
     {
         bytes = [];
@@ -18,6 +20,6 @@ public static class Base64Url
         {
             return false;
         }
-        return Service.Secrets.Base64Url(bytes) == text; // canonical: unused bits of the last character are zero
+        return Encode(bytes) == text; // canonical: unused bits of the last character are zero
     }
 }

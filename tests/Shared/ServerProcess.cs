@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.Tests.Shared;
 
 /// <summary>
 /// A real server process (the built Attest.LogServer.dll) on a loopback port, with its own data directory.

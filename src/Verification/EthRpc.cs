@@ -4,7 +4,7 @@ using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Attest.LogServer.Anchor;
+namespace Attest.Verification;
 
 /// <summary>An error object in a JSON-RPC 2.0 response (the node understood the call and refused it).</summary>
 public sealed class EthRpcException(string method, long code, string message) : Exception($"{method}: {message} ({code})")

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Anchor;
+namespace Attest.Verification;
 
 /// <summary>
 /// The calldata of an anchor transaction (docs/ANCHORING.md), 77 bytes:

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.Tests.Shared;
 
 public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 {
@@ -33,7 +33,7 @@ public static class ExternalTools
         }
     }
 
-    public static async Task<ProcessResult> Run(string program, string[] arguments, string directory, TimeSpan timeout)
+    public static async Task<ProcessResult> Run(string program, string[] arguments, string directory, TimeSpan timeout, IDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(program, arguments)
         {
@@ -42,6 +42,7 @@ public static class ExternalTools
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) start.Environment[name] = value;
         Process process;
         try
         {

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.Tests.Shared;
 
 /// <summary>Small client helpers: JSON in and out, the admin key, and the log's verifier.</summary>
 public static class Http

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.Tests.Shared;
 
 /// <summary>
 /// A real EVM node: foundry's anvil from npm (tests/interop/evm), chain id 31337, on a loopback port, with its

@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Attest.Verification;
+
+/// <summary>A proof bundle that is not of the <see cref="ProofBundle.Format"/> shape; the message names the field.</summary>
+public sealed class BundleFormatException(string message) : Exception(message);
+
+/// <summary>
+/// A log entry as a bundle carries it: its index, the entry text (the exact bytes of the leaf, as UTF-8), and a
+/// c2sp.org/tlog-proof@v1 of it, kept as text: a proof that does not parse is a failed check, not a malformed bundle.
+/// </summary>
+public sealed record BundleEntry(long Index, string Entry, string TlogProof)
+{
+    public byte[] EntryBytes() => Encoding.UTF8.GetBytes(Entry);
+}
+
+/// <summary>The signing key of the attestation, what the bundle says of its status, and the log entries of its events.</summary>
+public sealed record BundleKey(
+    string Kid, string Alg, string PublicKey, string Status, string? CreatedAt, string? RotatedAt, string? CompromisedAt,
+    IReadOnlyList<BundleEntry> LogEntries);
+
+/// <summary>
+/// The anchor evidence (docs/ANCHORING.md "Verifying an anchor offline"): where the chain holds the anchor
+/// transaction, the calldata it must carry, the entry's tlog-proof at the anchored size, and the logged
+/// <c>anchor/v1</c> entry.
+/// </summary>
+public sealed record BundleAnchor(
+    long LogIndex, long ChainId, string TxHash, long BlockNumber, string BlockHash, long BlockTimestamp, long TreeSize,
+    string RootHash, string From, string To, string Checkpoint, string Calldata, string TlogProof, BundleEntry LogEntry);
+
+/// <summary>
+/// The offline proof bundle of an attestation, <c>GET /v1/attestations/{id}/proof-bundle</c> (format
+/// <c>attest-proof-bundle/v1</c>), read strictly from untrusted JSON: every field this type holds must be present
+/// with its JSON type (strings, integers without fraction or exponent that fit a long, objects), no property twice,
+/// at most <see cref="MaxDepth"/> levels, <see cref="MaxBytes"/> bytes, <see cref="MaxKeyEntries"/> key entries and
+/// entries of at most 65,535 UTF-8 bytes (the C2SP entry-bundle limit). Unknown fields are ignored: nothing reads them.
+/// What the fields claim is checked by <see cref="BundleVerifier"/>, never here.
+/// </summary>
+public sealed record ProofBundle(
+    string Format, JsonElement Payload, string Signature, string Status, string IssuerId, string IssuerName, BundleKey IssuerKey,
+    string Origin, string VerifierKey, string Checkpoint, BundleEntry LogEntry, BundleEntry? Revocation, BundleEntry? SupersededBy,
+    BundleAnchor? Anchor)
+{
+    public const string FormatName = "attest-proof-bundle/v1";
+    public const int MaxBytes = 64 << 20;
+    public const int MaxDepth = 64;
+    public const int MaxKeyEntries = 16;
+    private const int MaxEntryBytes = 65_535;
+
+    // A tlog-proof is at most a few KiB of lines plus a signed note (1 MiB at most, Merkle's Note.MaxSize).
+    private const int MaxProofChars = (1 << 20) + (64 << 10);
+
+    /// <summary>Reads a bundle from its UTF-8 JSON bytes: exactly one JSON value, no property twice at any depth.</summary>
+    /// <exception cref="BundleFormatException">when it is too large, not JSON, or not of the bundle's shape.</exception>
+    public static ProofBundle Parse(ReadOnlyMemory<byte> utf8Json)
+    {
+        if (utf8Json.Length > MaxBytes) throw new BundleFormatException($"a proof bundle is at most {MaxBytes} bytes, this is {utf8Json.Length}");
+        JsonDocument doc;
+        try
+        {
+            // Duplicates anywhere, the payload's claims included, would make "the signed payload" ambiguous.
+            doc = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+        }
+        catch (JsonException e)
+        {
+            throw new BundleFormatException($"not JSON (RFC 8259, each property at most once): {e.Message}");
+        }
+        using (doc) return Parse(doc.RootElement);
+    }
+
+    /// <summary>Reads a bundle from parsed JSON (the payload is cloned, so the document may be disposed after).</summary>
+    /// <exception cref="BundleFormatException">when it is not of the bundle's shape, or a property occurs twice.</exception>
+    public static ProofBundle Parse(JsonElement bundle)
+    {
+        var root = Object(bundle, "the bundle");
+        string format = Str(root, "format", "");
+        if (format != FormatName) throw new BundleFormatException($"\"format\" is \"{format}\", not \"{FormatName}\": not an attest proof bundle (GET /v1/attestations/{{id}}/proof-bundle)");
+        var attestation = Object(Prop(root, "attestation", ""), "attestation");
+        var payload = Object(Prop(attestation, "payload", "attestation."), "attestation.payload");
+        var issuer = Object(Prop(root, "issuer", ""), "issuer");
+        var key = Object(Prop(root, "issuer_key", ""), "issuer_key");
+        var keyEntries = Prop(key, "log_entries", "issuer_key.");
+        if (keyEntries.ValueKind != JsonValueKind.Array) throw new BundleFormatException("issuer_key.log_entries is not an array");
+        if (keyEntries.GetArrayLength() is 0 or > MaxKeyEntries) throw new BundleFormatException($"issuer_key.log_entries has {keyEntries.GetArrayLength()} entries, not 1 to {MaxKeyEntries}");
+        var log = Object(Prop(root, "log", ""), "log");
+
+        return new ProofBundle(
+            format, payload.Clone(), Str(attestation, "signature", "attestation."), Str(root, "status", ""),
+            Str(issuer, "id", "issuer."), Str(issuer, "name", "issuer."),
+            new BundleKey(
+                Str(key, "kid", "issuer_key."), Str(key, "alg", "issuer_key."), Str(key, "public_key", "issuer_key."), Str(key, "status", "issuer_key."),
+                OptStr(key, "created_at", "issuer_key."), OptStr(key, "rotated_at", "issuer_key."), OptStr(key, "compromised_at", "issuer_key."),
+                [.. keyEntries.EnumerateArray().Select((e, i) => Entry(e, $"issuer_key.log_entries[{i}]"))]),
+            Str(log, "origin", "log."), Str(log, "verifier_key", "log."), Str(log, "checkpoint", "log."),
+            Entry(Prop(root, "log_entry", ""), "log_entry"),
+            OptEntry(root, "revocation"), OptEntry(root, "superseded_by"),
+            OptAnchor(root));
+    }
+
+    private static BundleAnchor? OptAnchor(JsonElement root)
+    {
+        if (!root.TryGetProperty("anchor", out var a) || a.ValueKind == JsonValueKind.Null) return null;
+        Object(a, "anchor");
+        const string p = "anchor.";
+        return new BundleAnchor(
+            Long(a, "log_index", p), Long(a, "chain_id", p), Str(a, "tx_hash", p), Long(a, "block_number", p), Str(a, "block_hash", p),
+            Long(a, "block_timestamp", p), Long(a, "tree_size", p), Str(a, "root_hash", p), Str(a, "from", p), Str(a, "to", p),
+            Str(a, "checkpoint", p), Str(a, "calldata", p), Proof(a, p), Entry(Prop(a, "log_entry", p), "anchor.log_entry"));
+    }
+
+    private static BundleEntry? OptEntry(JsonElement root, string name) =>
+        !root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null ? null : Entry(e, name);
+
+    private static BundleEntry Entry(JsonElement e, string path)
+    {
+        Object(e, path);
+        string prefix = path + ".";
+        string entry = Str(e, "entry", prefix);
+        if (Encoding.UTF8.GetByteCount(entry) > MaxEntryBytes) throw new BundleFormatException($"{prefix}entry is longer than {MaxEntryBytes} bytes, more than a log entry can be");
+        return new BundleEntry(Long(e, "index", prefix), entry, Proof(e, prefix));
+    }
+
+    private static string Proof(JsonElement e, string prefix)
+    {
+        string proof = Str(e, "tlog_proof", prefix);
+        if (proof.Length > MaxProofChars) throw new BundleFormatException($"{prefix}tlog_proof is longer than {MaxProofChars} characters");
+        return proof;
+    }
+
+    private static JsonElement Object(JsonElement e, string path)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw new BundleFormatException($"{path} is not a JSON object");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in e.EnumerateObject())
+        {
+            if (!seen.Add(p.Name)) throw new BundleFormatException($"{path} has the property \"{p.Name}\" twice");
+        }
+        return e;
+    }
+
+    private static JsonElement Prop(JsonElement e, string name, string prefix) =>
+        e.TryGetProperty(name, out var v) ? v : throw new BundleFormatException($"{prefix}{name} is missing");
+
+    private static string Str(JsonElement e, string name, string prefix)
+    {
+        var v = Prop(e, name, prefix);
+        return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new BundleFormatException($"{prefix}{name} is not a string");
+    }
+
+    private static string? OptStr(JsonElement e, string name, string prefix)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new BundleFormatException($"{prefix}{name} is not a string or null");
+    }
+
+    private static long Long(JsonElement e, string name, string prefix)
+    {
+        var v = Prop(e, name, prefix);
+        // An integer as JSON writes it: no fraction, no exponent, within a long, not negative.
+        if (v.ValueKind != JsonValueKind.Number || v.GetRawText().AsSpan().ContainsAny(".eE") || !v.TryGetInt64(out long n) || n < 0)
+            throw new BundleFormatException($"{prefix}{name} is not a non-negative integer");
+        return n;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Attest.Cli.Monitor;
+using Attest.Merkle;
+
+namespace Attest.Cli.Tests;
+
+/// <summary>
+/// <c>attest monitor</c> against real servers: following a growing log across runs with a state file, and catching a
+/// log forked in the test (two servers from copies of one data directory, same key and origin, each then given
+/// different entries).
+/// </summary>
+public sealed class MonitorCommandTests
+{
+    private const string Origin = "test.attest.local/log";
+
+    [Fact]
+    public async Task monitor_once_follows_a_growing_log_across_runs_with_a_state_file()
+    {
+        var (privateKey, verifierKey) = NoteSigner.Generate(Origin);
+        string dir = Directory.CreateTempSubdirectory("attest-monitor-").FullName;
+        string state = Path.Combine(dir, "state.json");
+        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey });
+        try
+        {
+            await server.Client.Stamp("first");
+            var first = await server.Client.CheckpointCovering(1);
+            var r1 = await Monitor(server, verifierKey, state);
+            AttestCli.AssertExit(0, r1);
+            Assert.Contains($"size {first.Checkpoint.Size}", r1.Stdout);
+            Assert.Equal(first.Checkpoint.Size, StateSize(state));
+
+            // Past a full tile (256 entries): the level-0 tile completes, and the old partial bundle is read again.
+            await Task.WhenAll(Enumerable.Range(0, 300).Select(i => server.Client.Stamp($"second {i}")));
+            var second = await server.Client.CheckpointCovering(first.Checkpoint.Size + 300);
+            var r2 = await Monitor(server, verifierKey, state);
+            AttestCli.AssertExit(0, r2);
+            Assert.Contains($"size {second.Checkpoint.Size}", r2.Stdout);
+            Assert.Contains($"consistent with size {first.Checkpoint.Size}", r2.Stdout);
+            Assert.Contains($"{second.Checkpoint.Size - first.Checkpoint.Size} new entries verified", r2.Stdout);
+            Assert.Equal(second.Checkpoint.Size, StateSize(state));
+            Assert.Equal(second.Note, JsonDocument.Parse(File.ReadAllText(state)).RootElement.GetProperty("checkpoint").GetString());
+
+            var r3 = await Monitor(server, verifierKey, state);
+            AttestCli.AssertExit(0, r3);
+            Assert.Contains("no new entries", r3.Stdout);
+
+            // A state file is bound to its log key.
+            var (_, otherKey) = NoteSigner.Generate(Origin);
+            var wrong = await Monitor(server, otherKey, state);
+            AttestCli.AssertExit(2, wrong);
+            Assert.Contains("follows the log key", wrong.Stderr);
+            // And the log's checkpoint does not verify under another key at all.
+            var unsigned = await Monitor(server, otherKey, Path.Combine(dir, "fresh.json"));
+            AttestCli.AssertExit(1, unsigned);
+            Assert.Contains("does not verify", unsigned.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(server.DataDir, recursive: true);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task monitor_catches_a_forked_log_and_prints_both_checkpoints_and_the_failing_consistency_proof()
+    {
+        var (privateKey, verifierKey) = NoteSigner.Generate(Origin);
+        var settings = new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey };
+        string dir = Directory.CreateTempSubdirectory("attest-fork-").FullName;
+        string state = Path.Combine(dir, "state.json");
+        string dataA = ServerProcess.NewDataDir(), dataB = ServerProcess.NewDataDir();
+        try
+        {
+            // A common history, then the data directory copied while the server is stopped.
+            await using (var original = await ServerProcess.Start(dataA, settings))
+            {
+                for (int i = 0; i < 5; i++) await original.Client.Stamp($"common {i}");
+                await original.Client.CheckpointCovering(5);
+                await original.Stop();
+            }
+            CopyDirectory(dataA, dataB);
+
+            await using var a = await ServerProcess.Start(dataA, settings);
+            await using var b = await ServerProcess.Start(dataB, settings);
+            for (int i = 0; i < 3; i++) await a.Client.Stamp($"only in A {i}");
+            for (int i = 0; i < 6; i++) await b.Client.Stamp($"only in B {i}");
+            var cpA = await a.Client.CheckpointCovering(8);
+            var cpB = await b.Client.CheckpointCovering(11);
+            Assert.True(cpB.Checkpoint.Size > cpA.Checkpoint.Size);
+
+            var seenA = await Monitor(a, verifierKey, state);
+            AttestCli.AssertExit(0, seenA);
+            string stateBefore = File.ReadAllText(state);
+
+            var atB = await Monitor(b, verifierKey, state);
+            AttestCli.AssertExit(1, atB);
+            Assert.Contains("LOG INCONSISTENCY", atB.Stdout);
+            Assert.Contains("not consistent", atB.Stdout);
+            Assert.Contains(cpA.Note, atB.Stdout); // the checkpoint seen before, from the state file
+            Assert.Contains(cpB.Note, atB.Stdout); // the one B serves now
+            Assert.Contains($"consistency proof {cpA.Checkpoint.Size} -> {cpB.Checkpoint.Size}", atB.Stdout);
+            Assert.Equal(stateBefore, File.ReadAllText(state)); // nothing of the bad view is kept
+
+            // The same fork seen the other way round: B first, then A, which is now smaller: a rollback.
+            string stateB = Path.Combine(dir, "state-b.json");
+            AttestCli.AssertExit(0, await Monitor(b, verifierKey, stateB));
+            var atA = await Monitor(a, verifierKey, stateB);
+            AttestCli.AssertExit(1, atA);
+            Assert.Contains("rolled back", atA.Stdout);
+            Assert.Contains(cpA.Note.TrimEnd(), atA.Stdout); // printed last: the runner trims the final newline
+            Assert.Contains(cpB.Note, atA.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(dataA, recursive: true);
+            Directory.Delete(dataB, recursive: true);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void the_tile_edge_gives_the_roots_and_tiles_of_the_full_tree_at_every_size()
+    {
+        var store = new MemoryHashStore();
+        var edge = TileEdge.Empty();
+        var completed = new List<(Tile Tile, Hash[] Hashes)>();
+        // Through a full level-1 tile (65,536 leaves) and beyond.
+        for (long n = 0; n <= 66_000; n++)
+        {
+            if (n <= 600 || n % 997 == 0 || n >= 65_530)
+            {
+                Assert.Equal(StoredHashes.TreeHash(n, store), edge.Root());
+                foreach (var (tile, hashes) in edge.PartialTiles()) Assert.Equal(Tile.ReadTileData(tile, store), ToBytes(hashes));
+                Assert.True(TileEdge.TryCreate(n, [.. Enumerable.Range(0, edge.Levels).Select(edge.Level)], out var copy));
+                Assert.Equal(edge.Root(), copy!.Root());
+            }
+            var entry = BitConverter.GetBytes(n);
+            store.Append(entry);
+            edge.Append(Rfc6962.HashLeaf(entry), (t, h) => completed.Add((t, h)));
+        }
+        Assert.Equal(66_000 / 256 + 1, completed.Count); // every full level-0 tile, and the one level-1 tile
+        foreach (var (tile, hashes) in completed) Assert.Equal(Tile.ReadTileData(tile, store), ToBytes(hashes));
+        Assert.False(TileEdge.TryCreate(5, [[Rfc6962.EmptyRoot]], out _)); // one hash is not five leaves
+    }
+
+    private static byte[] ToBytes(Hash[] hashes) => [.. hashes.SelectMany(h => h.ToArray())];
+
+    private static long StateSize(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("size").GetInt64();
+
+    private static Task<ProcessResult> Monitor(ServerProcess server, string verifierKey, string state) =>
+        AttestCli.Run(["monitor", "--url", server.BaseAddress.ToString(), "--log-key", verifierKey, "--state", state, "--once"], directory: Path.GetDirectoryName(state));
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to), overwrite: true);
+    }
+}

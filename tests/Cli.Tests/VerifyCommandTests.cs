@@ -1,0 +1,262 @@
+using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.Merkle;
+
+namespace Attest.Cli.Tests;
+
+/// <summary>
+/// <c>attest verify</c> on real bundles of a real server (minted and fetched with the CLI itself), and on each kind of
+/// tampering: every tampered bundle must fail, naming the check its tampering touches, with exit code 1.
+/// </summary>
+public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<IssuerFixture>
+{
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly string[] AllChecks =
+        ["payload_signature", "payload_key", "log_entry", "inclusion", "checkpoint_signature", "key_events", "key_status", "revocation", "superseded", "anchor", "anchor_chain", "document"];
+
+    [Fact]
+    public async Task a_fresh_bundle_passes_every_check_with_the_log_key_and_skips_only_the_checkpoint_signature_without_it()
+    {
+        var a = await fixture.Mint("Zoë Ñúñez");
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+
+        var with = await Verify(bundle, "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(0, with.Result);
+        Assert.Equal("VALID", with.Verdict);
+        Assert.Equal(AllChecks, with.Checks.Keys);
+        foreach (var name in AllChecks.Except(["anchor", "anchor_chain", "document"])) Assert.True(with.Checks[name] == "pass", $"{name}: {with.Result}");
+        // No anchoring on this server, and no document given: skipped, saying why.
+        Assert.Equal("skip", with.Checks["anchor"]);
+        Assert.Contains("no --document given", with.Result.Stdout);
+
+        var without = await Verify(bundle);
+        AttestCli.AssertExit(0, without.Result);
+        Assert.Equal("skip", without.Checks["checkpoint_signature"]);
+        Assert.Contains("no --log-key given", without.Result.Stdout);
+        Assert.Equal("pass", without.Checks["inclusion"]);
+
+        // The text form: one line per check, then the verdict.
+        var text = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey], directory: fixture.Dir);
+        AttestCli.AssertExit(0, text);
+        foreach (var name in AllChecks) Assert.Contains(name, text.Stdout);
+        Assert.Matches(@"(?m)^  pass  payload_signature ", text.Stdout);
+        Assert.EndsWith("verdict: VALID", text.Stdout);
+    }
+
+    [Fact]
+    public async Task the_attested_document_passes_and_another_file_fails_the_document_check()
+    {
+        string document = fixture.WriteFile($"diploma-{Guid.NewGuid():N}.pdf", "%PDF-1.7 the diploma " + Guid.NewGuid());
+        string other = fixture.WriteFile($"forged-{Guid.NewGuid():N}.pdf", "%PDF-1.7 another file");
+        var a = await fixture.Mint("Document Holder", document);
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+
+        var right = await Verify(bundle, "--log-key", fixture.VerifierKey, "--document", document);
+        AttestCli.AssertExit(0, right.Result);
+        Assert.Equal("pass", right.Checks["document"]);
+
+        var wrong = await Verify(bundle, "--log-key", fixture.VerifierKey, "--document", other);
+        AttestCli.AssertExit(1, wrong.Result);
+        Assert.Equal("fail", wrong.Checks["document"]);
+        Assert.Equal("ALTERED", wrong.Verdict);
+        Assert.Equal(["document"], Failed(wrong));
+    }
+
+    [Fact]
+    public async Task a_changed_claim_fails_the_payload_signature_and_the_log_entry()
+    {
+        var tampered = await Tampered(b => b["attestation"]!["payload"]!["claims"]!["honors"] = "summa cum laude (forged)");
+        var r = await Verify(tampered, "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(1, r.Result);
+        Assert.Equal(["log_entry", "payload_signature"], Failed(r));
+        Assert.Equal("ALTERED", r.Verdict);
+    }
+
+    [Fact]
+    public async Task a_changed_signature_fails_the_payload_signature()
+    {
+        var tampered = await Tampered(b => b["attestation"]!["signature"] = Flip(b["attestation"]!["signature"]!.GetValue<string>(), 10));
+        var r = await Verify(tampered, "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(1, r.Result);
+        // The logged entry holds the signature too, so it no longer matches either.
+        Assert.Equal(["log_entry", "payload_signature"], Failed(r));
+        Assert.Contains("does not verify", r.Detail("payload_signature"));
+    }
+
+    [Fact]
+    public async Task a_changed_proof_hash_fails_the_inclusion()
+    {
+        var tampered = await Tampered(b =>
+        {
+            var lines = b["log_entry"]!["tlog_proof"]!.GetValue<string>().Split('\n');
+            int index = Array.FindIndex(lines, l => l.StartsWith("index "));
+            Assert.True(lines[index + 1].Length == 44, "the proof has a hash: the tree holds the issuer, key and attestation entries");
+            lines[index + 1] = Flip(lines[index + 1], 20);
+            b["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+        });
+        var r = await Verify(tampered, "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(1, r.Result);
+        Assert.Equal(["inclusion"], Failed(r));
+        Assert.Contains("log_entry", r.Detail("inclusion"));
+    }
+
+    [Fact]
+    public async Task a_changed_checkpoint_signature_fails_the_checkpoint_signature_and_only_with_the_log_key()
+    {
+        var tampered = await Tampered(b =>
+        {
+            var lines = b["log_entry"]!["tlog_proof"]!.GetValue<string>().Split('\n');
+            int line = Array.FindLastIndex(lines, l => l.StartsWith("\u2014 "));
+            lines[line] = Flip(lines[line], lines[line].Length - 30);
+            b["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+        });
+        var r = await Verify(tampered, "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(1, r.Result);
+        Assert.Equal(["checkpoint_signature"], Failed(r));
+        Assert.Contains("does not verify", r.Detail("checkpoint_signature"));
+
+        // Without a trusted key nothing can tell: the check is skipped, and says so.
+        var unverified = await Verify(tampered);
+        AttestCli.AssertExit(0, unverified.Result);
+        Assert.Equal("skip", unverified.Checks["checkpoint_signature"]);
+    }
+
+    [Fact]
+    public async Task another_logs_key_fails_the_checkpoint_signature()
+    {
+        var a = await fixture.Mint("Wrong Key");
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+        // The same name, another key: the signature line is by a key the verifier does not know.
+        var (_, otherKey) = NoteSigner.Generate("test.attest.local/log");
+        string vkeyFile = fixture.WriteFile($"other-{Guid.NewGuid():N}.vkey", otherKey + "\n");
+
+        var r = await Verify(bundle, "--log-key", vkeyFile);
+        AttestCli.AssertExit(1, r.Result);
+        Assert.Equal(["checkpoint_signature"], Failed(r));
+        Assert.Contains("no signature by a known key", r.Detail("checkpoint_signature"));
+    }
+
+    [Fact]
+    public async Task a_revoked_attestation_is_reported_as_revoked()
+    {
+        var a = await fixture.Mint("Revoked Graduate");
+        string id = a.GetProperty("id").GetString()!;
+        var (status, _) = await fixture.Server.Client.Post($"v1/attestations/{id}/revoke", new { reason = "degree rescinded" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        string bundle = await fixture.Bundle(id);
+
+        var r = await Verify(bundle, "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(1, r.Result);
+        Assert.Equal("REVOKED", r.Verdict);
+        Assert.Equal(["revocation"], Failed(r));
+        Assert.StartsWith("REVOKED at ", r.Detail("revocation"));
+
+        // Dropping the revocation entry but keeping the status is caught as well.
+        var stripped = JsonNode.Parse(await File.ReadAllTextAsync(bundle))!;
+        stripped["revocation"] = null;
+        var s = await Verify(Write(stripped), "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(1, s.Result);
+        Assert.Contains("carries no revocation entry", s.Detail("revocation"));
+    }
+
+    [Fact]
+    public async Task garbage_input_is_rejected_with_exit_code_2_and_a_clear_error()
+    {
+        var a = await fixture.Mint("Garbage");
+        string good = await fixture.Bundle(a.GetProperty("id").GetString()!);
+        var cases = new (string Content, string Message)[]
+        {
+            ("", "not JSON"),
+            ("this is not json", "not JSON"),
+            ("[1, 2, 3]", "not a JSON object"),
+            ("{\"format\": \"something else\"}", "\"format\""),
+            ("{\"format\": \"attest-proof-bundle/v1\"}", "attestation is missing"),
+            (File.ReadAllText(good).Replace("\"index\": ", "\"index\": -"), "not a non-negative integer"),
+            ("{\"format\": \"attest-proof-bundle/v1\", \"format\": \"attest-proof-bundle/v1\"}", "Duplicate property 'format'"),
+            ("{\"a\": 1} {\"b\": 2}", "not JSON"),
+            // A claim twice would leave open which one was signed.
+            (File.ReadAllText(good).Replace("\"honors\": ", "\"honors\": \"other\", \"honors\": "), "Duplicate property 'honors'"),
+        };
+        foreach (var (content, message) in cases)
+        {
+            var r = await AttestCli.Run(["verify", fixture.WriteFile($"garbage-{Guid.NewGuid():N}.json", content)], directory: fixture.Dir);
+            AttestCli.AssertExit(2, r);
+            Assert.Contains("is not an attest proof bundle", r.Stderr);
+            Assert.Contains(message, r.Stderr);
+            Assert.Equal("", r.Stdout);
+        }
+
+        var missing = await AttestCli.Run(["verify", Path.Combine(fixture.Dir, "no-such-bundle.json")], directory: fixture.Dir);
+        AttestCli.AssertExit(2, missing);
+        Assert.Contains("no such file", missing.Stderr);
+
+        var badKey = await AttestCli.Run(["verify", good, "--log-key", "not-a-key"], directory: fixture.Dir);
+        AttestCli.AssertExit(2, badKey);
+        Assert.Contains("--log-key is not a C2SP signed-note verifier key", badKey.Stderr);
+
+        var noArgument = await AttestCli.Run(["verify"], directory: fixture.Dir);
+        AttestCli.AssertExit(2, noArgument);
+        Assert.Contains("attest verify --help", noArgument.Stderr);
+    }
+
+    [Fact]
+    public async Task json_output_parses_and_carries_every_check_with_its_detail()
+    {
+        var a = await fixture.Mint("JSON Reader");
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+        var r = await AttestCli.Run(["verify", bundle, "--json"], directory: fixture.Dir);
+        AttestCli.AssertExit(0, r);
+        var json = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.True(json.GetProperty("ok").GetBoolean());
+        Assert.Equal("VALID", json.GetProperty("verdict").GetString());
+        Assert.Equal(a.GetProperty("id").GetString(), json.GetProperty("attestation_id").GetString());
+        foreach (var check in json.GetProperty("checks").EnumerateArray())
+        {
+            Assert.Contains(check.GetProperty("result").GetString(), new[] { "pass", "skip" });
+            Assert.False(string.IsNullOrWhiteSpace(check.GetProperty("detail").GetString()));
+        }
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------
+
+    private sealed record Report(ProcessResult Result, string Verdict, Dictionary<string, string> Checks, Dictionary<string, string> Details)
+    {
+        public string Detail(string name) => Details[name];
+    }
+
+    private async Task<Report> Verify(string bundle, params string[] options)
+    {
+        var r = await AttestCli.Run(["verify", bundle, "--json", .. options], directory: fixture.Dir);
+        JsonElement json;
+        try
+        {
+            json = JsonDocument.Parse(r.Stdout).RootElement;
+        }
+        catch (JsonException e)
+        {
+            throw new Xunit.Sdk.XunitException($"verify --json did not print JSON ({e.Message}): {r}");
+        }
+        var checks = json.GetProperty("checks").EnumerateArray().ToArray();
+        return new Report(r, json.GetProperty("verdict").GetString()!,
+            checks.ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("result").GetString()!),
+            checks.ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("detail").GetString()!));
+    }
+
+    private static string[] Failed(Report r) => [.. r.Checks.Where(c => c.Value == "fail").Select(c => c.Key).Order()];
+
+    private async Task<string> Tampered(Action<JsonNode> tamper)
+    {
+        var a = await fixture.Mint("Tampered " + Guid.NewGuid().ToString("N")[..6]);
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(bundle))!;
+        tamper(node);
+        return Write(node);
+    }
+
+    private string Write(JsonNode bundle) => fixture.WriteFile($"tampered-{Guid.NewGuid():N}.json", bundle.ToJsonString(Relaxed));
+
+    private static string Flip(string text, int at) => text[..at] + (text[at] == 'A' ? 'B' : 'A') + text[(at + 1)..];
+}
