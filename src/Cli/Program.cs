@@ -3,13 +3,14 @@ using Attest.Cli;
 
 var root = new RootCommand(
     "attest: the client of an Attest transparency log. Verify proof bundles offline, monitor a log (C2SP tlog-tiles), " +
-    "generate log keys, and mint, stamp and fetch for scripts.\n\n" +
+    "generate log keys, run a witness (C2SP tlog-witness), and mint, stamp and fetch for scripts.\n\n" +
     "Exit codes: 0 everything checked out; 1 a check failed, the log is inconsistent, or the server refused; " +
     "2 unusable input (arguments, files, keys); 3 the server or node could not be reached.")
 {
     VerifyCommand.Create(),
     MonitorCommand.Create(),
     KeysCommand.Create(),
+    WitnessCommand.Create(),
     ClientCommands.Mint(),
     ClientCommands.Stamp(),
     ClientCommands.Bundle(),
