@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using Attest.Cli.Monitor;
 using Attest.Merkle;
@@ -115,6 +118,84 @@ public sealed class MonitorCommandTests
             Directory.Delete(dataA, recursive: true);
             Directory.Delete(dataB, recursive: true);
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("/tile/entries/", "an entry changed in an entry bundle")]
+    [InlineData("/tile/0/", "a hash changed in a level-0 hash tile")]
+    public async Task monitor_catches_a_log_that_serves_a_tampered_tile_under_a_correctly_signed_checkpoint(string tampered, string what)
+    {
+        // A lying server cannot be made from a real one, whose tiles always match its signed checkpoint: so a mirror
+        // in front of the real log serves everything as it is, except one byte of the tiles under the given path.
+        var (privateKey, verifierKey) = NoteSigner.Generate(Origin);
+        string dir = Directory.CreateTempSubdirectory("attest-lying-").FullName;
+        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey });
+        try
+        {
+            for (int i = 0; i < 20; i++) await server.Client.Stamp($"mirrored {i}");
+            await server.Client.CheckpointCovering(20);
+            await using var mirror = await LyingMirror.Start(server.BaseAddress, (path, body) =>
+            {
+                if (path.StartsWith(tampered, StringComparison.Ordinal) && body.Length > 40) body[40] ^= 0x01;
+                return body;
+            });
+            var honest = await Monitor(server, verifierKey, Path.Combine(dir, "honest.json"));
+            AttestCli.AssertExit(0, honest);
+
+            var lied = await AttestCli.Run(["monitor", "--url", mirror.Url, "--log-key", verifierKey, "--state", Path.Combine(dir, "lied.json"), "--once"], directory: dir);
+            Assert.True(lied.ExitCode == 1, $"{what}: expected exit 1: {lied}");
+            Assert.Contains("LOG INCONSISTENCY", lied.Stdout);
+            Assert.True(mirror.Tampered > 0, "the mirror never served the tampered path");
+            Assert.False(File.Exists(Path.Combine(dir, "lied.json")), "a state file was written from a lying log");
+        }
+        finally
+        {
+            Directory.Delete(server.DataDir, recursive: true);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>An HTTP mirror of a real log that passes every GET through, after <c>tamper(path, body)</c>.</summary>
+    private sealed class LyingMirror : IAsyncDisposable
+    {
+        private readonly WebApplication app;
+        private readonly HttpClient upstream;
+        private int tampered;
+
+        private LyingMirror(WebApplication app, HttpClient upstream, string url) => (this.app, this.upstream, Url) = (app, upstream, url);
+
+        public string Url { get; }
+
+        public int Tampered => Volatile.Read(ref tampered);
+
+        public static async Task<LyingMirror> Start(Uri target, Func<string, byte[], byte[]> tamper)
+        {
+            string url = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(url);
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var mirror = new LyingMirror(app, new HttpClient { BaseAddress = target }, url);
+            app.MapGet("/{**path}", async (Microsoft.AspNetCore.Http.HttpContext context) =>
+            {
+                string path = context.Request.Path.Value!;
+                using var response = await mirror.upstream.GetAsync(path.TrimStart('/') + context.Request.QueryString);
+                byte[] body = await response.Content.ReadAsByteArrayAsync();
+                byte[] served = tamper(path, (byte[])body.Clone());
+                if (!served.AsSpan().SequenceEqual(body)) Interlocked.Increment(ref mirror.tampered);
+                context.Response.StatusCode = (int)response.StatusCode;
+                context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+                await context.Response.Body.WriteAsync(served);
+            });
+            await app.StartAsync();
+            return mirror;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.DisposeAsync();
+            upstream.Dispose();
         }
     }
 
