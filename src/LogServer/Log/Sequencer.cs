@@ -91,6 +91,9 @@ public sealed class Sequencer : IAsyncDisposable
         }
         finally
         {
+            // This loop is the queue's only reader, so after a storage failure it is the one to fail what is still queued.
+            if (fault is { } e)
+                while (reader.TryRead(out var s)) s.Done.TrySetException(new SequencerUnavailableException("storage failure", e));
             committed.Writer.TryComplete();
         }
     }
@@ -135,7 +138,6 @@ public sealed class Sequencer : IAsyncDisposable
             logger.LogCritical(e, "Entry-log append failed; the log no longer accepts writes");
         Fail(batch, e);
         queue.Writer.TryComplete();
-        while (queue.Reader.TryRead(out var s)) s.Done.TrySetException(new SequencerUnavailableException("storage failure", e));
     }
 
     private static void Fail(List<Submission> batch, Exception e)
