@@ -103,7 +103,11 @@ public sealed class KvIndex : IDisposable
         var store = new FasterKV<IndexKey, IndexValue>(
             1L << 20,
             new LogSettings { LogDevice = device, PageSizeBits = 20, MemorySizeBits = 26, SegmentSizeBits = 30 },
-            new CheckpointSettings { CheckpointDir = Path.Combine(directory, "checkpoints"), RemoveOutdated = true },
+            new CheckpointSettings
+            {
+                CheckpointManager = new DeviceLogCommitCheckpointManager(
+                    new BackgroundCheckpointFiles(), new DefaultCheckpointNamingScheme(Path.Combine(directory, "checkpoints")), removeOutdated: true),
+            },
             comparer: new KeyComparer());
         try
         {
