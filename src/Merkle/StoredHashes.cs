@@ -45,7 +45,9 @@ public static class StoredHashes
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         // StoredHashIndex(0, n) < 2n, so the record that wrote this hash is in [index/2, index/2 + log2(index)].
         long n = index / 2;
-        long indexN = StoredHashIndex(0, n);
+        // StoredHashIndex(0, n) = n + n/2 + n/4 + ... = 2n - popcount(n), without the loop: servers split every
+        // stored index a proof reads.
+        long indexN = 2 * n - BitOperations.PopCount((ulong)n);
         if (indexN > index) throw new UnreachableException("StoredHashIndex(0, index/2) > index");
         while (true)
         {

@@ -47,7 +47,7 @@ public sealed class TransparencyLog : IDisposable
         checkpointPath = Path.Combine(dataDir, "checkpoint.json");
         entries = new EntryLog(Path.Combine(dataDir, "entries"));
         hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
-        addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"));
+        addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"), map: true);
         latest = Recover();
     }
 

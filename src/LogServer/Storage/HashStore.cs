@@ -11,12 +11,35 @@ namespace Attest.LogServer.Storage;
 /// each record's hashes depend on earlier ones), then writes them with <see cref="WriteStaged"/> before it
 /// counts the batch as integrated. Readers of published tree sizes only ever touch written hashes.
 /// </remarks>
+/// <remarks>
+/// Reads: the hashes of level 8 and up (one in 128 of the file: 2.5 MB at 10M entries) are also kept in memory; the
+/// ones below level 8 that one call asks for all lie in one 256-record stretch of the file (a proof's lower
+/// siblings, a level-0 tile), which is read with one pread. So a proof costs one system call, and the file is not
+/// mapped: mapped, random proofs put the whole 640 MB file of a 10M log in the server's RSS (docs/PERFORMANCE.md).
+/// </remarks>
 public sealed class HashStore : IHashReader, IDisposable
 {
+    private const int UpperLevel = 8;
     private readonly RecordFile<Hash> file;
     private readonly List<Hash> staged = [];
 
-    public HashStore(string path) => file = new RecordFile<Hash>(path);
+    // Hashes of level >= UpperLevel in the stored-hash layout of the tree whose leaves are the level-8 subtrees:
+    // the hash of (level L, n) is upper[StoredHashIndex(L - 8, n)]. Appended in file order, before the file, so a
+    // reader that sees a hash written also finds it here; the array is replaced, never changed, when it grows.
+    private Hash[] upper = new Hash[1024];
+    private int upperCount;
+
+    public HashStore(string path)
+    {
+        file = new RecordFile<Hash>(path, map: false);
+        for (long u = 0; ; u++)
+        {
+            var (level, n) = StoredHashes.SplitStoredHashIndex(u);
+            long index = StoredHashes.StoredHashIndex(level + UpperLevel, n);
+            if (index >= file.Count) break;
+            AddUpper(file.Read(index));
+        }
+    }
 
     /// <summary>Hashes written to the file.</summary>
     public long Count => file.Count;
@@ -24,13 +47,39 @@ public sealed class HashStore : IHashReader, IDisposable
     public void ReadHashes(ReadOnlySpan<long> indexes, Span<Hash> hashes)
     {
         long written = file.Count;
+        var top = Volatile.Read(ref upper);
+        long lo = long.MaxValue, hi = -1;
+        Span<bool> fromFile = indexes.Length <= 512 ? stackalloc bool[indexes.Length] : new bool[indexes.Length];
         for (int i = 0; i < indexes.Length; i++)
         {
             long index = indexes[i];
-            if (index < written) file.Read(index, hashes.Slice(i, 1));
-            else if (index - written < staged.Count) hashes[i] = staged[(int)(index - written)];
-            else throw new ArgumentOutOfRangeException(nameof(indexes), $"stored hash {index} does not exist yet");
+            if (index >= written)
+            {
+                if (index - written < staged.Count) hashes[i] = staged[(int)(index - written)];
+                else throw new ArgumentOutOfRangeException(nameof(indexes), $"stored hash {index} does not exist yet");
+                continue;
+            }
+            var (level, n) = StoredHashes.SplitStoredHashIndex(index);
+            if (level >= UpperLevel)
+            {
+                hashes[i] = top[StoredHashes.StoredHashIndex(level - UpperLevel, n)];
+                continue;
+            }
+            fromFile[i] = true;
+            (lo, hi) = (Math.Min(lo, index), Math.Max(hi, index));
         }
+        if (hi < 0) return;
+        if (hi - lo >= 512)
+        {
+            // Not one stretch (no caller of ours asks for that): a pread each.
+            for (int i = 0; i < indexes.Length; i++)
+                if (fromFile[i]) file.Read(indexes[i], hashes.Slice(i, 1));
+            return;
+        }
+        Span<Hash> stretch = stackalloc Hash[(int)(hi - lo + 1)];
+        file.Read(lo, stretch);
+        for (int i = 0; i < indexes.Length; i++)
+            if (fromFile[i]) hashes[i] = stretch[(int)(indexes[i] - lo)];
     }
 
     public void Stage(ReadOnlySpan<Hash> hashes)
@@ -40,13 +89,36 @@ public sealed class HashStore : IHashReader, IDisposable
 
     public void WriteStaged()
     {
+        long index = file.Count;
+        foreach (var h in staged)
+            if (StoredHashes.SplitStoredHashIndex(index++).Level >= UpperLevel) AddUpper(h);
         file.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(staged));
         staged.Clear();
     }
 
-    public void Truncate(long count) => file.Truncate(count);
+    public void Truncate(long count)
+    {
+        file.Truncate(count);
+        while (upperCount > 0)
+        {
+            var (level, n) = StoredHashes.SplitStoredHashIndex(upperCount - 1);
+            if (StoredHashes.StoredHashIndex(level + UpperLevel, n) < count) break;
+            upperCount--;
+        }
+    }
 
     public void Flush() => file.Flush();
 
     public void Dispose() => file.Dispose();
+
+    private void AddUpper(in Hash h)
+    {
+        if (upperCount == upper.Length)
+        {
+            var bigger = new Hash[upper.Length * 2];
+            upper.CopyTo(bigger, 0);
+            Volatile.Write(ref upper, bigger);
+        }
+        upper[upperCount++] = h;
+    }
 }

@@ -15,11 +15,13 @@ namespace Attest.LogServer.Storage;
 /// MUST be done before <see cref="Dispose"/>.
 /// </remarks>
 /// <remarks>
-/// Reads go through a read-only shared mapping of the file: a proof reads about 2·log2(n) records, and a pread
-/// system call for each costs more than the hashing does. The mapping reserves address space well beyond the
-/// file (Linux allows it), so it never moves as the file grows; only records below <see cref="Count"/>, which
-/// the file holds, are ever touched. Writes stay pwrite: on Linux the page cache is shared, so the mapping sees
-/// them at once. Records beyond the reservation (a log of over a billion entries) are read with pread.
+/// With <c>map</c>, reads go through a read-only shared mapping of the file, so reading one record costs no system
+/// call. The price is resident memory: every page read stays mapped (and the kernel maps up to 64 KiB around each
+/// fault), so random reads soon count the whole file in the process's RSS. The mapping reserves address space well
+/// beyond the file (Linux allows it), so it never moves as the file grows; only records below <see cref="Count"/>,
+/// which the file holds, are ever touched. Writes stay pwrite: on Linux the page cache is shared, so the mapping
+/// sees them at once. Without <c>map</c>, and for records beyond the reservation (a log of over a billion entries),
+/// reads are pread.
 /// </remarks>
 public sealed unsafe class RecordFile<T> : IDisposable where T : unmanaged
 {
@@ -29,12 +31,13 @@ public sealed unsafe class RecordFile<T> : IDisposable where T : unmanaged
     private readonly byte* map;
     private long count;
 
-    public RecordFile(string path)
+    public RecordFile(string path, bool map)
     {
         handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         count = RandomAccess.GetLength(handle) / Size;
-        map = (byte*)RecordFileNative.mmap(null, (nuint)Reserve, 1 /* PROT_READ */, 1 /* MAP_SHARED */, (int)handle.DangerousGetHandle(), 0);
-        if (map == (byte*)-1) throw new IOException($"cannot map {path}: errno {Marshal.GetLastPInvokeError()}");
+        if (!map) return;
+        this.map = (byte*)RecordFileNative.mmap(null, (nuint)Reserve, 1 /* PROT_READ */, 1 /* MAP_SHARED */, (int)handle.DangerousGetHandle(), 0);
+        if (this.map == (byte*)-1) throw new IOException($"cannot map {path}: errno {Marshal.GetLastPInvokeError()}");
     }
 
     public long Count => Volatile.Read(ref count);
@@ -57,7 +60,7 @@ public sealed unsafe class RecordFile<T> : IDisposable where T : unmanaged
         if (index < 0 || index + destination.Length > Count) throw new ArgumentOutOfRangeException(nameof(index), $"records {index}..{index + destination.Length} are not all below {Count}");
         var bytes = MemoryMarshal.AsBytes(destination);
         long offset = index * Size;
-        if (offset + bytes.Length <= Reserve)
+        if (map is not null && offset + bytes.Length <= Reserve)
         {
             new ReadOnlySpan<byte>(map + offset, bytes.Length).CopyTo(bytes);
             return;
@@ -79,7 +82,7 @@ public sealed unsafe class RecordFile<T> : IDisposable where T : unmanaged
 
     public void Dispose()
     {
-        RecordFileNative.munmap(map, (nuint)Reserve);
+        if (map is not null) RecordFileNative.munmap(map, (nuint)Reserve);
         handle.Dispose();
     }
 }
