@@ -35,7 +35,8 @@ public sealed class LocalServer : IAsyncDisposable
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("the server build output is missing; build Attest.sln first", dll);
         string dataDir = Directory.CreateTempSubdirectory("attest-load-").FullName;
-        var (url, grpcUrl) = (new Uri($"http://127.0.0.1:{FreePort()}"), new Uri($"http://127.0.0.1:{FreePort()}"));
+        var (port, grpcPort) = TwoFreePorts();
+        var (url, grpcUrl) = (new Uri($"http://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{grpcPort}"));
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", url.ToString().TrimEnd('/')])
         {
             RedirectStandardOutput = true,
@@ -112,10 +113,13 @@ public sealed class LocalServer : IAsyncDisposable
         Directory.Delete(dataDir, recursive: true);
     }
 
-    private static int FreePort()
+    /// <summary>Two ports free at once: two calls of a one-port helper can get the same port back.</summary>
+    private static (int, int) TwoFreePorts()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        using var a = new TcpListener(IPAddress.Loopback, 0);
+        using var b = new TcpListener(IPAddress.Loopback, 0);
+        a.Start();
+        b.Start();
+        return (((IPEndPoint)a.LocalEndpoint).Port, ((IPEndPoint)b.LocalEndpoint).Port);
     }
 }

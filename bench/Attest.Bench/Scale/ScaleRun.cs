@@ -137,7 +137,7 @@ public static class ScaleRun
 
     private static async Task Server(string dir, long size, int seconds, JsonObject results)
     {
-        int port = FreePort(), grpcPort = FreePort();
+        var (port, grpcPort) = TwoFreePorts();
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
         {
@@ -266,10 +266,13 @@ public static class ScaleRun
 
     private static string? ArgText(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
-    private static int FreePort()
+    /// <summary>Two ports free at once: two calls of a one-port helper can get the same port back.</summary>
+    private static (int, int) TwoFreePorts()
     {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        using var a = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        using var b = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        a.Start();
+        b.Start();
+        return (((IPEndPoint)a.LocalEndpoint).Port, ((IPEndPoint)b.LocalEndpoint).Port);
     }
 }
