@@ -87,12 +87,18 @@ public sealed class KvIndexTests
         try
         {
             using (var kv = new KvIndex(dir, schema: 1)) await kv.Checkpoint(0);
-            // /proc/self/task/<tid>/comm holds the thread's name; field 19 of its stat is the nice value.
+            // /proc/self/task/<tid>/comm holds the thread's name; field 19 of its stat is the nice value. Other
+            // threads (of other tests) may end between the listing and the read.
+            static string? Read(string path)
+            {
+                try { return File.ReadAllText(path); }
+                catch (IOException) { return null; }
+            }
             var writers = Directory.GetDirectories("/proc/self/task")
-                .Where(t => File.ReadAllText(Path.Combine(t, "comm")).Trim() == "kv checkpoint")
-                .Select(t => File.ReadAllText(Path.Combine(t, "stat")))
+                .Where(t => Read(Path.Combine(t, "comm"))?.Trim() == "kv checkpoint")
+                .Select(t => Read(Path.Combine(t, "stat")))
                 .ToList();
-            var stat = Assert.Single(writers);
+            var stat = Assert.Single(writers)!;
             Assert.Equal("19", stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16]);
         }
         finally
