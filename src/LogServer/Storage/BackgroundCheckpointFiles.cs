@@ -13,7 +13,7 @@ namespace Attest.LogServer.Storage;
 /// Why: FASTER's own device writes the 64 MB hash table as one O_SYNC write on a thread-pool thread. Here that one
 /// write took ~220 ms and the entry log's commits, and so every mint, waited behind it: the open-loop p99 was
 /// 41–174 ms, all of it in the second of the checkpoint. Written in 1 MiB pieces, the commits get through between
-/// them (p99 13–29 ms, docs/PERFORMANCE.md). The thread runs at nice 19 because the copy into the page cache is CPU
+/// them (p99 11–31 ms, docs/PERFORMANCE.md). The thread runs at nice 19 because the copy into the page cache is CPU
 /// the requests need more, as RocksDB lowers its flush and compaction threads (<c>LowerThreadPoolCPUPriority</c>).
 /// Contract: the same files as <see cref="LocalStorageNamedDeviceFactory"/> (segment s of a file is
 /// <c>name.s</c>), so checkpoints written by either recover with the other. A write is reported complete only after

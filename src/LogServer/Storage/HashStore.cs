@@ -13,9 +13,9 @@ namespace Attest.LogServer.Storage;
 /// </remarks>
 /// <remarks>
 /// Reads: the hashes of level 8 and up (one in 128 of the file: 2.5 MB at 10M entries) are also kept in memory; the
-/// ones below level 8 that one call asks for all lie in one 256-record stretch of the file (a proof's lower
-/// siblings, a level-0 tile), which is read with one pread. So a proof costs one system call, and the file is not
-/// mapped: mapped, random proofs put the whole 640 MB file of a 10M log in the server's RSS (docs/PERFORMANCE.md).
+/// ones below level 8 that an inclusion proof or a level-0 tile asks for all lie in one 256-record stretch of the
+/// file, which is read with one pread. So an inclusion proof costs one system call, and the file is not mapped:
+/// mapped, random proofs put the whole 640 MB file of a 10M log in the server's RSS (docs/PERFORMANCE.md).
 /// </remarks>
 public sealed class HashStore : IHashReader, IDisposable
 {
@@ -71,7 +71,7 @@ public sealed class HashStore : IHashReader, IDisposable
         if (hi < 0) return;
         if (hi - lo >= 512)
         {
-            // Not one stretch (no caller of ours asks for that): a pread each.
+            // More than one stretch (a consistency proof between two right edges far apart): a pread each.
             for (int i = 0; i < indexes.Length; i++)
                 if (fromFile[i]) file.Read(indexes[i], hashes.Slice(i, 1));
             return;
