@@ -65,7 +65,9 @@ public static class MonitorCommand
             }
             catch (OperationCanceledException)
             {
-                return ExitCodes.Ok; // interrupted between rounds: every round so far checked out
+                // Interrupted between rounds: every round so far checked out and its state is saved. System.CommandLine
+                // still exits with 128 + the signal (130, 143), the usual code of a stopped process.
+                return ExitCodes.Ok;
             }
         }
     }

@@ -5,7 +5,8 @@ var root = new RootCommand(
     "attest: the client of an Attest transparency log. Verify proof bundles offline, monitor a log (C2SP tlog-tiles), " +
     "generate log keys, run a witness (C2SP tlog-witness), and mint, stamp and fetch for scripts.\n\n" +
     "Exit codes: 0 everything checked out; 1 a check failed, the log is inconsistent, or the server refused; " +
-    "2 unusable input (arguments, files, keys); 3 the server or node could not be reached.")
+    "2 unusable input (arguments, files, keys); 3 the server or node could not be reached; " +
+    "130 or 143 stopped by Ctrl-C or SIGTERM (a polling monitor keeps the state of every round it finished).")
 {
     VerifyCommand.Create(),
     MonitorCommand.Create(),

@@ -65,6 +65,66 @@ public sealed class MonitorCommandTests
     }
 
     [Fact]
+    public async Task monitor_without_once_keeps_polling_checks_each_new_checkpoint_and_stops_on_sigterm_with_its_state_saved()
+    {
+        var (privateKey, verifierKey) = NoteSigner.Generate(Origin);
+        string dir = Directory.CreateTempSubdirectory("attest-monitor-").FullName;
+        string state = Path.Combine(dir, "state.json");
+        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey });
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", [AttestCli.Dll, "monitor", "--url", server.BaseAddress.ToString(), "--log-key", verifierKey, "--state", state, "--interval", "1"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir,
+        };
+        using var monitor = System.Diagnostics.Process.Start(psi)!;
+        var stdout = monitor.StandardOutput.ReadToEndAsync();
+        var stderr = monitor.StandardError.ReadToEndAsync();
+        try
+        {
+            await server.Client.Stamp("first");
+            var first = await server.Client.CheckpointCovering(1);
+            await StateReaches(state, first.Checkpoint.Size, monitor);
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(i => server.Client.Stamp($"more {i}")));
+            var second = await server.Client.CheckpointCovering(first.Checkpoint.Size + 20);
+            await StateReaches(state, second.Checkpoint.Size, monitor);
+
+            Assert.Equal(0, kill(monitor.Id, 15 /* SIGTERM */));
+            Assert.True(monitor.WaitForExit(TimeSpan.FromSeconds(30)), "the monitor did not stop on SIGTERM");
+            string output = await stdout;
+            // 128 + SIGTERM, System.CommandLine's code for a stopped process; not 1 (no check failed) or 3.
+            Assert.True(monitor.ExitCode == 143, $"exit {monitor.ExitCode}: {output} {await stderr}");
+            Assert.Contains($"consistent with size {first.Checkpoint.Size}", output);
+            Assert.Equal(second.Checkpoint.Size, StateSize(state));
+        }
+        finally
+        {
+            if (!monitor.HasExited) monitor.Kill();
+            Directory.Delete(server.DataDir, recursive: true);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Waits until the polling monitor has saved a state of at least <paramref name="size"/>.</summary>
+    private static async Task StateReaches(string state, long size, System.Diagnostics.Process monitor)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(File.Exists(state) && TryStateSize(state) >= size))
+        {
+            Assert.False(monitor.HasExited, $"the monitor exited with {(monitor.HasExited ? monitor.ExitCode : 0)}");
+            Assert.True(DateTime.UtcNow < deadline, $"the monitor did not reach size {size} in 60 s");
+            await Task.Delay(100);
+        }
+    }
+
+    private static long TryStateSize(string path)
+    {
+        try { return StateSize(path); }
+        catch (Exception e) when (e is IOException or JsonException) { return -1; } // caught between write and rename
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    [Fact]
     public async Task monitor_catches_a_forked_log_and_prints_both_checkpoints_and_the_failing_consistency_proof()
     {
         var (privateKey, verifierKey) = NoteSigner.Generate(Origin);
