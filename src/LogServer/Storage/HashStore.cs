@@ -32,13 +32,7 @@ public sealed class HashStore : IHashReader, IDisposable
     public HashStore(string path)
     {
         file = new RecordFile<Hash>(path, map: false);
-        for (long u = 0; ; u++)
-        {
-            var (level, n) = StoredHashes.SplitStoredHashIndex(u);
-            long index = StoredHashes.StoredHashIndex(level + UpperLevel, n);
-            if (index >= file.Count) break;
-            AddUpper(file.Read(index));
-        }
+        for (long u = 0; FileIndex(u) < file.Count; u++) AddUpper(file.Read(FileIndex(u)));
     }
 
     /// <summary>Hashes written to the file.</summary>
@@ -99,17 +93,19 @@ public sealed class HashStore : IHashReader, IDisposable
     public void Truncate(long count)
     {
         file.Truncate(count);
-        while (upperCount > 0)
-        {
-            var (level, n) = StoredHashes.SplitStoredHashIndex(upperCount - 1);
-            if (StoredHashes.StoredHashIndex(level + UpperLevel, n) < count) break;
-            upperCount--;
-        }
+        while (upperCount > 0 && FileIndex(upperCount - 1) >= count) upperCount--;
     }
 
     public void Flush() => file.Flush();
 
     public void Dispose() => file.Dispose();
+
+    /// <summary>Where <c>upper[u]</c> is stored in the file.</summary>
+    private static long FileIndex(long u)
+    {
+        var (level, n) = StoredHashes.SplitStoredHashIndex(u);
+        return StoredHashes.StoredHashIndex(level + UpperLevel, n);
+    }
 
     private void AddUpper(in Hash h)
     {
