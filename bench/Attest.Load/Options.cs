@@ -6,7 +6,7 @@ namespace Attest.Load;
 public sealed record Options
 {
     public const string Usage = """
-        usage: Attest.Load --scenario <mint-grpc|mint-rest|stamp-grpc|stamp-rest|proof-rest> [options]
+        usage: Attest.Load --scenario <mint-grpc|mint-rest|stamp-grpc|stamp-rest|proof-rest|checkpoint-grpc> [options]
 
           --start-server        run the Attest.LogServer.dll built beside this tool on loopback, with a fresh data
                                 directory, and stop it at the end
@@ -37,7 +37,7 @@ public sealed record Options
     public bool Limits { get; init; } = true;
     public string? Json { get; init; }
 
-    public static readonly string[] Scenarios = ["mint-grpc", "mint-rest", "stamp-grpc", "stamp-rest", "proof-rest"];
+    public static readonly string[] Scenarios = ["mint-grpc", "mint-rest", "stamp-grpc", "stamp-rest", "proof-rest", "checkpoint-grpc"];
 
     /// <summary>Null (after printing why) when the arguments are not usable.</summary>
     public static Options? Parse(string[] args)

@@ -43,6 +43,12 @@ public static class Scenarios
                 return w => grpc.Call(w, "/attest.v1.Stamps/Create", GrpcChannel.Frame(new CreateStampRequest { ContentHash = RandomHash() }.ToByteArray()), null);
             case "stamp-rest":
                 return w => rest.Send(HttpMethod.Post, "v1/stamps", Encoding.UTF8.GetBytes($$"""{"content_hash":"{{RandomHash()}}"}"""), null, HttpStatusCode.Created);
+            case "checkpoint-grpc":
+            {
+                // The transport's floor: a unary call answered from memory, so what a mint or stamp adds can be told apart.
+                var frame = GrpcChannel.Frame(new GetCheckpointRequest().ToByteArray());
+                return w => grpc.Call(w, "/attest.v1.Log/GetCheckpoint", frame, null);
+            }
             case "proof-rest":
             {
                 long size = await Prefill(rest, grpc, prefill, clients);
