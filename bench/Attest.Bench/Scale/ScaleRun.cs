@@ -14,13 +14,14 @@ namespace Attest.Bench.Scale;
 
 /// <summary>
 /// The scale figures of docs/PERFORMANCE.md, in one command:
-/// <c>dotnet run -c Release --project bench/Attest.Bench -- scale [--entries 10000000] [--dir D] [--seconds 20] [--json F]</c>.
+/// <c>dotnet run -c Release --project bench/Attest.Bench -- scale [--entries 10000000] [--dir D] [--seconds 20] [--cold N] [--json F]</c>.
 /// 1. Builds (or reuses, when <c>--dir</c> already holds it) a log of stamp entries through the real sequencer,
 ///    entry indexer (FASTER KV) and checkpoint publisher, as the server would.
 /// 2. Inclusion proofs for random indexes in process, against the on-disk hash store (prove and verify), on one
 ///    thread and on every core.
 /// 3. Starts the real server on that data directory: time from process start to a ready <c>/readyz</c>, and RSS.
 /// 4. Inclusion proofs over HTTP for random indexes (closed loop), latency percentiles, and RSS after.
+/// 5. With <c>--cold N</c> (as root): N more restarts, each after dropping the kernel's page cache.
 /// </summary>
 public static class ScaleRun
 {
@@ -62,6 +63,7 @@ public static class ScaleRun
         }
 
         await Server(dir, size, seconds, results);
+        if (Arg(args, "--cold", 0) is var cold and > 0) await ColdRestarts(dir, (int)cold, results);
         Print(results);
         if (json is not null) await File.WriteAllTextAsync(json, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return 0;
@@ -137,6 +139,69 @@ public static class ScaleRun
 
     private static async Task Server(string dir, long size, int seconds, JsonObject results)
     {
+        var (server, http, ready) = await StartServer(dir);
+        using (server)
+        using (http)
+        {
+            try
+            {
+                results["restart_to_ready_seconds"] = ready;
+                results["rss_after_start_mib"] = RssMiB(server.Id);
+
+                // Throughput: 32 clients in a closed loop. Latency: an open loop at half that rate, each request timed from
+                // when it was due (so a stall counts against every request it delays, not just one).
+                var (count, errors, elapsed, _) = await HttpProofs(http, size, TimeSpan.FromSeconds(seconds), clients: 32, rate: 0);
+                double throughput = count / elapsed.TotalSeconds;
+                results["http_proofs_per_second_32_clients"] = Math.Round(throughput);
+                results["http_proofs_errors"] = errors;
+                var (_, lateErrors, _, latencies) = await HttpProofs(http, size, TimeSpan.FromSeconds(seconds), clients: 0, rate: throughput / 2);
+                results["http_proofs_open_loop_rate"] = Math.Round(throughput / 2);
+                results["http_proofs_open_loop_errors"] = lateErrors;
+                results["http_proofs_open_loop_ms"] = new JsonObject
+                {
+                    ["p50"] = Percentile(latencies, 0.50), ["p90"] = Percentile(latencies, 0.90), ["p99"] = Percentile(latencies, 0.99),
+                    ["p99.9"] = Percentile(latencies, 0.999), ["max"] = Math.Round(latencies[^1], 2),
+                };
+                results["rss_after_http_proofs_mib"] = RssMiB(server.Id);
+            }
+            finally
+            {
+                await StopServer(server);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restarts from a cold page cache, as after a reboot: the kernel drops every cached file (the data directory and
+    /// the .NET runtime alike) before each start. Dropping the cache needs root.
+    /// </summary>
+    private static async Task ColdRestarts(string dir, int times, JsonObject results)
+    {
+        var seconds = new JsonArray();
+        for (int k = 0; k < times; k++)
+        {
+            using (var sync = Process.Start("sync")!) await sync.WaitForExitAsync();
+            try
+            {
+                await File.WriteAllTextAsync("/proc/sys/vm/drop_caches", "3");
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                throw new InvalidOperationException($"--cold needs root to drop the page cache (/proc/sys/vm/drop_caches): {e.Message}", e);
+            }
+            var (server, http, ready) = await StartServer(dir);
+            using (server)
+            using (http)
+                await StopServer(server);
+            seconds.Add(ready);
+            Console.Error.WriteLine($"  cold restart {k + 1} of {times}: ready after {ready} s");
+        }
+        results["restart_cold_page_cache_to_ready_seconds"] = seconds;
+    }
+
+    /// <summary>Starts the server dll on the data directory; returns once <c>/readyz</c> answers 200, with the seconds that took.</summary>
+    private static async Task<(Process Server, HttpClient Http, double ReadySeconds)> StartServer(string dir)
+    {
         var (port, grpcPort) = TwoFreePorts();
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
@@ -148,10 +213,10 @@ public static class ScaleRun
         psi.Environment["Attest__AdminKey"] = "scale-admin-key-0123456789";
         psi.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
 
         var clock = Stopwatch.StartNew();
-        using var server = Process.Start(psi)!;
+        var server = Process.Start(psi)!;
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("  server: " + e.Data); };
         server.BeginOutputReadLine();
@@ -169,36 +234,24 @@ public static class ScaleRun
                 catch (HttpRequestException) { }
                 await Task.Delay(10);
             }
-            results["restart_to_ready_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2);
-            results["rss_after_start_mib"] = RssMiB(server.Id);
-
-            // Throughput: 32 clients in a closed loop. Latency: an open loop at half that rate, each request timed from
-            // when it was due (so a stall counts against every request it delays, not just one).
-            var (count, errors, elapsed, _) = await HttpProofs(http, size, TimeSpan.FromSeconds(seconds), clients: 32, rate: 0);
-            double throughput = count / elapsed.TotalSeconds;
-            results["http_proofs_per_second_32_clients"] = Math.Round(throughput);
-            results["http_proofs_errors"] = errors;
-            var (_, lateErrors, _, latencies) = await HttpProofs(http, size, TimeSpan.FromSeconds(seconds), clients: 0, rate: throughput / 2);
-            results["http_proofs_open_loop_rate"] = Math.Round(throughput / 2);
-            results["http_proofs_open_loop_errors"] = lateErrors;
-            results["http_proofs_open_loop_ms"] = new JsonObject
-            {
-                ["p50"] = Percentile(latencies, 0.50), ["p90"] = Percentile(latencies, 0.90), ["p99"] = Percentile(latencies, 0.99),
-                ["p99.9"] = Percentile(latencies, 0.999), ["max"] = Math.Round(latencies[^1], 2),
-            };
-            results["rss_after_http_proofs_mib"] = RssMiB(server.Id);
+            return (server, http, Math.Round(clock.Elapsed.TotalSeconds, 2));
         }
-        finally
+        catch
         {
-            if (!server.HasExited)
-            {
-                using (var term = Process.Start("kill", ["-TERM", server.Id.ToString()])) await term.WaitForExitAsync();
-                await server.WaitForExitAsync();
-            }
+            await StopServer(server);
+            server.Dispose();
+            http.Dispose();
+            throw;
         }
     }
 
-    /// <summary>Closed loop with <paramref name="clients"/> workers, or (rate &gt; 0) an open loop at <paramref name="rate"/> requests/s.</summary>
+    private static async Task StopServer(Process server)
+    {
+        if (server.HasExited) return;
+        using (var term = Process.Start("kill", ["-TERM", server.Id.ToString()])!) await term.WaitForExitAsync();
+        await server.WaitForExitAsync();
+    }
+
     private static async Task<(long Count, long Errors, TimeSpan Elapsed, double[] SortedMs)> HttpProofs(HttpClient http, long size, TimeSpan duration, int clients, double rate)
     {
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();

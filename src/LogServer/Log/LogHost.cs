@@ -54,7 +54,7 @@ public static class LogServices
         services.AddSingleton(sp => new TransparencyLog(
             options.DataDir,
             Secrets.LoadLogKey(options, sp.GetRequiredService<ILogger<TransparencyLog>>()),
-            sp.GetRequiredService<EntryIndexer>(),
+            Task.Run(IEntryIndexer () => sp.GetRequiredService<EntryIndexer>()),
             sp.GetRequiredService<ILogger<TransparencyLog>>(),
             witnesses is null ? null : sp.GetRequiredService<Witnessing.CheckpointWitnessing>()));
         services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>()));

@@ -36,10 +36,19 @@ public sealed class TransparencyLog : IDisposable
     private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TransparencyLog(string dataDir, NoteSigner signer, IEntryIndexer indexer, ILogger logger, ICheckpointWitness? witness = null)
+        : this(dataDir, signer, Task.FromResult(indexer), logger, witness)
+    {
+    }
+
+    /// <param name="indexer">
+    /// An indexer still opening is awaited only once the log's own files are open: from a cold page cache at 10M
+    /// entries, the FASTER index's recovery and the hash file's first read take about a second and half a second, and
+    /// can overlap (docs/PERFORMANCE.md).
+    /// </param>
+    public TransparencyLog(string dataDir, NoteSigner signer, Task<IEntryIndexer> indexer, ILogger logger, ICheckpointWitness? witness = null)
     {
         this.signer = signer;
         this.witness = witness;
-        this.indexer = indexer;
         this.logger = logger;
         Origin = signer.Name;
         Verifier = NoteVerifier.TryParse(signer.VerifierKey, out var verifier) ? verifier! : throw new System.Diagnostics.UnreachableException();
@@ -48,6 +57,7 @@ public sealed class TransparencyLog : IDisposable
         entries = new EntryLog(Path.Combine(dataDir, "entries"));
         hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
         addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"), map: true);
+        this.indexer = indexer.GetAwaiter().GetResult();
         latest = Recover();
     }
 
