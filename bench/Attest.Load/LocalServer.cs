@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Attest.Tests.Shared;
 
 namespace Attest.Load;
 
@@ -35,7 +36,7 @@ public sealed class LocalServer : IAsyncDisposable
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("the server build output is missing; build Attest.sln first", dll);
         string dataDir = Directory.CreateTempSubdirectory("attest-load-").FullName;
-        var (port, grpcPort) = TwoFreePorts();
+        var (port, grpcPort) = FreePorts.Two();
         var (url, grpcUrl) = (new Uri($"http://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{grpcPort}"));
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", url.ToString().TrimEnd('/')])
         {
@@ -111,15 +112,5 @@ public sealed class LocalServer : IAsyncDisposable
         }
         process.Dispose();
         Directory.Delete(dataDir, recursive: true);
-    }
-
-    /// <summary>Two ports free at once: two calls of a one-port helper can get the same port back.</summary>
-    private static (int, int) TwoFreePorts()
-    {
-        using var a = new TcpListener(IPAddress.Loopback, 0);
-        using var b = new TcpListener(IPAddress.Loopback, 0);
-        a.Start();
-        b.Start();
-        return (((IPEndPoint)a.LocalEndpoint).Port, ((IPEndPoint)b.LocalEndpoint).Port);
     }
 }

@@ -59,7 +59,7 @@ public sealed class AnchoredVerifyTests
             Assert.Equal(["anchor", "anchor_chain"], badChecks.Where(c => c.Value == "fail").Select(c => c.Key).Order());
 
             // A node that is not there: the chain side fails, saying it could not confirm.
-            var noNode = Checks(await AttestCli.Run(["verify", bundle, "--rpc-url", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--json"], directory: dir));
+            var noNode = Checks(await AttestCli.Run(["verify", bundle, "--rpc-url", $"http://127.0.0.1:{FreePorts.One()}", "--json"], directory: dir));
             Assert.Equal("fail", noNode["anchor_chain"]);
         }
         finally

@@ -223,7 +223,7 @@ public sealed class MonitorCommandTests
 
         public static async Task<LyingMirror> Start(Uri target, Func<string, byte[], byte[]> tamper)
         {
-            string url = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+            string url = $"http://127.0.0.1:{FreePorts.One()}";
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(url);
             builder.Logging.ClearProviders();

@@ -19,7 +19,7 @@ public sealed class WitnessCommandTests
         var (logPrivate, logVerifier) = NoteSigner.Generate("test.attest.local/log");
         string dir = Directory.CreateTempSubdirectory("attest-witness-cli-").FullName;
         File.WriteAllText(Path.Combine(dir, "witness.key"), lines[0]);
-        string url = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+        string url = $"http://127.0.0.1:{FreePorts.One()}";
         using var witness = StartWitness(dir, logVerifier, url);
         try
         {

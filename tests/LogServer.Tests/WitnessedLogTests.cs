@@ -289,7 +289,7 @@ public sealed class LoopbackWitness : IAsyncDisposable
         LogVerifierKey = logVerifierKey;
         Assert.True(CosignatureVerifier.TryParse(verifierKey, out var v));
         Verifier = v!;
-        Url = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+        Url = $"http://127.0.0.1:{FreePorts.One()}";
         config = new WitnessConfig
         {
             PrivateKey = privateKey,

@@ -38,7 +38,7 @@ public sealed class AnvilProcess : IAsyncDisposable
     public static async Task<AnvilProcess> Start(params string[] flags)
     {
         await ExternalTools.NpmCi(Folder, "@foundry-rs/anvil-linux-amd64", "ethers");
-        var anvil = new AnvilProcess(ServerProcess.FreePort(), flags);
+        var anvil = new AnvilProcess(FreePorts.One(), flags);
         await anvil.Restart();
         return anvil;
     }

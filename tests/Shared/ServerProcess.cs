@@ -50,7 +50,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> Start(string? dataDir = null, IDictionary<string, string>? settings = null, bool withAdminKey = true)
     {
         dataDir ??= NewDataDir();
-        var (port, grpcPort) = TwoFreePorts();
+        var (port, grpcPort) = FreePorts.Two();
         var psi = new ProcessStartInfo("dotnet", [ServerDll(), "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,
@@ -120,23 +120,6 @@ public sealed class ServerProcess : IAsyncDisposable
         Client.Dispose();
         if (!process.HasExited) Kill();
         process.Dispose();
-    }
-
-    internal static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    /// <summary>Two ports free at once: two calls of a one-port helper can get the same port back.</summary>
-    internal static (int, int) TwoFreePorts()
-    {
-        using var a = new TcpListener(IPAddress.Loopback, 0);
-        using var b = new TcpListener(IPAddress.Loopback, 0);
-        a.Start();
-        b.Start();
-        return (((IPEndPoint)a.LocalEndpoint).Port, ((IPEndPoint)b.LocalEndpoint).Port);
     }
 
     private static string ServerDll()

@@ -9,6 +9,7 @@ using Attest.LogServer.Service;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
 using Microsoft.Extensions.Logging.Abstractions;
+using Attest.Tests.Shared;
 
 namespace Attest.Bench.Scale;
 
@@ -202,7 +203,7 @@ public static class ScaleRun
     /// <summary>Starts the server dll on the data directory; returns once <c>/readyz</c> answers 200, with the seconds that took.</summary>
     private static async Task<(Process Server, HttpClient Http, double ReadySeconds)> StartServer(string dir)
     {
-        var (port, grpcPort) = TwoFreePorts();
+        var (port, grpcPort) = FreePorts.Two();
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
         {
@@ -318,14 +319,4 @@ public static class ScaleRun
     private static long Arg(string[] args, string name, long fallback) => ArgText(args, name) is { } v ? long.Parse(v) : fallback;
 
     private static string? ArgText(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-
-    /// <summary>Two ports free at once: two calls of a one-port helper can get the same port back.</summary>
-    private static (int, int) TwoFreePorts()
-    {
-        using var a = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        using var b = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        a.Start();
-        b.Start();
-        return (((IPEndPoint)a.LocalEndpoint).Port, ((IPEndPoint)b.LocalEndpoint).Port);
-    }
 }

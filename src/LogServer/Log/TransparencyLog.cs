@@ -119,8 +119,9 @@ public sealed class TransparencyLog : IDisposable
     /// <summary>Makes the derived indexes durable up to the current size, bounding the replay after a crash.</summary>
     public async Task CheckpointIndexes()
     {
-        long size = Size, started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long size = Size;
         if (indexer.AppliedUpTo >= size) return;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         await indexer.Checkpoint(size);
         // The write path's slowest second is usually the one with an index checkpoint (docs/PERFORMANCE.md).
         logger.LogInformation("Index checkpoint at size {Size} took {Milliseconds:F0} ms", size,
