@@ -86,6 +86,55 @@ public static class Jcs
         }
     }
 
+    /// <summary>
+    /// Writes one canonical object member by member, for callers who know their members' names: each name MUST come
+    /// after the previous one in §3.2.3 order. That is checked, so a misordered member throws instead of producing
+    /// bytes that are not canonical. Each value is written canonically. Cheaper than building a <see cref="JsonObject"/>
+    /// to canonicalize, which is what the write path of a log entry needs.
+    /// </summary>
+    public sealed class ObjectWriter
+    {
+        private readonly IBufferWriter<byte> output;
+        private string? last;
+
+        public ObjectWriter(IBufferWriter<byte> output)
+        {
+            ArgumentNullException.ThrowIfNull(output);
+            this.output = output;
+            WriteByte(output, (byte)'{');
+        }
+
+        public ObjectWriter String(string name, string value)
+        {
+            Name(name);
+            WriteUtf16String(value, output);
+            return this;
+        }
+
+        /// <exception cref="ArgumentException">when the value is not I-JSON (RFC 8785 §3.1).</exception>
+        public ObjectWriter Value(string name, JsonElement value)
+        {
+            Name(name);
+            WriteElement(value, output);
+            return this;
+        }
+
+        public void End() => WriteByte(output, (byte)'}');
+
+        private void Name(string name)
+        {
+            if (last is not null)
+            {
+                if (string.CompareOrdinal(last, name) >= 0)
+                    throw new ArgumentException($"member \"{Shorten(name)}\" cannot follow \"{Shorten(last)}\" (RFC 8785 §3.2.3 order)", nameof(name));
+                WriteByte(output, (byte)',');
+            }
+            WriteUtf16String(name, output);
+            WriteByte(output, (byte)':');
+            last = name;
+        }
+    }
+
     /// <summary>Thrown for data outside I-JSON; public callers see (and catch) an <see cref="ArgumentException"/>.</summary>
     private sealed class NotIJsonException(string message) : ArgumentException(message);
 

@@ -233,6 +233,35 @@ public class JcsTests
     }
 
     [Fact]
+    public void an_object_written_member_by_member_equals_the_canonical_form_of_the_same_object()
+    {
+        var value = JsonDocument.Parse("{\"z\":[1e21,\"\\u0007\"],\"a\":{\"b\":1,\"a\":2}}").RootElement;
+        var output = new ArrayBufferWriter<byte>();
+        new Jcs.ObjectWriter(output).String("", "\"q\"\n").String("a", "\u2028ë").Value("aa", value).String("b", "\U0001F600").String("\ufb33", "").End();
+        var expected = new JsonObject
+        {
+            ["\ufb33"] = "", ["b"] = "\U0001F600", ["aa"] = JsonNode.Parse(value.GetRawText()), ["a"] = "\u2028ë", [""] = "\"q\"\n",
+        };
+        Assert.Equal(Encoding.UTF8.GetString(Jcs.Canonicalize(expected)), Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+
+    [Theory]
+    [InlineData("b", "a")]
+    [InlineData("a", "a")]
+    [InlineData("\ufb33", "\U0001F600")] // UTF-16 order puts U+1F600 (0xD83D 0xDE00) before U+FB33
+    public void an_object_written_out_of_canonical_order_is_refused(string first, string second)
+    {
+        var writer = new Jcs.ObjectWriter(new ArrayBufferWriter<byte>()).String(first, "1");
+        Assert.Throws<ArgumentException>(() => writer.String(second, "2"));
+    }
+
+    [Fact]
+    public void an_object_writer_refuses_a_lone_surrogate()
+    {
+        Assert.ThrowsAny<ArgumentException>(() => new Jcs.ObjectWriter(new ArrayBufferWriter<byte>()).String("a", "x\ud800"));
+    }
+
+    [Fact]
     public void json_nodes_with_lone_surrogates_are_rejected()
     {
         Assert.ThrowsAny<ArgumentException>(() => Jcs.Canonicalize(JsonValue.Create("a\ud800")));

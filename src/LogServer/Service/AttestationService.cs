@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -12,7 +13,7 @@ namespace Attest.LogServer.Service;
 
 /// <summary>A mint request after parsing (see <see cref="AttestationApi"/>); claims already checked against the schema.</summary>
 public sealed record MintRequest(
-    Guid IssuerId, string Kid, string Schema, JsonObject Claims, string? RecipientEmail, string? DocumentHash,
+    Guid IssuerId, string Kid, string Schema, JsonElement Claims, string? RecipientEmail, string? DocumentHash,
     Guid? PackId, string ContentType, byte[]? Payload);
 
 public sealed record AttestationView(
@@ -158,27 +159,36 @@ public sealed class AttestationService(
         string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
         // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
         string? documentHash = request.DocumentHash ?? payloadBlob;
-        var payload = new JsonObject
-        {
-            ["type"] = AttestationEntries.AttestationType, ["id"] = id.ToString(), ["issuer_id"] = request.IssuerId.ToString(),
-            ["kid"] = request.Kid, ["alg"] = "Ed25519", ["schema"] = request.Schema, ["claims"] = request.Claims.DeepClone(),
-            ["content_type"] = request.ContentType, ["created_at"] = createdAt,
-        };
-        if (documentHash is not null) payload["document_hash"] = documentHash;
-        if (supersedes is { } old) payload["supersedes"] = old.ToString();
-        var jcs = Jcs.Canonicalize(payload);
+        // The signed payload, written in canonical (RFC 8785) member order: it is what the signature covers.
+        var payload = new ArrayBufferWriter<byte>(512);
+        var members = new Jcs.ObjectWriter(payload)
+            .String("alg", "Ed25519").Value("claims", request.Claims).String("content_type", request.ContentType).String("created_at", createdAt);
+        if (documentHash is not null) members.String("document_hash", documentHash);
+        members.String("id", id.ToString()).String("issuer_id", request.IssuerId.ToString()).String("kid", request.Kid).String("schema", request.Schema);
+        if (supersedes is { } old) members.String("supersedes", old.ToString());
+        members.String("type", AttestationEntries.AttestationType).End();
+        var jcs = payload.WrittenSpan.ToArray();
         string signature = Secrets.Base64Url(Signer(request.Kid).Sign(jcs));
         var entry = AttestationEntries.Attestation(id, request.IssuerId, request.Kid, request.Schema, new Hash(SHA256.HashData(jcs)), signature, createdAt, supersedes);
-        var priv = new JsonObject { ["payload"] = Encoding.UTF8.GetString(jcs) };
-        if (documentHash is not null) priv["document_hash"] = documentHash;
-        if (payloadBlob is not null) priv["payload_blob"] = payloadBlob;
-        if (request.RecipientEmail is not null) priv["recipient_email"] = request.RecipientEmail;
-        if (request.PackId is { } pack) priv["pack_id"] = pack.ToString();
-        if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord;
-        long index = await writer.Append(entry, priv);
-        using var payloadDoc = JsonDocument.Parse(jcs);
+        var priv = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(priv, LogWriter.PrivateJson))
+        {
+            w.WriteStartObject();
+            w.WriteString("payload", jcs);
+            if (documentHash is not null) w.WriteString("document_hash", documentHash);
+            if (payloadBlob is not null) w.WriteString("payload_blob", payloadBlob);
+            if (request.RecipientEmail is not null) w.WriteString("recipient_email", request.RecipientEmail);
+            if (request.PackId is { } pack) w.WriteString("pack_id", pack.ToString());
+            if (idempotencyRecord is not null)
+            {
+                w.WritePropertyName("idempotency");
+                idempotencyRecord.WriteTo(w);
+            }
+            w.WriteEndObject();
+        }
+        long index = await writer.Append(LogRecord.Encode(entry, priv.WrittenSpan));
         return (index, new AttestationView(
-            id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, payloadDoc.RootElement.Clone(), signature, documentHash,
+            id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
             request.ContentType, request.PackId, supersedes, null, null, null, null));
     }
 

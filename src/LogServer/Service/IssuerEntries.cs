@@ -45,13 +45,14 @@ public static class AttestationEntries
 
     public static byte[] Attestation(Guid id, Guid issuerId, string kid, string schema, Hash payloadSha256, string signature, string createdAt, Guid? supersedes)
     {
-        var e = new JsonObject
-        {
-            ["type"] = AttestationType, ["id"] = id.ToString(), ["issuer_id"] = issuerId.ToString(), ["kid"] = kid, ["schema"] = schema,
-            ["payload_sha256"] = payloadSha256.ToHex(), ["signature"] = signature, ["created_at"] = createdAt,
-        };
-        if (supersedes is { } old) e["supersedes"] = old.ToString();
-        return Jcs.Canonicalize(e);
+        // Written member by member in canonical order: one of these is made per mint.
+        var entry = new System.Buffers.ArrayBufferWriter<byte>(400);
+        var members = new Jcs.ObjectWriter(entry)
+            .String("created_at", createdAt).String("id", id.ToString()).String("issuer_id", issuerId.ToString()).String("kid", kid)
+            .String("payload_sha256", payloadSha256.ToHex()).String("schema", schema).String("signature", signature);
+        if (supersedes is { } old) members.String("supersedes", old.ToString());
+        members.String("type", AttestationType).End();
+        return entry.WrittenSpan.ToArray();
     }
 
     public static byte[] Revocation(Guid attestationId, Guid issuerId, string revokedAt) =>

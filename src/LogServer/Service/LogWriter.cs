@@ -1,4 +1,5 @@
-using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
@@ -8,12 +9,20 @@ namespace Attest.LogServer.Service;
 /// <summary>Appends one entry with its private side data and waits until it is durable and indexed.</summary>
 public sealed class LogWriter(Sequencer sequencer)
 {
+    /// <summary>
+    /// Private data escapes only what JSON requires: it is stored and re-serialized, never embedded in a page as is, and
+    /// the quotes of a signed payload held as a string take 2 bytes each instead of 6.
+    /// </summary>
+    public static readonly JsonWriterOptions PrivateJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly JsonSerializerOptions PrivateJsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Returns the log index. Once this returns, every index and the registry reflect the entry.</summary>
     public Task<long> Append(byte[] entry, JsonObject? priv) => Append(Record(entry, priv));
 
-    /// <summary>Appends a record made by <see cref="Record"/> (a caller may keep it, to answer without reading it back).</summary>
+    /// <summary>Appends a record (see <see cref="LogRecord"/>; a caller may keep it, to answer without reading it back).</summary>
     public Task<long> Append(byte[] record) => sequencer.AppendAsync(record, CancellationToken.None);
 
     public static byte[] Record(byte[] entry, JsonObject? priv) =>
-        LogRecord.Encode(entry, priv is null ? default : Encoding.UTF8.GetBytes(priv.ToJsonString()));
+        LogRecord.Encode(entry, priv is null ? default : JsonSerializer.SerializeToUtf8Bytes(priv, PrivateJsonOptions));
 }
