@@ -14,7 +14,8 @@ public interface IEntryIndexer
     /// <summary>Every entry below this log index is reflected in the durable (recovered) index state.</summary>
     long AppliedUpTo { get; }
 
-    void Apply(long index, ReadOnlySpan<byte> record);
+    /// <param name="leafHash">the RFC 6962 leaf hash of the record's entry, which the log has just computed.</param>
+    void Apply(long index, ReadOnlySpan<byte> record, in Merkle.Hash leafHash);
 
     Task Checkpoint(long appliedUpTo);
 }

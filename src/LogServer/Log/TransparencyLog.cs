@@ -92,15 +92,16 @@ public sealed class TransparencyLog : IDisposable
     {
         long n = size;
         Span<Hash> buf = stackalloc Hash[64];
+        var leaves = new Hash[records.Length];
         for (int i = 0; i < records.Length; i++)
         {
-            var leaf = Rfc6962.HashLeaf(LogRecord.Entry(records[i]));
-            int k = StoredHashes.ForRecord(n + i, leaf, hashes, buf);
+            leaves[i] = Rfc6962.HashLeaf(LogRecord.Entry(records[i]));
+            int k = StoredHashes.ForRecord(n + i, leaves[i], hashes, buf);
             hashes.Stage(buf[..k]);
         }
         hashes.WriteStaged();
         addresses.Append(recordAddresses);
-        for (int i = 0; i < records.Length; i++) indexer.Apply(n + i, records[i]);
+        for (int i = 0; i < records.Length; i++) indexer.Apply(n + i, records[i], leaves[i]);
         Volatile.Write(ref size, n + records.Length);
     }
 
@@ -206,7 +207,10 @@ public sealed class TransparencyLog : IDisposable
         // Step 2: the index recovered its own checkpoint; re-apply what it lacks below the checkpoint size.
         long indexFrom = indexer.AppliedUpTo;
         for (long i = indexFrom; i < Size; i++)
-            indexer.Apply(i, entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult());
+        {
+            var record = entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult();
+            indexer.Apply(i, record, Rfc6962.HashLeaf(LogRecord.Entry(record)));
+        }
 
         // Step 3: replay the entry log's tail (entries committed after the checkpoint) into hashes, addresses, index.
         long replayFrom = Size;

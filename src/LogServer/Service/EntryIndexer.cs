@@ -46,14 +46,14 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
 
     public static IndexKey KidSeqKey(string kid, long n) => IndexKey.For("kid-seq", kid + "\n" + n);
 
-    public void Apply(long i, ReadOnlySpan<byte> record)
+    public void Apply(long i, ReadOnlySpan<byte> record, in Hash leafHash)
     {
         using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
         var priv = LogRecord.Private(record);
         using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv.ToArray());
         var entry = entryDoc.RootElement;
         var p = privDoc?.RootElement ?? NoPrivate;
-        var leafKey = LeafKey(Rfc6962.HashLeaf(LogRecord.Entry(record)));
+        var leafKey = LeafKey(leafHash);
         if (!kv.TryGet(leafKey, out _)) kv.Put(leafKey, new IndexValue(i, 0, 0));
         switch (entry.Str("type"))
         {

@@ -31,13 +31,18 @@ internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
         files.Initialize(baseName);
     }
 
-    public IDevice Get(FileDescriptor fileInfo) => new Device(Path.Combine(baseName, fileInfo.directoryName, fileInfo.fileName));
+    public IDevice Get(FileDescriptor fileInfo) => new Device(Path.Combine(baseName, fileInfo.directoryName, fileInfo.fileName), Writer.Checkpoint);
 
     public void Delete(FileDescriptor fileInfo) => files.Delete(fileInfo);
 
     public IEnumerable<FileDescriptor> ListContents(string path) => files.ListContents(path);
 
-    private sealed class Device(string path) : StorageDeviceBase(path, 512, Devices.CAPACITY_UNSPECIFIED)
+    /// <summary>
+    /// Segment files written by one <see cref="Writer"/> thread. <see cref="KvIndex"/> also puts its log on one (its
+    /// own writer, at normal priority): FASTER's device blocks a thread-pool thread for each O_SYNC page write, and
+    /// an index checkpoint flushes many pages at once, which left requests waiting for threads.
+    /// </summary>
+    internal sealed class Device(string path, Writer writer) : StorageDeviceBase(path, 512, Devices.CAPACITY_UNSPECIFIED)
     {
         private readonly ConcurrentDictionary<int, SafeFileHandle> handles = new();
 
@@ -48,7 +53,7 @@ internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
         });
 
         public override unsafe void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context) =>
-            Writer.Queue.Add(() => Complete(callback, context, () =>
+            writer.Queue.Add(() => Complete(callback, context, () =>
             {
                 // In 1 MiB pieces: one 64 MB O_SYNC write holds the disk for ~220 ms here, pieces ~60 ms in all,
                 // and the entry log's small commits get through between them.
@@ -98,23 +103,21 @@ internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
         }
     }
 
-    /// <summary>The one background writer thread (named "kv checkpoint"), at nice 19.</summary>
-    private static class Writer
+    /// <summary>A writer thread: "kv checkpoint" at nice 19 for checkpoint files, "kv log" at normal priority for the index log.</summary>
+    internal sealed class Writer
     {
-        public static readonly BlockingCollection<Action> Queue = Start();
+        public static readonly Writer Checkpoint = new("kv checkpoint", nice: 19), IndexLog = new("kv log", nice: 0);
 
-        private static BlockingCollection<Action> Start()
-        {
-            var queue = new BlockingCollection<Action>();
+        public readonly BlockingCollection<Action> Queue = new();
+
+        private Writer(string name, int nice) =>
             new Thread(() =>
             {
                 // Per-thread on Linux: only this thread is lowered. A failure leaves it at normal priority, which
                 // is slower for requests but still correct.
-                setpriority(0 /* PRIO_PROCESS, which takes a thread id */, gettid(), 19);
-                foreach (var write in queue.GetConsumingEnumerable()) write();
-            }) { IsBackground = true, Name = "kv checkpoint" }.Start();
-            return queue;
-        }
+                if (nice != 0) setpriority(0 /* PRIO_PROCESS, which takes a thread id */, gettid(), nice);
+                foreach (var write in Queue.GetConsumingEnumerable()) write();
+            }) { IsBackground = true, Name = name }.Start();
 
         [DllImport("libc", SetLastError = true)]
         private static extern int setpriority(int which, int who, int prio);

@@ -99,7 +99,7 @@ public sealed class KvIndex : IDisposable
     private static (IDevice, FasterKV<IndexKey, IndexValue>) Open(string directory)
     {
         Directory.CreateDirectory(directory);
-        var device = Devices.CreateLogDevice(Path.Combine(directory, "index.log"), preallocateFile: false, recoverDevice: true);
+        var device = new BackgroundCheckpointFiles.Device(Path.Combine(directory, "index.log"), BackgroundCheckpointFiles.Writer.IndexLog);
         var store = new FasterKV<IndexKey, IndexValue>(
             1L << 20,
             new LogSettings { LogDevice = device, PageSizeBits = 20, MemorySizeBits = 26, SegmentSizeBits = 30 },
