@@ -62,18 +62,23 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
         if (gzipReplies) response.Headers["grpc-encoding"] = "gzip";
         response.Headers["grpc-accept-encoding"] = "gzip,identity";
 
-        using var deadline = new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
+        // Only a call with a grpc-timeout gets a token source of its own; the others use the request's.
+        CancellationTokenSource? deadline = null;
         var status = StatusCode.OK;
         string? message = null;
         try
         {
             if (requestEncoding is not (null or "identity" or "gzip"))
                 throw new GrpcException(StatusCode.Unimplemented, $"grpc-encoding \"{requestEncoding}\" is not supported; use gzip or identity");
-            if (GrpcFraming.ParseTimeout(request.Headers["grpc-timeout"].FirstOrDefault()) is { } timeout) deadline.CancelAfter(timeout);
-            var bytes = await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, linked.Token)
+            if (GrpcFraming.ParseTimeout(request.Headers["grpc-timeout"].FirstOrDefault()) is { } timeout)
+            {
+                deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                deadline.CancelAfter(timeout);
+            }
+            var token = deadline?.Token ?? context.RequestAborted;
+            var bytes = await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, token)
                 ?? throw new GrpcException(StatusCode.Internal, "the request has no message");
-            if (await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, linked.Token) is not null)
+            if (await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, token) is not null)
                 throw new GrpcException(StatusCode.Internal, "a unary or server-streaming call takes exactly one request message");
             TRequest message1;
             try
@@ -84,17 +89,17 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
             {
                 throw new GrpcException(StatusCode.Internal, "the request message is not valid protobuf: " + e.Message);
             }
-            var call = new GrpcCall(context, linked.Token);
+            var call = new GrpcCall(context, token);
             await handler(call, message1, async reply =>
             {
                 var size = reply.CalculateSize();
                 if (size > maxMessageSize) throw new GrpcException(StatusCode.ResourceExhausted, $"response message of {size} bytes is over the limit of {maxMessageSize}");
-                GrpcFraming.WriteMessage(response.BodyWriter, reply.ToByteArray(), gzipReplies);
+                GrpcFraming.WriteMessage(response.BodyWriter, reply, size, gzipReplies);
                 // Flushing waits for the client's HTTP/2 flow-control window, so a slow reader slows the stream down.
                 // Only the client's cancel may interrupt a flush: a flush cancelled by our deadline left the response
                 // unusable, and Kestrel reset the stream (INTERNAL_ERROR) instead of sending DEADLINE_EXCEEDED.
                 await response.BodyWriter.FlushAsync(context.RequestAborted);
-                linked.Token.ThrowIfCancellationRequested();
+                token.ThrowIfCancellationRequested();
             });
         }
         catch (GrpcException e)
@@ -105,7 +110,7 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
         {
             (status, message) = (GrpcStatus.FromHttp(e.Status, e.Code), $"{e.Code}: {e.Message}");
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
         {
             (status, message) = (StatusCode.DeadlineExceeded, "the deadline passed");
         }
@@ -117,6 +122,10 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
         {
             var api = ErrorHandling.Map(e, logger);
             (status, message) = (GrpcStatus.FromHttp(api.Status, api.Code), $"{api.Code}: {api.Message}");
+        }
+        finally
+        {
+            deadline?.Dispose();
         }
         response.AppendTrailer("grpc-status", ((int)status).ToString());
         if (message is not null) response.AppendTrailer("grpc-message", GrpcStatus.EncodeMessage(message));

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Pipelines;
+using Google.Protobuf;
 
 namespace Attest.LogServer.Grpc;
 
@@ -64,6 +65,21 @@ public static class GrpcFraming
         flag = header[0];
         length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
         return true;
+    }
+
+    /// <summary>Writes <paramref name="message"/> of <paramref name="size"/> bytes (its <c>CalculateSize</c>) straight into the frame when uncompressed.</summary>
+    public static void WriteMessage(IBufferWriter<byte> writer, IMessage message, int size, bool gzip)
+    {
+        if (gzip)
+        {
+            WriteMessage(writer, message.ToByteArray(), gzip: true);
+            return;
+        }
+        var span = writer.GetSpan(HeaderSize + size);
+        span[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)size);
+        message.WriteTo(span.Slice(HeaderSize, size));
+        writer.Advance(HeaderSize + size);
     }
 
     public static void WriteMessage(IBufferWriter<byte> writer, ReadOnlySpan<byte> message, bool gzip)
