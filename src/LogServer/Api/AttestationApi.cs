@@ -1,6 +1,7 @@
+using System.Buffers;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Attest.LogServer.Service;
 using Attest.Merkle;
 using Attest.Verification;
@@ -61,8 +62,8 @@ public static class AttestationApi
     public static byte[] RequestDigest(string operation, JsonElement body)
     {
         // One buffer and a one-shot hash: an IncrementalHash costs more to create than the JCS of a mint body.
-        var input = new System.Buffers.ArrayBufferWriter<byte>(512);
-        System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, (operation + "\n").AsSpan(), input);
+        var input = new ArrayBufferWriter<byte>(512);
+        Encoding.UTF8.GetBytes((operation + "\n").AsSpan(), input);
         Jcs.Canonicalize(body, input);
         return SHA256.HashData(input.WrittenSpan);
     }
