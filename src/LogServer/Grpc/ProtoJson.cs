@@ -19,7 +19,7 @@ public static class ProtoJson
     /// <summary>
     /// The request as the REST JSON body: the fields the proto3 JSON mapping would write (proto names, set oneof members,
     /// non-default scalars, 64-bit integers as strings, bytes as base64), written in one pass instead of through
-    /// <see cref="JsonFormatter"/> and a re-parse, which cost a mint more than its signature (docs/PERFORMANCE.md).
+    /// <see cref="JsonFormatter"/>, a reflection walk to check it and a re-parse (docs/PERFORMANCE.md).
     /// <paramref name="base64UrlFields"/> are top-level bytes that REST sends as unpadded base64url.
     /// </summary>
     public static JsonElement Body(IMessage message, params string[] base64UrlFields)

@@ -18,7 +18,7 @@ namespace Attest.LogServer.Storage;
 /// Contract: the same files as <see cref="LocalStorageNamedDeviceFactory"/> (segment s of a file is
 /// <c>name.s</c>), so checkpoints written by either recover with the other. A write is reported complete only after
 /// each of its O_SYNC pwrites returned, as FASTER requires before it commits the checkpoint's metadata. Reads
-/// (recovery only) run on the thread pool.
+/// run on the thread pool.
 /// </remarks>
 internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
 {
