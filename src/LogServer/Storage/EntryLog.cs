@@ -19,6 +19,7 @@ namespace Attest.LogServer.Storage;
 public sealed class EntryLog : IDisposable
 {
     private readonly IDevice device;
+    private readonly EntryLogCommits commits;
     private readonly FasterLog log;
 
     public EntryLog(string directory)
@@ -28,11 +29,10 @@ public sealed class EntryLog : IDisposable
         log = new FasterLog(new FasterLogSettings
         {
             LogDevice = device,
-            LogCommitDir = directory,
+            LogCommitManager = commits = new EntryLogCommits(directory),
             PageSizeBits = 22,   // 4 MB pages: a batch of a few thousand entries fits in one
             MemorySizeBits = 26, // 64 MB of recent entries kept in memory for reads
             SegmentSizeBits = 30,
-            RemoveOutdatedCommits = true,
             TryRecoverLatest = true,
             AutoRefreshSafeTailAddress = false,
         });
@@ -71,6 +71,7 @@ public sealed class EntryLog : IDisposable
     public void Dispose()
     {
         log.Dispose();
+        commits.Dispose(); // FASTER disposes only a commit manager it made itself
         device.Dispose();
     }
 }
