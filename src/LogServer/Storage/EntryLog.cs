@@ -26,16 +26,26 @@ public sealed class EntryLog : IDisposable
     {
         Directory.CreateDirectory(directory);
         device = Devices.CreateLogDevice(Path.Combine(directory, "entries.log"), preallocateFile: false, recoverDevice: true);
-        log = new FasterLog(new FasterLogSettings
+        commits = new EntryLogCommits(directory);
+        try
         {
-            LogDevice = device,
-            LogCommitManager = commits = new EntryLogCommits(directory),
-            PageSizeBits = 22,   // 4 MB pages: a batch of a few thousand entries fits in one
-            MemorySizeBits = 26, // 64 MB of recent entries kept in memory for reads
-            SegmentSizeBits = 30,
-            TryRecoverLatest = true,
-            AutoRefreshSafeTailAddress = false,
-        });
+            log = new FasterLog(new FasterLogSettings
+            {
+                LogDevice = device,
+                LogCommitManager = commits,
+                PageSizeBits = 22,   // 4 MB pages: a batch of a few thousand entries fits in one
+                MemorySizeBits = 26, // 64 MB of recent entries kept in memory for reads
+                SegmentSizeBits = 30,
+                TryRecoverLatest = true,
+                AutoRefreshSafeTailAddress = false,
+            });
+        }
+        catch
+        {
+            commits.Dispose();
+            device.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Address of the first record.</summary>
