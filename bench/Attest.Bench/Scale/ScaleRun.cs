@@ -8,8 +8,8 @@ using Attest.LogServer.Log;
 using Attest.LogServer.Service;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
-using Microsoft.Extensions.Logging.Abstractions;
 using Attest.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Attest.Bench.Scale;
 
@@ -253,6 +253,7 @@ public static class ScaleRun
         await server.WaitForExitAsync();
     }
 
+    /// <summary>Closed loop with <paramref name="clients"/> workers, or (rate &gt; 0) an open loop at <paramref name="rate"/> requests/s.</summary>
     private static async Task<(long Count, long Errors, TimeSpan Elapsed, double[] SortedMs)> HttpProofs(HttpClient http, long size, TimeSpan duration, int clients, double rate)
     {
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();

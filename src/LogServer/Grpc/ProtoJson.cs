@@ -55,7 +55,6 @@ public static class ProtoJson
                 : !IsDefault(value);
             if (!present) continue;
             w.WritePropertyName(field.Name);
-            if (field.IsMap) throw new NotSupportedException($"map field {field.FullName} in a request body"); // none in proto/
             if (field.IsRepeated)
             {
                 w.WriteStartArray();
@@ -89,7 +88,7 @@ public static class ProtoJson
             case ulong u: w.WriteStringValue(u.ToString(System.Globalization.CultureInfo.InvariantCulture)); break;
             case float or double: WriteNumber(w, Convert.ToDouble(value)); break;
             case IMessage m: WriteMessage(w, m, []); break;
-            default: throw new NotSupportedException($"field {field.FullName} of type {value.GetType()}"); // enums: none in proto/
+            default: throw new NotSupportedException($"field {field.FullName} of type {value.GetType()}"); // enums and maps: none in proto/
         }
     }
 

@@ -23,6 +23,7 @@ namespace Attest.LogServer.Storage;
 internal sealed class EntryLogCommits : ILogCommitManager
 {
     private const int SlotSize = 4096, HeaderSize = 32 + 8 + 4;
+    private const string LegacyFolder = "log-commits"; // FASTER's own manager: a file per commit
     private readonly SafeFileHandle file;
     private int latestSlot = -1;
     private long latest = -1;
@@ -34,15 +35,14 @@ internal sealed class EntryLogCommits : ILogCommitManager
         file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, FileOptions.WriteThrough);
         for (int slot = 0; slot < 2; slot++)
             if (Read(slot) is { } c && c.Number > latest) (latest, latestSlot) = (c.Number, slot);
-        string legacy = Path.Combine(directory, "log-commits");
-        if (Directory.Exists(legacy)) Directory.Delete(legacy, recursive: true);
+        if (Directory.Exists(Path.Combine(directory, LegacyFolder))) Directory.Delete(Path.Combine(directory, LegacyFolder), recursive: true);
     }
 
     /// <summary>The initial file: FASTER's latest readable commit in slot 0, if the directory has one.</summary>
     private static byte[] Migrate(string directory)
     {
         var initial = new byte[2 * SlotSize];
-        if (!Directory.Exists(Path.Combine(directory, "log-commits"))) return initial;
+        if (!Directory.Exists(Path.Combine(directory, LegacyFolder))) return initial;
         using var legacy = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(directory));
         foreach (long n in legacy.ListCommits())
         {
