@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 
 namespace Attest.Merkle;
 
@@ -14,7 +13,7 @@ public static class Rfc6962
     private const int StackLimit = 1024;
 
     /// <summary>The root of the empty tree, MTH({}) = SHA-256() (RFC 6962 §2.1).</summary>
-    public static Hash EmptyRoot { get; } = new(SHA256.HashData(ReadOnlySpan<byte>.Empty));
+    public static Hash EmptyRoot { get; } = new(Sha256.Hash(ReadOnlySpan<byte>.Empty));
 
     /// <summary>
     /// The leaf hash MTH({d0}) = SHA-256(0x00 || entry) (RFC 6962 §2.1). Reads the entry's bytes as they are; the
@@ -28,14 +27,14 @@ public static class Rfc6962
             Span<byte> input = stackalloc byte[StackLimit];
             input[0] = LeafPrefix;
             entry.CopyTo(input[1..]);
-            SHA256.HashData(input[..(entry.Length + 1)], digest);
+            Sha256.Hash(input[..(entry.Length + 1)], digest);
         }
         else
         {
             byte[] rented = ArrayPool<byte>.Shared.Rent(entry.Length + 1);
             rented[0] = LeafPrefix;
             entry.CopyTo(rented.AsSpan(1));
-            SHA256.HashData(rented.AsSpan(0, entry.Length + 1), digest);
+            Sha256.Hash(rented.AsSpan(0, entry.Length + 1), digest);
             ArrayPool<byte>.Shared.Return(rented); // log entries are public, so the copy need not be wiped
         }
         return new Hash(digest);
@@ -51,7 +50,7 @@ public static class Rfc6962
         left.CopyTo(input[1..]);
         right.CopyTo(input[(1 + Hash.Size)..]);
         Span<byte> digest = stackalloc byte[Hash.Size];
-        SHA256.HashData(input, digest);
+        Sha256.Hash(input, digest);
         return new Hash(digest);
     }
 }

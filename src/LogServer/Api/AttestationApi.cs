@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Attest.LogServer.Service;
@@ -65,7 +64,7 @@ public static class AttestationApi
         var input = new ArrayBufferWriter<byte>(512);
         Encoding.UTF8.GetBytes((operation + "\n").AsSpan(), input);
         Jcs.Canonicalize(body, input);
-        return SHA256.HashData(input.WrittenSpan);
+        return Sha256.Hash(input.WrittenSpan);
     }
 
     public static Guid Id(string text, string what) =>

@@ -23,7 +23,7 @@ public static class GrpcApi
         var sp = app.Services;
         T S<T>() where T : notnull => sp.GetRequiredService<T>();
         void Unary<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Task<TResp>> handler)
-            where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
+            where TReq : IMessage<TReq> where TResp : IMessage =>
             app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
         void Stream<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Func<TResp, Task>, Task> handler)
             where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>

@@ -27,7 +27,7 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
     private const string ContentType = "application/grpc";
 
     public RequestDelegate Unary<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Task<TResponse>> handler)
-        where TRequest : IMessage<TRequest> where TResponse : IMessage<TResponse> =>
+        where TRequest : IMessage<TRequest> where TResponse : IMessage =>
         context => Serve<TRequest, TResponse>(context, parser, async (call, request, send) => await send(await handler(call, request)));
 
     public RequestDelegate ServerStreaming<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler)
@@ -44,7 +44,7 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
     }
 
     private async Task Serve<TRequest, TResponse>(HttpContext context, MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler)
-        where TRequest : IMessage<TRequest> where TResponse : IMessage<TResponse>
+        where TRequest : IMessage<TRequest> where TResponse : IMessage
     {
         var request = context.Request;
         var response = context.Response;

@@ -1,24 +1,25 @@
-using System.Text.Json;
+using System.Runtime.InteropServices;
 using Attest.LogServer.Service;
-using Google.Protobuf.WellKnownTypes;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
 
 namespace Attest.LogServer.Grpc;
 
 /// <summary>
 /// The replies of the two hot write paths (mint, stamp), built field by field instead of through
 /// <see cref="ProtoJson.Reply{T}"/>'s JSON round trip, which cost more than the signing (docs/PERFORMANCE.md).
-/// They MUST equal what <see cref="ProtoJson.Reply{T}"/> gives for the same result: a test compares the two.
+/// Read back, they MUST equal what <see cref="ProtoJson.Reply{T}"/> gives for the same result: a test compares the two.
 /// </summary>
 public static class ProtoReply
 {
-    public static V1.Attestation Attestation(AttestationView v) => new()
+    public static AttestationReply Attestation(AttestationView v) => new(new V1.Attestation
     {
         Id = v.Id.ToString(), IssuerId = v.IssuerId.ToString(), Kid = v.Kid, Schema = v.Schema, Status = v.Status, LogIndex = v.LogIndex,
-        CreatedAt = v.CreatedAt, Payload = Struct(v.Payload), Signature = v.Signature, DocumentHash = v.DocumentHash ?? "",
+        CreatedAt = v.CreatedAt, Signature = v.Signature, DocumentHash = v.DocumentHash ?? "",
         ContentType = v.ContentType, PackId = v.PackId?.ToString() ?? "", Supersedes = v.Supersedes?.ToString() ?? "",
         SupersededByAttestationId = v.SupersededByAttestationId?.ToString() ?? "", RevokedAt = v.RevokedAt ?? "",
         RevocationReason = v.RevocationReason ?? "", RevocationLogIndex = v.RevocationLogIndex ?? 0,
-    };
+    }, ProtoStruct.Encode(JsonMarshal.GetRawUtf8Value(v.Payload)));
 
     public static V1.Stamp Stamp(Stamp s)
     {
@@ -30,24 +31,37 @@ public static class ProtoReply
         reply.Tags.AddRange(s.Tags);
         return reply;
     }
+}
 
-    /// <summary>A JSON object as a <c>google.protobuf.Struct</c> (numbers become doubles, as the JSON mapping makes them).</summary>
-    public static Struct Struct(JsonElement obj)
+/// <summary>
+/// An <c>attest.v1.Attestation</c> whose payload (field 8, a Struct) is already encoded (<see cref="ProtoStruct"/>):
+/// the other fields, then the payload. Protobuf readers take fields in any order (protobuf encoding guide, "Field
+/// Order"), so a client reads the same message as from <c>Attestation.ToByteArray()</c>. Only ever written.
+/// </summary>
+public sealed class AttestationReply(V1.Attestation rest, byte[] payload) : IMessage, IBufferMessage
+{
+    private const byte PayloadTag = 8 << 3 | 2;
+    private readonly ByteString payload = UnsafeByteOperations.UnsafeWrap(payload);
+
+    public MessageDescriptor Descriptor => V1.Attestation.Descriptor;
+
+    public int CalculateSize() => rest.CalculateSize() + 1 + CodedOutputStream.ComputeBytesSize(payload);
+
+    public void WriteTo(CodedOutputStream output)
     {
-        var s = new Struct();
-        foreach (var p in obj.EnumerateObject()) s.Fields[p.Name] = Value(p.Value);
-        return s;
+        rest.WriteTo(output);
+        output.WriteRawTag(PayloadTag);
+        output.WriteBytes(payload);
     }
 
-    private static Value Value(JsonElement e) => e.ValueKind switch
+    void IBufferMessage.InternalWriteTo(ref WriteContext output)
     {
-        JsonValueKind.Object => Google.Protobuf.WellKnownTypes.Value.ForStruct(Struct(e)),
-        JsonValueKind.Array => Google.Protobuf.WellKnownTypes.Value.ForList([.. e.EnumerateArray().Select(Value)]),
-        JsonValueKind.String => Google.Protobuf.WellKnownTypes.Value.ForString(e.GetString()!),
-        JsonValueKind.Number => Google.Protobuf.WellKnownTypes.Value.ForNumber(e.GetDouble()),
-        JsonValueKind.True => Google.Protobuf.WellKnownTypes.Value.ForBool(true),
-        JsonValueKind.False => Google.Protobuf.WellKnownTypes.Value.ForBool(false),
-        JsonValueKind.Null => Google.Protobuf.WellKnownTypes.Value.ForNull(),
-        _ => throw new System.Diagnostics.UnreachableException($"a parsed JSON value of kind {e.ValueKind}"),
-    };
+        ((IBufferMessage)rest).InternalWriteTo(ref output);
+        output.WriteRawTag(PayloadTag);
+        output.WriteBytes(payload);
+    }
+
+    public void MergeFrom(CodedInputStream input) => throw new NotSupportedException("a reply is written, never read");
+
+    void IBufferMessage.InternalMergeFrom(ref ParseContext input) => throw new NotSupportedException("a reply is written, never read");
 }

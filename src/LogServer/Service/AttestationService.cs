@@ -168,7 +168,7 @@ public sealed class AttestationService(
         members.String("type", AttestationEntries.AttestationType).End();
         var jcs = payload.WrittenSpan.ToArray();
         string signature = Secrets.Base64Url(Signer(request.Kid).Sign(jcs));
-        var entry = AttestationEntries.Attestation(id, request.IssuerId, request.Kid, request.Schema, new Hash(SHA256.HashData(jcs)), signature, createdAt, supersedes);
+        var entry = AttestationEntries.Attestation(id, request.IssuerId, request.Kid, request.Schema, new Hash(Sha256.Hash(jcs)), signature, createdAt, supersedes);
         // Written directly rather than as a JsonObject for LogWriter.Record: this is the one writer on the hot path.
         var priv = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(priv, LogWriter.PrivateJson))

@@ -46,7 +46,7 @@ public static class Secrets
         return hash;
     }
 
-    public static byte[] HashKey(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+    public static byte[] HashKey(string key) => Attest.Merkle.Sha256.Hash(Encoding.UTF8.GetBytes(key));
 
     public static string Base64Url(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

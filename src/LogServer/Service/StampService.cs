@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -90,5 +89,5 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
     /// <summary>RFC 3339 UTC with milliseconds, the one time format of entries and responses.</summary>
     public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    public static Hash Sha256(string content) => new(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+    public static Hash Sha256(string content) => new(Attest.Merkle.Sha256.Hash(Encoding.UTF8.GetBytes(content)));
 }

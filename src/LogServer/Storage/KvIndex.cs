@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using FASTER.core;
 
@@ -21,7 +20,7 @@ public readonly record struct IndexKey(ulong A, ulong B, ulong C, ulong D)
         input[k++] = (byte)'\n';
         value.CopyTo(input[k..]);
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(input[..n], hash);
+        Attest.Merkle.Sha256.Hash(input[..n], hash);
         if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         return MemoryMarshal.Read<IndexKey>(hash);
     }
