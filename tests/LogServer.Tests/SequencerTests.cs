@@ -15,7 +15,7 @@ public sealed class SequencerTests : IDisposable
     {
         public long AppliedUpTo => 0;
 
-        public void Apply(long index, ReadOnlySpan<byte> record, in Merkle.Hash leafHash) { }
+        public void Apply(long index, ReadOnlyMemory<byte> record, in Merkle.Hash leafHash) { }
 
         public Task Checkpoint(long appliedUpTo) => Task.CompletedTask;
     }

@@ -51,7 +51,7 @@ internal sealed class LogFixture : IAsyncDisposable
     {
         public long AppliedUpTo => 0;
 
-        public void Apply(long index, ReadOnlySpan<byte> record, in Attest.Merkle.Hash leafHash) { }
+        public void Apply(long index, ReadOnlyMemory<byte> record, in Attest.Merkle.Hash leafHash) { }
 
         public Task Checkpoint(long appliedUpTo) => Task.CompletedTask;
     }

@@ -15,7 +15,7 @@ public interface IEntryIndexer
     long AppliedUpTo { get; }
 
     /// <param name="leafHash">the RFC 6962 leaf hash of the record's entry, which the log has just computed.</param>
-    void Apply(long index, ReadOnlySpan<byte> record, in Merkle.Hash leafHash);
+    void Apply(long index, ReadOnlyMemory<byte> record, in Merkle.Hash leafHash);
 
     Task Checkpoint(long appliedUpTo);
 }

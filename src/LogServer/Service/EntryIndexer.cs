@@ -46,11 +46,11 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
 
     public static IndexKey KidSeqKey(string kid, long n) => IndexKey.For("kid-seq", kid + "\n" + n);
 
-    public void Apply(long i, ReadOnlySpan<byte> record, in Hash leafHash)
+    public void Apply(long i, ReadOnlyMemory<byte> record, in Hash leafHash)
     {
-        using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
+        using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record));
         var priv = LogRecord.Private(record);
-        using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv.ToArray());
+        using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv);
         var entry = entryDoc.RootElement;
         var p = privDoc?.RootElement ?? NoPrivate;
         var leafKey = LeafKey(leafHash);

@@ -46,7 +46,7 @@ public static class AttestationEntries
     public static byte[] Attestation(Guid id, Guid issuerId, string kid, string schema, Hash payloadSha256, string signature, string createdAt, Guid? supersedes)
     {
         // Written member by member in canonical order: one of these is made per mint.
-        var entry = new System.Buffers.ArrayBufferWriter<byte>(400);
+        var entry = new System.Buffers.ArrayBufferWriter<byte>(512);
         var members = new Jcs.ObjectWriter(entry)
             .String("created_at", createdAt).String("id", id.ToString()).String("issuer_id", issuerId.ToString()).String("kid", kid)
             .String("payload_sha256", payloadSha256.ToHex()).String("schema", schema).String("signature", signature);

@@ -48,5 +48,5 @@ public static class Secrets
 
     public static byte[] HashKey(string key) => Attest.Merkle.Sha256.Hash(Encoding.UTF8.GetBytes(key));
 
-    public static string Base64Url(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 }
