@@ -151,7 +151,7 @@ public sealed class AttestationService(
         }
     }
 
-    private async Task<(long Index, AttestationView View)> Append(MintRequest request, Guid? supersedes, JsonObject? idempotencyRecord)
+    private async Task<(long Index, AttestationView View)> Append(MintRequest request, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
     {
         var id = Guid.CreateVersion7();
         string createdAt = Now();

@@ -20,9 +20,9 @@ public sealed class Idempotency(KvIndex index, TransparencyLog log, TimeProvider
 
     /// <summary>
     /// Returns the log index of the entry for this request: the earlier one for a retry, else the one
-    /// <paramref name="append"/> makes (it must put the given object under <c>"idempotency"</c> in the private data).
+    /// <paramref name="append"/> makes (it must put the given record under <c>"idempotency"</c> in the private data).
     /// </summary>
-    public async Task<long> Run(string scope, string? key, byte[] requestDigest, Func<JsonObject?, Task<long>> append, CancellationToken token)
+    public async Task<long> Run(string scope, string? key, byte[] requestDigest, Func<IdempotencyRecord?, Task<long>> append, CancellationToken token)
     {
         if (key is null) return await append(null);
         string slot = scope + "\n" + key;
@@ -40,7 +40,7 @@ public sealed class Idempotency(KvIndex index, TransparencyLog log, TimeProvider
             try
             {
                 long i = await Find(scope, key, digest, token)
-                    ?? await append(new JsonObject { ["scope"] = scope, ["key"] = key, ["request"] = digest, ["at"] = StampService.Timestamp(time.GetUtcNow()) });
+                    ?? await append(new IdempotencyRecord(scope, key, digest, StampService.Timestamp(time.GetUtcNow())));
                 mine.SetResult(i);
                 return i;
             }
@@ -66,4 +66,20 @@ public sealed class Idempotency(KvIndex index, TransparencyLog log, TimeProvider
             throw ApiError.Conflict("idempotency_key_reused", "this Idempotency-Key was already used with a different request");
         return v.A;
     }
+}
+
+/// <summary>What an entry's private data holds under <c>"idempotency"</c>: the caller's scope, the key, the request digest and when.</summary>
+public sealed record IdempotencyRecord(string Scope, string Key, string Request, string At)
+{
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("scope", Scope);
+        w.WriteString("key", Key);
+        w.WriteString("request", Request);
+        w.WriteString("at", At);
+        w.WriteEndObject();
+    }
+
+    public JsonObject ToJson() => new() { ["scope"] = Scope, ["key"] = Key, ["request"] = Request, ["at"] = At };
 }

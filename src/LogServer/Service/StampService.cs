@@ -37,7 +37,7 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
         return created ?? View(i, await log.ReadRecordAsync(i, token));
     }
 
-    private byte[] Record(StampRequest request, JsonObject? idempotencyRecord)
+    private byte[] Record(StampRequest request, IdempotencyRecord? idempotencyRecord)
     {
         string id = Guid.CreateVersion7().ToString();
         var entry = StampEntry.Encode(id, request.ContentHash, Timestamp(time.GetUtcNow()));
@@ -45,7 +45,7 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
         if (request.Visibility == "public") priv["content"] = request.Content;
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
-        if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord;
+        if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord.ToJson();
         return LogWriter.Record(entry, priv);
     }
 
