@@ -17,6 +17,10 @@ if (!Attest.Merkle.Ed25519.IsAvailable(out var problem)
 }
 Directory.CreateDirectory(options.DataDir);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+// Hosting creates an Activity and a log scope for every request while its logger is enabled at any level; its logs
+// are per-request lines that nobody reads here, and the Activity cost a mint ~1 KB (docs/PERFORMANCE.md). A tracing
+// listener (OpenTelemetry) still gets its Activities.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.ConfigureAttestEndpoints();
 builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();

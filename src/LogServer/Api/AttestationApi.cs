@@ -134,8 +134,8 @@ public static class Claims
 
     private static bool Listed(Schema schema, JsonProperty claim)
     {
-        foreach (var field in schema.ClaimFields)
-            if (claim.NameEquals(field)) return true;
+        for (int i = 0; i < schema.ClaimFields.Count; i++)
+            if (claim.NameEquals(schema.ClaimFields[i])) return true;
         return false;
     }
 
