@@ -364,14 +364,17 @@ public static class Jcs
         {
             var special = text.IndexOfAny(SpecialChars);
             var run = special < 0 ? text : text[..special];
-            if (!run.IsEmpty)
+            while (!run.IsEmpty)
             {
-                // 3 bytes per UTF-16 unit is the worst case (a surrogate pair is 2 units, 4 bytes). Without replacement,
-                // a lone surrogate stops the transcoder: §3.2.2.2 Note makes it an error.
-                var destination = output.GetSpan(checked(run.Length * 3));
-                if (Utf8.FromUtf16(run, destination, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
-                    throw NotIJson("a string holds a lone surrogate");
+                // Room for the run if it is ASCII, as most are; a run that needs more is transcoded in pieces, rather
+                // than asking for the worst case (3 bytes per UTF-16 unit) and growing the buffer for it. Any scalar
+                // value fits the room asked for (a surrogate pair is 2 units, 4 bytes). Without replacement, a lone
+                // surrogate stops the transcoder: §3.2.2.2 Note makes it an error.
+                var destination = output.GetSpan(run.Length + 3);
+                var status = Utf8.FromUtf16(run, destination, out var read, out var written, replaceInvalidSequences: false);
+                if (status == OperationStatus.InvalidData) throw NotIJson("a string holds a lone surrogate");
                 output.Advance(written);
+                run = run[read..];
             }
             if (special < 0) break;
             WriteCodePoint(text[special], output);

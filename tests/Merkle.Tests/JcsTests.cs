@@ -259,6 +259,36 @@ public class JcsTests
     public void an_object_writer_refuses_a_lone_surrogate()
     {
         Assert.ThrowsAny<ArgumentException>(() => new Jcs.ObjectWriter(new ArrayBufferWriter<byte>()).String("a", "x\ud800"));
+        Assert.ThrowsAny<ArgumentException>(() => new Jcs.ObjectWriter(new StingyWriter()).String("a", string.Concat(Enumerable.Repeat("ë😀", 40)) + "\ud800"));
+    }
+
+    [Theory]
+    [InlineData("ë")]
+    [InlineData("😀")]
+    [InlineData("aë😀\u2028€")]
+    [InlineData("😀a")]
+    public void long_strings_written_in_pieces_into_a_writer_that_gives_only_the_room_asked_for_are_canonical(string unit)
+    {
+        // Non-ASCII text needs more room than its length, so the writer transcodes it in several pieces; with units
+        // of odd lengths, some pieces end next to a surrogate pair.
+        string text = string.Concat(Enumerable.Repeat(unit, 50));
+        var output = new StingyWriter();
+        new Jcs.ObjectWriter(output).String("k" + text, text).End();
+        Assert.Equal(Encoding.UTF8.GetString(Jcs.Canonicalize(new JsonObject { ["k" + text] = text })), Encoding.UTF8.GetString(output.Written.ToArray()));
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> that never gives more room than asked for.</summary>
+    private sealed class StingyWriter : IBufferWriter<byte>
+    {
+        private byte[] current = [];
+
+        public List<byte> Written { get; } = [];
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => current = new byte[Math.Max(sizeHint, 1)];
+
+        public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+        public void Advance(int count) => Written.AddRange(current.AsSpan(0, count));
     }
 
     [Fact]

@@ -158,8 +158,24 @@ public sealed class AttestationService(
         string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
         // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
         string? documentHash = request.DocumentHash ?? payloadBlob;
+        var (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord);
+        long index = await writer.Append(record);
+        return (index, new AttestationView(
+            id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
+            request.ContentType, request.PackId, supersedes, null, null, null, null));
+    }
+
+    // Per-thread buffers for Build, which is synchronous, so two mints never share one. Fresh buffers grew to several KB
+    // per mint: Utf8JsonWriter asks room for the worst-case escaping of the payload string (docs/PERFORMANCE.md).
+    [ThreadStatic] private static ArrayBufferWriter<byte>? payloadScratch, privateScratch;
+    [ThreadStatic] private static Utf8JsonWriter? privateWriter;
+
+    /// <summary>The signed payload (JCS), its signature, and the log record (entry and private data) of a mint.</summary>
+    private (byte[] Record, byte[] Jcs, string Signature) Build(
+        MintRequest request, Guid id, string createdAt, string? documentHash, string? payloadBlob, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
+    {
         // The signed payload, written in canonical (RFC 8785) member order: it is what the signature covers.
-        var payload = new ArrayBufferWriter<byte>(512);
+        var payload = Scratch(ref payloadScratch);
         var members = new Jcs.ObjectWriter(payload)
             .String("alg", "Ed25519").Value("claims", request.Claims).String("content_type", request.ContentType).String("created_at", createdAt);
         if (documentHash is not null) members.String("document_hash", documentHash);
@@ -170,26 +186,36 @@ public sealed class AttestationService(
         string signature = Secrets.Base64Url(Signer(request.Kid).Sign(jcs));
         var entry = AttestationEntries.Attestation(id, request.IssuerId, request.Kid, request.Schema, new Hash(Sha256.Hash(jcs)), signature, createdAt, supersedes);
         // Written directly rather than as a JsonObject for LogWriter.Record: this is the one writer on the hot path.
-        var priv = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(priv, LogWriter.PrivateJson))
+        var priv = Scratch(ref privateScratch);
+        var w = privateWriter ??= new Utf8JsonWriter(priv, LogWriter.PrivateJson);
+        w.Reset(priv);
+        w.WriteStartObject();
+        w.WriteString("payload", jcs);
+        if (documentHash is not null) w.WriteString("document_hash", documentHash);
+        if (payloadBlob is not null) w.WriteString("payload_blob", payloadBlob);
+        if (request.RecipientEmail is not null) w.WriteString("recipient_email", request.RecipientEmail);
+        if (request.PackId is { } pack) w.WriteString("pack_id", pack.ToString());
+        if (idempotencyRecord is not null)
         {
-            w.WriteStartObject();
-            w.WriteString("payload", jcs);
-            if (documentHash is not null) w.WriteString("document_hash", documentHash);
-            if (payloadBlob is not null) w.WriteString("payload_blob", payloadBlob);
-            if (request.RecipientEmail is not null) w.WriteString("recipient_email", request.RecipientEmail);
-            if (request.PackId is { } pack) w.WriteString("pack_id", pack.ToString());
-            if (idempotencyRecord is not null)
-            {
-                w.WritePropertyName("idempotency");
-                idempotencyRecord.WriteTo(w);
-            }
-            w.WriteEndObject();
+            w.WritePropertyName("idempotency");
+            idempotencyRecord.WriteTo(w);
         }
-        long index = await writer.Append(LogRecord.Encode(entry, priv.WrittenSpan));
-        return (index, new AttestationView(
-            id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
-            request.ContentType, request.PackId, supersedes, null, null, null, null));
+        w.WriteEndObject();
+        w.Flush();
+        var record = LogRecord.Encode(entry, priv.WrittenSpan);
+        // A mint with large claims leaves its thread a large buffer: let the collector have it back.
+        if (payload.Capacity > MaxScratch) payloadScratch = null;
+        if (priv.Capacity > MaxScratch) (privateScratch, privateWriter) = (null, null);
+        return (record, jcs, signature);
+    }
+
+    private const int MaxScratch = 64 * 1024;
+
+    private static ArrayBufferWriter<byte> Scratch(ref ArrayBufferWriter<byte>? buffer)
+    {
+        buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        return buffer;
     }
 
     private Ed25519PrivateKey Signer(string kid) => signers.GetOrAdd(kid, k =>
