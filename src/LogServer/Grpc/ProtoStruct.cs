@@ -67,7 +67,7 @@ public static class ProtoStruct
                 if (keySize > 0)
                 {
                     span[at++] = EntryKey;
-                    at += WriteString(span[at..], ref reader);
+                    at += WriteString(span[at..], ref reader, keySize);
                 }
                 span[at++] = EntryValue;
                 at += WriteVarint(span[at..], (ulong)valueSize);
@@ -143,7 +143,7 @@ public static class ProtoStruct
                 return 9;
             default:
                 span[0] = StringValue;
-                return 1 + WriteString(span[1..], ref reader);
+                return 1 + WriteString(span[1..], ref reader, StringSize(ref reader));
         }
     }
 
@@ -163,10 +163,9 @@ public static class ProtoStruct
         return n;
     }
 
-    /// <summary>Length prefix and UTF-8 bytes of the string under the reader.</summary>
-    private static int WriteString(Span<byte> span, ref Utf8JsonReader reader)
+    /// <summary>Length prefix and the <paramref name="n"/> UTF-8 bytes (its <see cref="StringSize"/>) of the string under the reader.</summary>
+    private static int WriteString(Span<byte> span, ref Utf8JsonReader reader, int n)
     {
-        int n = StringSize(ref reader);
         int prefix = WriteVarint(span, (ulong)n);
         if (reader.ValueIsEscaped) reader.CopyString(span[prefix..]);
         else reader.ValueSpan.CopyTo(span[prefix..]);

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
+using Attest.Merkle;
 using FASTER.core;
 using Microsoft.Win32.SafeHandles;
 
@@ -72,7 +72,7 @@ internal sealed class EntryLogCommits : ILogCommitManager
         BinaryPrimitives.WriteInt64LittleEndian(slot[32..], number);
         BinaryPrimitives.WriteInt32LittleEndian(slot[40..], metadata.Length);
         metadata.CopyTo(slot[HeaderSize..]);
-        SHA256.HashData(slot[32..(HeaderSize + metadata.Length)], slot[..32]);
+        Sha256.Hash(slot[32..(HeaderSize + metadata.Length)], slot[..32]);
     }
 
     private (long Number, byte[] Metadata)? Read(int slot)
@@ -81,7 +81,7 @@ internal sealed class EntryLogCommits : ILogCommitManager
         if (RandomAccess.Read(file, bytes, (long)slot * SlotSize) != SlotSize) return null;
         int length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(40));
         if (length <= 0 || length > SlotSize - HeaderSize) return null;
-        if (!SHA256.HashData(bytes.AsSpan(32, 8 + 4 + length)).AsSpan().SequenceEqual(bytes.AsSpan(0, 32))) return null;
+        if (!Sha256.Hash(bytes.AsSpan(32, 8 + 4 + length)).AsSpan().SequenceEqual(bytes.AsSpan(0, 32))) return null;
         return (BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(32)), bytes.AsSpan(HeaderSize, length).ToArray());
     }
 
