@@ -5,13 +5,42 @@ using System.Net.Http.Headers;
 
 namespace Attest.Load;
 
+/// <summary>Unary gRPC calls, each a ready-made length-prefixed message, spread over a few HTTP/2 connections.</summary>
+public interface IGrpcChannel : IDisposable
+{
+    /// <summary>
+    /// Calls <paramref name="method"/> with <paramref name="frame"/> for client <paramref name="worker"/>. Null when
+    /// the call succeeded (HTTP 200, grpc-status 0 and a reply message), else what went wrong, as an error-table key.
+    /// </summary>
+    ValueTask<string?> Call(int worker, string method, byte[] frame, string? idempotencyKey);
+}
+
+/// <summary>The load tool's own HTTP/2 client (<see cref="H2Connection"/>): the default, as it takes less of the machine.</summary>
+public sealed class LeanGrpcChannel : IGrpcChannel
+{
+    private readonly H2Connection[] connections;
+
+    private LeanGrpcChannel(H2Connection[] connections) => this.connections = connections;
+
+    public static async Task<LeanGrpcChannel> Connect(Uri uri, int connections, string adminKey) =>
+        new(await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => H2Connection.Connect(uri, adminKey))));
+
+    public ValueTask<string?> Call(int worker, string method, byte[] frame, string? idempotencyKey) =>
+        connections[worker % connections.Length].Call(method, frame, idempotencyKey);
+
+    public void Dispose()
+    {
+        foreach (var c in connections) c.Dispose();
+    }
+}
+
 /// <summary>
 /// Unary gRPC calls framed by hand over HttpClient's HTTP/2 with prior knowledge (h2c), as no gRPC client package
 /// is available here (grpc/doc/PROTOCOL-HTTP2.md): POST /package.Service/Method, content-type application/grpc,
 /// <c>te: trailers</c>, one message as <c>flag(1) || length(4, big-endian) || bytes</c>, and the call's result in the
 /// <c>grpc-status</c> trailer (or in the headers of a trailers-only reply).
 /// </summary>
-public sealed class GrpcChannel : IDisposable
+public sealed class GrpcChannel : IGrpcChannel
 {
     private static readonly MediaTypeHeaderValue ContentType = new("application/grpc");
     private readonly HttpClient[] connections;
@@ -91,7 +120,7 @@ public sealed class GrpcChannel : IDisposable
         }
     }
 
-    private static string StatusName(string code) => code switch
+    internal static string StatusName(string code) => code switch
     {
         "1" => "CANCELLED", "2" => "UNKNOWN", "3" => "INVALID_ARGUMENT", "4" => "DEADLINE_EXCEEDED", "5" => "NOT_FOUND",
         "6" => "ALREADY_EXISTS", "7" => "PERMISSION_DENIED", "8" => "RESOURCE_EXHAUSTED", "9" => "FAILED_PRECONDITION",

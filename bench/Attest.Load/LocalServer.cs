@@ -14,6 +14,9 @@ public sealed class LocalServer : IAsyncDisposable
 {
     public const string AdminKey = "load-admin-key-0123456789";
 
+    /// <summary>The runtime switch that runs socket completions on the epoll thread: set for the tool, not for the server.</summary>
+    public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private readonly Process process;
     private readonly string dataDir;
 
@@ -48,6 +51,7 @@ public sealed class LocalServer : IAsyncDisposable
         psi.Environment["Attest__AdminKey"] = AdminKey;
         psi.Environment["Kestrel__Endpoints__Grpc__Url"] = grpcUrl.ToString().TrimEnd('/');
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        psi.Environment.Remove(InlineCompletions); // the tool's own setting (Program.cs); the server runs with the defaults
         var process = Process.Start(psi)!;
         // Its log goes to our stderr, so that stdout holds only the report.
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };

@@ -15,6 +15,8 @@ public sealed record Options
           --admin-key <key>     admin API key of a running server (exempt from rate limits)
           --clients <n>         concurrent requests (default 64)
           --connections <n>     HTTP/2 connections for gRPC (default 2); REST uses one HTTP/1.1 connection per client
+          --grpc-client <c>     lean (default): the tool's own HTTP/2 client; httpclient: .NET's HttpClient, which
+                                takes more of the machine's CPU from the server it measures
           --duration <t>        measured time, e.g. 30s, 2m (default 30s)
           --warmup <t>          unmeasured load before it (default 10s: a fresh server is still JIT-compiling after 5 s)
           --rate <r>            open loop: start r requests a second, latency from each scheduled start
@@ -30,6 +32,7 @@ public sealed record Options
     public string? AdminKey { get; init; }
     public int Clients { get; init; } = 64;
     public int Connections { get; init; } = 2;
+    public string GrpcClient { get; init; } = "lean";
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
     public double? Rate { get; init; }
@@ -57,6 +60,7 @@ public sealed record Options
                     "--admin-key" => o with { AdminKey = Next() },
                     "--clients" => o with { Clients = Positive(Next(), "--clients") },
                     "--connections" => o with { Connections = Positive(Next(), "--connections") },
+                    "--grpc-client" => o with { GrpcClient = Next() is var c && c is "lean" or "httpclient" ? c : throw new FormatException("--grpc-client is lean or httpclient") },
                     "--duration" => o with { Duration = Time(Next()) },
                     "--warmup" => o with { Warmup = Time(Next()) },
                     "--rate" => o with { Rate = Positive(Next(), "--rate") },

@@ -20,7 +20,7 @@ public static class Scenarios
         ["field_of_study"] = "Mathematics", ["graduation_date"] = "2025-06-30", ["honors"] = "cum laude",
     };
 
-    public static async Task<Request> Prepare(string scenario, RestChannel rest, GrpcChannel grpc, long prefill, int clients)
+    public static async Task<Request> Prepare(string scenario, RestChannel rest, IGrpcChannel grpc, long prefill, int clients)
     {
         switch (scenario)
         {
@@ -71,7 +71,7 @@ public static class Scenarios
     }
 
     /// <summary>Stamps (over gRPC, the faster way in) until the log has <paramref name="target"/> entries and a checkpoint covers them.</summary>
-    private static async Task<long> Prefill(RestChannel rest, GrpcChannel grpc, long target, int clients)
+    private static async Task<long> Prefill(RestChannel rest, IGrpcChannel grpc, long target, int clients)
     {
         long size = (await rest.Json(HttpMethod.Get, "readyz")).GetProperty("tree_size").GetInt64();
         if (size < target)
