@@ -91,4 +91,10 @@ public sealed class LogOptions
 
     /// <summary>How often the FASTER index is checkpointed, bounding the entries re-applied after a crash.</summary>
     public TimeSpan IndexCheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The write rate of a periodic index checkpoint, per writer (MB/s; 0: no cap), so that its burst of writes does
+    /// not hold up the entry log's commits. The checkpoint at shutdown goes at full speed.
+    /// </summary>
+    public int IndexCheckpointMegabytesPerSecond { get; set; } = 40;
 }

@@ -155,6 +155,37 @@ public sealed class CrashRecoveryTests
     }
 
     [Fact]
+    public async Task a_slow_index_checkpoint_holds_up_neither_published_checkpoints_nor_a_graceful_stop()
+    {
+        string dir = ServerProcess.NewDataDir();
+        // 1 MB/s: the hash table alone (64 MB) would take over a minute, past both waits below.
+        var settings = new Dictionary<string, string>
+        {
+            ["Attest__Log__IndexCheckpointInterval"] = "00:00:00.2",
+            ["Attest__Log__IndexCheckpointMegabytesPerSecond"] = "1",
+        };
+        await using (var server = await ServerProcess.Start(dir, settings))
+        {
+            await server.Client.Stamp("twice");
+            var checkpoints = Path.Combine(dir, "index", "checkpoints", "index-checkpoints");
+            for (int i = 0; !(Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints, "ht.dat.*", SearchOption.AllDirectories).Any()); i++)
+            {
+                Assert.True(i < 200, "no index checkpoint started within 20 s");
+                await Task.Delay(100);
+            }
+            for (int i = 0; i < 9; i++) await server.Client.Stamp(i == 0 ? "twice" : $"during the checkpoint {i}");
+            await server.Client.CheckpointCovering(10);
+            await server.Stop();
+        }
+        await using (var restarted = await ServerProcess.Start(dir))
+        {
+            Assert.Equal(10, await restarted.Client.TreeSize());
+            await AssertStampCount(restarted.Client, "twice", 2);
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public async Task an_index_checkpoint_cut_short_by_a_crash_is_discarded_and_the_index_rebuilt()
     {
         string dir = ServerProcess.NewDataDir();

@@ -8,10 +8,18 @@ namespace Attest.LogServer.Log;
 /// <see cref="LogOptions.CheckpointInterval"/> while the tree grows, checkpoints the index, and on graceful
 /// shutdown drains the sequencer and publishes a final checkpoint.
 /// </summary>
-public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
+/// <remarks>
+/// An index checkpoint runs beside the publishing loop, not in it: its writes are paced
+/// (<see cref="LogOptions.IndexCheckpointMegabytesPerSecond"/>) and take seconds, and checkpoints must keep being
+/// published meanwhile. At most one runs at a time; the next starts once it finished and the interval passed.
+/// </remarks>
+public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
 {
+    private Task indexCheckpoint = Task.CompletedTask;
+
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
+        index.WriteBytesPerSecond = options.Log.IndexCheckpointMegabytesPerSecond * 1_000_000L;
         var nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
         using var timer = new PeriodicTimer(options.Log.CheckpointInterval);
         try
@@ -19,9 +27,10 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOpti
             while (await timer.WaitForNextTickAsync(stopping))
             {
                 await log.PublishAsync(stopping);
-                if (DateTime.UtcNow >= nextIndexCheckpoint)
+                if (indexCheckpoint.IsCompleted && DateTime.UtcNow >= nextIndexCheckpoint)
                 {
-                    await log.CheckpointIndexes();
+                    await indexCheckpoint; // a failed checkpoint stops the host, as it did when awaited here
+                    indexCheckpoint = log.CheckpointIndexes();
                     nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
                 }
             }
@@ -36,6 +45,16 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, AttestOpti
         await base.StopAsync(cancellationToken);
         await sequencer.DisposeAsync();
         var last = await log.PublishAsync(CancellationToken.None);
+        // Unpaced from here: a checkpoint still running finishes at full speed, then the last one is taken.
+        index.WriteBytesPerSecond = 0;
+        try
+        {
+            await indexCheckpoint;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The index checkpoint running at shutdown failed; taking the final one");
+        }
         await log.CheckpointIndexes();
         logger.LogInformation("Log closed at checkpoint {Size}", last.Size);
     }

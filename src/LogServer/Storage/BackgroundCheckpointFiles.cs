@@ -7,7 +7,8 @@ namespace Attest.LogServer.Storage;
 
 /// <summary>
 /// FASTER's checkpoint files (the hash-index dump, which is most of an index checkpoint, and the metadata files),
-/// written in 1 MiB pieces by one background thread at the lowest CPU priority.
+/// written in 1 MiB pieces by one background thread at the lowest CPU priority, at most as fast as a
+/// <see cref="WritePace"/> allows.
 /// </summary>
 /// <remarks>
 /// Why: FASTER's own device writes the 64 MB hash table as one O_SYNC write on a thread-pool thread. Here that one
@@ -20,7 +21,7 @@ namespace Attest.LogServer.Storage;
 /// each of its O_SYNC pwrites returned, as FASTER requires before it commits the checkpoint's metadata. Reads
 /// run on the thread pool.
 /// </remarks>
-internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
+internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFactory
 {
     private readonly LocalStorageNamedDeviceFactory files = new();
     private string baseName = "";
@@ -31,7 +32,7 @@ internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
         files.Initialize(baseName);
     }
 
-    public IDevice Get(FileDescriptor fileInfo) => new Device(Path.Combine(baseName, fileInfo.directoryName, fileInfo.fileName), Writer.Checkpoint);
+    public IDevice Get(FileDescriptor fileInfo) => new Device(Path.Combine(baseName, fileInfo.directoryName, fileInfo.fileName), Writer.Checkpoint, pace);
 
     public void Delete(FileDescriptor fileInfo) => files.Delete(fileInfo);
 
@@ -42,7 +43,7 @@ internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
     /// own writer, at normal priority): FASTER's device blocks a thread-pool thread for each O_SYNC page write, and
     /// an index checkpoint flushes many pages at once, which left requests waiting for threads.
     /// </summary>
-    internal sealed class Device(string path, Writer writer) : StorageDeviceBase(path, 512, Devices.CAPACITY_UNSPECIFIED)
+    internal sealed class Device(string path, Writer writer, WritePace pace) : StorageDeviceBase(path, 512, Devices.CAPACITY_UNSPECIFIED)
     {
         private readonly ConcurrentDictionary<int, SafeFileHandle> handles = new();
 
@@ -63,6 +64,7 @@ internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
                     int n = (int)Math.Min(numBytesToWrite - done, 1u << 20);
                     RandomAccess.Write(handle, new ReadOnlySpan<byte>((byte*)sourceAddress + done, n), (long)(destinationAddress + done));
                     done += (uint)n;
+                    if (pace.BytesPerSecond is > 0 and var rate) Thread.Sleep(TimeSpan.FromSeconds((double)n / rate));
                 }
                 return numBytesToWrite;
             }));
@@ -124,5 +126,25 @@ internal sealed class BackgroundCheckpointFiles : INamedDeviceFactory
 
         [DllImport("libc")]
         private static extern int gettid();
+    }
+}
+
+/// <summary>
+/// A cap on how fast the devices given it write, in bytes per second (0: none). Read after every 1 MiB piece, so a
+/// change applies to a write already under way.
+/// </summary>
+/// <remarks>
+/// Why: an index checkpoint writes the hash table (64 MB and more) and flushes the index log's mutable region (up to
+/// ~58 MB) at once. Even in 1 MiB pieces that burst held up the entry log's commits: at 10k mints/s the seconds of
+/// a checkpoint had requests of 130–160 ms. At 40 MB/s per writer they had 20–40 ms (docs/PERFORMANCE.md).
+/// </remarks>
+internal sealed class WritePace
+{
+    private long bytesPerSecond;
+
+    public long BytesPerSecond
+    {
+        get => Volatile.Read(ref bytesPerSecond);
+        set => Volatile.Write(ref bytesPerSecond, value);
     }
 }

@@ -62,6 +62,7 @@ public sealed class KvIndex : IDisposable
     private readonly ConcurrentBag<ClientSession<IndexKey, IndexValue, IndexValue, IndexValue, Empty, SimpleFunctions<IndexKey, IndexValue>>> sessions = new();
     private readonly object writeLock = new();
     private readonly long schema;
+    private readonly WritePace pace = new();
 
     /// <param name="schema">
     /// The owner's version of what it puts in the store. A store checkpointed under another version (one that
@@ -72,40 +73,40 @@ public sealed class KvIndex : IDisposable
         this.schema = schema;
         try
         {
-            (device, store) = Open(directory);
+            (device, store) = Open(directory, pace);
         }
         catch (FasterException)
         {
             // No complete checkpoint (a crash during the first one): the index is derived, so start it empty and
             // let the owner re-apply the whole entry log.
-            (device, store) = Reset(directory);
+            (device, store) = Reset(directory, pace);
         }
         if (TryGet(WatermarkKey, out var w) && w.B != schema)
         {
             Dispose();
-            (device, store) = Reset(directory);
+            (device, store) = Reset(directory, pace);
             w = default;
         }
         AppliedUpTo = w.A;
     }
 
-    private static (IDevice, FasterKV<IndexKey, IndexValue>) Reset(string directory)
+    private static (IDevice, FasterKV<IndexKey, IndexValue>) Reset(string directory, WritePace pace)
     {
         Directory.Delete(directory, recursive: true);
-        return Open(directory);
+        return Open(directory, pace);
     }
 
-    private static (IDevice, FasterKV<IndexKey, IndexValue>) Open(string directory)
+    private static (IDevice, FasterKV<IndexKey, IndexValue>) Open(string directory, WritePace pace)
     {
         Directory.CreateDirectory(directory);
-        var device = new BackgroundCheckpointFiles.Device(Path.Combine(directory, "index.log"), BackgroundCheckpointFiles.Writer.IndexLog);
+        var device = new BackgroundCheckpointFiles.Device(Path.Combine(directory, "index.log"), BackgroundCheckpointFiles.Writer.IndexLog, pace);
         var store = new FasterKV<IndexKey, IndexValue>(
             1L << 20,
             new LogSettings { LogDevice = device, PageSizeBits = 20, MemorySizeBits = 26, SegmentSizeBits = 30 },
             new CheckpointSettings
             {
                 CheckpointManager = new DeviceLogCommitCheckpointManager(
-                    new BackgroundCheckpointFiles(), new DefaultCheckpointNamingScheme(Path.Combine(directory, "checkpoints")), removeOutdated: true),
+                    new BackgroundCheckpointFiles(pace), new DefaultCheckpointNamingScheme(Path.Combine(directory, "checkpoints")), removeOutdated: true),
             },
             comparer: new KeyComparer());
         try
@@ -120,6 +121,17 @@ public sealed class KvIndex : IDisposable
             device.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// At most this many bytes a second for each of the store's two writers (checkpoint files; the index log's
+    /// flushes, of which a checkpoint's fold-over is most); 0, the default, is no cap. It can change during a
+    /// checkpoint: lifting it makes the rest of that checkpoint go at full speed.
+    /// </summary>
+    public long WriteBytesPerSecond
+    {
+        get => pace.BytesPerSecond;
+        set => pace.BytesPerSecond = value;
     }
 
     /// <summary>Every entry below this log index is reflected in the store (as of the recovered checkpoint).</summary>
