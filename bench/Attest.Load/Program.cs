@@ -38,4 +38,3 @@ if (o.Json is not null) await File.WriteAllTextAsync(o.Json, report.Json());
 return recording.Ok > 0 && (o.Rate is not null || recording.ErrorCount == 0) ? 0 : 1;
 
 static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
-

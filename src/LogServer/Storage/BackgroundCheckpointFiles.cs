@@ -135,8 +135,9 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFa
 /// </summary>
 /// <remarks>
 /// Why: an index checkpoint writes the hash table (64 MB and more) and flushes the index log's mutable region (up to
-/// ~58 MB) at once. Even in 1 MiB pieces that burst held up the entry log's commits: at 10k mints/s the seconds of
-/// a checkpoint had requests of 130–160 ms. At 40 MB/s per writer they had 20–40 ms (docs/PERFORMANCE.md).
+/// ~58 MB) at once. Even in 1 MiB pieces that burst held up the entry log's commits: at 10k mints/s in a slow spell
+/// of the host, the slowest request of a run had a median of ~106 ms; at 40 MB/s per writer, ~36 ms
+/// (docs/PERFORMANCE.md).
 /// </remarks>
 internal sealed class WritePace
 {
