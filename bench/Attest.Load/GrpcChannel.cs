@@ -95,14 +95,20 @@ public sealed class GrpcChannel : IGrpcChannel
         // Trailers are there only once the body has been read to its end.
         string? status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.FirstOrDefault()
             : response.Headers.TryGetValues("grpc-status", out var h) ? h.FirstOrDefault() : null;
-        return status switch
-        {
-            "0" when length >= 5 => null,
-            "0" => "grpc 0 without a reply message",
-            null => "no grpc-status",
-            _ => $"grpc {status} {StatusName(status)}",
-        };
+        return Verdict(status, length);
     }
+
+    /// <summary>
+    /// A finished call's error-table key from its <c>grpc-status</c> (null if it had none) and the bytes of its reply
+    /// body; null when it succeeded. Both clients judge a call by this.
+    /// </summary>
+    internal static string? Verdict(string? grpcStatus, long bodyBytes) => grpcStatus switch
+    {
+        "0" when bodyBytes >= 5 => null,
+        "0" => "grpc 0 without a reply message",
+        null => "no grpc-status",
+        _ => $"grpc {grpcStatus} {StatusName(grpcStatus)}",
+    };
 
     private static async ValueTask<long> Drain(HttpResponseMessage response)
     {
@@ -120,7 +126,7 @@ public sealed class GrpcChannel : IGrpcChannel
         }
     }
 
-    internal static string StatusName(string code) => code switch
+    private static string StatusName(string code) => code switch
     {
         "1" => "CANCELLED", "2" => "UNKNOWN", "3" => "INVALID_ARGUMENT", "4" => "DEADLINE_EXCEEDED", "5" => "NOT_FOUND",
         "6" => "ALREADY_EXISTS", "7" => "PERMISSION_DENIED", "8" => "RESOURCE_EXHAUSTED", "9" => "FAILED_PRECONDITION",

@@ -473,16 +473,8 @@ public sealed class H2Connection : IDisposable
             (GrpcStatus, HttpStatus, DataBytes) = (null, 0, 0);
         }
 
-        /// <summary>The call's result once its stream ended, as <see cref="GrpcChannel.Call"/> words it.</summary>
-        public string? Outcome() =>
-            HttpStatus != 200 ? $"http {HttpStatus}"
-            : GrpcStatus switch
-            {
-                "0" when DataBytes >= 5 => null,
-                "0" => "grpc 0 without a reply message",
-                null => "no grpc-status",
-                _ => $"grpc {GrpcStatus} {GrpcChannel.StatusName(GrpcStatus)}",
-            };
+        /// <summary>The call's result once its stream ended, judged as <see cref="GrpcChannel"/> judges its own.</summary>
+        public string? Outcome() => HttpStatus != 200 ? $"http {HttpStatus}" : GrpcChannel.Verdict(GrpcStatus, DataBytes);
 
         /// <summary>Completes the call with <paramref name="error"/> (null: success); its awaiter runs inline.</summary>
         public void Complete(string? error) => core.SetResult(error);
