@@ -19,7 +19,8 @@ public sealed record Options
                                 takes more of the machine's CPU from the server it measures
           --duration <t>        measured time, e.g. 30s, 2m (default 30s)
           --warmup <t>          unmeasured load before it (default 10s: a fresh server is still JIT-compiling after 5 s)
-          --rate <r>            open loop: start r requests a second, latency from each scheduled start
+          --rate <r>            open loop: send r requests a second, evenly spaced, each at its instant from one
+                                thread, and time each from that instant; --clients bounds how many are in flight
           --prefill <n>         proof-rest: first stamp the log up to n entries (default 100000)
           --no-limits           skip measuring SHA-256, Ed25519 and FasterLog limits
           --json <file>         also write the results as JSON
