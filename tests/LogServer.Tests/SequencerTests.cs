@@ -50,6 +50,34 @@ public sealed class SequencerTests : IDisposable
     }
 
     [Fact]
+    public async Task the_write_path_reports_every_append_and_every_commit_as_metrics()
+    {
+        var log = Open();
+        var sequencer = new Sequencer(log, 64, NullLogger.Instance);
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<double>>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            // Only this sequencer's meter: other tests' sequencers run in parallel in this process.
+            InstrumentPublished = (instrument, l) => { if (instrument.Meter == sequencer.Metrics.Meter) l.EnableMeasurementEvents(instrument); },
+        };
+        listener.SetMeasurementEventCallback<double>((i, v, _, _) => seen.GetOrAdd(i.Name, _ => []).Add(v));
+        listener.SetMeasurementEventCallback<int>((i, v, _, _) => seen.GetOrAdd(i.Name, _ => []).Add(v));
+        listener.Start();
+
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(i => Task.Run(() => sequencer.AppendAsync(LogRecord.Encode(Encoding.UTF8.GetBytes($"m{i}"), default)))));
+        await sequencer.DisposeAsync();
+
+        Assert.Equal(1000, seen["attest.log.append.duration"].Count);
+        Assert.Equal(1000, seen["attest.log.batch.size"].Sum());
+        foreach (var perBatch in new[] { "attest.log.batch.size", "attest.log.queue.duration", "attest.log.commit.duration", "attest.log.integrate.duration" })
+            Assert.Equal(sequencer.Commits, seen[perBatch].Count);
+        Assert.All(seen.Values.SelectMany(v => v), v => Assert.True(v >= 0));
+        // Every append waited for its batch's commit, so none is shorter than the shortest commit.
+        Assert.True(seen["attest.log.append.duration"].Min() >= seen["attest.log.commit.duration"].Min());
+        log.Dispose();
+    }
+
+    [Fact]
     public async Task entries_longer_than_an_entry_bundle_can_hold_are_refused()
     {
         Assert.Throws<ArgumentException>(() => LogRecord.Encode(new byte[65536], default));

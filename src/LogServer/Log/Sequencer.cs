@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Attest.LogServer.Storage;
 
@@ -34,6 +35,9 @@ public sealed class Sequencer : IAsyncDisposable
         integrator = Task.Factory.StartNew(Integrate, TaskCreationOptions.LongRunning).Unwrap();
     }
 
+    /// <summary>The write path's timings (<see cref="LogMetrics"/>).</summary>
+    public LogMetrics Metrics { get; } = new();
+
     /// <summary>Durable commits made so far: with concurrent callers, far fewer than the records appended.</summary>
     public long Commits => Interlocked.Read(ref commits);
 
@@ -67,6 +71,9 @@ public sealed class Sequencer : IAsyncDisposable
                 if (fault is not null) break;
                 var batch = new List<Submission>(Math.Min(maxBatch, reader.CanCount ? reader.Count : 64));
                 while (batch.Count < maxBatch && reader.TryRead(out var s)) batch.Add(s);
+                long taken = Stopwatch.GetTimestamp();
+                Metrics.QueueWait.Record(LogMetrics.Milliseconds(batch[0].Queued, taken));
+                Metrics.BatchSize.Record(batch.Count);
                 var records = new byte[batch.Count][];
                 var addresses = new long[batch.Count];
                 try
@@ -78,15 +85,17 @@ public sealed class Sequencer : IAsyncDisposable
                         addresses[i] = log.Entries.Enqueue(records[i]);
                     }
                     // 2. One durable commit for the batch. A crash before it returns loses the batch, and nobody was told.
+                    long committing = Stopwatch.GetTimestamp();
                     await log.Entries.CommitAsync();
                     Interlocked.Increment(ref commits);
+                    Metrics.Commit.Record(LogMetrics.Milliseconds(committing, Stopwatch.GetTimestamp()));
                 }
                 catch (Exception e)
                 {
                     Stop(e, batch);
                     break;
                 }
-                await committed.Writer.WriteAsync(new Batch(batch, records, addresses));
+                await committed.Writer.WriteAsync(new Batch(batch, records, addresses, Stopwatch.GetTimestamp()));
             }
         }
         finally
@@ -122,7 +131,13 @@ public sealed class Sequencer : IAsyncDisposable
                 }
                 // 4. Acknowledge: every index handed out here is durable.
                 long first = log.Size - b.Submissions.Count;
-                for (int i = 0; i < b.Submissions.Count; i++) b.Submissions[i].Done.TrySetResult(first + i);
+                long now = Stopwatch.GetTimestamp();
+                Metrics.Integrate.Record(LogMetrics.Milliseconds(b.Committed, now));
+                for (int i = 0; i < b.Submissions.Count; i++)
+                {
+                    Metrics.Append.Record(LogMetrics.Milliseconds(b.Submissions[i].Queued, now));
+                    b.Submissions[i].Done.TrySetResult(first + i);
+                }
             }
         }
     }
@@ -151,6 +166,7 @@ public sealed class Sequencer : IAsyncDisposable
         queue.Writer.TryComplete();
         await loop;
         await integrator;
+        Metrics.Dispose();
     }
 
     private sealed class Submission(byte[] record)
@@ -158,9 +174,11 @@ public sealed class Sequencer : IAsyncDisposable
         public byte[] Record { get; } = record;
 
         public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Queued { get; } = Stopwatch.GetTimestamp();
     }
 
-    private sealed record Batch(List<Submission> Submissions, byte[][] Records, long[] Addresses);
+    private sealed record Batch(List<Submission> Submissions, byte[][] Records, long[] Addresses, long Committed);
 }
 
 public sealed class SequencerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
