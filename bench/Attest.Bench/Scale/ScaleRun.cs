@@ -292,14 +292,16 @@ public static class ScaleRun
             var random = new Random(1);
             var pending = new List<Task>();
             long start = Stopwatch.GetTimestamp(), end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            // Each request sent at its own instant from one thread: a 1 ms timer tick instead sent them in bursts and
-            // added up to a millisecond of the generator's own to each (Attest.Load's Pacer).
+            // Each request sent from one thread at its instant, or with what else came due since the last wake
+            // (Attest.Load's Pacer): a 1 ms timer tick instead sent them in bursts and added up to a millisecond of the
+            // generator's own to each.
             await Task.Factory.StartNew(() =>
             {
                 Pacer.UseFinestTimerSlack();
+                var pacer = new Pacer();
                 for (long k = 0, due; (due = start + (long)(k * Stopwatch.Frequency / rate)) < end; k++)
                 {
-                    Pacer.SleepUntil(due);
+                    pacer.WaitFor(due);
                     pending.Add(One(new Random(random.Next()), due));
                 }
             }, TaskCreationOptions.LongRunning);
