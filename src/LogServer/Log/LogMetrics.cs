@@ -6,7 +6,7 @@ namespace Attest.LogServer.Log;
 /// <summary>
 /// The write path's own timings, as .NET metrics (meter <c>Attest.Log</c>): what the sequencer spends between a
 /// submission and its acknowledgement, so a slow request can be placed inside the log or outside it (Kestrel, the
-/// handler, the client). Read them live with <c>dotnet-counters monitor -n Attest.LogServer --counters Attest.Log</c>
+/// handler, the client). Read them live with <c>dotnet-counters monitor -p &lt;pid&gt; --counters Attest.Log</c>
 /// (docs/PERFORMANCE.md). Durations are in milliseconds; each sequencer has its own meter, disposed with it.
 /// </summary>
 public sealed class LogMetrics : IDisposable
