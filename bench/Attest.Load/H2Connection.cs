@@ -285,7 +285,7 @@ public sealed class H2Connection : IDisposable
                 break;
             case RstStream:
                 if (payload.Length != 4) throw new H2Exception("RST_STREAM of the wrong size");
-                if (Find(stream) is { } reset) Finish(stream, $"stream reset by the server (error {BinaryPrimitives.ReadUInt32BigEndian(payload)})");
+                Finish(stream, $"stream reset by the server (error {BinaryPrimitives.ReadUInt32BigEndian(payload)})");
                 break;
             case Settings:
                 if ((flags & Ack) == 0) OnSettings(payload);

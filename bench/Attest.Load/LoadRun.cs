@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Attest.Load;
@@ -65,10 +66,9 @@ public static class LoadRun
 
     private static Recording Dispatch(Request request, int clients, TimeSpan warmup, TimeSpan duration, double rate)
     {
-        Pacer.UseFinestTimerSlack();
+        var pacer = new Pacer();
         var recorders = Enumerable.Range(0, clients).Select(_ => new Recording()).ToArray();
-        var idle = new Stack<int>(Enumerable.Range(0, clients).Reverse());
-        using var free = new SemaphoreSlim(clients, clients);
+        using var idle = new BlockingCollection<int>(new ConcurrentStack<int>(Enumerable.Range(0, clients)));
         double interval = Stopwatch.Frequency / rate;
         long start = Stopwatch.GetTimestamp();
         long measureFrom = start + Ticks(warmup), end = measureFrom + Ticks(duration);
@@ -77,36 +77,32 @@ public static class LoadRun
         {
             string? error = await Send(request, worker);
             if (scheduled >= measureFrom) recorders[worker].Add(Second(scheduled, measureFrom), Stopwatch.GetTimestamp() - scheduled, error);
-            lock (idle) idle.Push(worker);
-            free.Release();
+            idle.Add(worker);
         }
 
-        var pacer = new Pacer();
         for (long k = 0; ; k++)
         {
             long scheduled = start + (long)(k * interval);
             if (scheduled >= end) break;
             pacer.WaitFor(scheduled);
-            free.Wait();
+            int worker = idle.Take();
             long now = Stopwatch.GetTimestamp();
             // Behind schedule at the end, the rest of the backlog is not sent: it is counted below instead.
             if (now >= end)
             {
-                free.Release();
+                idle.Add(worker);
                 break;
             }
             // A backlog left by the warm-up (a fresh server is slow while it JIT-compiles) is dropped, not carried
             // into the measured window, where it would show as latency of the warm-up's making.
             if (scheduled < measureFrom && now >= measureFrom)
             {
-                free.Release();
+                idle.Add(worker);
                 continue;
             }
-            int worker;
-            lock (idle) worker = idle.Pop();
             _ = Track(worker, scheduled);
         }
-        for (int i = 0; i < clients; i++) free.Wait(); // every worker back: every reply recorded
+        for (int i = 0; i < clients; i++) idle.Take(); // every worker back: every reply recorded
 
         var all = Recording.Merge(recorders);
         long slots = (long)Math.Ceiling((end - start) / interval) - (long)Math.Ceiling((measureFrom - start) / interval);

@@ -22,6 +22,12 @@ public sealed class Pacer
 
     private long woke = long.MinValue / 2;
 
+    /// <summary>
+    /// Made on the thread that will wait, whose sleeps it makes end when asked rather than up to the default 50 µs
+    /// later (the timer slack is per thread).
+    /// </summary>
+    public Pacer() => prctl(PrSetTimerslack, 1, 0, 0, 0);
+
     /// <summary>Returns once <paramref name="due"/> has come, and no sooner than <see cref="WakeInterval"/> after the last wake.</summary>
     public void WaitFor(long due)
     {
@@ -29,9 +35,6 @@ public sealed class Pacer
         SleepUntil(Math.Max(due, woke + WakeInterval));
         woke = Stopwatch.GetTimestamp();
     }
-
-    /// <summary>The calling thread's sleeps end when asked, not up to the default 50 µs later.</summary>
-    public static void UseFinestTimerSlack() => prctl(PrSetTimerslack, 1, 0, 0, 0);
 
     private static void SleepUntil(long timestamp)
     {

@@ -297,7 +297,6 @@ public static class ScaleRun
             // generator's own to each.
             await Task.Factory.StartNew(() =>
             {
-                Pacer.UseFinestTimerSlack();
                 var pacer = new Pacer();
                 for (long k = 0, due; (due = start + (long)(k * Stopwatch.Frequency / rate)) < end; k++)
                 {

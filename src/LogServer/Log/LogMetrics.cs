@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Attest.LogServer.Log;
@@ -34,8 +33,6 @@ public sealed class LogMetrics : IDisposable
     public Histogram<double> Integrate { get; }
 
     public Histogram<int> BatchSize { get; }
-
-    public static double Milliseconds(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 
     public void Dispose() => Meter.Dispose();
 }

@@ -71,11 +71,11 @@ public sealed class Sequencer : IAsyncDisposable
                 if (fault is not null) break;
                 var batch = new List<Submission>(Math.Min(maxBatch, reader.CanCount ? reader.Count : 64));
                 while (batch.Count < maxBatch && reader.TryRead(out var s)) batch.Add(s);
-                long taken = Stopwatch.GetTimestamp();
-                Metrics.QueueWait.Record(LogMetrics.Milliseconds(batch[0].Queued, taken));
+                Metrics.QueueWait.Record(Stopwatch.GetElapsedTime(batch[0].Queued).TotalMilliseconds);
                 Metrics.BatchSize.Record(batch.Count);
                 var records = new byte[batch.Count][];
                 var addresses = new long[batch.Count];
+                long committedAt;
                 try
                 {
                     // 1. Append every record of the batch; none is durable yet.
@@ -87,15 +87,16 @@ public sealed class Sequencer : IAsyncDisposable
                     // 2. One durable commit for the batch. A crash before it returns loses the batch, and nobody was told.
                     long committing = Stopwatch.GetTimestamp();
                     await log.Entries.CommitAsync();
+                    committedAt = Stopwatch.GetTimestamp();
                     Interlocked.Increment(ref commits);
-                    Metrics.Commit.Record(LogMetrics.Milliseconds(committing, Stopwatch.GetTimestamp()));
+                    Metrics.Commit.Record(Stopwatch.GetElapsedTime(committing, committedAt).TotalMilliseconds);
                 }
                 catch (Exception e)
                 {
                     Stop(e, batch);
                     break;
                 }
-                await committed.Writer.WriteAsync(new Batch(batch, records, addresses, Stopwatch.GetTimestamp()));
+                await committed.Writer.WriteAsync(new Batch(batch, records, addresses, committedAt));
             }
         }
         finally
@@ -132,10 +133,10 @@ public sealed class Sequencer : IAsyncDisposable
                 // 4. Acknowledge: every index handed out here is durable.
                 long first = log.Size - b.Submissions.Count;
                 long now = Stopwatch.GetTimestamp();
-                Metrics.Integrate.Record(LogMetrics.Milliseconds(b.Committed, now));
+                Metrics.Integrate.Record(Stopwatch.GetElapsedTime(b.Committed, now).TotalMilliseconds);
                 for (int i = 0; i < b.Submissions.Count; i++)
                 {
-                    Metrics.Append.Record(LogMetrics.Milliseconds(b.Submissions[i].Queued, now));
+                    Metrics.Append.Record(Stopwatch.GetElapsedTime(b.Submissions[i].Queued, now).TotalMilliseconds);
                     b.Submissions[i].Done.TrySetResult(first + i);
                 }
             }
