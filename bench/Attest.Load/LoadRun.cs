@@ -73,10 +73,10 @@ public static class LoadRun
         long start = Stopwatch.GetTimestamp();
         long measureFrom = start + Ticks(warmup), end = measureFrom + Ticks(duration);
 
-        async Task Track(int worker, long scheduled)
+        async Task Track(int worker, long scheduled, long sent)
         {
             string? error = await Send(request, worker);
-            if (scheduled >= measureFrom) recorders[worker].Add(Second(scheduled, measureFrom), Stopwatch.GetTimestamp() - scheduled, error);
+            if (scheduled >= measureFrom) recorders[worker].Add(Second(scheduled, measureFrom), Stopwatch.GetTimestamp() - scheduled, error, sent - scheduled);
             idle.Add(worker);
         }
 
@@ -93,14 +93,15 @@ public static class LoadRun
                 idle.Add(worker);
                 break;
             }
-            // A backlog left by the warm-up (a fresh server is slow while it JIT-compiles) is dropped, not carried
-            // into the measured window, where it would show as latency of the warm-up's making.
-            if (scheduled < measureFrom && now >= measureFrom)
+            // A warm-up request that cannot go on time is dropped, not sent late. A fresh server is slow while it
+            // JIT-compiles, and the backlog it built at 10,000 mints/s took the whole 25 s warm-up and more to drain:
+            // carried into the measured window, it showed as latency of the warm-up's making (docs/PERFORMANCE.md).
+            if (scheduled < measureFrom && (now >= measureFrom || now - scheduled > WarmupSlack))
             {
                 idle.Add(worker);
                 continue;
             }
-            _ = Track(worker, scheduled);
+            _ = Track(worker, scheduled, now);
         }
         for (int i = 0; i < clients; i++) idle.Take(); // every worker back: every reply recorded
 
@@ -121,6 +122,8 @@ public static class LoadRun
             return e is HttpRequestException h && h.HttpRequestError != HttpRequestError.Unknown ? $"exception {h.HttpRequestError}" : $"exception {e.GetType().Name}";
         }
     }
+
+    private static readonly long WarmupSlack = Stopwatch.Frequency / 100;
 
     private static int Second(long timestamp, long measureFrom) => (int)((timestamp - measureFrom) / Stopwatch.Frequency);
 

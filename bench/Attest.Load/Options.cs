@@ -21,6 +21,8 @@ public sealed record Options
           --warmup <t>          unmeasured load before it (default 10s: a fresh server is still JIT-compiling after 5 s)
           --rate <r>            open loop: send r requests a second, evenly spaced, each at its instant from one
                                 thread, and time each from that instant; --clients bounds how many are in flight
+                                (a request due while all are busy waits, and the report says how long). In the
+                                warm-up, a request that cannot go on time is dropped rather than sent late
           --prefill <n>         proof-rest: first stamp the log up to n entries (default 100000)
           --no-limits           skip measuring SHA-256, Ed25519 and FasterLog limits
           --json <file>         also write the results as JSON

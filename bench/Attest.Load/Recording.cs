@@ -8,7 +8,7 @@ namespace Attest.Load;
 /// </summary>
 public sealed class Recording
 {
-    private readonly List<long> latencies = [];
+    private readonly List<long> latencies = [], waits = [];
     private readonly Dictionary<string, long> errors = [];
 
     public long Ok => latencies.Count;
@@ -25,9 +25,13 @@ public sealed class Recording
 
     public record struct Second(long Ok, long Errors, double MaxMs);
 
-    /// <summary>Not thread-safe: one recording per worker, merged at the end.</summary>
-    public void Add(int second, long ticks, string? error)
+    /// <summary>
+    /// Not thread-safe: one recording per worker, merged at the end. <paramref name="waitTicks"/> is the part of
+    /// <paramref name="ticks"/> an open loop's request spent due but unsent, waiting for a free client.
+    /// </summary>
+    public void Add(int second, long ticks, string? error, long? waitTicks = null)
     {
+        if (waitTicks is { } w) waits.Add(w);
         if (error is null) latencies.Add(ticks);
         else errors[error] = errors.GetValueOrDefault(error) + 1;
         while (Timeline.Count <= second) Timeline.Add(default);
@@ -46,6 +50,7 @@ public sealed class Recording
         foreach (var p in parts)
         {
             all.latencies.AddRange(p.latencies);
+            all.waits.AddRange(p.waits);
             foreach (var (k, v) in p.errors) all.errors[k] = all.errors.GetValueOrDefault(k) + v;
             for (int i = 0; i < p.Timeline.Count; i++)
             {
@@ -55,14 +60,21 @@ public sealed class Recording
             }
         }
         all.latencies.Sort();
+        all.waits.Sort();
         return all;
     }
 
     /// <summary>Nearest-rank percentile of the successful requests, in milliseconds (after <see cref="Merge"/>).</summary>
-    public double Percentile(double p) =>
-        latencies.Count == 0 ? double.NaN : Ms(latencies[Math.Clamp((int)Math.Ceiling(p / 100 * latencies.Count) - 1, 0, latencies.Count - 1)]);
+    public double Percentile(double p) => Percentile(latencies, p);
 
     public double Max => latencies.Count == 0 ? double.NaN : Ms(latencies[^1]);
+
+    /// <summary>How long an open loop's requests waited for a free client (all sent ones), or null in a closed loop.</summary>
+    public Latency? Waits => waits.Count == 0 ? null
+        : new Latency(Percentile(waits, 50), Percentile(waits, 90), Percentile(waits, 99), Percentile(waits, 99.9), Ms(waits[^1]));
+
+    private static double Percentile(List<long> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : Ms(sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)]);
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -14,7 +14,7 @@ public sealed record ServerMemory(long RssBytes, long PeakRssBytes);
 /// <summary>Everything one run measured; printed as a table, or written as JSON with the same names.</summary>
 public sealed record Report(
     string Scenario, string Mode, double? TargetRate, int Clients, int GrpcConnections, double DurationSeconds, double WarmupSeconds,
-    long Ok, long ErrorCount, IReadOnlyDictionary<string, long> Errors, double OkPerSecond, Latency LatencyMs,
+    long Ok, long ErrorCount, IReadOnlyDictionary<string, long> Errors, double OkPerSecond, Latency LatencyMs, Latency? WaitMs,
     Limits? Limits, IReadOnlyList<Ratio> Ratios, CpuUse Cpu, ServerMemory? Server, string StartedAt, string LoadAverageBefore, string LoadAverageAfter,
     IReadOnlyList<Recording.Second> Timeline)
 {
@@ -22,7 +22,7 @@ public sealed record Report(
     {
         double okPerSecond = r.Ok / o.Duration.TotalSeconds;
         return new Report(o.Scenario, o.Rate is null ? "closed loop" : "open loop", o.Rate, o.Clients, o.Connections, o.Duration.TotalSeconds, o.Warmup.TotalSeconds,
-            r.Ok, r.ErrorCount, r.Errors, okPerSecond, new Latency(r.Percentile(50), r.Percentile(90), r.Percentile(99), r.Percentile(99.9), r.Max),
+            r.Ok, r.ErrorCount, r.Errors, okPerSecond, new Latency(r.Percentile(50), r.Percentile(90), r.Percentile(99), r.Percentile(99.9), r.Max), r.Waits,
             limits, limits is null ? [] : RatiosFor(o.Scenario, okPerSecond, limits, proofTreeSize), cpu, server,
             startedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), loadBefore, loadAfter, r.Timeline);
     }
@@ -57,6 +57,8 @@ public sealed record Report(
         var l = LatencyMs;
         s.AppendLine($"| {Scenario} | {OkPerSecond:N0} | {Ok:N0} | {ErrorCount:N0} | {l.P50:0.00} | {l.P90:0.00} | {l.P99:0.00} | {l.P99_9:0.00} | {l.Max:0.00} |");
         foreach (var (error, count) in Errors.OrderByDescending(e => e.Value)) s.AppendLine($"  error {error}: {count:N0}");
+        if (WaitMs is { } w)
+            s.AppendLine($"  of that, sent late (waiting for one of the {Clients} clients, or for the dispatcher): p50 {w.P50:0.00}, p90 {w.P90:0.00}, p99 {w.P99:0.00}, p99.9 {w.P99_9:0.00}, max {w.Max:0.00} ms");
         if (Timeline.Count > 0)
         {
             var ok = Timeline.Select(t => t.Ok).Order().ToList();
