@@ -34,6 +34,8 @@ public sealed class LocalServer : IAsyncDisposable
 
     public int Pid => process.Id;
 
+    public string DataDir => dataDir;
+
     public static async Task<LocalServer> Start()
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");

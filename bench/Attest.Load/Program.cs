@@ -27,8 +27,9 @@ Console.Error.WriteLine($"running {o.Scenario} for {o.Warmup.TotalSeconds:0.#} s
 var startedAt = DateTime.UtcNow;
 string loadBefore = LoadAverage();
 var cpu = CpuUse.Measure(server?.Pid, o.Warmup, o.Duration);
+var disk = DiskStalls.Measure(server?.DataDir ?? Path.GetTempPath(), o.Warmup, o.Duration);
 var recording = await LoadRun.Run(request, o.Clients, o.Warmup, o.Duration, o.Rate);
-var report = Report.Create(o, recording, limits, proofTreeSize, await cpu, server?.Memory() is { } m ? new ServerMemory(m.Rss, m.Peak) : null,
+var report = Report.Create(o, recording, limits, proofTreeSize, await cpu, await disk, server?.Memory() is { } m ? new ServerMemory(m.Rss, m.Peak) : null,
     startedAt, loadBefore, LoadAverage());
 
 Console.Write(report.Text());

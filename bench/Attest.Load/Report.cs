@@ -15,15 +15,15 @@ public sealed record ServerMemory(long RssBytes, long PeakRssBytes);
 public sealed record Report(
     string Scenario, string Mode, double? TargetRate, int Clients, int GrpcConnections, double DurationSeconds, double WarmupSeconds,
     long Ok, long ErrorCount, IReadOnlyDictionary<string, long> Errors, double OkPerSecond, Latency LatencyMs, Latency? WaitMs,
-    Limits? Limits, IReadOnlyList<Ratio> Ratios, CpuUse Cpu, ServerMemory? Server, string StartedAt, string LoadAverageBefore, string LoadAverageAfter,
+    Limits? Limits, IReadOnlyList<Ratio> Ratios, CpuUse Cpu, DiskStalls Disk, ServerMemory? Server, string StartedAt, string LoadAverageBefore, string LoadAverageAfter,
     IReadOnlyList<Recording.Second> Timeline)
 {
-    public static Report Create(Options o, Recording r, Limits? limits, long? proofTreeSize, CpuUse cpu, ServerMemory? server, DateTime startedAt, string loadBefore, string loadAfter)
+    public static Report Create(Options o, Recording r, Limits? limits, long? proofTreeSize, CpuUse cpu, DiskStalls disk, ServerMemory? server, DateTime startedAt, string loadBefore, string loadAfter)
     {
         double okPerSecond = r.Ok / o.Duration.TotalSeconds;
         return new Report(o.Scenario, o.Rate is null ? "closed loop" : "open loop", o.Rate, o.Clients, o.Connections, o.Duration.TotalSeconds, o.Warmup.TotalSeconds,
             r.Ok, r.ErrorCount, r.Errors, okPerSecond, new Latency(r.Percentile(50), r.Percentile(90), r.Percentile(99), r.Percentile(99.9), r.Max), r.Waits,
-            limits, limits is null ? [] : RatiosFor(o.Scenario, okPerSecond, limits, proofTreeSize), cpu, server,
+            limits, limits is null ? [] : RatiosFor(o.Scenario, okPerSecond, limits, proofTreeSize), cpu, disk, server,
             startedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), loadBefore, loadAfter, r.Timeline);
     }
 
@@ -80,6 +80,8 @@ public sealed record Report(
                      (Server is null ? $"load tool {Cpu.Tool:0.00}, other processes (the server among them) {Cpu.Others:0.00}"
                                      : $"server {Cpu.Server:0.00}, load tool {Cpu.Tool:0.00}, other processes {Cpu.Others:0.00}") +
                      $" (machine busy {Cpu.Busy:0.00}, host steal {Cpu.Steal:0.00})");
+        s.AppendLine($"Disk in the measured window ({DiskStalls.Size / 1024} KiB O_DSYNC writes, {DiskStalls.PerSecond}/s, in {Disk.Directory}): " +
+                     $"p50 {Disk.P50Ms:0.00}, p99 {Disk.P99Ms:0.00}, max {Disk.MaxMs:0.0} ms; {Disk.Stalls} stalls over {DiskStalls.StallMs:0} ms, {Disk.StalledMs:N0} ms in all");
         s.AppendLine($"Load average before: {LoadAverageBefore}; after: {LoadAverageAfter}");
         if (Server is { } m) s.AppendLine($"Server memory at the end: RSS {m.RssBytes / 1048576.0:N0} MiB (peak {m.PeakRssBytes / 1048576.0:N0} MiB)");
         return s.ToString();
