@@ -18,7 +18,8 @@ public sealed record Options
           --grpc-client <c>     lean (default): the tool's own HTTP/2 client; httpclient: .NET's HttpClient, which
                                 takes more of the machine's CPU from the server it measures
           --duration <t>        measured time, e.g. 30s, 2m (default 30s)
-          --warmup <t>          unmeasured load before it (default 10s: a fresh server is still JIT-compiling after 5 s)
+          --warmup <t>          unmeasured load before it (default 10s: a fresh server is still JIT-compiling after 5 s;
+                                under an open loop of 10,000 mints/s it still is 40 s after start, so use 60s there)
           --rate <r>            open loop: send r requests a second, evenly spaced, each at its instant from one
                                 thread, and time each from that instant; --clients bounds how many are in flight
                                 (a request due while all are busy waits, and the report says how long). In the

@@ -27,7 +27,7 @@ public sealed class Recording
 
     /// <summary>
     /// Not thread-safe: one recording per worker, merged at the end. <paramref name="waitTicks"/> is the part of
-    /// <paramref name="ticks"/> an open loop's request spent due but unsent, waiting for a free client.
+    /// <paramref name="ticks"/> an open loop's request spent due but unsent (waiting for a free client, or for the dispatcher).
     /// </summary>
     public void Add(int second, long ticks, string? error, long? waitTicks = null)
     {
@@ -69,7 +69,7 @@ public sealed class Recording
 
     public double Max => latencies.Count == 0 ? double.NaN : Ms(latencies[^1]);
 
-    /// <summary>How long an open loop's requests waited for a free client (all sent ones), or null in a closed loop.</summary>
+    /// <summary>How late an open loop sent its requests (every one sent in the window), or null in a closed loop.</summary>
     public Latency? Waits => waits.Count == 0 ? null
         : new Latency(Percentile(waits, 50), Percentile(waits, 90), Percentile(waits, 99), Percentile(waits, 99.9), Ms(waits[^1]));
 
