@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using Attest.V1;
 using Google.Protobuf;
@@ -321,6 +322,20 @@ public sealed class GrpcInteropTests(GrpcInteropFixture fixture) : IClassFixture
         var reply = await Call("/attest.v1.Stamps/Delete", Frame(StampRequest("x")));
         Assert.Equal(HttpStatusCode.OK, reply.HttpStatus);
         Assert.Equal(12, reply.Status);
+        Assert.Equal("unknown method /attest.v1.Stamps/Delete", reply.Message);
+    }
+
+    [Fact]
+    public async Task a_method_of_an_unknown_service_gets_unimplemented_and_a_path_of_no_service_the_json_404()
+    {
+        var reply = await Call("/other.pkg.Service/Method", Frame(StampRequest("x")));
+        Assert.Equal(HttpStatusCode.OK, reply.HttpStatus);
+        Assert.Equal(12, reply.Status);
+        // No package in the first segment: not a gRPC method's path, so the REST API's own answer.
+        var rest = await Call("/NoPackage/Method", Frame(StampRequest("x")));
+        Assert.Equal(HttpStatusCode.NotFound, rest.HttpStatus);
+        Assert.Null(rest.Status);
+        Assert.Contains("\"not_found\"", Encoding.UTF8.GetString(rest.Body));
     }
 
     [Fact]
