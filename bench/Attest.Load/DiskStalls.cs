@@ -21,30 +21,20 @@ public sealed record DiskStalls(string Directory, int Writes, double P50Ms, doub
 
     public const int PerSecond = 100, Size = 4096;
 
-    public static Task<DiskStalls> Measure(string directory, TimeSpan warmup, TimeSpan duration)
-    {
-        var done = new TaskCompletionSource<DiskStalls>(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Its own thread: the writes block, and a pool thread would take CPU turns from the load.
-        new Thread(() =>
+    // A thread of its own: the writes block, and a pool thread would take CPU turns from the load.
+    public static Task<DiskStalls> Measure(string directory, TimeSpan warmup, TimeSpan duration) =>
+        Task.Factory.StartNew(() =>
         {
-            try
-            {
-                done.SetResult(Run(directory, warmup, duration));
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }) { IsBackground = true, Name = "disk probe" }.Start();
-        return done.Task;
-    }
+            Thread.CurrentThread.Name = "disk probe";
+            return Run(directory, warmup, duration);
+        }, TaskCreationOptions.LongRunning);
 
     private static DiskStalls Run(string directory, TimeSpan warmup, TimeSpan duration)
     {
         Thread.Sleep(warmup);
         string path = Path.Combine(directory, $"disk-probe-{Environment.ProcessId}");
         var block = new byte[Size];
-        var times = new List<double>();
+        var times = new List<long>();
         try
         {
             using (SafeFileHandle file = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.WriteThrough))
@@ -58,7 +48,7 @@ public sealed record DiskStalls(string Directory, int Writes, double P50Ms, doub
                     long before = Stopwatch.GetTimestamp();
                     // Two blocks in turn, so the file never grows: only the write's own durability is timed.
                     RandomAccess.Write(file, block, (i & 1) * Size);
-                    times.Add(Stopwatch.GetElapsedTime(before).TotalMilliseconds);
+                    times.Add(Stopwatch.GetTimestamp() - before);
                 }
             }
         }
@@ -66,9 +56,8 @@ public sealed record DiskStalls(string Directory, int Writes, double P50Ms, doub
         {
             File.Delete(path);
         }
-        var stalls = times.Where(t => t > StallMs).ToList();
+        var stalls = times.Select(Recording.Ms).Where(ms => ms > StallMs).ToList();
         times.Sort();
-        double At(double p) => times.Count == 0 ? double.NaN : times[Math.Clamp((int)Math.Ceiling(p / 100 * times.Count) - 1, 0, times.Count - 1)];
-        return new DiskStalls(directory, times.Count, At(50), At(99), times.Count == 0 ? double.NaN : times[^1], stalls.Count, stalls.Sum());
+        return new DiskStalls(directory, times.Count, Recording.Percentile(times, 50), Recording.Percentile(times, 99), Recording.Percentile(times, 100), stalls.Count, stalls.Sum());
     }
 }

@@ -64,17 +64,19 @@ public sealed class Recording
         return all;
     }
 
-    /// <summary>Nearest-rank percentile of the successful requests, in milliseconds (after <see cref="Merge"/>).</summary>
-    public double Percentile(double p) => Percentile(latencies, p);
-
-    public double Max => latencies.Count == 0 ? double.NaN : Ms(latencies[^1]);
+    /// <summary>The successful requests' latencies (after <see cref="Merge"/>).</summary>
+    public Latency Latencies => Summary(latencies);
 
     /// <summary>How late an open loop sent its requests (every one sent in the window), or null in a closed loop.</summary>
-    public Latency? Waits => waits.Count == 0 ? null
-        : new Latency(Percentile(waits, 50), Percentile(waits, 90), Percentile(waits, 99), Percentile(waits, 99.9), Ms(waits[^1]));
+    public Latency? Waits => waits.Count == 0 ? null : Summary(waits);
 
-    private static double Percentile(List<long> sorted, double p) =>
+    /// <summary>p50, p90, p99, p99.9 and max of sorted Stopwatch ticks, in milliseconds.</summary>
+    public static Latency Summary(List<long> sorted) =>
+        new(Percentile(sorted, 50), Percentile(sorted, 90), Percentile(sorted, 99), Percentile(sorted, 99.9), Percentile(sorted, 100));
+
+    /// <summary>Nearest-rank percentile of sorted Stopwatch ticks, in milliseconds (NaN when there are none).</summary>
+    public static double Percentile(List<long> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : Ms(sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)]);
 
-    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    public static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -22,7 +22,7 @@ public sealed record Report(
     {
         double okPerSecond = r.Ok / o.Duration.TotalSeconds;
         return new Report(o.Scenario, o.Rate is null ? "closed loop" : "open loop", o.Rate, o.Clients, o.Connections, o.Duration.TotalSeconds, o.Warmup.TotalSeconds,
-            r.Ok, r.ErrorCount, r.Errors, okPerSecond, new Latency(r.Percentile(50), r.Percentile(90), r.Percentile(99), r.Percentile(99.9), r.Max), r.Waits,
+            r.Ok, r.ErrorCount, r.Errors, okPerSecond, r.Latencies, r.Waits,
             limits, limits is null ? [] : RatiosFor(o.Scenario, okPerSecond, limits, proofTreeSize), cpu, disk, server,
             startedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), loadBefore, loadAfter, r.Timeline);
     }
