@@ -25,6 +25,8 @@ public sealed class AttestOptions
 
     public WebOptions Web { get; set; } = new();
 
+    public QuotaOptions Quotas { get; set; } = new();
+
     /// <summary>C2SP tlog-witnesses that cosign each checkpoint before it is published (docs/WITNESS.md); none by default.</summary>
     public List<Witnessing.WitnessOptions> Witnesses { get; set; } = [];
 
@@ -39,6 +41,22 @@ public sealed class WebOptions
     /// set, the page links anchor transactions there, else it shows the chain id and hash only.
     /// </summary>
     public string? ExplorerTxUrl { get; set; }
+}
+
+/// <summary>The <c>Attest:Quotas</c> section: per-issuer limits (0: unlimited). Over a quota is 429 <c>quota_exceeded</c>.</summary>
+public sealed class QuotaOptions
+{
+    /// <summary>Payload bytes (mint and supersede <c>payload</c> uploads) one issuer may store per UTC day. Counted in memory: a restart starts the day afresh.</summary>
+    public long MaxBlobBytesPerDay { get; set; } = 1L << 30;
+
+    /// <summary>Signing keys one issuer may have, rotated and compromised ones included (they stay in the keyring).</summary>
+    public int MaxKeysPerIssuer { get; set; } = 100;
+
+    /// <summary>Verification packs one issuer may have.</summary>
+    public int MaxPacksPerIssuer { get; set; } = 100;
+
+    /// <summary>API keys one issuer may have that are not revoked.</summary>
+    public int MaxApiKeysPerIssuer { get; set; } = 100;
 }
 
 /// <summary>The <c>Attest:Anchor</c> section: checkpoints anchored in an EVM chain. Off unless <see cref="RpcUrl"/> is set.</summary>

@@ -86,6 +86,8 @@ public static class LogServices
         services.AddSingleton<Api.RateLimiter>();
         services.AddSingleton<KeyVault>();
         services.AddSingleton<BlobStore>();
+        services.AddSingleton<KeyGates>();
+        services.AddSingleton<IssuerQuotas>();
         services.AddSingleton<IssuerService>();
         services.AddSingleton<AttestationService>();
         services.AddHostedService<LogHost>();

@@ -28,7 +28,8 @@ public sealed record AttestationView(
 /// private data.
 /// </summary>
 public sealed class AttestationService(
-    Registry registry, KvIndex index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time)
+    Registry registry, KvIndex index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time,
+    KeyGates gates, IssuerQuotas quotas)
 {
     public const string Valid = "VALID", Revoked = "REVOKED", Superseded = "SUPERSEDED";
     private readonly ConcurrentDictionary<string, Ed25519PrivateKey> signers = new(StringComparer.Ordinal);
@@ -41,9 +42,18 @@ public sealed class AttestationService(
         AttestationView? minted = null;
         long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
         {
-            CheckMint(caller, request);
-            (var index, minted) = await Append(request, null, idem);
-            return index;
+            // Inside the key's gate from the state check until the entry is acknowledged (see KeyGates).
+            var gate = EnterKeyGate(request.Kid);
+            try
+            {
+                CheckMint(caller, request);
+                (var index, minted) = await Append(request, null, idem);
+                return index;
+            }
+            finally
+            {
+                gate.Leave();
+            }
         }, token);
         // A new attestation is answered from what was just appended; only a retry reads the log.
         return minted ?? await Get(i, token);
@@ -57,17 +67,25 @@ public sealed class AttestationService(
         if (request.IssuerId != old.IssuerId) throw ApiError.BadRequest("issuer_mismatch", "a superseding attestation must come from the same issuer");
         long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
         {
-            CheckMint(caller, request);
-            await lifecycle.WaitAsync(token);
+            var gate = EnterKeyGate(request.Kid);
             try
             {
-                var current = await Find(oldId, token);
-                if (current.Status != Valid) throw ApiError.Conflict("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
-                return (await Append(request, oldId, idem)).Index;
+                CheckMint(caller, request);
+                await lifecycle.WaitAsync(token);
+                try
+                {
+                    var current = await Find(oldId, token);
+                    if (current.Status != Valid) throw ApiError.Conflict("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
+                    return (await Append(request, oldId, idem)).Index;
+                }
+                finally
+                {
+                    lifecycle.Release();
+                }
             }
             finally
             {
-                lifecycle.Release();
+                gate.Leave();
             }
         }, token);
         return await Get(i, token);
@@ -136,6 +154,9 @@ public sealed class AttestationService(
             supersededBy, revokedAt, reason, v.B > 0 ? v.B - 1 : null);
     }
 
+    private KeyGates.Gate EnterKeyGate(string kid) =>
+        gates.TryEnter(kid, out var gate) ? gate : throw ApiError.Conflict("key_not_active", $"key \"{kid}\" is being rotated or marked compromised and signs nothing more");
+
     private void CheckMint(Principal caller, MintRequest request)
     {
         caller.RequireIssuer(request.IssuerId);
@@ -155,6 +176,8 @@ public sealed class AttestationService(
     {
         var id = Guid.CreateVersion7();
         string createdAt = Now();
+        // After every other check, so a refused mint counts nothing; before the blob is stored, so an issuer over quota stores nothing.
+        if (request.Payload is { } upload) quotas.ReserveBlobBytes(request.IssuerId, upload.Length);
         string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
         // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
         string? documentHash = request.DocumentHash ?? payloadBlob;

@@ -33,7 +33,8 @@ public sealed record PackView(Guid Id, Guid IssuerId, string Name, string? Descr
 /// read back from the registry the entry updated. Changes are serialized so that checks (a kid is free, a key is
 /// active) and the append they guard cannot interleave.
 /// </summary>
-public sealed class IssuerService(Registry registry, KvIndex index, LogWriter writer, TransparencyLog log, KeyVault vault, TimeProvider time)
+public sealed class IssuerService(
+    Registry registry, KvIndex index, LogWriter writer, TransparencyLog log, KeyVault vault, TimeProvider time, KeyGates gates, IssuerQuotas quotas)
 {
     private readonly SemaphoreSlim changes = new(1, 1);
 
@@ -64,6 +65,7 @@ public sealed class IssuerService(Registry registry, KvIndex index, LogWriter wr
         return await Serialized(async () =>
         {
             if (registry.Key(kid) is not null) throw ApiError.Conflict("kid_exists", $"a key with kid \"{kid}\" already exists");
+            quotas.CheckNewKey(issuerId);
             var (publicKey, sealedSeed) = NewKey(kid);
             await writer.Append(IssuerEntries.Key("created", issuerId, kid, publicKey, Now()), new JsonObject { ["encrypted_seed"] = sealedSeed });
             return KeyView.Of(registry.Key(kid)!);
@@ -80,8 +82,9 @@ public sealed class IssuerService(Registry registry, KvIndex index, LogWriter wr
             old = FindKey(kid);
             if (old.Status != IssuerKey.Active) throw ApiError.Conflict("key_not_active", $"key \"{kid}\" is {old.Status}; only an active key can be rotated");
             if (registry.Key(newKid) is not null) throw ApiError.Conflict("kid_exists", $"a key with kid \"{newKid}\" already exists");
+            quotas.CheckNewKey(old.IssuerId);
             var (publicKey, sealedSeed) = NewKey(newKid);
-            await writer.Append(IssuerEntries.Key("rotated", old.IssuerId, newKid, publicKey, Now(), rotatedFrom: kid), new JsonObject { ["encrypted_seed"] = sealedSeed });
+            await KeyEvent(kid, () => writer.Append(IssuerEntries.Key("rotated", old.IssuerId, newKid, publicKey, Now(), rotatedFrom: kid), new JsonObject { ["encrypted_seed"] = sealedSeed }));
             return KeyView.Of(registry.Key(newKid)!);
         });
     }
@@ -101,9 +104,27 @@ public sealed class IssuerService(Registry registry, KvIndex index, LogWriter wr
             key = FindKey(kid);
             if (key.Status == IssuerKey.Compromised) throw ApiError.Conflict("key_compromised", $"key \"{kid}\" is already marked compromised");
             string atText = StampService.Timestamp(at);
-            long i = await writer.Append(IssuerEntries.Key("compromised", key.IssuerId, kid, key.PublicKey, Now(), compromisedAt: atText), null);
+            long i = await KeyEvent(kid, () => writer.Append(IssuerEntries.Key("compromised", key.IssuerId, kid, key.PublicKey, Now(), compromisedAt: atText), null));
             return new CompromiseResult(kid, IssuerKey.Compromised, atText, await CountSignedAfter(kid, at, token), i);
         });
+    }
+
+    /// <summary>
+    /// Appends a rotation or compromise of <paramref name="kid"/> with the kid's gate closed: mints already past their
+    /// state check land before the event, later ones are refused until the registry shows the key's new state.
+    /// </summary>
+    private async Task<long> KeyEvent(string kid, Func<Task<long>> append)
+    {
+        await gates.Close(kid);
+        try
+        {
+            return await append();
+        }
+        catch
+        {
+            gates.Reopen(kid);
+            throw;
+        }
     }
 
     // Attestations of a key are numbered in log order; created_at is set just before sequencing, so it is in log
@@ -126,11 +147,16 @@ public sealed class IssuerService(Registry registry, KvIndex index, LogWriter wr
     {
         FindIssuer(issuerId);
         if (expiresAt <= time.GetUtcNow()) throw ApiError.BadRequest("invalid_field", "expires_at is in the past");
-        var id = Guid.CreateVersion7();
-        string key = "atk_" + Secrets.Base64Url(RandomNumberGenerator.GetBytes(32));
-        var priv = new JsonObject { ["name"] = name, ["key_sha256"] = Convert.ToHexStringLower(Secrets.HashKey(key)) };
-        await writer.Append(IssuerEntries.ApiKey("created", id, issuerId, Now(), expiresAt is { } e ? StampService.Timestamp(e) : null), priv);
-        return ApiKeyView.Of(registry.ApiKey(id)!) with { Key = key };
+        // Serialized, so that two concurrent creations cannot both pass the quota.
+        return await Serialized(async () =>
+        {
+            quotas.CheckNewApiKey(issuerId);
+            var id = Guid.CreateVersion7();
+            string key = "atk_" + Secrets.Base64Url(RandomNumberGenerator.GetBytes(32));
+            var priv = new JsonObject { ["name"] = name, ["key_sha256"] = Convert.ToHexStringLower(Secrets.HashKey(key)) };
+            await writer.Append(IssuerEntries.ApiKey("created", id, issuerId, Now(), expiresAt is { } e ? StampService.Timestamp(e) : null), priv);
+            return ApiKeyView.Of(registry.ApiKey(id)!) with { Key = key };
+        });
     }
 
     public IReadOnlyList<ApiKeyView> ApiKeys() => [.. registry.ApiKeys.Select(ApiKeyView.Of)];
@@ -150,11 +176,15 @@ public sealed class IssuerService(Registry registry, KvIndex index, LogWriter wr
     {
         caller.RequireIssuer(issuerId);
         FindIssuer(issuerId);
-        var id = Guid.CreateVersion7();
-        var priv = new JsonObject { ["name"] = name };
-        if (description is not null) priv["description"] = description;
-        await writer.Append(IssuerEntries.Pack("created", id, issuerId, Now()), priv);
-        return PackView.Of(registry.Pack(id)!);
+        return await Serialized(async () =>
+        {
+            quotas.CheckNewPack(issuerId);
+            var id = Guid.CreateVersion7();
+            var priv = new JsonObject { ["name"] = name };
+            if (description is not null) priv["description"] = description;
+            await writer.Append(IssuerEntries.Pack("created", id, issuerId, Now()), priv);
+            return PackView.Of(registry.Pack(id)!);
+        });
     }
 
     public async Task<PackView> ActivatePack(Principal caller, Guid id)

@@ -13,7 +13,8 @@ public sealed record IssuerKey(
     public const string Active = "active", Rotated = "rotated", Compromised = "compromised";
 }
 
-public sealed record ApiKeyRecord(Guid Id, Guid IssuerId, string Name, string KeyHash, string CreatedAt, string? ExpiresAt, string? RevokedAt, long LastEntryIndex);
+/// <remarks><see cref="CreatedEntryIndex"/> orders the list of API keys; a snapshot from before it existed reads 0 (those keys then sort by id, first).</remarks>
+public sealed record ApiKeyRecord(Guid Id, Guid IssuerId, string Name, string KeyHash, string CreatedAt, string? ExpiresAt, string? RevokedAt, long LastEntryIndex, long CreatedEntryIndex = 0);
 
 public sealed record Pack(
     Guid Id, Guid IssuerId, string Name, string? Description, string Status, string CreatedAt, string? ActivatedAt,
@@ -52,9 +53,12 @@ public sealed class Registry
 
     public ApiKeyRecord? ApiKeyByHash(string keyHash) => apiKeysByHash.TryGetValue(keyHash, out var id) ? apiKeys.GetValueOrDefault(id) : null;
 
-    public IEnumerable<ApiKeyRecord> ApiKeys => apiKeys.Values.OrderBy(k => k.LastEntryIndex);
+    /// <summary>In creation order (a revocation does not move a key), so that pages of the list are stable.</summary>
+    public IEnumerable<ApiKeyRecord> ApiKeys => apiKeys.Values.OrderBy(k => k.CreatedEntryIndex).ThenBy(k => k.Id);
 
     public Pack? Pack(Guid id) => packs.GetValueOrDefault(id);
+
+    public IEnumerable<Pack> Packs => packs.Values;
 
     /// <summary>Applies one log entry (its public JSON and private JSON) at log index <paramref name="i"/>.</summary>
     public void Apply(long i, JsonElement entry, JsonElement priv)
@@ -72,7 +76,7 @@ public sealed class Registry
                 if (entry.Str("event") == "created")
                 {
                     string hash = priv.Str("key_sha256");
-                    if (apiKeys.TryAdd(apiKeyId, new ApiKeyRecord(apiKeyId, entry.Guid("issuer_id"), priv.Str("name"), hash, entry.Str("at"), entry.OptStr("expires_at"), null, i)))
+                    if (apiKeys.TryAdd(apiKeyId, new ApiKeyRecord(apiKeyId, entry.Guid("issuer_id"), priv.Str("name"), hash, entry.Str("at"), entry.OptStr("expires_at"), null, i, i)))
                         apiKeysByHash[hash] = apiKeyId;
                 }
                 else if (apiKeys.TryGetValue(apiKeyId, out var k) && i > k.LastEntryIndex)
