@@ -28,7 +28,8 @@ public static class IssuerApi
         {
             var issuerId = AttestationApi.Id(id, "issuer");
             auth.Require(request).RequireIssuer(issuerId);
-            return Json.Result(new { keys = issuers.Keys(issuerId) });
+            var page = issuers.Keys(issuerId, Page(request));
+            return Json.Result(new { keys = page.Items, next_cursor = page.NextCursor });
         });
 
         app.MapPost("/v1/issuers/{id}/keys", async (string id, HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
@@ -64,7 +65,8 @@ public static class IssuerApi
         app.MapGet("/v1/api-keys", (HttpRequest request, Auth auth, IssuerService issuers) =>
         {
             auth.Require(request).RequireAdmin();
-            return Json.Result(new { api_keys = issuers.ApiKeys() });
+            var page = issuers.ApiKeys(Page(request));
+            return Json.Result(new { api_keys = page.Items, next_cursor = page.NextCursor });
         });
 
         app.MapDelete("/v1/api-keys/{id}", async (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
@@ -92,15 +94,30 @@ public static class IssuerApi
         app.MapGet("/v1/schemas/{id}", (string id) =>
             Json.Result(SchemaCatalogue.Find(id) ?? throw ApiError.NotFound($"no schema \"{id}\""))).RequireCors(Cors.Public);
 
-        app.MapGet("/.well-known/attest-keys.json", (Registry registry, TransparencyLog log) => Json.Result(new
+        // Paged like every list: a keyring of every issuer's keys grows without bound. Follow next_cursor to the end.
+        app.MapGet("/.well-known/attest-keys.json", (HttpRequest request, Registry registry, TransparencyLog log) =>
         {
-            log = new { origin = log.Origin, verifier_key = log.VerifierKey },
-            keys = registry.Keys.Select(k => new
+            var page = Page(request).Take(registry.Keys, k => k.CreatedEntryIndex);
+            return Json.Result(new
             {
-                issuer_id = k.IssuerId, kid = k.Kid, alg = k.Alg, public_key = k.PublicKey, status = k.Status,
-                valid_from = k.CreatedAt, valid_until = k.RotatedAt ?? k.CompromisedAt, compromised_at = k.CompromisedAt, log_index = k.CreatedEntryIndex,
-            }),
-        })).RequireCors(Cors.Public);
+                log = new { origin = log.Origin, verifier_key = log.VerifierKey },
+                keys = page.Items.Select(k => new
+                {
+                    issuer_id = k.IssuerId, kid = k.Kid, alg = k.Alg, public_key = k.PublicKey, status = k.Status,
+                    valid_from = k.CreatedAt, valid_until = k.RotatedAt ?? k.CompromisedAt, compromised_at = k.CompromisedAt, log_index = k.CreatedEntryIndex,
+                }),
+                next_cursor = page.NextCursor,
+            });
+        }).RequireCors(Cors.Public);
+    }
+
+    /// <summary>The <c>?limit=</c> and <c>?cursor=</c> of a list request (<see cref="PageRequest"/>).</summary>
+    public static PageRequest Page(HttpRequest request)
+    {
+        long? limit = request.Query.ContainsKey("limit") ? LogApi.Param(request, "limit", min: 0) : null;
+        var cursor = request.Query["cursor"];
+        if (cursor.Count > 1) throw ApiError.BadRequest("invalid_cursor", "give one cursor");
+        return PageRequest.Of(cursor.Count == 1 ? cursor[0] : null, limit);
     }
 
     public static string Kid(string kid) =>

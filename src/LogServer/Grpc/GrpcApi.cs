@@ -84,7 +84,9 @@ public static class GrpcApi
         {
             var issuerId = AttestationApi.Id(r.IssuerId, "issuer");
             S<Auth>().Require(call.Request).RequireIssuer(issuerId);
-            return Task.FromResult(ProtoJson.Reply<ListKeysResponse>(new { keys = S<IssuerService>().Keys(issuerId) }));
+            if (r.PageSize < 0) throw ApiError.BadRequest("parameter_out_of_range", "page_size must not be negative");
+            var page = S<IssuerService>().Keys(issuerId, PageRequest.Of(r.PageToken, r.PageSize == 0 ? null : Math.Min(r.PageSize, PageRequest.MaxLimit)));
+            return Task.FromResult(ProtoJson.Reply<ListKeysResponse>(new { keys = page.Items, next_page_token = page.NextCursor ?? "" }));
         });
 
         const string log = "attest.v1.Log";

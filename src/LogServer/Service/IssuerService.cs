@@ -52,10 +52,11 @@ public sealed class IssuerService(
         return new IssuerView(issuer.Id, issuer.Name, issuer.CreatedAt, issuer.EntryIndex);
     }
 
-    public IReadOnlyList<KeyView> Keys(Guid issuerId)
+    public Page<KeyView> Keys(Guid issuerId, PageRequest page)
     {
         FindIssuer(issuerId);
-        return [.. registry.Keys.Where(k => k.IssuerId == issuerId).Select(KeyView.Of)];
+        var keys = page.Take(registry.Keys.Where(k => k.IssuerId == issuerId), k => k.CreatedEntryIndex);
+        return new Page<KeyView>([.. keys.Items.Select(KeyView.Of)], keys.NextCursor);
     }
 
     public async Task<KeyView> CreateKey(Principal caller, Guid issuerId, string kid)
@@ -159,7 +160,11 @@ public sealed class IssuerService(
         });
     }
 
-    public IReadOnlyList<ApiKeyView> ApiKeys() => [.. registry.ApiKeys.Select(ApiKeyView.Of)];
+    public Page<ApiKeyView> ApiKeys(PageRequest page)
+    {
+        var keys = page.Take(registry.ApiKeys, k => k.CreatedEntryIndex);
+        return new Page<ApiKeyView>([.. keys.Items.Select(ApiKeyView.Of)], keys.NextCursor);
+    }
 
     public async Task<ApiKeyView> RevokeApiKey(Guid id)
     {

@@ -13,7 +13,6 @@ public sealed record IssuerKey(
     public const string Active = "active", Rotated = "rotated", Compromised = "compromised";
 }
 
-/// <remarks><see cref="CreatedEntryIndex"/> orders the list of API keys; a snapshot from before it existed reads 0 (those keys then sort by id, first).</remarks>
 public sealed record ApiKeyRecord(Guid Id, Guid IssuerId, string Name, string KeyHash, string CreatedAt, string? ExpiresAt, string? RevokedAt, long LastEntryIndex, long CreatedEntryIndex = 0);
 
 public sealed record Pack(
@@ -54,7 +53,7 @@ public sealed class Registry
     public ApiKeyRecord? ApiKeyByHash(string keyHash) => apiKeysByHash.TryGetValue(keyHash, out var id) ? apiKeys.GetValueOrDefault(id) : null;
 
     /// <summary>In creation order (a revocation does not move a key), so that pages of the list are stable.</summary>
-    public IEnumerable<ApiKeyRecord> ApiKeys => apiKeys.Values.OrderBy(k => k.CreatedEntryIndex).ThenBy(k => k.Id);
+    public IEnumerable<ApiKeyRecord> ApiKeys => apiKeys.Values.OrderBy(k => k.CreatedEntryIndex);
 
     public Pack? Pack(Guid id) => packs.GetValueOrDefault(id);
 
@@ -134,7 +133,8 @@ public sealed class Registry
         foreach (var x in s.Keys) registry.keys[x.Kid] = x;
         foreach (var x in s.ApiKeys)
         {
-            registry.apiKeys[x.Id] = x;
+            // A snapshot from before CreatedEntryIndex: the last entry's index is as unique, and orders the list as well.
+            registry.apiKeys[x.Id] = x.CreatedEntryIndex > 0 ? x : x with { CreatedEntryIndex = x.LastEntryIndex };
             registry.apiKeysByHash[x.KeyHash] = x.Id;
         }
         foreach (var x in s.Packs) registry.packs[x.Id] = x;
