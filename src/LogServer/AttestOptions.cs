@@ -85,6 +85,18 @@ public sealed class AnchorOptions
 
     /// <summary>How long one JSON-RPC call may take before it counts as failed.</summary>
     public TimeSpan RpcTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The most wei a gas the anchorer ever offers (maxFeePerGas, or gasPrice on a chain without base fee),
+    /// replacements included. While the chain asks more, it waits and says so in <c>/v1/anchors/status</c>.
+    /// </summary>
+    public long MaxFeePerGas { get; set; } = 200_000_000_000;
+
+    /// <summary>The largest gas limit of an anchor transaction; an estimate above it sends nothing. With <see cref="MaxFeePerGas"/>, it bounds what one anchor can cost.</summary>
+    public long MaxGas { get; set; } = 100_000;
+
+    /// <summary>How many times one anchor's transaction is replaced at higher fees; then the last one is waited for.</summary>
+    public int MaxReplacements { get; set; } = 5;
 }
 
 public sealed class GrpcOptions

@@ -18,12 +18,17 @@ public sealed record AnchorSetup(Uri RpcUrl, EvmKey Key, byte[] To, AnchorOption
         // Messages never quote the URL or the key: both may be secrets.
         if (!Uri.TryCreate(o.RpcUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             problem = "Attest:Anchor:RpcUrl must be an absolute http or https URL";
+        // The node signs nothing, but it tells the anchorer fees, nonces and receipts, and the URL may carry a key.
+        else if (url.Scheme == "http" && !url.IsLoopback)
+            problem = "Attest:Anchor:RpcUrl must be https unless the node is on a loopback address (in the clear, anyone on the path could read its API key and feed the anchorer false fees and receipts)";
         else if (string.IsNullOrEmpty(o.PrivateKey))
             problem = "Attest:Anchor:PrivateKey is required when Attest:Anchor:RpcUrl is set";
         else if (o.Interval <= TimeSpan.Zero || o.ReplaceAfter <= TimeSpan.Zero || o.RpcTimeout <= TimeSpan.Zero)
             problem = "Attest:Anchor:Interval, ReplaceAfter and RpcTimeout must be positive";
         else if (o.Confirmations < 1)
             problem = "Attest:Anchor:Confirmations must be at least 1 (the including block)";
+        else if (o.MaxFeePerGas < 1 || o.MaxGas < 21_000 || o.MaxReplacements < 0)
+            problem = "Attest:Anchor:MaxFeePerGas must be positive, MaxGas at least 21000 and MaxReplacements not negative";
         else
         {
             EvmKey key;
@@ -46,7 +51,8 @@ public sealed record PendingStatus(long TreeSize, long Nonce, string TxHash, int
 /// </summary>
 public sealed record AnchorStatus(
     bool Enabled, long? ChainId, string? Account, string? To, int RequiredConfirmations, long AnchoredSize, long CheckpointSize,
-    long LagEntries, double LagSeconds, PendingStatus? Pending, string? LastError, DateTimeOffset? LastErrorAt, int ConsecutiveFailures);
+    long LagEntries, double LagSeconds, PendingStatus? Pending, string? LastError, DateTimeOffset? LastErrorAt, int ConsecutiveFailures,
+    string? Waiting);
 
 /// <summary>
 /// Anchors signed checkpoints in an EVM chain (docs/ANCHORING.md). Each interval, when the latest checkpoint is
@@ -82,6 +88,7 @@ public sealed class Anchorer(
     private string? lastError;
     private DateTimeOffset? lastErrorAt;
     private int failures;
+    private string? waiting; // why no transaction is sent now although one is due: a limit of the hot wallet
 
     private AnchorOptions Options => setup!.Options;
 
@@ -99,7 +106,7 @@ public sealed class Anchorer(
             setup is not null, s?.ChainId, setup?.Key.Address, setup is null ? null : EvmAddress.Format(setup.To), setup?.Options.Confirmations ?? 0,
             anchored, checkpoint, lag, lag > 0 && unanchoredSince is { } since ? (now - since).TotalSeconds : 0,
             p is null ? null : new PendingStatus(p.TreeSize, p.Nonce, p.Sent[^1].Hash, p.Sent.Length, p.Sent[0].SentAt, mined?.Block, mined?.Confirmations ?? 0),
-            lastError, lastErrorAt, failures);
+            lastError, lastErrorAt, failures, waiting);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
@@ -173,8 +180,11 @@ public sealed class Anchorer(
         if (nonce < state!.NextNonce)
             logger.LogWarning("The node reports nonce {Nonce} for the anchoring account, below the {Expected} already used here: the chain lost transactions", nonce, state.NextNonce);
         long estimate = await rpc.EstimateGas(From, EvmAddress.Format(setup!.To), data);
-        var tx = await Sign(nonce, estimate + estimate / 5, data, previous: null);
-        var pending = new PendingAnchor(checkpoint.Size, checkpoint.Note, EthRpc.Hex(data), nonce, estimate + estimate / 5, [tx]);
+        if (estimate > Options.MaxGas)
+            throw new InvalidOperationException($"the node estimates {estimate} gas for the anchor, above Attest:Anchor:MaxGas ({Options.MaxGas}); nothing is sent");
+        long gasLimit = Math.Min(estimate + estimate / 5, Options.MaxGas);
+        if (await Sign(nonce, gasLimit, data, previous: null) is not { } tx) return;
+        var pending = new PendingAnchor(checkpoint.Size, checkpoint.Note, EthRpc.Hex(data), nonce, gasLimit, [tx]);
         Save(state with { Pending = pending });
         logger.LogInformation("Anchoring checkpoint {Size} in transaction {Tx} (nonce {Nonce})", checkpoint.Size, tx.Hash, nonce);
         await Broadcast(tx);
@@ -201,14 +211,20 @@ public sealed class Anchorer(
         }
 
         var newest = p.Sent[^1];
-        if (time.GetUtcNow() - newest.SentAt >= Options.ReplaceAfter)
+        // Past the replacement limit, or when a replacement would pay above the fee cap, the newest one is waited for.
+        if (time.GetUtcNow() - newest.SentAt >= Options.ReplaceAfter && p.Sent.Length - 1 >= Options.MaxReplacements)
         {
-            var replacement = await Sign(p.Nonce, p.GasLimit, Convert.FromHexString(p.Calldata.AsSpan(2)), newest);
+            waiting = $"the anchor transaction was replaced {p.Sent.Length - 1} times, the limit Attest:Anchor:MaxReplacements; waiting for {newest.Hash} to be mined";
+        }
+        else if (time.GetUtcNow() - newest.SentAt >= Options.ReplaceAfter
+            && await Sign(p.Nonce, p.GasLimit, Convert.FromHexString(p.Calldata.AsSpan(2)), newest) is { } replacement)
+        {
             Save(state! with { Pending = p with { Sent = [.. p.Sent, replacement] } });
             logger.LogInformation("Anchor transaction {Tx} not mined after {Wait}; replacing it with {Replacement} at higher fees", newest.Hash, Options.ReplaceAfter, replacement.Hash);
             await Broadcast(replacement);
+            return Poll;
         }
-        else if (await rpc.TransactionByHash(newest.Hash) is null)
+        if (await rpc.TransactionByHash(newest.Hash) is null)
         {
             logger.LogInformation("The node does not know anchor transaction {Tx}; sending it again", newest.Hash);
             await Broadcast(newest);
@@ -254,32 +270,56 @@ public sealed class Anchorer(
     private void Finish(PendingAnchor p)
     {
         mined = null;
+        waiting = null;
         Save(state! with { Pending = null, NextNonce = Math.Max(state.NextNonce, p.Nonce + 1) });
     }
 
-    /// <summary>Signs with fees from the node: EIP-1559 where the latest block has a base fee, else EIP-155 legacy; a replacement pays at least 1/8 more.</summary>
-    private async Task<SentTransaction> Sign(long nonce, long gasLimit, byte[] data, SentTransaction? previous)
+    /// <summary>
+    /// Signs with fees from the node: EIP-1559 where the latest block has a base fee, else EIP-155 legacy; a replacement
+    /// pays at least 1/8 more. Never offers more than <see cref="AnchorOptions.MaxFeePerGas"/>: null (and
+    /// <see cref="waiting"/> says why) when the chain's base fee, its gas price, or the bump a replacement needs is above it.
+    /// </summary>
+    private async Task<SentTransaction?> Sign(long nonce, long gasLimit, byte[] data, SentTransaction? previous)
     {
         var latest = await rpc!.BlockByNumber("latest") ?? throw new FormatException("the node has no latest block");
         var now = time.GetUtcNow();
+        BigInteger cap = Options.MaxFeePerGas;
         if (latest.TryGetProperty("baseFeePerGas", out var baseFeeJson) && baseFeeJson.ValueKind == JsonValueKind.String)
         {
             BigInteger tip;
             try { tip = await rpc.MaxPriorityFeePerGas(); }
             catch (EthRpcException) { tip = Gwei; } // a node without the method: a common default tip
-            var maxFee = 2 * EthRpc.Quantity(baseFeeJson) + tip;
+            var baseFee = EthRpc.Quantity(baseFeeJson);
+            if (baseFee >= cap) return Wait($"the chain's base fee ({baseFee} wei a gas) is not below Attest:Anchor:MaxFeePerGas ({cap}); waiting for it to fall");
+            var maxFee = 2 * baseFee + tip;
             if (previous is not null)
             {
                 tip = BigInteger.Max(tip, Bump(BigInteger.Parse(previous.PriorityFee ?? previous.Fee)));
                 maxFee = BigInteger.Max(BigInteger.Max(maxFee, Bump(BigInteger.Parse(previous.Fee))), tip);
+                if (maxFee > cap)
+                    return Wait($"a replacement would offer {maxFee} wei a gas, above Attest:Anchor:MaxFeePerGas ({cap}); waiting for {previous.Hash} to be mined");
             }
+            // Capped, the offer still covers the base fee (checked above); the tip may not exceed the offer.
+            maxFee = BigInteger.Min(maxFee, cap);
+            tip = BigInteger.Min(tip, maxFee);
             var tx = EvmTransaction.Eip1559(setup!.Key, state!.ChainId, nonce, tip, maxFee, gasLimit, setup.To, 0, data);
+            waiting = null;
             return new SentTransaction(tx.Hash, EthRpc.Hex(tx.Raw), maxFee.ToString(), tip.ToString(), now);
         }
         var gasPrice = await rpc.GasPrice();
         if (previous is not null) gasPrice = BigInteger.Max(gasPrice, Bump(BigInteger.Parse(previous.Fee)));
+        if (gasPrice > cap)
+            return Wait($"the gas price ({gasPrice} wei{(previous is null ? "" : ", with the bump a replacement needs")}) is above Attest:Anchor:MaxFeePerGas ({cap}); waiting");
         var legacy = EvmTransaction.Legacy(setup!.Key, state!.ChainId, nonce, gasPrice, gasLimit, setup.To, 0, data);
+        waiting = null;
         return new SentTransaction(legacy.Hash, EthRpc.Hex(legacy.Raw), gasPrice.ToString(), null, now);
+    }
+
+    private SentTransaction? Wait(string why)
+    {
+        if (waiting != why) logger.LogWarning("Anchoring waits: {Why}", why);
+        waiting = why;
+        return null;
     }
 
     // Nodes accept a replacement only if it pays at least 10% more (geth's default price bump).
