@@ -195,7 +195,7 @@ public sealed class PrivacyAndRestartTests
         // API keys: the live one still authenticates (and only for its issuer), the revoked one stays revoked.
         Assert.Equal(HttpStatusCode.OK, (await c.Get($"v1/issuers/{s.IssuerId}", key: s.ApiKey)).Status);
         Http.AssertError(await c.Get($"v1/issuers/{s.IssuerId}", key: s.RevokedApiKey), HttpStatusCode.Unauthorized, "invalid_api_key");
-        var apiKeys = (await c.Get("v1/api-keys")).Body.GetProperty("api_keys").EnumerateArray().ToDictionary(k => k.Str("id"));
+        var apiKeys = (await c.GetAll("v1/api-keys", "api_keys")).ToDictionary(k => k.Str("id"));
         Assert.Equal(JsonValueKind.Null, apiKeys[s.ApiKeyId].GetProperty("revoked_at").ValueKind);
         Assert.Equal("survivor", apiKeys[s.ApiKeyId].Str("name"));
         Assert.True(DateTimeOffset.TryParse(apiKeys[s.RevokedApiKeyId].Str("revoked_at"), out _));

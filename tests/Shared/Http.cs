@@ -32,6 +32,22 @@ public static class Http
     public static Task<(HttpStatusCode Status, JsonElement Body)> Get(this HttpClient client, string path, string? key = ServerProcess.AdminKey) =>
         client.Send(HttpMethod.Get, path, null, key);
 
+    /// <summary>Every item of a paged list (<c>?cursor=</c>, <c>next_cursor</c> null on the last page), page by page.</summary>
+    public static async Task<List<JsonElement>> GetAll(this HttpClient client, string path, string member, string? key = ServerProcess.AdminKey)
+    {
+        var items = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var (status, page) = await client.Get(cursor is null ? path : path + (path.Contains('?') ? "&" : "?") + "cursor=" + Uri.EscapeDataString(cursor), key);
+            Assert.True(status == HttpStatusCode.OK, $"GET {path} answered {status}: {page}");
+            items.AddRange(page.GetProperty(member).EnumerateArray());
+            cursor = page.GetProperty("next_cursor").GetString();
+        }
+        while (cursor is not null);
+        return items;
+    }
+
     /// <summary>Asserts the JSON error body of the API: success false, the error code, a message.</summary>
     public static void AssertError((HttpStatusCode Status, JsonElement Body) response, HttpStatusCode status, string code)
     {
