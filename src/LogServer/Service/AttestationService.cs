@@ -154,8 +154,11 @@ public sealed class AttestationService(
             supersededBy, revokedAt, reason, v.B > 0 ? v.B - 1 : null);
     }
 
+    // Gates exist only for keys that exist: a stream of mints naming made-up kids must not grow the gates without bound.
     private KeyGates.Gate EnterKeyGate(string kid) =>
-        gates.TryEnter(kid, out var gate) ? gate : throw ApiError.Conflict("key_not_active", $"key \"{kid}\" is being rotated or marked compromised and signs nothing more");
+        registry.Key(kid) is null ? throw ApiError.NotFound($"no key with kid \"{kid}\"")
+        : gates.TryEnter(kid, out var gate) ? gate
+        : throw ApiError.Conflict("key_not_active", $"key \"{kid}\" is being rotated or marked compromised and signs nothing more");
 
     private void CheckMint(Principal caller, MintRequest request)
     {
