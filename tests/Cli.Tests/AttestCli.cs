@@ -76,7 +76,8 @@ public sealed class IssuerFixture : IAsyncLifetime
     public async Task<string> Bundle(string attestationId)
     {
         string path = Path.Combine(Dir, $"bundle-{Guid.NewGuid():N}.json");
-        var result = await AttestCli.Run(["bundle", attestationId, "--url", Url, "--out", path], directory: Dir);
+        // The payload needs the issuer's key (or the holder token): without either the server gives only the public part.
+        var result = await AttestCli.Run(["bundle", attestationId, "--url", Url, "--out", path], ServerProcess.AdminKey, Dir);
         AttestCli.AssertExit(0, result);
         return path;
     }
