@@ -17,13 +17,26 @@ public static class HolderToken
     /// <summary>A presented token longer than this is refused (400) before it is hashed; a real one is 57 characters.</summary>
     public const int MaxLength = 128;
 
-    public static string New() => Prefix + Secrets.Base64Url(RandomNumberGenerator.GetBytes(32));
+    private const int Length = 57; // the prefix and 43 base64url characters
 
-    /// <summary>Writes the token's SHA-256 as 64 lowercase hex digits into <paramref name="hex"/>.</summary>
+    // Made on the mint path: the token string is the one allocation.
+    public static string New()
+    {
+        Span<byte> random = stackalloc byte[32];
+        RandomNumberGenerator.Fill(random);
+        Span<char> token = stackalloc char[Length];
+        Prefix.CopyTo(token);
+        if (!System.Buffers.Text.Base64Url.TryEncodeToChars(random, token[Prefix.Length..], out int written) || written != Length - Prefix.Length)
+            throw new System.Diagnostics.UnreachableException();
+        return new string(token);
+    }
+
+    /// <summary>Writes the SHA-256 of a token made by <see cref="New"/> as 64 lowercase hex digits into <paramref name="hex"/>.</summary>
     public static void Sha256Hex(string token, Span<char> hex)
     {
+        Span<byte> utf8 = stackalloc byte[Length];
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token), hash);
+        SHA256.HashData(utf8[..System.Text.Encoding.UTF8.GetBytes(token, utf8)], hash);
         if (!Convert.TryToHexStringLower(hash, hex, out int written) || written != 64) throw new System.Diagnostics.UnreachableException();
     }
 
