@@ -111,18 +111,25 @@ public static class ClientCommands
         var id = new Argument<string>("attestation-id") { Description = "the attestation's id (UUID)" };
         var output = new Option<string?>("--out", "-o") { Description = "write the bundle to this file (atomically); default stdout" };
         var command = new Command("bundle",
-            "Fetch an attestation's proof bundle (GET /v1/attestations/{id}/proof-bundle) for offline verification with attest verify. Public: no API key.")
+            "Fetch an attestation's proof bundle (GET /v1/attestations/{id}/proof-bundle) for offline verification with attest verify. "
+            + $"The payload comes only with the issuer's API key (${Common.ApiKeyVariable}) or the attestation's holder token (${HolderTokenVariable}).")
         {
             id, url, output,
         };
         command.SetAction((parse, token) => Common.Run(async () =>
         {
             if (!Guid.TryParseExact(parse.GetValue(id), "D", out var guid)) throw new UsageException("the attestation id is a UUID");
-            var (status, text) = await Request(HttpMethod.Get, Common.BaseUrl(parse.GetValue(url)), $"v1/attestations/{guid}/proof-bundle", null, null, null, token);
+            string? apiKey = Environment.GetEnvironmentVariable(Common.ApiKeyVariable) is { Length: > 0 } k ? k.Trim() : null;
+            string? holderToken = Environment.GetEnvironmentVariable(HolderTokenVariable) is { Length: > 0 } h ? h.Trim() : null;
+            var (status, text) = await Request(HttpMethod.Get, Common.BaseUrl(parse.GetValue(url)), $"v1/attestations/{guid}/proof-bundle", null, apiKey, null, token, holderToken);
             if (!IsSuccess(status)) return ServerError(status, text);
             try
             {
                 ProofBundle.Parse(Encoding.UTF8.GetBytes(text));
+            }
+            catch (BundleFormatException e) when (e.Message == ProofBundle.PublicBundleMessage)
+            {
+                throw new UsageException($"the server gave only the public part of the bundle (no payload): set {Common.ApiKeyVariable} to the issuer's API key or {HolderTokenVariable} to the attestation's holder token");
             }
             catch (BundleFormatException e)
             {
@@ -186,14 +193,18 @@ public static class ClientCommands
         return ExitCodes.Ok;
     }
 
+    /// <summary>The holder token of one attestation (mint's <c>holder_token</c>): like the API key, never a flag.</summary>
+    public const string HolderTokenVariable = "ATTEST_HOLDER_TOKEN";
+
     private static async Task<(HttpStatusCode Status, string Text)> Request(
-        HttpMethod method, Uri server, string path, JsonObject? body, string? apiKey, string? idempotencyKey, CancellationToken token)
+        HttpMethod method, Uri server, string path, JsonObject? body, string? apiKey, string? idempotencyKey, CancellationToken token, string? holderToken = null)
     {
         using var http = Common.Http(TimeSpan.FromMinutes(2));
         http.MaxResponseContentBufferSize = ProofBundle.MaxBytes + (1 << 20);
         using var request = new HttpRequestMessage(method, new Uri(server, path));
         if (apiKey is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        if (holderToken is not null) request.Headers.Add("X-Holder-Token", holderToken);
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         try
         {

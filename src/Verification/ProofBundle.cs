@@ -43,6 +43,9 @@ public sealed record ProofBundle(
     BundleAnchor? Anchor)
 {
     public const string FormatName = "attest-proof-bundle/v1";
+
+    /// <summary>Why a bundle served with <c>"access": "public"</c> cannot be verified offline.</summary>
+    public const string PublicBundleMessage = "a public bundle has no payload; the holder's link or bundle is needed";
     public const int MaxBytes = 64 << 20;
     public const int MaxDepth = 64;
     public const int MaxKeyEntries = 16;
@@ -76,6 +79,10 @@ public sealed record ProofBundle(
         var root = Object(bundle, "the bundle");
         string format = Str(root, "format", "");
         if (format != FormatName) throw new BundleFormatException($"\"format\" is \"{format}\", not \"{FormatName}\": not an attest proof bundle (GET /v1/attestations/{{id}}/proof-bundle)");
+        // The server gives a reader who is not entitled to the payload the bundle without it (docs/SECURITY.md).
+        if (root.TryGetProperty("access", out var access) && access.ValueKind == JsonValueKind.String && access.ValueEquals("public")
+            || root.TryGetProperty("attestation", out var withheld) && withheld.ValueKind == JsonValueKind.Null)
+            throw new BundleFormatException(PublicBundleMessage);
         var attestation = Object(Prop(root, "attestation", ""), "attestation");
         var payload = Object(Prop(attestation, "payload", "attestation."), "attestation.payload");
         var issuer = Object(Prop(root, "issuer", ""), "issuer");

@@ -8,11 +8,14 @@ public static class AttestCli
 {
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "attest.dll");
 
-    /// <summary>Runs <c>dotnet attest.dll args…</c> in <paramref name="directory"/> (default: a temp dir) with ATTEST_API_KEY unset unless given.</summary>
-    public static Task<ProcessResult> Run(string[] args, string? apiKey = null, string? directory = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs <c>dotnet attest.dll args…</c> in <paramref name="directory"/> (default: a temp dir) with ATTEST_API_KEY and
+    /// ATTEST_HOLDER_TOKEN unset unless given.
+    /// </summary>
+    public static Task<ProcessResult> Run(string[] args, string? apiKey = null, string? directory = null, TimeSpan? timeout = null, string? holderToken = null)
     {
         if (!File.Exists(Dll)) throw new FileNotFoundException("the CLI build output is missing", Dll);
-        var env = new Dictionary<string, string?> { ["ATTEST_API_KEY"] = apiKey, ["ATTEST_URL"] = null };
+        var env = new Dictionary<string, string?> { ["ATTEST_API_KEY"] = apiKey, ["ATTEST_URL"] = null, ["ATTEST_HOLDER_TOKEN"] = holderToken };
         return ExternalTools.Run("dotnet", [Dll, .. args], directory ?? Path.GetTempPath(), timeout ?? TimeSpan.FromMinutes(2), env);
     }
 
@@ -76,7 +79,8 @@ public sealed class IssuerFixture : IAsyncLifetime
     public async Task<string> Bundle(string attestationId)
     {
         string path = Path.Combine(Dir, $"bundle-{Guid.NewGuid():N}.json");
-        var result = await AttestCli.Run(["bundle", attestationId, "--url", Url, "--out", path], directory: Dir);
+        // The payload needs the issuer's key (or the holder token): without either the server gives only the public part.
+        var result = await AttestCli.Run(["bundle", attestationId, "--url", Url, "--out", path], ServerProcess.AdminKey, Dir);
         AttestCli.AssertExit(0, result);
         return path;
     }

@@ -98,6 +98,9 @@ public sealed class ClientCommandTests(IssuerFixture fixture) : IClassFixture<Is
         var unknown = await AttestCli.Run(["check", "--url", fixture.Url, "--attestation", Guid.NewGuid().ToString()], directory: fixture.Dir);
         AttestCli.AssertExit(1, unknown);
         Assert.Contains("UNKNOWN", unknown.Stdout);
+        var withoutKey = await AttestCli.Run(["bundle", id, "--url", fixture.Url], directory: fixture.Dir);
+        AttestCli.AssertExit(2, withoutKey);
+        Assert.Contains("ATTEST_HOLDER_TOKEN", withoutKey.Stderr);
         var missing = await AttestCli.Run(["bundle", Guid.NewGuid().ToString(), "--url", fixture.Url], directory: fixture.Dir);
         AttestCli.AssertExit(1, missing);
         Assert.Contains("not_found", missing.Stderr);

@@ -92,7 +92,7 @@ public sealed class AnchorTests
 
         var anchors = await AssertChainAndLogAgree(anvil, server);
         var earliest = anchors.First(a => a.GetProperty("tree_size").GetInt64() > index);
-        var (_, bundle) = await client.Get($"v1/attestations/{attestation.Str("id")}/proof-bundle", key: null);
+        var (_, bundle) = await client.Get($"v1/attestations/{attestation.Str("id")}/proof-bundle", key: ServerProcess.AdminKey);
         var anchor = bundle.GetProperty("anchor");
         Assert.Equal(earliest.Str("tx_hash"), anchor.Str("tx_hash"));
         Assert.Equal(earliest.GetProperty("tree_size").GetInt64(), anchor.GetProperty("tree_size").GetInt64());

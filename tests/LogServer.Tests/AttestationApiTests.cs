@@ -521,7 +521,7 @@ public sealed class AttestationApiTests(AttestationFixture fixture) : IClassFixt
     public async Task verify_by_bundle_checks_the_bundles_own_proof()
     {
         var a = await Client.Mint(Body(AttestApi.DegreeClaims("bundled")));
-        var (status, bundle) = await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: null);
+        var (status, bundle) = await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: ServerProcess.AdminKey);
         Assert.Equal(HttpStatusCode.OK, status);
 
         var v = await Client.Verify(new { bundle });
@@ -570,7 +570,7 @@ public sealed class AttestationApiTests(AttestationFixture fixture) : IClassFixt
     {
         var a = await Client.Mint(Body(AttestApi.DegreeClaims("offline")));
         var logKey = await Client.LogVerifier();
-        var (status, bundle) = await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: null);
+        var (status, bundle) = await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: ServerProcess.AdminKey);
         Assert.Equal(HttpStatusCode.OK, status);
         // From here on, no server calls: everything comes from the bundle and the log key fetched before it.
 
@@ -633,7 +633,7 @@ public sealed class AttestationApiTests(AttestationFixture fixture) : IClassFixt
         var a = await Client.Mint(Body(AttestApi.DegreeClaims("bundle revoked")));
         var (_, revoked) = await Client.Post($"v1/attestations/{a.Str("id")}/revoke", new { reason = "withdrawn" });
         var logKey = await Client.LogVerifier();
-        var (status, bundle) = await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: null);
+        var (status, bundle) = await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: ServerProcess.AdminKey);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("REVOKED", bundle.Str("status"));
 
@@ -658,7 +658,7 @@ public sealed class AttestationApiTests(AttestationFixture fixture) : IClassFixt
         var a = await Client.Mint(Body(AttestApi.DegreeClaims("bundle superseded")));
         var (_, next) = await Client.Post($"v1/attestations/{a.Str("id")}/supersede", Body(AttestApi.DegreeClaims("bundle superseding")), idempotencyKey: Guid.NewGuid().ToString());
         var logKey = await Client.LogVerifier();
-        var bundle = (await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: null)).Body;
+        var bundle = (await Client.Get($"v1/attestations/{a.Str("id")}/proof-bundle", key: ServerProcess.AdminKey)).Body;
         Assert.Equal("SUPERSEDED", bundle.Str("status"));
         var by = bundle.GetProperty("superseded_by");
         Assert.Equal(next.GetProperty("log_index").GetInt64(), by.GetProperty("index").GetInt64());

@@ -213,7 +213,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            using var response = await Client.GetAsync($"v1/attestations/{id}/proof-bundle");
+            using var response = await Client.GetAsync($"v1/attestations/{id}/proof-bundle?holder_token={attestation.GetProperty("holder_token").GetString()}");
             string text = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == HttpStatusCode.OK) return (text, claims);
             Assert.True(DateTime.UtcNow < deadline, $"no proof bundle within 30 s: {response.StatusCode} {text}");

@@ -35,7 +35,7 @@ public static class AttestationApi
         }).WithMetadata(mintLimit);
 
         app.MapGet("/v1/attestations/{id}", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
-            Json.Result(await attestations.Get(auth.Require(request), Id(id, "attestation"), token)));
+            Json.Result(await attestations.Get(AttestationReader.From(request, auth), Id(id, "attestation"), token)));
 
         app.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
         {

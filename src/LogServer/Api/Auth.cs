@@ -33,6 +33,10 @@ public sealed class Auth(byte[] adminKeyHash, Registry registry, RateLimiter lim
         return caller;
     }
 
+    /// <summary>As <see cref="Require"/> when a key is sent (a wrong one is still 401); null, anonymous, when none is.</summary>
+    public Principal? Optional(HttpRequest request, string bucket = "default") =>
+        request.Headers.ContainsKey("Authorization") || request.Headers.ContainsKey("X-API-Key") ? Require(request, bucket) : null;
+
     private Principal Authenticate(HttpRequest request)
     {
         string? key = null;

@@ -19,9 +19,9 @@ public static class StampApi
 
         app.MapGet("/v1/stamps/{id}", async (string id, HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
         {
-            auth.Require(request);
+            var caller = auth.Require(request);
             if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
-            return Json.Result(await stamps.Get(id, token));
+            return Json.Result(await stamps.Get(caller, id, token));
         });
 
         // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
@@ -42,7 +42,7 @@ public static class StampApi
             throw ApiError.BadRequest("invalid_visibility", "visibility must be \"hash_only\" or \"public\"");
         if (visibility == "public" && content is null)
             throw ApiError.BadRequest("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
-        var request = new StampRequest(hash, visibility, content, fields.String("display_title", 200), fields.Strings("tags", 5, 50));
+        var request = new StampRequest(hash, visibility, content, fields.String("display_title", 200), fields.Strings("tags", 5, 50), caller.IssuerId);
         return stamps.Create(request, caller.Scope, idempotencyKey, AttestationApi.RequestDigest("stamp", body), token);
     }
 

@@ -21,8 +21,9 @@ public static class VerifyApi
             return Json.Result(await Verify(await Json.ReadObject(request, token), stamps, verify, token));
         }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(AttestationApi.MaxEncodedPayload + (1 << 20))).RequireCors(Cors.Public);
 
-        app.MapGet("/v1/attestations/{id}/proof-bundle", async (string id, VerifyService verify, CancellationToken token) =>
-            Json.Result(await verify.ProofBundle(AttestationApi.Id(id, "attestation"), token))).RequireCors(Cors.Public);
+        // Anyone gets the public part; the payload needs the issuer's key, the admin key or the holder token.
+        app.MapGet("/v1/attestations/{id}/proof-bundle", async (string id, HttpRequest request, Auth auth, VerifyService verify, CancellationToken token) =>
+            Json.Result(await verify.ProofBundle(AttestationApi.Id(id, "attestation"), AttestationReader.From(request, auth), token))).RequireCors(Cors.Public);
     }
 
     /// <summary>Dispatches on the one subject the request names; the answer is a stamp or an attestation verification.</summary>

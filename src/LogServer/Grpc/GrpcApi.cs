@@ -38,7 +38,7 @@ public static class GrpcApi
             return ProtoReply.Attestation(await S<AttestationService>().Mint(caller, mint, key, digest, call.Cancelled));
         });
         Unary(attestations, "Get", GetAttestationRequest.Parser, async (call, r) =>
-            ProtoReply.Attestation(await S<AttestationService>().Get(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"), call.Cancelled)));
+            ProtoReply.Attestation(await S<AttestationService>().Get(AttestationReader.From(call.Request, S<Auth>()), AttestationApi.Id(r.Id, "attestation"), call.Cancelled)));
         Unary(attestations, "Revoke", RevokeRequest.Parser, async (call, r) =>
             ProtoReply.Attestation(await S<AttestationService>().Revoke(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"),
                 r.Reason.Length > 0 ? r.Reason : null, call.Cancelled)));
@@ -53,15 +53,19 @@ public static class GrpcApi
         Unary(attestations, "Verify", VerifyRequest.Parser, async (call, r) =>
             ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), S<StampService>(), S<VerifyService>(), call.Cancelled)));
         Unary(attestations, "GetProofBundle", GetProofBundleRequest.Parser, async (call, r) =>
-            new ProofBundle { Bundle = Struct.Parser.ParseJson((await S<VerifyService>().ProofBundle(AttestationApi.Id(r.Id, "attestation"), call.Cancelled)).ToJsonString()) });
+            new ProofBundle
+            {
+                Bundle = Struct.Parser.ParseJson((await S<VerifyService>().ProofBundle(
+                    AttestationApi.Id(r.Id, "attestation"), AttestationReader.From(call.Request, S<Auth>()), call.Cancelled)).ToJsonString()),
+            });
 
         const string stamps = "attest.v1.Stamps";
         Unary(stamps, "Create", CreateStampRequest.Parser, async (call, r) =>
             ProtoReply.Stamp(await StampApi.Create(S<Auth>().Require(call.Request), StampApi.IdempotencyKey(call.Request), ProtoJson.Body(r), S<StampService>(), call.Cancelled)));
         Unary(stamps, "Get", GetStampRequest.Parser, async (call, r) =>
         {
-            S<Auth>().Require(call.Request);
-            return ProtoReply.Stamp(await S<StampService>().Get(AttestationApi.Id(r.Id, "stamp").ToString(), call.Cancelled));
+            var caller = S<Auth>().Require(call.Request);
+            return ProtoReply.Stamp(await S<StampService>().Get(caller, AttestationApi.Id(r.Id, "stamp").ToString(), call.Cancelled));
         });
 
         const string issuers = "attest.v1.Issuers";

@@ -18,7 +18,7 @@ public static class ProtoReply
         CreatedAt = v.CreatedAt, Signature = v.Signature, DocumentHash = v.DocumentHash ?? "",
         ContentType = v.ContentType, PackId = v.PackId?.ToString() ?? "", Supersedes = v.Supersedes?.ToString() ?? "",
         SupersededByAttestationId = v.SupersededByAttestationId?.ToString() ?? "", RevokedAt = v.RevokedAt ?? "",
-        RevocationReason = v.RevocationReason ?? "", RevocationLogIndex = v.RevocationLogIndex ?? 0,
+        RevocationReason = v.RevocationReason ?? "", RevocationLogIndex = v.RevocationLogIndex ?? 0, HolderToken = v.HolderToken ?? "",
     }, ProtoStruct.Encode(JsonMarshal.GetRawUtf8Value(v.Payload)));
 
     public static V1.Stamp Stamp(Stamp s)

@@ -18,14 +18,25 @@ public sealed record MintRequest(
 public sealed record AttestationView(
     Guid Id, Guid IssuerId, string Kid, string Schema, string Status, long LogIndex, string CreatedAt,
     JsonElement Payload, string Signature, string? DocumentHash, string ContentType, Guid? PackId,
-    Guid? Supersedes, Guid? SupersededByAttestationId, string? RevokedAt, string? RevocationReason, long? RevocationLogIndex);
+    Guid? Supersedes, Guid? SupersededByAttestationId, string? RevokedAt, string? RevocationReason, long? RevocationLogIndex)
+{
+    /// <summary>
+    /// Set only in the answer of the mint or supersede that created the attestation (see <see cref="Service.HolderToken"/>);
+    /// null on every read and on a retry of that mint, as only its hash is kept.
+    /// </summary>
+    public string? HolderToken { get; init; }
+
+    /// <summary>The stored SHA-256 (hex) of the holder token, for <see cref="Reader.Entitled"/>; never in a response.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? HolderTokenSha256 { get; init; }
+}
 
 /// <summary>
 /// Mint, read, revoke and supersede attestations. The signed payload is the RFC 8785 (JCS) form of
-/// <c>{type, id, issuer_id, kid, alg, schema, claims, document_hash, content_type, created_at[, supersedes]}</c>,
+/// <c>{type, id, issuer_id, kid, alg, schema, claims, salt, document_hash, content_type, created_at[, supersedes]}</c>,
 /// signed with the issuer key (Ed25519, signature base64url). The log entry holds only ids, the key id, the schema,
-/// the payload's SHA-256 and the signature; claims, the payload and the recipient's e-mail stay in the entry's
-/// private data.
+/// the payload's SHA-256 and the signature; claims, the payload (with its salt), the recipient's e-mail and the holder
+/// token's hash stay in the entry's private data, readable only as <see cref="Reader.Entitled"/> allows.
 /// </summary>
 public sealed class AttestationService(
     Registry registry, KvIndex index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time,
@@ -65,6 +76,7 @@ public sealed class AttestationService(
         var old = await Find(oldId, token);
         caller.RequireIssuer(old.IssuerId);
         if (request.IssuerId != old.IssuerId) throw ApiError.BadRequest("issuer_mismatch", "a superseding attestation must come from the same issuer");
+        AttestationView? created = null;
         long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
         {
             var gate = EnterKeyGate(request.Kid);
@@ -76,7 +88,8 @@ public sealed class AttestationService(
                 {
                     var current = await Find(oldId, token);
                     if (current.Status != Valid) throw ApiError.Conflict("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
-                    return (await Append(request, oldId, idem)).Index;
+                    (var index, created) = await Append(request, oldId, idem);
+                    return index;
                 }
                 finally
                 {
@@ -88,7 +101,8 @@ public sealed class AttestationService(
                 gate.Leave();
             }
         }, token);
-        return await Get(i, token);
+        // Read back (the old one's state changed with it), keeping the token that only this answer can carry.
+        return await Get(i, token) with { HolderToken = created?.HolderToken };
     }
 
     /// <summary>Irreversible: a <c>revocation/v1</c> entry; the reason stays private.</summary>
@@ -111,10 +125,13 @@ public sealed class AttestationService(
         return await Find(id, token);
     }
 
-    public async Task<AttestationView> Get(Principal caller, Guid id, CancellationToken token)
+    /// <summary>The full view, for those <see cref="Reader.Entitled"/> to it: 401 with neither key nor token, else 403.</summary>
+    public async Task<AttestationView> Get(Reader reader, Guid id, CancellationToken token)
     {
+        if (reader.IsAnonymous)
+            throw new ApiError(401, "missing_api_key", "send the issuer's API key (\"Authorization: Bearer <key>\") or the attestation's holder token (X-Holder-Token)");
         var attestation = await Find(id, token);
-        caller.RequireIssuer(attestation.IssuerId);
+        if (!reader.Entitled(attestation)) throw new ApiError(403, "forbidden", "neither this API key nor this holder token may read that attestation");
         return attestation;
     }
 
@@ -151,7 +168,10 @@ public sealed class AttestationService(
             v.A, e.Str("created_at"), payload.Clone(), e.Str("signature"), payload.OptStr("document_hash"), payload.Str("content_type"),
             p.OptStr("pack_id") is { } pack ? Guid.Parse(pack) : null,
             e.OptStr("supersedes") is { } s ? Guid.Parse(s) : null,
-            supersededBy, revokedAt, reason, v.B > 0 ? v.B - 1 : null);
+            supersededBy, revokedAt, reason, v.B > 0 ? v.B - 1 : null)
+        {
+            HolderTokenSha256 = p.OptStr("holder_token_sha256"),
+        };
     }
 
     // Gates exist only for keys that exist: a stream of mints naming made-up kids must not grow the gates without bound.
@@ -184,11 +204,12 @@ public sealed class AttestationService(
         string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
         // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
         string? documentHash = request.DocumentHash ?? payloadBlob;
-        var (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord);
+        string holderToken = HolderToken.New();
+        var (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken);
         long index = await writer.Append(record);
         return (index, new AttestationView(
             id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
-            request.ContentType, request.PackId, supersedes, null, null, null, null));
+            request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = holderToken });
     }
 
     // Per-thread buffers for Build, which is synchronous, so two mints never share one. Fresh buffers grew to several KB
@@ -198,14 +219,23 @@ public sealed class AttestationService(
 
     /// <summary>The signed payload (JCS), its signature, and the log record (entry and private data) of a mint.</summary>
     private (byte[] Record, byte[] Jcs, string Signature) Build(
-        MintRequest request, Guid id, string createdAt, string? documentHash, string? payloadBlob, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
+        MintRequest request, Guid id, string createdAt, string? documentHash, string? payloadBlob, Guid? supersedes, IdempotencyRecord? idempotencyRecord,
+        string holderToken)
     {
+        // 128 random bits per attestation, signed but never logged: the logged payload hash then confirms no guessed claims.
+        Span<byte> saltBytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(saltBytes);
+        Span<char> salt = stackalloc char[22];
+        if (!System.Buffers.Text.Base64Url.TryEncodeToChars(saltBytes, salt, out int saltLength) || saltLength != 22) throw new System.Diagnostics.UnreachableException();
+        Span<char> holderTokenSha256 = stackalloc char[64];
+        HolderToken.Sha256Hex(holderToken, holderTokenSha256);
         // The signed payload, written in canonical (RFC 8785) member order: it is what the signature covers.
         var payload = Scratch(ref payloadScratch);
         var members = new Jcs.ObjectWriter(payload)
             .String("alg", "Ed25519").Value("claims", request.Claims).String("content_type", request.ContentType).String("created_at", createdAt);
         if (documentHash is not null) members.String("document_hash", documentHash);
-        members.String("id", id.ToString()).String("issuer_id", request.IssuerId.ToString()).String("kid", request.Kid).String("schema", request.Schema);
+        members.String("id", id.ToString()).String("issuer_id", request.IssuerId.ToString()).String("kid", request.Kid)
+            .String("salt", new string(salt)).String("schema", request.Schema);
         if (supersedes is { } old) members.String("supersedes", old.ToString());
         members.String("type", AttestationEntries.AttestationType).End();
         var jcs = payload.WrittenSpan.ToArray();
@@ -217,6 +247,7 @@ public sealed class AttestationService(
         w.Reset(priv);
         w.WriteStartObject();
         w.WriteString("payload", jcs);
+        w.WriteString("holder_token_sha256", holderTokenSha256);
         if (documentHash is not null) w.WriteString("document_hash", documentHash);
         if (payloadBlob is not null) w.WriteString("payload_blob", payloadBlob);
         if (request.RecipientEmail is not null) w.WriteString("recipient_email", request.RecipientEmail);

@@ -10,7 +10,8 @@ using Attest.Merkle;
 
 namespace Attest.LogServer.Service;
 
-public sealed record StampRequest(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string>? Tags);
+/// <summary>A stamp to append; <paramref name="IssuerId"/> is its creator's issuer, null for the admin (then the admin's alone).</summary>
+public sealed record StampRequest(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string>? Tags, Guid? IssuerId = null);
 
 public sealed record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
@@ -42,6 +43,7 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
         string id = Guid.CreateVersion7().ToString();
         var entry = StampEntry.Encode(id, request.ContentHash, Timestamp(time.GetUtcNow()));
         var priv = new JsonObject { ["visibility"] = request.Visibility };
+        if (request.IssuerId is { } owner) priv["issuer_id"] = owner.ToString();
         if (request.Visibility == "public") priv["content"] = request.Content;
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
@@ -49,10 +51,26 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
         return LogWriter.Record(entry, priv);
     }
 
-    public async Task<Stamp> Get(string id, CancellationToken token)
+    /// <summary>
+    /// A stamp as <paramref name="caller"/> may see it: its title, tags and (unless public) content are private, for the
+    /// API keys of the issuer that created it and the admin; anyone else sees what the log and a public stamp show.
+    /// </summary>
+    public async Task<Stamp> Get(Principal caller, string id, CancellationToken token)
     {
         if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw ApiError.NotFound($"no stamp with id {id}");
-        return View(v.A, await log.ReadRecordAsync(v.A, token));
+        var record = await log.ReadRecordAsync(v.A, token);
+        var stamp = View(v.A, record);
+        if (caller.IsAdmin) return stamp;
+        // A stamp without an issuer_id was made with the admin key (or before owners were recorded): the admin's alone.
+        string? owner = PrivateOf(record, "issuer_id");
+        if (owner is not null && caller.IssuerId is { } mine && owner == mine.ToString()) return stamp;
+        return stamp with { DisplayTitle = null, Tags = [], Content = stamp.Visibility == "public" ? stamp.Content : null };
+    }
+
+    private static string? PrivateOf(byte[] record, string name)
+    {
+        using var priv = JsonDocument.Parse(LogRecord.Private(record).ToArray());
+        return priv.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
     /// <summary>The earliest stamp of a content hash: proof that the content existed by then.</summary>

@@ -151,11 +151,14 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     /// <summary>
     /// Everything a holder needs to verify offline: the signed payload, the issuer key and the log entries of its
     /// events, the attestation's log entry, and any revocation or superseding entry, each with a C2SP tlog-proof
-    /// against one signed checkpoint of this log.
+    /// against one signed checkpoint of this log. Only a reader <see cref="Reader.Entitled"/> to the attestation gets
+    /// the payload (<c>"access": "full"</c>); anyone else gets the same bundle with <c>"attestation": null</c>
+    /// (<c>"access": "public"</c>): status, issuer, key and log proofs, all of it already public in the log.
     /// </summary>
-    public async Task<JsonObject> ProofBundle(Guid id, CancellationToken token)
+    public async Task<JsonObject> ProofBundle(Guid id, Reader reader, CancellationToken token)
     {
         var a = await attestations.Find(id, token);
+        bool full = reader.Entitled(a);
         var key = registry.Key(a.Kid)!;
         var issuer = registry.Issuer(a.IssuerId)!;
         long? supersededAt = a.SupersededByAttestationId is { } by && index.TryGet(EntryIndexer.AttestationKey(by), out var s) ? s.A : null;
@@ -168,7 +171,8 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         return new JsonObject
         {
             ["format"] = "attest-proof-bundle/v1",
-            ["attestation"] = new JsonObject { ["payload"] = JsonNode.Parse(a.Payload.GetRawText()), ["signature"] = a.Signature },
+            ["access"] = full ? "full" : "public",
+            ["attestation"] = full ? new JsonObject { ["payload"] = JsonNode.Parse(a.Payload.GetRawText()), ["signature"] = a.Signature } : null,
             ["status"] = a.Status,
             ["issuer"] = new JsonObject { ["id"] = issuer.Id.ToString(), ["name"] = issuer.Name },
             ["issuer_key"] = new JsonObject

@@ -122,9 +122,22 @@ function renderVerification(v, heading, extra = []) {
 
 // ---- actions ----------------------------------------------------------------------------------------------------------
 
+/** The holder token typed in (or from the holder's link): sent as a header, so it stays out of URLs the page requests. */
+function holderToken() {
+  return $('holder-token').value.trim();
+}
+
 async function byAttestationOrStampId(id) {
-  const bundle = await getJson(`/v1/attestations/${id}/proof-bundle`);
-  if (bundle.status === 200) return show(...renderVerification(await verifyAttestationBundle(bundle.body, logKey), `Attestation ${id}`));
+  const token = holderToken();
+  const bundle = await getJson(`/v1/attestations/${id}/proof-bundle`, token ? { headers: { 'X-Holder-Token': token } } : undefined);
+  if (bundle.status === 200) {
+    const v = await verifyAttestationBundle(bundle.body, logKey);
+    const extra = v.withheld ? [message('withheld', token
+      ? 'This holder token does not open this attestation, so its payload and claims are withheld. Shown: its status and log proofs.'
+      : 'The payload and claims are withheld: only the issuer and the holder may see them. Shown: the status and log proofs. '
+        + "To check the issuer's signature and the claims, open the holder's link or upload the holder's proof bundle below.")] : [];
+    return show(...renderVerification(v, `Attestation ${id}`, extra));
+  }
   if (bundle.status !== 404) return show(message('error', `The server answered ${bundle.status}: ${bundle.body?.message ?? ''}`));
   const stamp = await getJson(`/v1/stamps/${id}/proof`);
   if (stamp.status === 200) return show(...renderVerification(await verifyStampProof(stamp.body, logKey), `Stamp ${id}`));
@@ -293,6 +306,17 @@ async function start() {
   });
 
   await loadLogView();
+  // The holder's link: /?attestation=<id>&holder_token=<token>. The token then leaves the address bar (and history).
+  const params = new URLSearchParams(location.search);
+  const linked = params.get('attestation');
+  if (params.has('holder_token')) {
+    $('holder-token').value = params.get('holder_token');
+    history.replaceState(null, '', linked ? `?attestation=${encodeURIComponent(linked)}` : location.pathname);
+  }
+  if (linked) {
+    $('search-input').value = linked;
+    await run(() => search(linked));
+  }
   document.body.dataset.ready = 'true';
 }
 

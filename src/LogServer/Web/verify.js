@@ -333,23 +333,28 @@ async function anchorCheck(checks, anchor, entryText, entryIndex, key) {
   });
 }
 
-/** A proof bundle (GET /v1/attestations/{id}/proof-bundle), verified with `logKey` (GET /v1/log/key) as the trust root. */
+/**
+ * A proof bundle (GET /v1/attestations/{id}/proof-bundle), verified with `logKey` (GET /v1/log/key) as the trust root.
+ * A public bundle ("access": "public", "attestation": null: what the server gives anyone but the issuer and the holder)
+ * has no payload: its signature and payload checks are skipped, and the rest is checked against the log entry itself.
+ */
 export async function verifyAttestationBundle(bundle, logKey) {
   const checks = new Checks();
   const key = await trustedKey(logKey).catch(() => null);
   const b = bundle ?? {};
-  const payload = b.attestation?.payload;
+  const withheld = b.access === 'public' && b.attestation === null;
+  let payload = b.attestation?.payload;
   let jcs = null;
   let entry = null;
 
   await checks.run('bundle_format', 'Bundle format', () => {
     if (b.format !== 'attest-proof-bundle/v1') throw new Error(`format is ${JSON.stringify(b.format)}, not attest-proof-bundle/v1`);
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('attestation.payload is not an object');
+    if (!withheld && (payload === null || typeof payload !== 'object' || Array.isArray(payload))) throw new Error('attestation.payload is not an object');
     for (const part of ['issuer_key', 'log', 'log_entry']) if (typeof b[part] !== 'object' || b[part] === null) throw new Error(`"${part}" is missing`);
-    return 'attest-proof-bundle/v1';
+    return withheld ? 'attest-proof-bundle/v1, public part: the payload is withheld' : 'attest-proof-bundle/v1';
   });
   try {
-    jcs = utf8.encode(canonicalize(payload));
+    jcs = withheld ? null : utf8.encode(canonicalize(payload));
   } catch {
     jcs = null;
   }
@@ -358,9 +363,14 @@ export async function verifyAttestationBundle(bundle, logKey) {
   } catch {
     entry = null;
   }
+  // Without the payload, the logged entry (checked by the inclusion proof below) says what the payload would:
+  // id, issuer, key, schema and time; never the claims.
+  if (withheld && entry) payload = { id: entry.id, issuer_id: entry.issuer_id, kid: entry.kid, schema: entry.schema, created_at: entry.created_at };
   await logKeyCheck(checks, b, key);
 
+  const withheldSkip = { skip: 'withheld: only the issuer and the holder get the payload (open the holder\'s link or upload the bundle)' };
   await checks.run('signature', "Issuer's signature", async () => {
+    if (withheld) return withheldSkip;
     if (!jcs) throw new Error('the payload cannot be canonicalized (RFC 8785)');
     const ok = await ed25519Verify(base64url(b.issuer_key?.public_key), base64url(b.attestation?.signature), jcs);
     if (!ok) throw new Error(`the Ed25519 signature does not verify over the RFC 8785 payload under key ${b.issuer_key?.kid}`);
@@ -369,6 +379,7 @@ export async function verifyAttestationBundle(bundle, logKey) {
   });
 
   await checks.run('payload', 'Payload is the logged one', async () => {
+    if (withheld) return withheldSkip;
     if (!jcs) throw new Error('the payload cannot be canonicalized (RFC 8785)');
     if (!entry) throw new Error('the log entry is not JSON');
     if (entry.type !== 'attestation/v1') throw new Error(`the log entry is a ${entry.type}, not attestation/v1`);
@@ -469,6 +480,7 @@ export async function verifyAttestationBundle(bundle, logKey) {
     verdict,
     failed,
     checks: checks.list,
+    withheld,
     subject: { id: payload?.id, schema: payload?.schema, created_at: payload?.created_at, log_index: b.log_entry?.index, claims: payload?.claims },
     issuer: { id: b.issuer?.id ?? payload?.issuer_id, name: b.issuer?.name, kid: b.issuer_key?.kid, key_status: b.issuer_key?.status },
     checkpoint: checkpoint ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,

@@ -479,8 +479,13 @@ async function main() {
 
   await check('attestations.get_proof_bundle', async () => {
     const a = state.documentAttestation;
-    const r = await unary(attestations, 'GetProofBundle', { id: a.id }, [], { deadline: deadline(60) });
+    // Without a key or the holder token: the public part only (no payload); the mint's holder token opens it.
+    const pub = fromStruct((await unary(attestations, 'GetProofBundle', { id: a.id }, [], { deadline: deadline(60) })).bundle);
+    expect(pub.access === 'public' && pub.attestation === null, `without a token: access ${pub.access}`);
+    expect(a.holder_token.startsWith('attest_holder_'), 'the mint returned no holder token');
+    const r = await unary(attestations, 'GetProofBundle', { id: a.id }, [['x-holder-token', a.holder_token]], { deadline: deadline(60) });
     const bundle = fromStruct(r.bundle);
+    expect(bundle.access === 'full', `with the holder token: access ${bundle.access}`);
     expect(bundle.format === 'attest-proof-bundle/v1', `format ${bundle.format}`);
     expect(bundle.attestation.signature === a.signature && bundle.attestation.payload.id === a.id, "the bundle's attestation differs");
     const entry = bundle.log_entry;

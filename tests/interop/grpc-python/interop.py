@@ -446,8 +446,13 @@ def main():
 
     def get_proof_bundle():
         a = state["document_attestation"]
-        r = attestations.GetProofBundle(apb.GetProofBundleRequest(id=a.id), timeout=60)
+        # Without a key or the holder token: the public part only (no payload); the mint's holder token opens it.
+        public = as_dict(attestations.GetProofBundle(apb.GetProofBundleRequest(id=a.id), timeout=60).bundle)
+        expect(public.get("access") == "public" and public.get("attestation") is None, "without a token: access %r" % public.get("access"))
+        expect(a.holder_token.startswith("attest_holder_"), "the mint returned no holder token")
+        r = attestations.GetProofBundle(apb.GetProofBundleRequest(id=a.id), metadata=[("x-holder-token", a.holder_token)], timeout=60)
         bundle = as_dict(r.bundle)
+        expect(bundle.get("access") == "full", "with the holder token: access %r" % bundle.get("access"))
         expect(bundle.get("format") == "attest-proof-bundle/v1", "format %r" % bundle.get("format"))
         expect(bundle["attestation"]["signature"] == a.signature and bundle["attestation"]["payload"]["id"] == a.id, "the bundle's attestation differs")
         entry = bundle["log_entry"]

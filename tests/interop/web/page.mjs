@@ -7,6 +7,7 @@
 //   choose <file>       chooses the file in the file input
 //   bundle <file>       uploads a proof bundle
 //   log                 only loads the page (the log view)
+//   open <query>        loads the page with this query (a holder's link: ?attestation=<id>&holder_token=<token>)
 // Prints {"result": {...} | null, "log": {...}, "requests": [...], "errors": [...]}; exits 0 when the page could be
 // driven (whatever it shows), 2 when chromium is missing or the page never became ready.
 import { readFileSync, existsSync } from 'node:fs';
@@ -50,7 +51,7 @@ try {
   });
   page.on('request', (r) => requests.push({ request: r, method: r.method(), url: r.url(), body: r.postData() ?? null, status: null }));
 
-  await page.goto(base, { waitUntil: 'load' });
+  await page.goto(action === 'open' ? new URL(argument, base).href : base, { waitUntil: 'load' });
   await page.waitForSelector('body[data-ready="true"]');
 
   const seq = async () => Number((await page.getAttribute('#result', 'data-seq')) ?? '0');
@@ -77,7 +78,7 @@ try {
   } else if (action === 'bundle') {
     await page.getByLabel('Proof bundle (JSON)').setInputFiles(argument);
     await answered();
-  } else if (action !== 'log') {
+  } else if (action !== 'log' && action !== 'open') {
     throw new Error(`unknown action ${action}`);
   }
   await page.waitForFunction(() => !document.body.dataset.busy);
@@ -106,6 +107,7 @@ try {
     const anchors = document.getElementById('anchors');
     return {
       result,
+      location: location.href,
       log: {
         origin: text(document.getElementById('log-origin')),
         verifierKey: text(document.getElementById('log-key')),
