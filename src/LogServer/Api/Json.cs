@@ -45,16 +45,9 @@ public static class Json
         try
         {
             var bytes = body.ToArray();
+            // First: the duplicate-name check of Parse decodes names, and throws on a lone surrogate in one.
+            CheckIJson(bytes);
             doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
-            try
-            {
-                CheckIJson(bytes);
-            }
-            catch
-            {
-                doc.Dispose();
-                throw;
-            }
         }
         catch (JsonException)
         {

@@ -160,7 +160,7 @@ public sealed class RecordCapTests
         await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
         {
             ["Attest__Limits__MaxClaimValueLength"] = "4000000",
-            ["Attest__Limits__MaxClaimsBytes"] = "4000000",
+            ["Attest__Limits__MaxClaimsBytes"] = "10000000",
             ["Attest__Storage__MinFreeBytes"] = "0",
         });
         try
