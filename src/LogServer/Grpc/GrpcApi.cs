@@ -148,10 +148,10 @@ public static class GrpcApi
 
         // Every service, and the server (""), is NOT_SERVING once a storage failure stopped the log taking writes.
         const string health = "grpc.health.v1.Health";
-        var sequencer = S<Sequencer>();
-        Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service, sequencer) }));
+        Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service, S<Sequencer>()) }));
         Stream<HealthCheckRequest, HealthCheckResponse>(health, "Watch", HealthCheckRequest.Parser, async (call, r, send) =>
         {
+            var sequencer = S<Sequencer>();
             var status = Serving(r.Service, sequencer);
             await send(new HealthCheckResponse { Status = status });
             if (status == HealthCheckResponse.Types.ServingStatus.Serving)

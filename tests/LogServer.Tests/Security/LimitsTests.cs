@@ -155,6 +155,22 @@ public sealed class LimitsTests(LimitsFixture fixture) : IClassFixture<LimitsFix
 public sealed class RecordCapTests
 {
     [Fact]
+    public async Task a_record_cap_over_half_the_entry_log_page_stops_the_server_at_start_naming_the_setting()
+    {
+        string dataDir = ServerProcess.NewDataDir();
+        try
+        {
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.Start(dataDir, new Dictionary<string, string> { ["Attest__Limits__MaxRecordBytes"] = "3000000" }));
+            Assert.Contains("exited with 2", e.Message);
+            Assert.Contains("Attest:Limits:MaxRecordBytes", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task a_record_over_the_record_cap_is_refused_before_it_is_queued_and_the_log_goes_on()
     {
         await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
