@@ -19,6 +19,9 @@ public sealed class AttestOptions
 
     public Api.RateLimitOptions RateLimits { get; set; } = new();
 
+    /// <summary>Caps on the fields of every write and on the log record (<c>Attest:Limits</c>).</summary>
+    public Api.LimitOptions Limits { get; set; } = new();
+
     public GrpcOptions Grpc { get; set; } = new();
 
     public AnchorOptions Anchor { get; set; } = new();

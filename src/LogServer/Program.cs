@@ -10,7 +10,8 @@ var options = builder.Configuration.GetSection("Attest").Get<AttestOptions>() ??
 if (!Attest.Merkle.Ed25519.IsAvailable(out var problem)
     || !AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem)
     || !Attest.LogServer.Witnessing.WitnessSetup.TryCreate(options, out var witnesses, out problem)
-    || !WebPage.TryValidate(options.Web, out problem))
+    || !WebPage.TryValidate(options.Web, out problem)
+    || !options.Limits.TryValidate(out problem))
 {
     Console.Error.WriteLine(problem);
     return 2;

@@ -93,9 +93,9 @@ public sealed class IssuerApiTests(ServerFixture fixture) : IClassFixture<Server
         Http.AssertError(await Client.Post($"v1/issuers/{issuerId}/keys", new { kid }), HttpStatusCode.Conflict, "kid_exists");
         // kids are global: another issuer cannot take it either.
         Http.AssertError(await Client.Post($"v1/issuers/{otherIssuer}/keys", new { kid }), HttpStatusCode.Conflict, "kid_exists");
-        foreach (var bad in new[] { "has space", "slash/kid", "ünïcode", "tab\tkid" })
+        foreach (var bad in new[] { "has space", "slash/kid", "ünïcode", "tab\tkid", "newline-at-end\n" })
             Http.AssertError(await Client.Post($"v1/issuers/{issuerId}/keys", new { kid = bad }), HttpStatusCode.BadRequest, "invalid_kid");
-        Http.AssertError(await Client.Post($"v1/issuers/{issuerId}/keys", new { kid = new string('k', 65) }), HttpStatusCode.BadRequest, "invalid_kid");
+        Http.AssertError(await Client.Post($"v1/issuers/{issuerId}/keys", new { kid = new string('k', 65) }), HttpStatusCode.BadRequest, "field_too_long");
         Http.AssertError(await Client.Post($"v1/issuers/{issuerId}/keys", new { }), HttpStatusCode.BadRequest, "missing_field");
         Http.AssertError(await Client.Post($"v1/issuers/{issuerId}/keys", new { kid = 7 }), HttpStatusCode.BadRequest, "invalid_field");
         Http.AssertError(await Client.Post($"v1/issuers/{issuerId}/keys", new { kid = AttestApi.NewKid() }, key: otherApiKey), HttpStatusCode.Forbidden, "forbidden");

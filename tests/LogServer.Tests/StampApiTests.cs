@@ -131,10 +131,10 @@ public sealed class StampApiTests(ServerFixture fixture) : IClassFixture<ServerF
         { "{\"content_hash\":42}", "invalid_field" },
         { "{\"content\":\"a\",\"visibility\":\"sealed\"}", "invalid_visibility" },
         { "{\"content_hash\":\"" + new string('a', 64) + "\",\"visibility\":\"public\"}", "missing_content" },
-        { "{\"content\":\"a\",\"tags\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\"]}", "invalid_field" },
+        { "{\"content\":\"a\",\"tags\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\"]}", "too_many_tags" },
         { "{\"content\":\"a\",\"tags\":\"one\"}", "invalid_field" },
         { "{\"content\":\"a\",\"tags\":[1]}", "invalid_field" },
-        { "{\"content\":\"a\",\"display_title\":\"" + new string('t', 201) + "\"}", "invalid_field" },
+        { "{\"content\":\"a\",\"display_title\":\"" + new string('t', 201) + "\"}", "field_too_long" },
         { "{\"content\":\"a\",\"colour\":\"blue\"}", "unknown_field" },
     };
 
@@ -161,7 +161,7 @@ public sealed class StampApiTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         Http.AssertError(await Client.Get("v1/stamps/not-a-uuid"), HttpStatusCode.BadRequest, "invalid_id");
         Http.AssertError(await Client.Get($"v1/stamps/{Guid.NewGuid()}"), HttpStatusCode.NotFound, "not_found");
-        Http.AssertError(await Client.Post("v1/stamps", new { content = "x" }, idempotencyKey: new string('k', 300)), HttpStatusCode.BadRequest, "invalid_idempotency_key");
+        Http.AssertError(await Client.Post("v1/stamps", new { content = "x" }, idempotencyKey: new string('k', 300)), HttpStatusCode.BadRequest, "field_too_long");
         Http.AssertError(await Client.Post("v1/verify", new { content_hash = "zz" }, key: null), HttpStatusCode.BadRequest, "invalid_content_hash");
     }
 }

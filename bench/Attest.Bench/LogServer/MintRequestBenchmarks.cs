@@ -56,7 +56,7 @@ public class MintRequestBenchmarks
 
     /// <summary>Validation against the schema and the request digest an idempotency key is bound to.</summary>
     [Benchmark]
-    public MintRequest ParseMint() => AttestationApi.ParseMint(body, "mint").Request;
+    public MintRequest ParseMint() => AttestationApi.ParseMint(body, "mint", new LimitOptions()).Request;
 
     /// <summary>The reply built and written, as the server frames it.</summary>
     [Benchmark]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Attest.LogServer.Service;
@@ -26,30 +27,30 @@ public static class AttestationApi
     {
         var mintLimit = new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxEncodedPayload + (1 << 20));
 
-        app.MapPost("/v1/attestations/mint", async (HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
+        app.MapPost("/v1/attestations/mint", async (HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
         {
             var caller = auth.Require(request, "mint");
-            string key = RequiredIdempotencyKey(request);
-            var (mint, digest) = await ReadMint(request, "mint", token);
+            string key = RequiredIdempotencyKey(request, limits);
+            var (mint, digest) = await ReadMint(request, "mint", limits, token);
             return Json.Result(await attestations.Mint(caller, mint, key, digest, token), 201);
         }).WithMetadata(mintLimit);
 
         app.MapGet("/v1/attestations/{id}", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
             Json.Result(await attestations.Get(AttestationReader.From(request, auth), Id(id, "attestation"), token)));
 
-        app.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
+        app.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
         {
             var caller = auth.Require(request);
             var fields = new RequestFields(await Json.ReadObject(request, token, allowEmpty: true), "reason");
-            return Json.Result(await attestations.Revoke(caller, Id(id, "attestation"), fields.String("reason", 500), token));
+            return Json.Result(await attestations.Revoke(caller, Id(id, "attestation"), fields.String("reason", limits.MaxReasonLength, nameof(limits.MaxReasonLength)), token));
         });
 
-        app.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
+        app.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
         {
             var caller = auth.Require(request, "mint");
             var oldId = Id(id, "attestation");
-            string key = RequiredIdempotencyKey(request);
-            var (mint, digest) = await ReadMint(request, $"supersede {oldId}", token);
+            string key = RequiredIdempotencyKey(request, limits);
+            var (mint, digest) = await ReadMint(request, $"supersede {oldId}", limits, token);
             return Json.Result(await attestations.Supersede(caller, oldId, mint, key, digest, token), 201);
         }).WithMetadata(mintLimit);
     }
@@ -64,31 +65,43 @@ public static class AttestationApi
         var input = new ArrayBufferWriter<byte>(512);
         Encoding.UTF8.GetBytes(operation, input);
         input.Write("\n"u8);
-        Jcs.Canonicalize(body, input);
+        try
+        {
+            Jcs.Canonicalize(body, input);
+        }
+        catch (ArgumentException e)
+        {
+            // Json.ReadObject refuses such bodies already; this keeps any other caller's bad input a 400 too.
+            throw ApiError.BadRequest("invalid_json", "the request body is not I-JSON (RFC 7493): " + e.Message);
+        }
         return Sha256.Hash(input.WrittenSpan);
     }
+
+    /// <summary>A revocation reason within <see cref="LimitOptions.MaxReasonLength"/>.</summary>
+    public static string? Reason(string? reason, LimitOptions limits) =>
+        reason is { } r && r.Length > limits.MaxReasonLength ? throw LimitOptions.TooLong("\"reason\"", nameof(limits.MaxReasonLength), limits.MaxReasonLength) : reason;
 
     public static Guid Id(string text, string what) =>
         Guid.TryParseExact(text, "D", out var id) ? id : throw ApiError.BadRequest("invalid_id", $"a {what} id is a UUID");
 
-    public static string RequiredIdempotencyKey(HttpRequest request) =>
-        StampApi.IdempotencyKey(request) ?? throw ApiError.BadRequest("missing_idempotency_key", "this request needs an Idempotency-Key header");
+    public static string RequiredIdempotencyKey(HttpRequest request, LimitOptions limits) =>
+        StampApi.IdempotencyKey(request, limits) ?? throw ApiError.BadRequest("missing_idempotency_key", "this request needs an Idempotency-Key header");
 
-    private static async Task<(MintRequest Request, byte[] Digest)> ReadMint(HttpRequest request, string operation, CancellationToken token) =>
-        ParseMint(await Json.ReadObject(request, token), operation);
+    private static async Task<(MintRequest Request, byte[] Digest)> ReadMint(HttpRequest request, string operation, LimitOptions limits, CancellationToken token) =>
+        ParseMint(await Json.ReadObject(request, token), operation, limits);
 
     /// <summary>Parses and checks a mint body (REST, or a gRPC message as JSON), and its <see cref="RequestDigest"/> for <paramref name="operation"/>.</summary>
-    public static (MintRequest Request, byte[] Digest) ParseMint(JsonElement body, string operation)
+    public static (MintRequest Request, byte[] Digest) ParseMint(JsonElement body, string operation, LimitOptions limits)
     {
         var f = new RequestFields(body, MintFields);
         var issuerId = Id(f.Required("issuer_id", 36), "issuer");
-        string kid = f.Required("kid", 64);
+        string kid = f.Required("kid", limits.MaxKidLength, nameof(limits.MaxKidLength));
         if (f.Required("alg", 20) != "Ed25519") throw ApiError.BadRequest("unsupported_alg", "alg must be \"Ed25519\"");
         string schemaId = f.Required("schema", 64);
         var schema = SchemaCatalogue.Find(schemaId) ?? throw ApiError.BadRequest("unknown_schema", $"unknown schema \"{schemaId}\"; see GET /v1/schemas");
         if (!body.TryGetProperty("claims", out var claimsElement) || claimsElement.ValueKind != JsonValueKind.Object)
             throw ApiError.BadRequest("invalid_field", "\"claims\" must be an object");
-        var claims = Claims.Check(schema, claimsElement);
+        var claims = Claims.Check(schema, claimsElement, limits);
 
         string? email = f.String("recipient_email", 254);
         if (email is not null && !System.Net.Mail.MailAddress.TryCreate(email, out _)) throw ApiError.BadRequest("invalid_email", "recipient_email is not an e-mail address");
@@ -110,11 +123,12 @@ public static class AttestationApi
     }
 }
 
-/// <summary>Claims against the schema catalogue: every listed field a non-empty string, nothing unknown.</summary>
+/// <summary>Claims against the schema catalogue: every listed field a non-empty string, nothing unknown, every cap kept.</summary>
 public static class Claims
 {
-    public static JsonElement Check(Schema schema, JsonElement claims)
+    public static JsonElement Check(Schema schema, JsonElement claims, LimitOptions limits)
     {
+        CheckSizes(claims, limits);
         foreach (var field in schema.ClaimFields)
         {
             if (!claims.TryGetProperty(field, out var v)) throw ApiError.BadRequest("missing_claim", $"schema \"{schema.Id}\" needs claim \"{field}\"");
@@ -130,6 +144,51 @@ public static class Claims
                 throw ApiError.BadRequest("unknown_claim", $"schema \"{schema.Id}\" has no claim \"{p.Name}\"");
         }
         return claims;
+    }
+
+    /// <summary>
+    /// The caps of <see cref="LimitOptions"/> on the claims: count, name and value lengths, and the size of their JCS
+    /// form (what is signed and stored). Measured on the raw UTF-8 text where that bounds the answer, so a mint's
+    /// usual claims cost no strings and no canonicalization: a string's UTF-8 text, escapes included, is never
+    /// shorter than its UTF-16 length, nor than its JCS form.
+    /// </summary>
+    private static void CheckSizes(JsonElement claims, LimitOptions limits)
+    {
+        int count = 0;
+        bool onlyStrings = true;
+        foreach (var p in claims.EnumerateObject())
+        {
+            if (++count > limits.MaxClaims)
+                throw ApiError.BadRequest("too_many_claims", $"more than {limits.MaxClaims} claims (Attest:Limits:MaxClaims)");
+            if (JsonMarshal.GetRawUtf8PropertyName(p).Length > limits.MaxClaimNameLength && p.Name.Length > limits.MaxClaimNameLength)
+                throw LimitOptions.TooLong("a claim name", nameof(limits.MaxClaimNameLength), limits.MaxClaimNameLength);
+            var raw = JsonMarshal.GetRawUtf8Value(p.Value);
+            if (p.Value.ValueKind == JsonValueKind.String)
+            {
+                if (raw.Length - 2 > limits.MaxClaimValueLength && p.Value.GetString()!.Length > limits.MaxClaimValueLength)
+                    throw LimitOptions.TooLong($"the value of claim \"{p.Name}\"", nameof(limits.MaxClaimValueLength), limits.MaxClaimValueLength);
+            }
+            else
+            {
+                onlyStrings = false;
+                if (raw.Length > limits.MaxClaimValueLength)
+                    throw LimitOptions.TooLong($"the JSON text of claim \"{p.Name}\"", nameof(limits.MaxClaimValueLength), limits.MaxClaimValueLength);
+            }
+        }
+        // Numbers can grow in JCS (1e20 is written out in 21 digits): only then, or near the cap, is the JCS size computed.
+        int size = JsonMarshal.GetRawUtf8Value(claims).Length;
+        if (onlyStrings && size <= limits.MaxClaimsBytes) return;
+        var jcs = new ArrayBufferWriter<byte>(size);
+        try
+        {
+            Jcs.Canonicalize(claims, jcs);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiError.BadRequest("invalid_claim", "the claims are not I-JSON (RFC 7493): " + e.Message);
+        }
+        if (jcs.WrittenCount > limits.MaxClaimsBytes)
+            throw new ApiError(413, "claims_too_large", $"the claims take {jcs.WrittenCount} bytes in JCS form, over {limits.MaxClaimsBytes} (Attest:Limits:MaxClaimsBytes)");
     }
 
     private static bool Listed(Schema schema, JsonProperty claim)

@@ -32,6 +32,8 @@ public static class ErrorHandling
         BadHttpRequestException bad => new ApiError(bad.StatusCode, "bad_request", bad.Message),
         JsonException => ApiError.BadRequest("invalid_json", "the request body is not valid JSON"),
         SequencerUnavailableException => new ApiError(503, "unavailable", e.Message),
+        RecordTooLargeException => new ApiError(413, "record_too_large", e.Message),
+        RecordRefusedException => new ApiError(413, "record_too_large", e.Message),
         _ => Unexpected(e, logger),
     };
 

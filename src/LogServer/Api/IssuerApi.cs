@@ -6,15 +6,15 @@ namespace Attest.LogServer.Api;
 /// <summary>Issuers, their signing keys, API keys, verification packs, the schema catalogue and the public key list.</summary>
 public static class IssuerApi
 {
-    private static readonly System.Text.RegularExpressions.Regex KidPattern = new("^[A-Za-z0-9._:-]{1,64}$");
+    private static readonly System.Text.RegularExpressions.Regex KidPattern = new(@"^[A-Za-z0-9._:-]+\z");
 
     public static void MapIssuerApi(this WebApplication app)
     {
-        app.MapPost("/v1/issuers", async (HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
+        app.MapPost("/v1/issuers", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             auth.Require(request).RequireAdmin();
             var f = new RequestFields(await Json.ReadObject(request, token), "name");
-            return Json.Result(await issuers.CreateIssuer(Text(f.Required("name", 200), "name")), 201);
+            return Json.Result(await issuers.CreateIssuer(Text(f.Required("name", limits.MaxNameLength, nameof(limits.MaxNameLength)), "name")), 201);
         });
 
         app.MapGet("/v1/issuers/{id}", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
@@ -32,34 +32,34 @@ public static class IssuerApi
             return Json.Result(new { keys = page.Items, next_cursor = page.NextCursor });
         });
 
-        app.MapPost("/v1/issuers/{id}/keys", async (string id, HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
+        app.MapPost("/v1/issuers/{id}/keys", async (string id, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             var caller = auth.Require(request);
             var issuerId = AttestationApi.Id(id, "issuer");
             var f = new RequestFields(await Json.ReadObject(request, token), "kid");
-            return Json.Result(await issuers.CreateKey(caller, issuerId, Kid(f.Required("kid", 1000))), 201);
+            return Json.Result(await issuers.CreateKey(caller, issuerId, Kid(f.Required("kid", int.MaxValue), limits)), 201);
         });
 
-        app.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
+        app.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             var caller = auth.Require(request);
             var f = new RequestFields(await Json.ReadObject(request, token), "new_kid");
-            return Json.Result(await issuers.Rotate(caller, Kid(kid), Kid(f.Required("new_kid", 1000))), 201);
+            return Json.Result(await issuers.Rotate(caller, Kid(kid, limits), Kid(f.Required("new_kid", int.MaxValue), limits)), 201);
         });
 
-        app.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
+        app.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             var caller = auth.Require(request);
             var f = new RequestFields(await Json.ReadObject(request, token, allowEmpty: true), "compromised_at");
-            return Json.Result(await issuers.Compromise(caller, Kid(kid), f.Time("compromised_at"), token));
+            return Json.Result(await issuers.Compromise(caller, Kid(kid, limits), f.Time("compromised_at"), token));
         });
 
-        app.MapPost("/v1/api-keys", async (HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
+        app.MapPost("/v1/api-keys", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             auth.Require(request).RequireAdmin();
             var f = new RequestFields(await Json.ReadObject(request, token), "issuer_id", "name", "expires_at");
             var issuerId = AttestationApi.Id(f.Required("issuer_id", 36), "issuer");
-            return Json.Result(await issuers.CreateApiKey(issuerId, Text(f.Required("name", 100), "name"), f.Time("expires_at")), 201);
+            return Json.Result(await issuers.CreateApiKey(issuerId, Text(f.Required("name", limits.MaxNameLength, nameof(limits.MaxNameLength)), "name"), f.Time("expires_at")), 201);
         });
 
         app.MapGet("/v1/api-keys", (HttpRequest request, Auth auth, IssuerService issuers) =>
@@ -75,12 +75,13 @@ public static class IssuerApi
             return Json.Result(await issuers.RevokeApiKey(AttestationApi.Id(id, "API key")));
         });
 
-        app.MapPost("/v1/attestation-packs", async (HttpRequest request, Auth auth, IssuerService issuers, CancellationToken token) =>
+        app.MapPost("/v1/attestation-packs", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             var caller = auth.Require(request);
             var f = new RequestFields(await Json.ReadObject(request, token), "issuer_id", "name", "description");
             var issuerId = AttestationApi.Id(f.Required("issuer_id", 36), "issuer");
-            return Json.Result(await issuers.CreatePack(caller, issuerId, Text(f.Required("name", 200), "name"), f.String("description", 2000)), 201);
+            return Json.Result(await issuers.CreatePack(caller, issuerId, Text(f.Required("name", limits.MaxNameLength, nameof(limits.MaxNameLength)), "name"),
+                f.String("description", limits.MaxDescriptionLength, nameof(limits.MaxDescriptionLength))), 201);
         });
 
         app.MapGet("/v1/attestation-packs/{id}", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
@@ -120,8 +121,9 @@ public static class IssuerApi
         return PageRequest.Of(cursor.Count == 1 ? cursor[0] : null, limit);
     }
 
-    public static string Kid(string kid) =>
-        KidPattern.IsMatch(kid) ? kid : throw ApiError.BadRequest("invalid_kid", "a kid is 1 to 64 of A-Z a-z 0-9 . _ : -");
+    public static string Kid(string kid, LimitOptions limits) =>
+        kid.Length > limits.MaxKidLength ? throw LimitOptions.TooLong("a kid", nameof(limits.MaxKidLength), limits.MaxKidLength)
+        : KidPattern.IsMatch(kid) ? kid : throw ApiError.BadRequest("invalid_kid", $"a kid is 1 to {limits.MaxKidLength} of A-Z a-z 0-9 . _ : -");
 
     public static string Text(string s, string name) =>
         s.Any(char.IsControl) ? throw ApiError.BadRequest("invalid_field", $"\"{name}\" must not contain control characters") : s;

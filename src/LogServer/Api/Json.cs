@@ -15,6 +15,12 @@ public static class Json
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;
 
+    /// <summary>The deepest nesting a request body may have; deeper is a 400, whatever the route.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>The largest integer every JSON parser holds exactly, 2^53 − 1 (RFC 7493 §2.2).</summary>
+    private const double MaxExactInteger = 9007199254740991;
+
     public static IResult Result<T>(T value, int status = 200) => Results.Json(value, Options, statusCode: status);
 
     public static Task Write<T>(HttpContext context, T value, int status = 200)
@@ -25,7 +31,8 @@ public static class Json
 
     /// <summary>
     /// Reads the whole body (bounded by Kestrel's limit) as one JSON object. Duplicate property names are rejected,
-    /// as is anything but an object; an empty body counts as <c>{}</c> where every field is optional.
+    /// as is anything but an object; an empty body counts as <c>{}</c> where every field is optional. The body must
+    /// be I-JSON (RFC 7493), so nothing downstream (string reads, JCS, signing) meets what it cannot handle.
     /// </summary>
     public static async Task<JsonElement> ReadObject(HttpRequest request, CancellationToken token, bool allowEmpty = false)
     {
@@ -37,7 +44,10 @@ public static class Json
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
+            var bytes = body.ToArray();
+            // First: the duplicate-name check of Parse decodes names, and throws on a lone surrogate in one.
+            CheckIJson(bytes);
+            doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {
@@ -49,5 +59,50 @@ public static class Json
                 throw ApiError.BadRequest("invalid_json", "the request body must be a JSON object");
             return doc.RootElement.Clone();
         }
+    }
+
+    /// <summary>
+    /// RFC 7493 on an already well-formed text: strings are Unicode (§2.1: no lone surrogate such as <c>"\ud800"</c>,
+    /// which no UTF-8 text can carry), numbers fit an IEEE 754 double (§2.2: not <c>1e400</c>), and integers are
+    /// exact in one (beyond 2^53 JCS and signing would silently round them). Only escaped strings are decoded.
+    /// </summary>
+    private static void CheckIJson(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String or JsonTokenType.PropertyName when reader.ValueIsEscaped:
+                    if (!IsUnicode(ref reader))
+                        throw ApiError.BadRequest("invalid_json", "a string holds a lone surrogate escape (such as \\ud800), which is not Unicode text (RFC 7493 §2.1)");
+                    break;
+                case JsonTokenType.Number:
+                    if (!reader.TryGetDouble(out double d) || !double.IsFinite(d))
+                        throw ApiError.BadRequest("invalid_json", "a number is outside the range of an IEEE 754 double (RFC 7493 §2.2)");
+                    if (Math.Abs(d) > MaxExactInteger && reader.ValueSpan.IndexOfAny(".eE"u8) < 0)
+                        throw ApiError.BadRequest("invalid_json", "an integer is beyond ±(2^53 − 1), which JSON numbers do not hold exactly (RFC 7493 §2.2)");
+                    break;
+            }
+        }
+    }
+
+    private static bool IsUnicode(ref Utf8JsonReader reader)
+    {
+        string s;
+        try
+        {
+            s = reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+            else if (char.IsSurrogate(s[i])) return false;
+        }
+        return true;
     }
 }

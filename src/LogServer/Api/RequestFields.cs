@@ -17,17 +17,19 @@ public readonly struct RequestFields
 
     public bool Has(string name) => obj.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null;
 
-    public string? String(string name, int maxLength)
+    /// <summary>The string field <paramref name="name"/>, or null; <paramref name="setting"/> names the cap's <see cref="LimitOptions"/> setting.</summary>
+    public string? String(string name, int maxLength, string? setting = null)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.String) throw ApiError.BadRequest("invalid_field", $"\"{name}\" must be a string");
         var s = v.GetString()!;
-        if (s.Length > maxLength) throw ApiError.BadRequest("invalid_field", $"\"{name}\" is longer than {maxLength} characters");
+        if (s.Length > maxLength)
+            throw setting is null ? ApiError.BadRequest("field_too_long", $"\"{name}\" is longer than {maxLength} characters") : LimitOptions.TooLong($"\"{name}\"", setting, maxLength);
         return s;
     }
 
-    public string Required(string name, int maxLength) =>
-        String(name, maxLength) is { Length: > 0 } s ? s : throw ApiError.BadRequest("missing_field", $"\"{name}\" is required");
+    public string Required(string name, int maxLength, string? setting = null) =>
+        String(name, maxLength, setting) is { Length: > 0 } s ? s : throw ApiError.BadRequest("missing_field", $"\"{name}\" is required");
 
     public DateTimeOffset? Time(string name)
     {
@@ -40,17 +42,20 @@ public readonly struct RequestFields
         return t;
     }
 
-    public IReadOnlyList<string>? Strings(string name, int maxCount, int maxLength)
+    /// <summary>An array of non-empty strings; the caps name their settings (<paramref name="countSetting"/>, <paramref name="lengthSetting"/>).</summary>
+    public IReadOnlyList<string>? Strings(string name, int maxCount, int maxLength, string countSetting, string lengthSetting)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.Array) throw ApiError.BadRequest("invalid_field", $"\"{name}\" must be an array of strings");
-        if (v.GetArrayLength() > maxCount) throw ApiError.BadRequest("invalid_field", $"\"{name}\" has more than {maxCount} items");
+        if (v.GetArrayLength() > maxCount)
+            throw ApiError.BadRequest($"too_many_{name}", $"\"{name}\" has more than {maxCount} items (Attest:Limits:{countSetting})");
         var list = new List<string>();
         foreach (var item in v.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String) throw ApiError.BadRequest("invalid_field", $"\"{name}\" must be an array of strings");
             var s = item.GetString()!;
-            if (s.Length == 0 || s.Length > maxLength) throw ApiError.BadRequest("invalid_field", $"each of \"{name}\" must be 1 to {maxLength} characters");
+            if (s.Length == 0) throw ApiError.BadRequest("invalid_field", $"each of \"{name}\" must be 1 to {maxLength} characters");
+            if (s.Length > maxLength) throw LimitOptions.TooLong($"one of \"{name}\"", lengthSetting, maxLength);
             list.Add(s);
         }
         return list;

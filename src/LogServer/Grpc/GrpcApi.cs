@@ -22,6 +22,7 @@ public static class GrpcApi
         var bodyLimit = new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxMessageSize + 64L * 1024);
         var sp = app.Services;
         T S<T>() where T : notnull => sp.GetRequiredService<T>();
+        var limits = S<LimitOptions>();
         void Unary<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Task<TResp>> handler)
             where TReq : IMessage<TReq> where TResp : IMessage =>
             app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
@@ -33,21 +34,21 @@ public static class GrpcApi
         Unary(attestations, "Mint", V1.MintRequest.Parser, async (call, r) =>
         {
             var caller = S<Auth>().Require(call.Request, "mint");
-            string key = AttestationApi.RequiredIdempotencyKey(call.Request);
-            var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint");
+            string key = AttestationApi.RequiredIdempotencyKey(call.Request, limits);
+            var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint", limits);
             return ProtoReply.Attestation(await S<AttestationService>().Mint(caller, mint, key, digest, call.Cancelled));
         });
         Unary(attestations, "Get", GetAttestationRequest.Parser, async (call, r) =>
             ProtoReply.Attestation(await S<AttestationService>().Get(AttestationReader.From(call.Request, S<Auth>()), AttestationApi.Id(r.Id, "attestation"), call.Cancelled)));
         Unary(attestations, "Revoke", RevokeRequest.Parser, async (call, r) =>
             ProtoReply.Attestation(await S<AttestationService>().Revoke(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"),
-                r.Reason.Length > 0 ? r.Reason : null, call.Cancelled)));
+                AttestationApi.Reason(r.Reason.Length > 0 ? r.Reason : null, limits), call.Cancelled)));
         Unary(attestations, "Supersede", SupersedeRequest.Parser, async (call, r) =>
         {
             var caller = S<Auth>().Require(call.Request, "mint");
             var oldId = AttestationApi.Id(r.Id, "attestation");
-            string key = AttestationApi.RequiredIdempotencyKey(call.Request);
-            var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}");
+            string key = AttestationApi.RequiredIdempotencyKey(call.Request, limits);
+            var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}", limits);
             return ProtoReply.Attestation(await S<AttestationService>().Supersede(caller, oldId, mint, key, digest, call.Cancelled));
         });
         Unary(attestations, "Verify", VerifyRequest.Parser, async (call, r) =>
@@ -61,7 +62,7 @@ public static class GrpcApi
 
         const string stamps = "attest.v1.Stamps";
         Unary(stamps, "Create", CreateStampRequest.Parser, async (call, r) =>
-            ProtoReply.Stamp(await StampApi.Create(S<Auth>().Require(call.Request), StampApi.IdempotencyKey(call.Request), ProtoJson.Body(r), S<StampService>(), call.Cancelled)));
+            ProtoReply.Stamp(await StampApi.Create(S<Auth>().Require(call.Request), StampApi.IdempotencyKey(call.Request, limits), ProtoJson.Body(r), S<StampService>(), limits, call.Cancelled)));
         Unary(stamps, "Get", GetStampRequest.Parser, async (call, r) =>
         {
             var caller = S<Auth>().Require(call.Request);
@@ -72,17 +73,17 @@ public static class GrpcApi
         Unary(issuers, "CreateIssuer", CreateIssuerRequest.Parser, async (call, r) =>
         {
             S<Auth>().Require(call.Request).RequireAdmin();
-            return ProtoJson.Reply<V1.Issuer>(await S<IssuerService>().CreateIssuer(IssuerApi.Text(Required(r.Name, "name", 200), "name")));
+            return ProtoJson.Reply<V1.Issuer>(await S<IssuerService>().CreateIssuer(IssuerApi.Text(Required(r.Name, "name", limits.MaxNameLength), "name")));
         });
         Unary(issuers, "CreateKey", CreateKeyRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().CreateKey(S<Auth>().Require(call.Request), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid))));
+            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().CreateKey(S<Auth>().Require(call.Request), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid, limits))));
         Unary(issuers, "RotateKey", RotateKeyRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().Rotate(S<Auth>().Require(call.Request), IssuerApi.Kid(r.Kid), IssuerApi.Kid(r.NewKid))));
+            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().Rotate(S<Auth>().Require(call.Request), IssuerApi.Kid(r.Kid, limits), IssuerApi.Kid(r.NewKid, limits))));
         Unary(issuers, "CompromiseKey", CompromiseKeyRequest.Parser, async (call, r) =>
         {
             var caller = S<Auth>().Require(call.Request);
             var at = new RequestFields(ProtoJson.Body(r), "kid", "compromised_at").Time("compromised_at");
-            return ProtoJson.Reply<CompromiseKeyResponse>(await S<IssuerService>().Compromise(caller, IssuerApi.Kid(r.Kid), at, call.Cancelled));
+            return ProtoJson.Reply<CompromiseKeyResponse>(await S<IssuerService>().Compromise(caller, IssuerApi.Kid(r.Kid, limits), at, call.Cancelled));
         });
         Unary(issuers, "ListKeys", ListKeysRequest.Parser, (call, r) =>
         {
@@ -151,12 +152,21 @@ public static class GrpcApi
             }
         });
 
+        // Every service, and the server (""), is NOT_SERVING once a storage failure stopped the log taking writes.
         const string health = "grpc.health.v1.Health";
-        Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service) }));
+        Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service, S<Sequencer>()) }));
         Stream<HealthCheckRequest, HealthCheckResponse>(health, "Watch", HealthCheckRequest.Parser, async (call, r, send) =>
         {
-            await send(new HealthCheckResponse { Status = Serving(r.Service) });
-            await Task.Delay(Timeout.Infinite, call.Cancelled); // the status never changes while the server runs
+            var sequencer = S<Sequencer>();
+            var status = Serving(r.Service, sequencer);
+            await send(new HealthCheckResponse { Status = status });
+            if (status == HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                // The one change there can be while the server runs: a fault is never cleared.
+                await sequencer.Faulted.WaitAsync(call.Cancelled);
+                await send(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.NotServing });
+            }
+            await Task.Delay(Timeout.Infinite, call.Cancelled);
         });
 
         // Any other "/package.Service/Method" is a method we do not have.
@@ -165,9 +175,9 @@ public static class GrpcApi
 
     private static readonly string[] Services = ["", "attest.v1.Attestations", "attest.v1.Stamps", "attest.v1.Issuers", "attest.v1.Log"];
 
-    private static HealthCheckResponse.Types.ServingStatus Serving(string service) =>
-        Array.IndexOf(Services, service) >= 0 ? HealthCheckResponse.Types.ServingStatus.Serving
-            : throw new GrpcException(StatusCode.NotFound, $"unknown service \"{service}\"");
+    private static HealthCheckResponse.Types.ServingStatus Serving(string service, Sequencer sequencer) =>
+        Array.IndexOf(Services, service) < 0 ? throw new GrpcException(StatusCode.NotFound, $"unknown service \"{service}\"")
+        : sequencer.Fault is null ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
 
     private static V1.Checkpoint Checkpoint(SignedCheckpoint cp) =>
         new() { Origin = cp.Checkpoint.Origin, Size = cp.Size, RootHash = cp.Checkpoint.Root.ToBase64(), Note = cp.Note };
@@ -177,5 +187,5 @@ public static class GrpcApi
 
     private static string Required(string v, string name, int max) =>
         v.Length == 0 ? throw ApiError.BadRequest("missing_field", $"\"{name}\" is required")
-        : v.Length > max ? throw ApiError.BadRequest("invalid_field", $"\"{name}\" is longer than {max} characters") : v;
+        : v.Length > max ? throw LimitOptions.TooLong($"\"{name}\"", nameof(LimitOptions.MaxNameLength), max) : v;
 }

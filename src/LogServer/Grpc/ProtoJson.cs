@@ -26,7 +26,8 @@ public static class ProtoJson
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer)) WriteMessage(writer, message, base64UrlFields);
-        return JsonElement.Parse(buffer.WrittenSpan);
+        // REST's nesting cap: a deeper Struct is the same 400 (INVALID_ARGUMENT) as a deeper REST body.
+        return JsonElement.Parse(buffer.WrittenSpan, new JsonDocumentOptions { MaxDepth = Json.MaxDepth });
     }
 
     private static void WriteMessage(Utf8JsonWriter w, IMessage message, string[] base64UrlFields)

@@ -76,7 +76,8 @@ public static class LogServices
             Task.Run(IEntryIndexer () => sp.GetRequiredService<EntryIndexer>()),
             sp.GetRequiredService<ILogger<TransparencyLog>>(),
             witnesses is null ? null : sp.GetRequiredService<Witnessing.CheckpointWitnessing>()));
-        services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>()));
+        services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>(), options.Limits.MaxRecordBytes));
+        services.AddSingleton(options.Limits);
         services.AddSingleton<LogWriter>();
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();

@@ -22,14 +22,21 @@ public sealed class Sequencer : IAsyncDisposable
     private readonly Channel<Batch> committed = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
     private readonly Task loop, integrator;
     private readonly ILogger logger;
+    private readonly int maxRecordBytes;
+    private readonly TaskCompletionSource faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? fault;
     private long commits;
 
-    public Sequencer(TransparencyLog log, int maxBatch, ILogger logger)
+    /// <summary>The default of <see cref="Api.LimitOptions.MaxRecordBytes"/>.</summary>
+    public const int DefaultMaxRecordBytes = 256 * 1024;
+
+    /// <param name="maxRecordBytes">Larger records are refused by <see cref="AppendAsync"/> before they are queued.</param>
+    public Sequencer(TransparencyLog log, int maxBatch, ILogger logger, int maxRecordBytes = DefaultMaxRecordBytes)
     {
         this.log = log;
         this.maxBatch = maxBatch;
         this.logger = logger;
+        this.maxRecordBytes = maxRecordBytes;
         queue = Channel.CreateBounded<Submission>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true });
         loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning).Unwrap();
         integrator = Task.Factory.StartNew(Integrate, TaskCreationOptions.LongRunning).Unwrap();
@@ -41,12 +48,26 @@ public sealed class Sequencer : IAsyncDisposable
     /// <summary>Durable commits made so far: with concurrent callers, far fewer than the records appended.</summary>
     public long Commits => Interlocked.Read(ref commits);
 
+    /// <summary>The storage failure that stopped the log taking writes, or null while it takes them.</summary>
+    public Exception? Fault => Volatile.Read(ref fault);
+
+    /// <summary>
+    /// What <see cref="Fault"/> means, fit to show any client (readiness, health): the kind of failure, without its
+    /// message or stack, which may name paths of the data directory. The server log has the whole exception.
+    /// </summary>
+    public string? FaultReason => Fault is { } e ? $"the entry log's storage failed ({e.GetType().Name}); the log accepts no writes until it is restarted" : null;
+
+    /// <summary>Completes when the log stops taking writes after a storage failure (never on a clean shutdown).</summary>
+    public Task Faulted => faulted.Task;
+
     /// <summary>
     /// Appends one record (see <see cref="LogRecord"/>) and returns its log index once it is durable and
     /// integrated. Throws <see cref="SequencerUnavailableException"/> when the log cannot take writes.
     /// </summary>
     public async Task<long> AppendAsync(byte[] record, CancellationToken token = default)
     {
+        // Refused before it is queued: a record the entry log cannot hold must not reach the batch of others.
+        if (record.Length > maxRecordBytes) throw new RecordTooLargeException(record.Length, maxRecordBytes);
         if (fault is not null) throw new SequencerUnavailableException("the log stopped accepting writes after a storage failure", fault);
         var submission = new Submission(record);
         try
@@ -78,13 +99,37 @@ public sealed class Sequencer : IAsyncDisposable
                 long committedAt;
                 try
                 {
-                    // 1. Append every record of the batch; none is durable yet.
+                    // 1. Append every record of the batch; none is durable yet. A record the entry log refuses
+                    //    (ArgumentException: larger than a page) was never appended, so the log is as if it had not
+                    //    been submitted: it fails its own request, and the batch goes on without it. Only the records
+                    //    kept here are committed, integrated and acknowledged below, in this order.
+                    int kept = 0;
                     for (int i = 0; i < batch.Count; i++)
                     {
-                        records[i] = batch[i].Record;
-                        addresses[i] = log.Entries.Enqueue(records[i]);
+                        var s = batch[i];
+                        long address;
+                        try
+                        {
+                            address = log.Entries.Enqueue(s.Record);
+                        }
+                        catch (ArgumentException e)
+                        {
+                            s.Done.TrySetException(new RecordRefusedException(e));
+                            continue;
+                        }
+                        batch[kept] = s;
+                        records[kept] = s.Record;
+                        addresses[kept++] = address;
+                    }
+                    if (kept < batch.Count)
+                    {
+                        batch.RemoveRange(kept, batch.Count - kept);
+                        Array.Resize(ref records, kept);
+                        Array.Resize(ref addresses, kept);
+                        if (kept == 0) continue;
                     }
                     // 2. One durable commit for the batch. A crash before it returns loses the batch, and nobody was told.
+                    //    Any exception here is a storage failure: what part of the batch is on disk is unknown (Stop).
                     long committing = Stopwatch.GetTimestamp();
                     await log.Entries.CommitAsync();
                     committedAt = Stopwatch.GetTimestamp();
@@ -151,7 +196,10 @@ public sealed class Sequencer : IAsyncDisposable
     private void Stop(Exception e, List<Submission> batch)
     {
         if (Interlocked.CompareExchange(ref fault, e, null) is null)
+        {
             logger.LogCritical(e, "Entry-log append failed; the log no longer accepts writes");
+            faulted.TrySetResult();
+        }
         Fail(batch, e);
         queue.Writer.TryComplete();
     }
@@ -183,3 +231,10 @@ public sealed class Sequencer : IAsyncDisposable
 }
 
 public sealed class SequencerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A record over the record-size cap, refused before it was queued.</summary>
+public sealed class RecordTooLargeException(int size, int max)
+    : Exception($"the log record of {size} bytes is over the limit of {max} bytes (Attest:Limits:MaxRecordBytes)");
+
+/// <summary>A record the entry log refused (it cannot hold it); nothing of it was written, and the log goes on.</summary>
+public sealed class RecordRefusedException(Exception inner) : Exception("the entry log cannot hold this record", inner);

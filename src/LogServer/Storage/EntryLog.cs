@@ -33,7 +33,7 @@ public sealed class EntryLog : IDisposable
             {
                 LogDevice = device,
                 LogCommitManager = commits,
-                PageSizeBits = 22,   // 4 MB pages: a batch of a few thousand entries fits in one
+                PageSizeBits = PageSizeBits, // 4 MB pages: a batch of a few thousand entries fits in one
                 MemorySizeBits = 26, // 64 MB of recent entries kept in memory for reads
                 SegmentSizeBits = 30,
                 TryRecoverLatest = true,
@@ -51,8 +51,21 @@ public sealed class EntryLog : IDisposable
     /// <summary>Address of the first record.</summary>
     public long BeginAddress => log.BeginAddress;
 
-    /// <summary>Enqueues a record in memory; it becomes durable only at the next <see cref="CommitAsync"/>.</summary>
-    public long Enqueue(ReadOnlySpan<byte> record) => log.Enqueue(record);
+    /// <summary>
+    /// The largest record a page holds, with room to spare for FasterLog's record header (4 bytes, 12 with
+    /// checksums) and alignment.
+    /// </summary>
+    public const int MaxRecordSize = (1 << PageSizeBits) - 64;
+
+    private const int PageSizeBits = 22;
+
+    /// <summary>
+    /// Enqueues a record in memory; it becomes durable only at the next <see cref="CommitAsync"/>. A record larger
+    /// than <see cref="MaxRecordSize"/> MUST be refused with an <see cref="ArgumentException"/> and leave the log
+    /// unchanged; any other exception is a storage failure.
+    /// </summary>
+    public long Enqueue(ReadOnlySpan<byte> record) =>
+        record.Length <= MaxRecordSize ? log.Enqueue(record) : throw new ArgumentException($"a record of {record.Length} bytes is larger than an entry-log page can hold", nameof(record));
 
     /// <summary>Makes every enqueued record durable (one fsync-equivalent for the whole batch).</summary>
     public async ValueTask CommitAsync(CancellationToken token = default) => await log.CommitAsync(token);

@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+
+namespace Attest.LogServer.Tests.Security;
+
+/// <summary>Unary and server-streaming gRPC calls over h2c with HttpClient, as admin: the status and message from the trailers.</summary>
+internal static class RawGrpc
+{
+    public static async Task<(int Status, string? Message)> Call(ServerProcess server, string path, IMessage request, params (string Name, string Value)[] headers)
+    {
+        var (status, message, _) = await CallWithReply(server, path, request, headers);
+        return (status, message);
+    }
+
+    public static async Task<(int Status, string? Message, byte[] Reply)> CallWithReply(ServerProcess server, string path, IMessage request, params (string Name, string Value)[] headers)
+    {
+        using var client = H2c(server);
+        using var response = await client.SendAsync(Request(path, request, headers));
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        string? Header(string name) =>
+            response.TrailingHeaders.TryGetValues(name, out var t) ? t.Single()
+            : response.Headers.TryGetValues(name, out var h) ? h.Single() : null;
+        string status = Header("grpc-status") ?? throw new InvalidOperationException($"no grpc-status from {path}");
+        string? message = Header("grpc-message") is { } m ? Uri.UnescapeDataString(m) : null;
+        return (int.Parse(status), message, body.Length >= 5 ? body[5..] : []);
+    }
+
+    /// <summary>Starts a server-streaming call and returns its response stream, to read framed messages from as they come.</summary>
+    public static async Task<(HttpClient Client, HttpResponseMessage Response, Stream Stream)> Open(ServerProcess server, string path, IMessage request)
+    {
+        var client = H2c(server);
+        var response = await client.SendAsync(Request(path, request, []), HttpCompletionOption.ResponseHeadersRead);
+        return (client, response, await response.Content.ReadAsStreamAsync());
+    }
+
+    /// <summary>The next length-prefixed message of a stream.</summary>
+    public static async Task<byte[]> ReadMessage(Stream stream, CancellationToken token)
+    {
+        var header = new byte[5];
+        await stream.ReadExactlyAsync(header, token);
+        var message = new byte[BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1))];
+        await stream.ReadExactlyAsync(message, token);
+        return message;
+    }
+
+    private static HttpClient H2c(ServerProcess server) => new(new SocketsHttpHandler())
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{server.GrpcPort}/"),
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    private static HttpRequestMessage Request(string path, IMessage message, (string Name, string Value)[] headers)
+    {
+        var bytes = message.ToByteArray();
+        var frame = new byte[5 + bytes.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
+        bytes.CopyTo(frame, 5);
+        var request = new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/'))
+        {
+            Content = new ByteArrayContent(frame),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
+        foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
+        return request;
+    }
+}
