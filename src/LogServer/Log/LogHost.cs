@@ -77,6 +77,7 @@ public static class LogServices
             sp.GetRequiredService<ILogger<TransparencyLog>>(),
             witnesses is null ? null : sp.GetRequiredService<Witnessing.CheckpointWitnessing>()));
         services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>()));
+        services.AddSingleton<FreeSpace>();
         services.AddSingleton<LogWriter>();
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();

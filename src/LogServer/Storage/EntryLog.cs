@@ -15,6 +15,11 @@ namespace Attest.LogServer.Storage;
 ///   before that.
 /// - After a crash the log reopens at its last commit; records enqueued but not committed are gone, and no
 ///   caller was told about them.
+/// - Every record carries FASTER's per-entry checksum (<see cref="LogChecksumType.PerEntry"/>: an XOR of its
+///   8-byte words and length, which any single flipped byte changes). FASTER checks it on every read from disk and
+///   on a scan of pages not in memory; <see cref="CorruptRecordException"/> reports a mismatch with its address.
+///   The checksum changes the on-disk format: a log written without it is refused (<see cref="FormatFile"/>),
+///   rather than read as garbage.
 /// </remarks>
 public sealed class EntryLog : IDisposable
 {
@@ -22,9 +27,17 @@ public sealed class EntryLog : IDisposable
     private readonly EntryLogCommits commits;
     private readonly FasterLog log;
 
+    /// <summary>Written when the log is created; its absence beside existing records means the old, unchecksummed format.</summary>
+    public const string FormatFile = "format";
+
+    private const int MemorySizeBits = 26;
+
+    private const string Format = "attest-entry-log/2 faster-per-entry-checksum\n";
+
     public EntryLog(string directory)
     {
         Directory.CreateDirectory(directory);
+        CheckFormat(directory);
         device = Devices.CreateLogDevice(Path.Combine(directory, "entries.log"), preallocateFile: false, recoverDevice: true);
         commits = new EntryLogCommits(directory);
         try
@@ -34,10 +47,11 @@ public sealed class EntryLog : IDisposable
                 LogDevice = device,
                 LogCommitManager = commits,
                 PageSizeBits = 22,   // 4 MB pages: a batch of a few thousand entries fits in one
-                MemorySizeBits = 26, // 64 MB of recent entries kept in memory for reads
+                MemorySizeBits = MemorySizeBits, // 64 MB of recent entries kept in memory for reads
                 SegmentSizeBits = 30,
                 TryRecoverLatest = true,
                 AutoRefreshSafeTailAddress = false,
+                LogChecksum = LogChecksumType.PerEntry,
             });
         }
         catch
@@ -48,8 +62,28 @@ public sealed class EntryLog : IDisposable
         }
     }
 
+    private static void CheckFormat(string directory)
+    {
+        string path = Path.Combine(directory, FormatFile);
+        if (File.Exists(path))
+        {
+            if (File.ReadAllText(path) != Format)
+                throw new InvalidDataException($"{path} names an entry-log format this version does not read: {File.ReadAllText(path).Trim()}");
+            return;
+        }
+        bool hasRecords = File.Exists(Path.Combine(directory, "entries.log.0")) || File.Exists(Path.Combine(directory, "commit.meta"))
+            || Directory.Exists(Path.Combine(directory, "log-commits"));
+        if (hasRecords)
+            throw new InvalidDataException($"the entry log in {directory} was written by a version without per-entry checksums, which this version "
+                + "cannot read; serve it with the version that wrote it, or start this one on a new data directory");
+        DurableFile.Write(path, System.Text.Encoding.ASCII.GetBytes(Format));
+    }
+
     /// <summary>Address of the first record.</summary>
     public long BeginAddress => log.BeginAddress;
+
+    /// <summary>Address after the last committed record.</summary>
+    public long CommittedUntilAddress => log.CommittedUntilAddress;
 
     /// <summary>Enqueues a record in memory; it becomes durable only at the next <see cref="CommitAsync"/>.</summary>
     public long Enqueue(ReadOnlySpan<byte> record) => log.Enqueue(record);
@@ -58,24 +92,56 @@ public sealed class EntryLog : IDisposable
     public async ValueTask CommitAsync(CancellationToken token = default) => await log.CommitAsync(token);
 
     /// <summary>Reads the committed record at <paramref name="address"/>.</summary>
+    /// <remarks>A read always comes from disk, so it always checks the record's checksum.</remarks>
     public async ValueTask<byte[]> ReadAsync(long address, CancellationToken token = default)
     {
-        var (bytes, length) = await log.ReadAsync(address, 0, token);
+        byte[] bytes;
+        int length;
+        try
+        {
+            (bytes, length) = await log.ReadAsync(address, 0, token);
+        }
+        catch (FasterException e)
+        {
+            throw new CorruptRecordException(address, e.Message);
+        }
         if (bytes is null) throw new InvalidDataException($"no entry-log record at address {address}");
         return bytes.Length == length ? bytes : bytes.AsSpan(0, length).ToArray();
     }
 
     /// <summary>
-    /// Reads committed records from <paramref name="fromAddress"/> to the committed end, calling
-    /// <paramref name="onRecord"/> with (record, address).
+    /// Reads committed records from <paramref name="fromAddress"/> to <paramref name="toAddress"/> (default: the
+    /// committed end), calling <paramref name="onRecord"/> with (record, address).
     /// </summary>
-    public void Scan(long fromAddress, Action<ReadOnlyMemory<byte>, long> onRecord)
+    /// <param name="verifyInMemory">
+    /// Also check the checksums of records a scan finds in memory (FASTER checks only those it reads from disk) by
+    /// reading each from disk: at recovery the last page is in memory, loaded from disk unchecked.
+    /// </param>
+    /// <exception cref="CorruptRecordException">a record's checksum does not match; the records before it were passed on.</exception>
+    public void Scan(long fromAddress, Action<ReadOnlyMemory<byte>, long> onRecord, bool verifyInMemory = false, long toAddress = -1)
     {
-        long end = log.CommittedUntilAddress;
+        long end = toAddress < 0 ? log.CommittedUntilAddress : Math.Min(toAddress, log.CommittedUntilAddress);
         if (fromAddress >= end) return;
         using var iter = log.Scan(fromAddress, end);
-        while (iter.GetNext(out byte[] bytes, out int length, out long address, out long next))
+        long expected = fromAddress;
+        while (true)
+        {
+            byte[] bytes;
+            int length;
+            long address;
+            try
+            {
+                if (!iter.GetNext(out bytes, out length, out address, out long next)) return;
+                expected = next;
+            }
+            catch (FasterException e)
+            {
+                throw new CorruptRecordException(expected, e.Message);
+            }
+            // FASTER keeps its in-memory head to itself; every record in memory lies within its buffer's size of the tail.
+            if (verifyInMemory && address >= log.TailAddress - (1L << MemorySizeBits)) ReadAsync(address).AsTask().GetAwaiter().GetResult();
             onRecord(bytes.AsMemory(0, length), address);
+        }
     }
 
     public void Dispose()
@@ -84,4 +150,10 @@ public sealed class EntryLog : IDisposable
         commits.Dispose(); // FASTER disposes only a commit manager it made itself
         device.Dispose();
     }
+}
+
+/// <summary>An entry-log record whose checksum does not match its bytes: the disk changed it after it was written.</summary>
+public sealed class CorruptRecordException(long address, string detail) : IOException($"the entry-log record at address {address} fails its checksum ({detail})")
+{
+    public long Address { get; } = address;
 }

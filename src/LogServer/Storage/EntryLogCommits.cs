@@ -31,7 +31,7 @@ internal sealed class EntryLogCommits : ILogCommitManager
     public EntryLogCommits(string directory)
     {
         string path = Path.Combine(directory, "commit.meta");
-        if (!File.Exists(path)) AtomicFile.Write(path, Migrate(directory));
+        if (!File.Exists(path)) DurableFile.Write(path, Migrate(directory));
         file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, FileOptions.WriteThrough);
         for (int slot = 0; slot < 2; slot++)
             if (Read(slot) is { } c && c.Number > latest) (latest, latestSlot) = (c.Number, slot);
