@@ -30,7 +30,8 @@ public sealed class EntryLog : IDisposable
     /// <summary>Written when the log is created; its absence beside existing records means the old, unchecksummed format.</summary>
     public const string FormatFile = "format";
 
-    private const int MemorySizeBits = 26;
+    private const int PageSizeBits = 22, MemorySizeBits = 26;
+    private readonly long memoryFloor;
 
     private const string Format = "attest-entry-log/2 faster-per-entry-checksum\n";
 
@@ -46,7 +47,7 @@ public sealed class EntryLog : IDisposable
             {
                 LogDevice = device,
                 LogCommitManager = commits,
-                PageSizeBits = 22,   // 4 MB pages: a batch of a few thousand entries fits in one
+                PageSizeBits = PageSizeBits, // 4 MB pages: a batch of a few thousand entries fits in one
                 MemorySizeBits = MemorySizeBits, // 64 MB of recent entries kept in memory for reads
                 SegmentSizeBits = 30,
                 TryRecoverLatest = true,
@@ -60,6 +61,9 @@ public sealed class EntryLog : IDisposable
             device.Dispose();
             throw;
         }
+        // FASTER recovers by loading the page holding the committed end into memory, unchecked, and its in-memory
+        // head only moves up from there: every record below is read from disk, checksum and all, by a scan.
+        memoryFloor = Math.Max(log.BeginAddress, log.CommittedUntilAddress & ~((1L << PageSizeBits) - 1));
     }
 
     private static void CheckFormat(string directory)
@@ -138,8 +142,7 @@ public sealed class EntryLog : IDisposable
             {
                 throw new CorruptRecordException(expected, e.Message);
             }
-            // FASTER keeps its in-memory head to itself; every record in memory lies within its buffer's size of the tail.
-            if (verifyInMemory && address >= log.TailAddress - (1L << MemorySizeBits)) ReadAsync(address).AsTask().GetAwaiter().GetResult();
+            if (verifyInMemory && address >= memoryFloor) ReadAsync(address).AsTask().GetAwaiter().GetResult();
             onRecord(bytes.AsMemory(0, length), address);
         }
     }

@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
 
 namespace Attest.LogServer.Tests.Security;
 
@@ -69,6 +72,8 @@ public sealed class DiskFullTests
             Http.AssertError(await c.Post("v1/attestations/mint", withPayload, idempotencyKey: Guid.NewGuid().ToString()),
                 HttpStatusCode.InsufficientStorage, "insufficient_storage");
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir, "blobs")));
+            var (grpcStatus, grpcMessage) = await GrpcStatus(server, "attest.v1.Issuers/CreateIssuer", new Attest.V1.CreateIssuerRequest { Name = "while full" });
+            Assert.True(grpcStatus == "8" && grpcMessage.StartsWith("insufficient_storage"), $"gRPC answered {grpcStatus} {grpcMessage}"); // RESOURCE_EXHAUSTED
 
             // Reads go on.
             Assert.Equal(HttpStatusCode.OK, (await c.Get($"v1/stamps/{acknowledged[0]}")).Status);
@@ -105,6 +110,25 @@ public sealed class DiskFullTests
             await Run("umount", mount);
             Directory.Delete(mount);
         }
+    }
+
+    /// <summary>A unary gRPC call over h2c: its grpc-status and grpc-message (trailers, or headers of a trailers-only reply).</summary>
+    private static async Task<(string Status, string Message)> GrpcStatus(ServerProcess server, string path, IMessage message)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.GrpcPort}/"), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var bytes = message.ToByteArray();
+        var frame = new byte[5 + bytes.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
+        bytes.CopyTo(frame, 5);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(frame), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
+        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
+        using var response = await client.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        string Header(string name) =>
+            response.TrailingHeaders.TryGetValues(name, out var t) ? t.Single() : response.Headers.TryGetValues(name, out var h) ? h.Single() : "";
+        return (Header("grpc-status"), Uri.UnescapeDataString(Header("grpc-message")));
     }
 
     private static bool IsRoot() => File.ReadAllText("/proc/self/status").Split('\n').First(l => l.StartsWith("Uid:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0";
