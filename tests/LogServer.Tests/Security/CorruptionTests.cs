@@ -68,6 +68,21 @@ public sealed class CorruptionTests
     }
 
     [Fact]
+    public async Task a_record_that_fails_its_checksum_when_read_while_running_stops_the_log_as_well()
+    {
+        string dir = ServerProcess.NewDataDir();
+        await using var server = await ServerProcess.Start(dir);
+        var stamps = new List<JsonElement>();
+        for (int i = 0; i < 3; i++) stamps.Add(await server.Client.Stamp($"read while running {i} {Guid.NewGuid()}"));
+        long signed = (await server.Client.CheckpointCovering(stamps[^1].GetProperty("log_index").GetInt64() + 1)).Checkpoint.Size;
+        FlipContentHash(dir, stamps[1].Str("content_hash"));
+
+        var read = await server.Client.Get($"v1/log/entries?leaf_hash={Uri.EscapeDataString(stamps[1].Str("leaf_hash"))}", key: null);
+        Http.AssertError(read, HttpStatusCode.ServiceUnavailable, "entry_log_corrupt");
+        await AssertRefusesToGoOn(server, signed, stamps[1].GetProperty("log_index").GetInt64());
+    }
+
+    [Fact]
     public async Task a_flipped_byte_in_an_entry_already_checkpointed_is_found_in_the_background_after_a_restart()
     {
         string dir = ServerProcess.NewDataDir();
