@@ -92,7 +92,7 @@ public sealed class TransparencyLog : IDisposable
 
     private void ReportCorruption(long index, long address, string detail)
     {
-        string message = $"entry-log record {index} (address {address}) is corrupt: {detail}. No checkpoint will be signed and writes are refused; "
+        string message = $"entry-log record {index} (address {address}) is corrupt: it fails its checksum ({detail}). No checkpoint will be signed and writes are refused; "
             + "restore the data directory from a backup";
         if (Interlocked.CompareExchange(ref corruption, message, null) is null) logger.LogCritical("{Corruption}", message);
     }
@@ -110,7 +110,7 @@ public sealed class TransparencyLog : IDisposable
         }
         catch (CorruptRecordException e)
         {
-            ReportCorruption(index, e.Address, e.Message);
+            ReportCorruption(index, e.Address, e.Detail);
             throw new Api.ApiError(503, "entry_log_corrupt", Corruption!);
         }
     }
@@ -247,7 +247,7 @@ public sealed class TransparencyLog : IDisposable
             }
             catch (CorruptRecordException e)
             {
-                ReportCorruption(i, e.Address, e.Message);
+                ReportCorruption(i, e.Address, e.Detail);
                 continue; // the others are still indexed, for reads; nothing is written or signed from here on
             }
             indexer.Apply(i, record, Rfc6962.HashLeaf(LogRecord.Entry(record)));
@@ -279,7 +279,7 @@ public sealed class TransparencyLog : IDisposable
         catch (CorruptRecordException e)
         {
             // The tree takes the records before it only: a checkpoint over the corrupt one would sign its garbage.
-            ReportCorruption(Size + batch.Count, e.Address, e.Message);
+            ReportCorruption(Size + batch.Count, e.Address, e.Detail);
         }
         if (batch.Count > 0) Flush();
         verifyUntilAddress = Math.Min(from, entries.CommittedUntilAddress);
@@ -287,7 +287,8 @@ public sealed class TransparencyLog : IDisposable
         long logSize = Size;
         if (indexFrom > logSize) throw new InvalidDataException($"the index claims {indexFrom} entries but the entry log holds {logSize}; refusing to start");
         if (last is not null && (logSize < last.Size || StoredHashes.TreeHash(last.Size, hashes) != last.Root))
-            throw new InvalidDataException($"the entry log ({logSize} entries) does not contain the last published checkpoint (size {last.Size}); refusing to start");
+            throw new InvalidDataException($"the entry log ({logSize} entries) does not contain the last published checkpoint (size {last.Size}); refusing to start"
+                + (Corruption is { } c ? $": {c}" : ""));
         logger.LogInformation("Opened log {Origin}: {Size} entries, checkpoint {Checkpoint}, replayed {Tail} entries after it, index from {IndexFrom}",
             Origin, logSize, cpSize, logSize - replayFrom, indexFrom);
 
@@ -323,7 +324,7 @@ public sealed class TransparencyLog : IDisposable
         }
         catch (CorruptRecordException e)
         {
-            ReportCorruption(index, e.Address, e.Message);
+            ReportCorruption(index, e.Address, e.Detail);
         }
         catch (Exception e) when (disposing.IsCancellationRequested && e is OperationCanceledException or ObjectDisposedException or FASTER.core.FasterException)
         {

@@ -12,7 +12,8 @@ namespace Attest.LogServer.Storage;
 /// process-wide umask is set to 077 before anything is created: every file and directory the server makes is then
 /// owner-only at creation. The umask cannot fix what already exists, so at start the directory is also walked and
 /// tightened: data directories written before this (0755 and 0644 under the usual umask of 022), or files an operator
-/// copied in. Symbolic links are neither followed nor changed.
+/// copied in. Symbolic links are neither followed nor changed. The walk also removes the temporary files a crash left
+/// behind (<see cref="DurableFile"/> names them <c>.&lt;name&gt;.&lt;random&gt;.tmp</c>); nothing else runs yet.
 /// </remarks>
 public static partial class DataDirectory
 {
@@ -40,6 +41,7 @@ public static partial class DataDirectory
         {
             if (entry.LinkTarget is not null) continue;
             if (entry is DirectoryInfo sub) Tighten(sub);
+            else if (entry.Name.StartsWith('.') && entry.Name.EndsWith(".tmp", StringComparison.Ordinal)) entry.Delete();
             else if (entry.UnixFileMode != FileMode) entry.UnixFileMode = FileMode;
         }
     }

@@ -159,4 +159,7 @@ public sealed class EntryLog : IDisposable
 public sealed class CorruptRecordException(long address, string detail) : IOException($"the entry-log record at address {address} fails its checksum ({detail})")
 {
     public long Address { get; } = address;
+
+    /// <summary>What FASTER said.</summary>
+    public string Detail { get; } = detail;
 }

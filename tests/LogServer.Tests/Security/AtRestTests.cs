@@ -63,10 +63,12 @@ public sealed class AtRestTests
     }
 
     [Fact]
-    public async Task a_data_dir_left_0755_with_0644_files_is_tightened_at_start()
+    public async Task a_data_dir_left_0755_with_0644_files_is_tightened_and_rid_of_crashed_temporary_files_at_start()
     {
         string dir = ServerProcess.NewDataDir();
         Directory.CreateDirectory(Path.Combine(dir, "old"));
+        string leftover = Path.Combine(dir, "old", ".checkpoint.json.0011223344556677.tmp");
+        File.WriteAllText(leftover, "half a checkpoint a crash left behind");
         File.WriteAllText(Path.Combine(dir, "old", "notes.txt"), "left by an earlier version");
         File.WriteAllText(Path.Combine(dir, "stray"), "x");
         File.SetUnixFileMode(Path.Combine(dir, "old", "notes.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
@@ -80,6 +82,8 @@ public sealed class AtRestTests
             await server.Client.Stamp("tightened");
             await server.Stop();
         }
+        Assert.False(File.Exists(leftover));
+        Assert.True(File.Exists(Path.Combine(dir, "old", "notes.txt")));
         var loose = LoosePermissions(dir);
         Assert.True(loose.Count == 0, string.Join("\n", loose));
     }
