@@ -105,5 +105,35 @@ public sealed class EntryLogTests : IDisposable
         Assert.Equal(["record 0"], seen);
     }
 
+    [Theory]
+    [InlineData(100)]   // on the first page: read from disk by the scan, checked by FASTER
+    [InlineData(11990)] // on the last page: loaded into memory at recovery, checked by EntryLog itself
+    public async Task a_flipped_record_is_found_by_a_verifying_scan_on_any_page_of_a_log_of_several(int flipped)
+    {
+        static byte[] Big(int i) => Encoding.UTF8.GetBytes($"big record {i:D6} " + new string('x', 1000));
+        using (var log = new EntryLog(dir))
+        {
+            for (int i = 0; i < 12000; i++) log.Enqueue(Big(i)); // about 12 MB: three 4 MB pages
+            await log.CommitAsync();
+        }
+        int count = 0;
+        using (var log = new EntryLog(dir)) log.Scan(log.BeginAddress, (_, _) => count++, verifyInMemory: true);
+        Assert.Equal(12000, count); // an intact log passes on every page
+
+        string path = Path.Combine(dir, "entries.log.0");
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var bytes = new byte[f.Length];
+            f.ReadExactly(bytes);
+            int at = bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"big record {flipped:D6} "));
+            f.Position = at + 500;
+            f.WriteByte((byte)'y');
+        }
+        count = 0;
+        using var reopened = new EntryLog(dir);
+        Assert.Throws<CorruptRecordException>(() => reopened.Scan(reopened.BeginAddress, (_, _) => count++, verifyInMemory: true));
+        Assert.Equal(flipped, count);
+    }
+
     public void Dispose() => Directory.Delete(dir, true);
 }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using FASTER.core;
 
 namespace Attest.LogServer.Storage;
@@ -30,13 +32,15 @@ public sealed class EntryLog : IDisposable
     /// <summary>Written when the log is created; its absence beside existing records means the old, unchecksummed format.</summary>
     public const string FormatFile = "format";
 
-    private const int PageSizeBits = 22, MemorySizeBits = 26;
-    private readonly long memoryFloor;
+    private const int PageSizeBits = 22, MemorySizeBits = 26, SegmentSizeBits = 30, HeaderSize = 12;
+    private readonly string directory;
+    private readonly long memoryFloor, committedAtOpen;
 
     private const string Format = "attest-entry-log/2 faster-per-entry-checksum\n";
 
     public EntryLog(string directory)
     {
+        this.directory = directory;
         Directory.CreateDirectory(directory);
         CheckFormat(directory);
         device = Devices.CreateLogDevice(Path.Combine(directory, "entries.log"), preallocateFile: false, recoverDevice: true);
@@ -49,7 +53,7 @@ public sealed class EntryLog : IDisposable
                 LogCommitManager = commits,
                 PageSizeBits = PageSizeBits, // 4 MB pages: a batch of a few thousand entries fits in one
                 MemorySizeBits = MemorySizeBits, // 64 MB of recent entries kept in memory for reads
-                SegmentSizeBits = 30,
+                SegmentSizeBits = SegmentSizeBits,
                 TryRecoverLatest = true,
                 AutoRefreshSafeTailAddress = false,
                 LogChecksum = LogChecksumType.PerEntry,
@@ -63,7 +67,8 @@ public sealed class EntryLog : IDisposable
         }
         // FASTER recovers by loading the page holding the committed end into memory, unchecked, and its in-memory
         // head only moves up from there: every record below is read from disk, checksum and all, by a scan.
-        memoryFloor = Math.Max(log.BeginAddress, log.CommittedUntilAddress & ~((1L << PageSizeBits) - 1));
+        committedAtOpen = log.CommittedUntilAddress;
+        memoryFloor = Math.Max(log.BeginAddress, committedAtOpen & ~((1L << PageSizeBits) - 1));
     }
 
     private static void CheckFormat(string directory)
@@ -118,8 +123,10 @@ public sealed class EntryLog : IDisposable
     /// committed end), calling <paramref name="onRecord"/> with (record, address).
     /// </summary>
     /// <param name="verifyInMemory">
-    /// Also check the checksums of records a scan finds in memory (FASTER checks only those it reads from disk) by
-    /// reading each from disk: at recovery the last page is in memory, loaded from disk unchecked.
+    /// Also check the checksums of records a scan finds in memory (FASTER checks only those it reads from disk): at
+    /// recovery FASTER loads the last page into memory unchecked. That page is read from its file once (one read of
+    /// at most 4 MB, where a FASTER read per record would be an unbuffered disk read each) and each record checked
+    /// in it.
     /// </param>
     /// <exception cref="CorruptRecordException">a record's checksum does not match; the records before it were passed on.</exception>
     public void Scan(long fromAddress, Action<ReadOnlyMemory<byte>, long> onRecord, bool verifyInMemory = false, long toAddress = -1)
@@ -128,6 +135,7 @@ public sealed class EntryLog : IDisposable
         if (fromAddress >= end) return;
         using var iter = log.Scan(fromAddress, end);
         long expected = fromAddress;
+        byte[]? loadedPage = null;
         while (true)
         {
             byte[] bytes;
@@ -142,9 +150,34 @@ public sealed class EntryLog : IDisposable
             {
                 throw new CorruptRecordException(expected, e.Message);
             }
-            if (verifyInMemory && address >= memoryFloor) ReadAsync(address).AsTask().GetAwaiter().GetResult();
+            if (verifyInMemory && address >= memoryFloor)
+            {
+                if (address + HeaderSize + length > committedAtOpen) ReadAsync(address).AsTask().GetAwaiter().GetResult(); // appended since: FASTER reads it from disk
+                else if (!ChecksumMatches((loadedPage ??= ReadLoadedPage()).AsSpan((int)(address - memoryFloor)), length))
+                    throw new CorruptRecordException(address, "checksum mismatch in the page loaded at recovery");
+            }
             onRecord(bytes.AsMemory(0, length), address);
         }
+    }
+
+    /// <summary>The bytes on disk of the page FASTER loaded at recovery, up to the end committed then.</summary>
+    private byte[] ReadLoadedPage()
+    {
+        var page = new byte[committedAtOpen - memoryFloor];
+        using var file = File.OpenHandle(Path.Combine(directory, $"entries.log.{memoryFloor >> SegmentSizeBits}"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        long offset = memoryFloor & ((1L << SegmentSizeBits) - 1);
+        for (int done = 0, n; done < page.Length; done += n)
+            if ((n = RandomAccess.Read(file, page.AsSpan(done), offset + done)) == 0)
+                throw new CorruptRecordException(memoryFloor + done, "the segment file ends before the committed end of the log");
+        return page;
+    }
+
+    /// <summary>FASTER's per-entry check: 8 bytes, the XOR of the length field and the payload (FasterLog.VerifyChecksum).</summary>
+    private static unsafe bool ChecksumMatches(ReadOnlySpan<byte> record, int length)
+    {
+        if (record.Length < HeaderSize + length || BinaryPrimitives.ReadInt32LittleEndian(record[8..]) != length) return false;
+        fixed (byte* p = record)
+            return Utility.XorBytes(p + 8, length + 4) == MemoryMarshal.Read<ulong>(record);
     }
 
     public void Dispose()
