@@ -40,6 +40,7 @@ public sealed class TransparencyLog : IDisposable
     private SignedCheckpoint latest;
     private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private const long VerifyBytesPerSecond = 64L << 20;
+    private static readonly TimeSpan VerifyDelay = TimeSpan.FromSeconds(3);
     private string? corruption;
     private long verifyUntilAddress;
     private readonly CancellationTokenSource disposing = new();
@@ -302,11 +303,13 @@ public sealed class TransparencyLog : IDisposable
     /// Reads the records recovery did not (those before the tail it replayed) and checks their checksums, so that one
     /// corrupted on disk while the server was down is found without delaying the start. Paced to
     /// <see cref="VerifyBytesPerSecond"/>, so that it leaves the disk to the writes it runs beside (a 10M-entry log
-    /// of 500-byte records takes about 80 s).
+    /// of 500-byte records takes about 80 s), and begun <see cref="VerifyDelay"/> after the log opened, so that the
+    /// first seconds of a start, which should reach full throughput, have the disk to themselves.
     /// </summary>
     private void VerifyInBackground()
     {
         long index = 0, bytes = 0;
+        if (disposing.Token.WaitHandle.WaitOne(VerifyDelay)) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
