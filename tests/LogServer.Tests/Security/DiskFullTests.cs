@@ -65,7 +65,8 @@ public sealed class DiskFullTests
                 await Task.Delay(100);
             }
             Http.AssertError(refused, HttpStatusCode.InsufficientStorage, "insufficient_storage");
-            Http.AssertError(await c.Post("v1/attestations/mint", AttestApi.MintBody(issuerId, kid), idempotencyKey: Guid.NewGuid().ToString()),
+            string refusedKey = Guid.NewGuid().ToString();
+            Http.AssertError(await c.Post("v1/attestations/mint", AttestApi.MintBody(issuerId, kid), idempotencyKey: refusedKey),
                 HttpStatusCode.InsufficientStorage, "insufficient_storage");
             var withPayload = AttestApi.MintBody(issuerId, kid);
             withPayload["payload"] = AttestApi.B64Url(new byte[64 * 1024]);
@@ -91,7 +92,7 @@ public sealed class DiskFullTests
             }
             Assert.True(resumed.Status == HttpStatusCode.Created, resumed.Body.GetRawText());
             acknowledged.Add(resumed.Body.Str("id"));
-            acknowledged.Add((await c.Mint(AttestApi.MintBody(issuerId, kid))).Str("id"));
+            acknowledged.Add((await c.Mint(AttestApi.MintBody(issuerId, kid), idempotencyKey: refusedKey)).Str("id")); // the refusal kept nothing
 
             // Nothing acknowledged is lost, even by a SIGKILL.
             server.Kill();
