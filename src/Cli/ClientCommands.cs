@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Merkle;
-using Attest.LogServer.Storage;
 using Attest.Verification;
 
 namespace Attest.Cli;
@@ -307,5 +306,5 @@ public static class ClientCommands
         }
     }
 
-    internal static void WriteAtomically(string path, string text) => AtomicFile.Write(path, Encoding.UTF8.GetBytes(text.EndsWith('\n') ? text : text + "\n"));
+    internal static void WriteAtomically(string path, string text) => DurableFile.Write(path, Encoding.UTF8.GetBytes(text.EndsWith('\n') ? text : text + "\n"));
 }

@@ -9,13 +9,21 @@ public sealed class AttestOptions
     /// <summary>The admin API key. When absent, one is generated on first start, printed once, and only its hash kept.</summary>
     public string? AdminKey { get; set; }
 
-    /// <summary>Base64 of 32 bytes that encrypts issuer private keys at rest; when absent, <c>kek</c> in the data dir (mode 0600).</summary>
+    /// <summary>
+    /// Base64 of 32 bytes that encrypts issuer private keys at rest. When neither this nor
+    /// <see cref="KeyEncryptionKeyFile"/> is set, <c>kek</c> in the data dir (mode 0600), with a warning at every start.
+    /// </summary>
     public string? KeyEncryptionKey { get; set; }
+
+    /// <summary>A file (outside the data dir) holding the base64 key-encryption key; the start fails if it is missing or malformed.</summary>
+    public string? KeyEncryptionKeyFile { get; set; }
 
     /// <summary>Largest accepted request body; larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1 << 20;
 
     public LogOptions Log { get; set; } = new();
+
+    public StorageOptions Storage { get; set; } = new();
 
     public Api.RateLimitOptions RateLimits { get; set; } = new();
 
@@ -100,6 +108,16 @@ public sealed class AnchorOptions
 
     /// <summary>How many times one anchor's transaction is replaced at higher fees; then the last one is waited for.</summary>
     public int MaxReplacements { get; set; } = 5;
+}
+
+/// <summary>The <c>Attest:Storage</c> section: the data directory's disk.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>
+    /// Writes (log entries, blobs) are refused with 507 while the data directory's filesystem has less than this
+    /// many bytes available, so the disk never fills under the entry log; 0 turns the check off.
+    /// </summary>
+    public long MinFreeBytes { get; set; } = 256L << 20;
 }
 
 public sealed class GrpcOptions

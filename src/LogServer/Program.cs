@@ -11,12 +11,13 @@ if (!Attest.Merkle.Ed25519.IsAvailable(out var problem)
     || !AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem)
     || !Attest.LogServer.Witnessing.WitnessSetup.TryCreate(options, out var witnesses, out problem)
     || !WebPage.TryValidate(options.Web, out problem)
-    || !options.Limits.TryValidate(out problem))
+    || !options.Limits.TryValidate(out problem)
+    || !Attest.LogServer.Service.KeyVault.TryValidate(options, out problem))
 {
     Console.Error.WriteLine(problem);
     return 2;
 }
-Directory.CreateDirectory(options.DataDir);
+Attest.LogServer.Storage.DataDirectory.Prepare(options.DataDir); // umask 077 first: nothing below may create a readable file
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 // Hosting creates an Activity and a log scope for every request while its logger is enabled at any level. Its logs
 // are per-request lines that nobody reads here, and the Activity, the scope and the execution contexts they fork
@@ -29,6 +30,7 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
+app.Services.GetRequiredService<Attest.LogServer.Service.KeyVault>(); // warns at every start of a key kept in the data dir
 app.UseJsonErrors();
 app.UseCors();
 app.MapOpenApi();

@@ -56,9 +56,9 @@ public sealed class EntryLogTests : IDisposable
     }
 
     [Fact]
-    public async Task a_log_committed_by_fasters_own_commit_files_opens_with_all_of_it_and_moves_to_one_file()
+    public async Task a_log_written_without_per_entry_checksums_is_refused_with_a_clear_error_and_left_as_it_was()
     {
-        // What every entry log written before 1 December holds: FASTER's default commit manager, a file per commit.
+        // What every entry log written before per-entry checksums holds (before 1 December also FASTER's own commit files).
         using (var device = Devices.CreateLogDevice(Path.Combine(dir, "entries.log"), preallocateFile: false, recoverDevice: true))
         using (var old = new FasterLog(new FasterLogSettings { LogDevice = device, LogCommitDir = dir, PageSizeBits = 22, MemorySizeBits = 26, SegmentSizeBits = 30, RemoveOutdatedCommits = true }))
         {
@@ -68,12 +68,71 @@ public sealed class EntryLogTests : IDisposable
                 await old.CommitAsync();
             }
         }
-        Assert.True(Directory.Exists(Path.Combine(dir, "log-commits")));
+        var before = File.ReadAllBytes(Path.Combine(dir, "entries.log.0"));
 
-        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"record {i}"), Records());
-        Assert.False(Directory.Exists(Path.Combine(dir, "log-commits")));
-        await Append(6, 3);
-        Assert.Equal(Enumerable.Range(0, 9).Select(i => $"record {i}"), Records());
+        var e = Assert.Throws<InvalidDataException>(() => new EntryLog(dir));
+        Assert.Contains("without per-entry checksums", e.Message);
+        Assert.Contains(dir, e.Message);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "entries.log.0")));
+        Assert.True(Directory.EnumerateFiles(Path.Combine(dir, "log-commits")).Any(), "FASTER's commit files are left where they were");
+        Assert.False(File.Exists(Path.Combine(dir, "commit.meta")));
+        Assert.False(File.Exists(Path.Combine(dir, EntryLog.FormatFile)));
+    }
+
+    [Fact]
+    public async Task a_record_flipped_on_disk_fails_its_checksum_on_read_and_on_scan()
+    {
+        long address;
+        using (var log = new EntryLog(dir))
+        {
+            for (int i = 0; i < 3; i++) log.Enqueue(Record(i));
+            await log.CommitAsync();
+            address = -1;
+            int n = 0;
+            log.Scan(log.BeginAddress, (_, a) => { if (n++ == 1) address = a; });
+        }
+        string path = Path.Combine(dir, "entries.log.0");
+        var bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf(Record(1));
+        bytes[at + 3] ^= 0x20;
+        File.WriteAllBytes(path, bytes);
+
+        using var reopened = new EntryLog(dir);
+        Assert.Equal(address, (await Assert.ThrowsAsync<CorruptRecordException>(async () => await reopened.ReadAsync(address))).Address);
+        var seen = new List<string>();
+        var e = Assert.Throws<CorruptRecordException>(() => reopened.Scan(reopened.BeginAddress, (r, _) => seen.Add(Encoding.UTF8.GetString(r.Span)), verifyInMemory: true));
+        Assert.Equal(address, e.Address);
+        Assert.Equal(["record 0"], seen);
+    }
+
+    [Theory]
+    [InlineData(100)]   // on the first page: read from disk by the scan, checked by FASTER
+    [InlineData(11990)] // on the last page: loaded into memory at recovery, checked by EntryLog itself
+    public async Task a_flipped_record_is_found_by_a_verifying_scan_on_any_page_of_a_log_of_several(int flipped)
+    {
+        static byte[] Big(int i) => Encoding.UTF8.GetBytes($"big record {i:D6} " + new string('x', 1000));
+        using (var log = new EntryLog(dir))
+        {
+            for (int i = 0; i < 12000; i++) log.Enqueue(Big(i)); // about 12 MB: three 4 MB pages
+            await log.CommitAsync();
+        }
+        int count = 0;
+        using (var log = new EntryLog(dir)) log.Scan(log.BeginAddress, (_, _) => count++, verifyInMemory: true);
+        Assert.Equal(12000, count); // an intact log passes on every page
+
+        string path = Path.Combine(dir, "entries.log.0");
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var bytes = new byte[f.Length];
+            f.ReadExactly(bytes);
+            int at = bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"big record {flipped:D6} "));
+            f.Position = at + 500;
+            f.WriteByte((byte)'y');
+        }
+        count = 0;
+        using var reopened = new EntryLog(dir);
+        Assert.Throws<CorruptRecordException>(() => reopened.Scan(reopened.BeginAddress, (_, _) => count++, verifyInMemory: true));
+        Assert.Equal(flipped, count);
     }
 
     public void Dispose() => Directory.Delete(dir, true);

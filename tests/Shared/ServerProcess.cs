@@ -46,8 +46,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public static string NewDataDir() => Directory.CreateTempSubdirectory("attest-test-").FullName;
 
-    /// <summary>Starts the server and waits until it answers /readyz.</summary>
-    public static async Task<ServerProcess> Start(string? dataDir = null, IDictionary<string, string>? settings = null, bool withAdminKey = true)
+    /// <summary>Starts the server and waits until it answers /readyz (or only /healthz, for a server expected to stay unready).</summary>
+    public static async Task<ServerProcess> Start(string? dataDir = null, IDictionary<string, string>? settings = null, bool withAdminKey = true, bool waitReady = true)
     {
         dataDir ??= NewDataDir();
         var (port, grpcPort) = FreePorts.Two();
@@ -66,11 +66,11 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         if (psi.Environment["Kestrel__Endpoints__Grpc__Url"] is { } grpcUrl) grpcPort = new Uri(grpcUrl).Port;
         var server = new ServerProcess(Process.Start(psi)!, dataDir, port, grpcPort);
-        await server.WaitReady();
+        await server.WaitReady(waitReady ? "readyz" : "healthz");
         return server;
     }
 
-    private async Task WaitReady()
+    private async Task WaitReady(string path)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -83,7 +83,7 @@ public sealed class ServerProcess : IAsyncDisposable
             try
             {
                 // Kestrel binds its endpoints one after another: REST may answer before the gRPC endpoint listens.
-                using var r = await Client.GetAsync("readyz");
+                using var r = await Client.GetAsync(path);
                 using var grpc = new TcpClient();
                 if (r.StatusCode == HttpStatusCode.OK)
                 {

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Attest.LogServer.Storage;
 using Attest.Merkle;
 using Attest.Verification;
 
@@ -69,7 +68,7 @@ public sealed record MonitorState(string VerifierKey, string Checkpoint, long Si
             ["format"] = Format, ["verifier_key"] = VerifierKey, ["checkpoint"] = Checkpoint, ["size"] = Size, ["root"] = Root.ToBase64(),
             ["edge"] = new JsonArray([.. Enumerable.Range(0, Edge.Levels).Select(k => (JsonNode)new JsonArray([.. Edge.Level(k).Select(h => JsonValue.Create(h.ToBase64()))]))]),
         };
-        AtomicFile.Write(path, Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        DurableFile.Write(path, Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
     }
 
     private static string Str(JsonElement e, string name) =>

@@ -24,5 +24,5 @@ public sealed record AnchorState(long ChainId, string From, long NextNonce, Pend
     public static AnchorState? Load(string path) =>
         File.Exists(path) ? JsonSerializer.Deserialize<AnchorState>(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"{path} is empty") : null;
 
-    public void Save(string path) => AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(this));
+    public void Save(string path) => DurableFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(this));
 }

@@ -9,12 +9,13 @@ public static class HealthApi
         app.MapGet("/healthz", () => Json.Result(new { status = "ok" }));
         // Anchoring never makes the server unready (minting does not depend on it); its lag is shown here.
         // Nor does witnessing: in hold mode entries are still accepted; checkpoint_size then lags tree_size.
-        // Unready only when the log takes no writes after a storage failure (Sequencer.Fault): the reason, not the exception.
+        // Unready only when the log takes no writes: the reason and a message fit for any client, never the exception.
         app.MapGet("/readyz", (TransparencyLog log, Sequencer sequencer, Anchor.Anchorer anchorer, Witnessing.CheckpointWitnessing witnessing) =>
-            sequencer.FaultReason is { } reason ? Json.Result(new
+            Unavailable(log, sequencer) is { } why ? Json.Result(new
         {
             status = "unavailable",
-            reason,
+            reason = why.Reason,
+            message = why.Message,
             tree_size = log.Size,
             checkpoint_size = log.Latest.Size,
         }, 503) : Json.Result(new
@@ -26,4 +27,17 @@ public static class HealthApi
             witnessing = witnessing.Status(),
         }));
     }
+
+    /// <summary>
+    /// Why the log takes no writes, or null while it does: a corrupt entry-log record (<see cref="TransparencyLog.Corruption"/>)
+    /// or a storage failure (<see cref="Sequencer.Fault"/>). Neither is ever cleared while the server runs. /readyz
+    /// and the gRPC health service both answer from this.
+    /// </summary>
+    public static (string Reason, string Message)? Unavailable(TransparencyLog log, Sequencer sequencer) =>
+        log.Corruption is { } corruption ? ("entry_log_corrupt", corruption)
+        : sequencer.FaultReason is { } fault ? ("storage_failure", fault)
+        : null;
+
+    /// <summary>Completes when <see cref="Unavailable"/> stops being null.</summary>
+    public static Task BecameUnavailable(TransparencyLog log, Sequencer sequencer) => Task.WhenAny(log.Corrupted, sequencer.Faulted);
 }

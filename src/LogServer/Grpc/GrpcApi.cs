@@ -152,18 +152,19 @@ public static class GrpcApi
             }
         });
 
-        // Every service, and the server (""), is NOT_SERVING once a storage failure stopped the log taking writes.
+        // Every service, and the server (""), is NOT_SERVING once the log takes no writes (HealthApi.Unavailable).
         const string health = "grpc.health.v1.Health";
-        Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service, S<Sequencer>()) }));
+        Unary(health, "Check", HealthCheckRequest.Parser, (call, r) => Task.FromResult(new HealthCheckResponse { Status = Serving(r.Service, S<TransparencyLog>(), S<Sequencer>()) }));
         Stream<HealthCheckRequest, HealthCheckResponse>(health, "Watch", HealthCheckRequest.Parser, async (call, r, send) =>
         {
             var sequencer = S<Sequencer>();
-            var status = Serving(r.Service, sequencer);
+            var transparencyLog = S<TransparencyLog>();
+            var status = Serving(r.Service, transparencyLog, sequencer);
             await send(new HealthCheckResponse { Status = status });
             if (status == HealthCheckResponse.Types.ServingStatus.Serving)
             {
                 // The one change there can be while the server runs: a fault is never cleared.
-                await sequencer.Faulted.WaitAsync(call.Cancelled);
+                await HealthApi.BecameUnavailable(transparencyLog, sequencer).WaitAsync(call.Cancelled);
                 await send(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.NotServing });
             }
             await Task.Delay(Timeout.Infinite, call.Cancelled);
@@ -175,9 +176,9 @@ public static class GrpcApi
 
     private static readonly string[] Services = ["", "attest.v1.Attestations", "attest.v1.Stamps", "attest.v1.Issuers", "attest.v1.Log"];
 
-    private static HealthCheckResponse.Types.ServingStatus Serving(string service, Sequencer sequencer) =>
+    private static HealthCheckResponse.Types.ServingStatus Serving(string service, TransparencyLog log, Sequencer sequencer) =>
         Array.IndexOf(Services, service) < 0 ? throw new GrpcException(StatusCode.NotFound, $"unknown service \"{service}\"")
-        : sequencer.Fault is null ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
+        : HealthApi.Unavailable(log, sequencer) is null ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
 
     private static V1.Checkpoint Checkpoint(SignedCheckpoint cp) =>
         new() { Origin = cp.Checkpoint.Origin, Size = cp.Size, RootHash = cp.Checkpoint.Root.ToBase64(), Note = cp.Note };

@@ -23,7 +23,7 @@ public static class GrpcStatus
         (404, _) => StatusCode.NotFound,
         (409, "kid_exists") => StatusCode.AlreadyExists,
         (409, _) => StatusCode.FailedPrecondition,
-        (413, _) or (429, _) => StatusCode.ResourceExhausted,
+        (413, _) or (429, _) or (507, _) => StatusCode.ResourceExhausted,
         (503, _) => StatusCode.Unavailable,
         (>= 400 and < 500, _) => StatusCode.InvalidArgument,
         _ => StatusCode.Internal,

@@ -78,6 +78,7 @@ public static class LogServices
             witnesses is null ? null : sp.GetRequiredService<Witnessing.CheckpointWitnessing>()));
         services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>(), options.Limits.MaxRecordBytes));
         services.AddSingleton(options.Limits);
+        services.AddSingleton<FreeSpace>();
         services.AddSingleton<LogWriter>();
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();

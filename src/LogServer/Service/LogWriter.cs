@@ -7,7 +7,7 @@ using Attest.LogServer.Storage;
 namespace Attest.LogServer.Service;
 
 /// <summary>Appends one entry with its private side data and waits until it is durable and indexed.</summary>
-public sealed class LogWriter(Sequencer sequencer)
+public sealed class LogWriter(Sequencer sequencer, TransparencyLog log, FreeSpace freeSpace)
 {
     /// <summary>
     /// Private data escapes only what JSON requires: it is stored and re-serialized, never embedded in a page as is, and
@@ -21,7 +21,14 @@ public sealed class LogWriter(Sequencer sequencer)
     public Task<long> Append(byte[] entry, JsonObject? priv) => Append(Record(entry, priv));
 
     /// <summary>Appends a record (see <see cref="LogRecord"/>; a caller may keep it, to answer without reading it back).</summary>
-    public Task<long> Append(byte[] record) => sequencer.AppendAsync(record, CancellationToken.None);
+    public Task<long> Append(byte[] record)
+    {
+        // Refused before it is queued: a nearly full disk, or an entry log with a corrupt record (no entry may be
+        // logged after one that no checkpoint can cover).
+        freeSpace.EnsureRoomFor(record.Length);
+        if (log.Corruption is { } corruption) throw new Api.ApiError(503, "entry_log_corrupt", corruption);
+        return sequencer.AppendAsync(record, CancellationToken.None);
+    }
 
     public static byte[] Record(byte[] entry, JsonObject? priv) =>
         LogRecord.Encode(entry, priv is null ? default : JsonSerializer.SerializeToUtf8Bytes(priv, PrivateJsonOptions));

@@ -120,7 +120,7 @@ public sealed class Registry
     public void Save(string path, long appliedUpTo)
     {
         var snapshot = new Snapshot(appliedUpTo, [.. issuers.Values], [.. keys.Values], [.. apiKeys.Values], [.. packs.Values]);
-        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(snapshot), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        DurableFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(snapshot));
         AppliedUpTo = appliedUpTo;
     }
 

@@ -20,7 +20,7 @@ public static class Secrets
         if (text is null)
         {
             (text, string vkey) = NoteSigner.Generate(options.Log.Origin);
-            AtomicFile.Write(path, Encoding.UTF8.GetBytes(text + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            DurableFile.Write(path, Encoding.UTF8.GetBytes(text + "\n"));
             logger.LogInformation("Generated a new log key in {Path}; verifier key {VerifierKey}", path, vkey);
         }
         if (!NoteSigner.TryParse(text, out var signer))
@@ -32,7 +32,8 @@ public static class Secrets
 
     /// <summary>
     /// The SHA-256 of the admin key: of <c>Attest:AdminKey</c>, else from <c>admin-key.sha256</c>; on first start a new
-    /// key is generated, printed once on standard output (never through the logger), and only its hash kept.
+    /// key is generated and written to <c>admin-key</c> (mode 0600) beside its hash. Only the file's path is printed:
+    /// standard output goes to journals and log collectors that keep it, readable by more people than the key should be.
     /// </summary>
     public static byte[] LoadAdminKeyHash(AttestOptions options)
     {
@@ -41,8 +42,11 @@ public static class Secrets
         if (File.Exists(path)) return Convert.FromHexString(File.ReadAllText(path).Trim());
         string key = "attest_admin_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var hash = HashKey(key);
-        AtomicFile.Write(path, Encoding.UTF8.GetBytes(Convert.ToHexStringLower(hash) + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        Console.WriteLine($"Generated admin API key (shown once, only its hash is kept in {path}):\n  {key}");
+        string keyPath = Path.Combine(options.DataDir, "admin-key");
+        DurableFile.Write(keyPath, Encoding.UTF8.GetBytes(key + "\n")); // before the hash: a crash between them leaves no key unknown to anyone
+        DurableFile.Write(path, Encoding.UTF8.GetBytes(Convert.ToHexStringLower(hash) + "\n"));
+        Console.WriteLine($"Generated an admin API key and wrote it to {Path.GetFullPath(keyPath)} (mode 0600). Move it to a secret store and "
+            + "delete the file (only its hash, in admin-key.sha256, is needed), or set Attest:AdminKey instead.");
         return hash;
     }
 

@@ -16,14 +16,10 @@ namespace Attest.LogServer.Storage;
 ///   write of the next one. A slot is <c>SHA-256(the rest) (32) || commit number (8, LE) || length (4, LE) ||
 ///   metadata</c>; a slot whose hash does not match is ignored.
 /// - <see cref="Commit"/> returns only after its write is on disk, as FASTER requires before it acknowledges.
-/// - A directory that holds only FASTER's own commit files (<c>log-commits/</c>, written before this existed) is
-///   migrated on open: its latest commit becomes slot 0 of a new <c>commit.meta</c>, written atomically, and only
-///   then are the old files removed.
 /// </remarks>
 internal sealed class EntryLogCommits : ILogCommitManager
 {
     private const int SlotSize = 4096, HeaderSize = 32 + 8 + 4;
-    private const string LegacyFolder = "log-commits"; // FASTER's own manager: a file per commit
     private readonly SafeFileHandle file;
     private int latestSlot = -1;
     private long latest = -1;
@@ -31,26 +27,10 @@ internal sealed class EntryLogCommits : ILogCommitManager
     public EntryLogCommits(string directory)
     {
         string path = Path.Combine(directory, "commit.meta");
-        if (!File.Exists(path)) AtomicFile.Write(path, Migrate(directory));
+        if (!File.Exists(path)) DurableFile.Write(path, new byte[2 * SlotSize]);
         file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, FileOptions.WriteThrough);
         for (int slot = 0; slot < 2; slot++)
             if (Read(slot) is { } c && c.Number > latest) (latest, latestSlot) = (c.Number, slot);
-        if (Directory.Exists(Path.Combine(directory, LegacyFolder))) Directory.Delete(Path.Combine(directory, LegacyFolder), recursive: true);
-    }
-
-    /// <summary>The initial file: FASTER's latest readable commit in slot 0, if the directory has one.</summary>
-    private static byte[] Migrate(string directory)
-    {
-        var initial = new byte[2 * SlotSize];
-        if (!Directory.Exists(Path.Combine(directory, LegacyFolder))) return initial;
-        using var legacy = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(), new DefaultCheckpointNamingScheme(directory));
-        foreach (long n in legacy.ListCommits())
-        {
-            if (legacy.GetCommitMetadata(n) is not { } metadata) continue;
-            Encode(n, metadata, initial.AsSpan(0, SlotSize));
-            break;
-        }
-        return initial;
     }
 
     public void Commit(long beginAddress, long untilAddress, byte[] commitMetadata, long commitNum, bool forceWriteMetadata)

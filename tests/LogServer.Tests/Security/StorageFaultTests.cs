@@ -39,7 +39,8 @@ public sealed class StorageFaultTests
                 var (ready, readiness) = await client.Get("readyz", key: null);
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, ready);
                 Assert.Equal("unavailable", readiness.Str("status"));
-                string reason = readiness.Str("reason");
+                Assert.Equal("storage_failure", readiness.Str("reason"));
+                string reason = readiness.Str("message");
                 Assert.Contains("storage failed", reason);
                 Assert.DoesNotContain(mount, reason);
                 Assert.DoesNotContain(" at ", reason);
