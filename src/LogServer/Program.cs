@@ -24,12 +24,14 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.N
 builder.ConfigureAttestEndpoints();
 builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();
+builder.Services.AddPublicRateLimits(options.RateLimits);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
 app.UseJsonErrors();
 app.UseCors();
+app.UseRateLimiter();
 app.MapOpenApi();
 app.MapLogApi();
 app.MapStampApi();

@@ -87,10 +87,10 @@ public static class IssuerApi
         app.MapPost("/v1/attestation-packs/{id}/activate", async (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
             Json.Result(await issuers.ActivatePack(auth.Require(request), AttestationApi.Id(id, "pack"))));
 
-        app.MapGet("/v1/schemas", () => Json.Result(new { schemas = SchemaCatalogue.All })).RequireCors(Cors.Public);
+        app.MapGet("/v1/schemas", () => Json.Result(new { schemas = SchemaCatalogue.All })).RequireCors(Cors.Public).PublicRoute();
 
         app.MapGet("/v1/schemas/{id}", (string id) =>
-            Json.Result(SchemaCatalogue.Find(id) ?? throw ApiError.NotFound($"no schema \"{id}\""))).RequireCors(Cors.Public);
+            Json.Result(SchemaCatalogue.Find(id) ?? throw ApiError.NotFound($"no schema \"{id}\""))).RequireCors(Cors.Public).PublicRoute();
 
         app.MapGet("/.well-known/attest-keys.json", (Registry registry, TransparencyLog log) => Json.Result(new
         {
@@ -100,7 +100,7 @@ public static class IssuerApi
                 issuer_id = k.IssuerId, kid = k.Kid, alg = k.Alg, public_key = k.PublicKey, status = k.Status,
                 valid_from = k.CreatedAt, valid_until = k.RotatedAt ?? k.CompromisedAt, compromised_at = k.CompromisedAt, log_index = k.CreatedEntryIndex,
             }),
-        })).RequireCors(Cors.Public);
+        })).RequireCors(Cors.Public).PublicRoute();
     }
 
     public static string Kid(string kid) =>

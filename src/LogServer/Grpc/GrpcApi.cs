@@ -24,10 +24,10 @@ public static class GrpcApi
         T S<T>() where T : notnull => sp.GetRequiredService<T>();
         void Unary<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Task<TResp>> handler)
             where TReq : IMessage<TReq> where TResp : IMessage =>
-            app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
+            app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
         void Stream<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Func<TResp, Task>, Task> handler)
             where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
-            app.MapPost($"/{service}/{method}", grpc.ServerStreaming(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
+            app.MapPost($"/{service}/{method}", grpc.ServerStreaming(parser, handler)).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
 
         const string attestations = "attest.v1.Attestations";
         Unary(attestations, "Mint", V1.MintRequest.Parser, async (call, r) =>
@@ -51,7 +51,7 @@ public static class GrpcApi
             return ProtoReply.Attestation(await S<AttestationService>().Supersede(caller, oldId, mint, key, digest, call.Cancelled));
         });
         Unary(attestations, "Verify", VerifyRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), S<StampService>(), S<VerifyService>(), call.Cancelled)));
+            ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), S<StampService>(), S<VerifyService>(), S<AttestOptions>().MaxVerifyBodyBytes, call.Cancelled)));
         Unary(attestations, "GetProofBundle", GetProofBundleRequest.Parser, async (call, r) =>
             new ProofBundle { Bundle = Struct.Parser.ParseJson((await S<VerifyService>().ProofBundle(AttestationApi.Id(r.Id, "attestation"), call.Cancelled)).ToJsonString()) });
 
@@ -156,6 +156,17 @@ public static class GrpcApi
         // Any other "/package.Service/Method" is a method we do not have.
         app.MapPost("/{service:regex(^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$)}/{method}", GrpcEndpoint.Unimplemented).ExcludeFromDescription();
     }
+
+    /// <summary>
+    /// The keyless reads count against the same per-address limit as their REST twins (<see cref="PublicRateLimits"/>);
+    /// a stream counts once, and holds no concurrency permit, since it may last for hours.
+    /// </summary>
+    private static object[] PublicLimit(string service, string method) => (service, method) switch
+    {
+        ("attest.v1.Log", "GetInclusionProof" or "GetConsistencyProof") or ("attest.v1.Attestations", "Verify" or "GetProofBundle") => [PublicRoute.Expensive],
+        ("attest.v1.Log", _) => [PublicRoute.Cheap],
+        _ => [],
+    };
 
     private static readonly string[] Services = ["", "attest.v1.Attestations", "attest.v1.Stamps", "attest.v1.Issuers", "attest.v1.Log"];
 
