@@ -28,7 +28,7 @@ public sealed class PublicRouteTests
         await CheckpointCovering(c, 2); // by /readyz, which is not a public route and so takes no token
 
         // Four tokens: a mix of the public routes takes them, the fifth request is refused whatever the route.
-        foreach (var path in new[] { "checkpoint", "tile/0/000.p/1", "v1/log/key", ".well-known/attest-keys.json" })
+        foreach (var path in new[] { "checkpoint", "v1/schemas", "v1/log/key", ".well-known/attest-keys.json" })
             Assert.Equal(HttpStatusCode.OK, (await c.GetAsync(path)).StatusCode);
         foreach (var path in new[] { "checkpoint", "tile/entries/000.p/1", "v1/log/proofs/inclusion?index=0", "v1/anchors" })
         {
@@ -70,14 +70,14 @@ public sealed class PublicRouteTests
         var held = c.SendAsync(holding);
         await slow.Started.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
-        Http.AssertError(await c.Get("v1/log/proofs/inclusion?index=0", key: null), HttpStatusCode.TooManyRequests, "rate_limited");
+        Http.AssertError(await c.Get("v1/log/proofs/inclusion?index=0&tree_size=1", key: null), HttpStatusCode.TooManyRequests, "rate_limited");
         Http.AssertError(await c.Post("v1/verify", new { content_hash = new string('1', 64) }, key: null), HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("checkpoint")).StatusCode);
 
         slow.Release("\"}");
         using var first = await held;
         Assert.NotEqual(HttpStatusCode.TooManyRequests, first.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await c.Get("v1/log/proofs/inclusion?index=0", key: null)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await c.Get("v1/log/proofs/inclusion?index=0&tree_size=1", key: null)).Status);
     }
 
     [Fact]
