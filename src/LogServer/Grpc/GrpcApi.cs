@@ -110,10 +110,22 @@ public static class GrpcApi
             for (long next = NonNegative(r.Start, "start"); ;)
             {
                 var cp = await transparencyLog.CheckpointAfter(next, call.Cancelled);
-                for (; next < cp.Size; next++)
+                // From the entry bundles, as /tile/entries serves them: a record also holds private bytes.
+                while (next < cp.Size)
                 {
-                    var record = await transparencyLog.ReadRecordAsync(next, call.Cancelled);
-                    await send(new Entry { Index = next, Entry_ = ByteString.CopyFrom(Storage.LogRecord.Entry(record)) });
+                    long n = next / Merkle.Tile.FullWidth;
+                    int width = (int)Math.Min(Merkle.Tile.FullWidth, cp.Size - n * Merkle.Tile.FullWidth);
+                    var bundle = await transparencyLog.EntryTiles.ReadAsync(n, width, call.Cancelled);
+                    for (int i = 0, offset = 0; i < width; i++)
+                    {
+                        int length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(bundle.AsSpan(offset));
+                        if (n * Merkle.Tile.FullWidth + i == next)
+                        {
+                            await send(new Entry { Index = next, Entry_ = ByteString.CopyFrom(bundle, offset + 2, length) });
+                            next++;
+                        }
+                        offset += 2 + length;
+                    }
                 }
             }
         });
