@@ -2,6 +2,7 @@ using System.Text;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Attest.LogServer.Tests.Security;
@@ -81,6 +82,39 @@ public sealed class TileStoreTests : IDisposable
             await AssertBundle(log, 3, 32);
             Assert.Equal(0, log.RecordReads);
         }
+    }
+
+    [Fact]
+    public async Task fetching_entry_tiles_from_the_server_reads_no_record_though_each_holds_50_kb_of_private_content()
+    {
+        string data = ServerProcess.NewDataDir();
+        // The whole server (Program, its routes and middleware) in this process, so that its record counter can be read.
+        await using (var factory = new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+            .UseSetting("Attest:DataDir", data)
+            .UseSetting("Attest:AdminKey", ServerProcess.AdminKey)
+            .UseSetting("Attest:Log:Origin", "tiles.test/server")))
+        {
+            var c = factory.CreateClient();
+            string secret = new('p', 50_000);
+            await Parallel.ForAsync(0, 300, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+                Assert.Equal(System.Net.HttpStatusCode.Created, (await c.Post("v1/stamps", new { content = $"{secret} {i}", visibility = "public" })).Status));
+            await c.CheckpointCovering(300);
+            var log = factory.Services.GetRequiredService<TransparencyLog>();
+            Assert.True(Directory.Exists(Path.Combine(data, "entries")), "the server did not use the test's data directory");
+
+            long size = log.Latest.Size, before = log.RecordReads;
+            for (int round = 0; round < 3; round++)
+            {
+                var full = await c.GetByteArrayAsync("tile/entries/000");
+                var partial = await c.GetByteArrayAsync(new Tile(-1, 1, (int)(size - 256)).Path);
+                var entries = new List<byte[]>();
+                Assert.True(EntryBundle.TryParse(full, 256, entries));
+                Assert.True(EntryBundle.TryParse(partial, (int)(size - 256), entries));
+                Assert.DoesNotContain(entries, e => e.Length > 1000); // the public entries only, not the 50 KB contents
+            }
+            Assert.Equal(before, log.RecordReads);
+        }
+        Directory.Delete(data, recursive: true);
     }
 
     [Fact]
