@@ -31,7 +31,7 @@ var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
 app.UseJsonErrors();
 app.UseCors();
-app.UseRateLimiter();
+app.UsePublicRateLimits();
 app.MapOpenApi();
 app.MapLogApi();
 app.MapStampApi();

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 
 namespace Attest.LogServer.Api;
 
@@ -79,45 +78,64 @@ public sealed class PublicRoute(bool expensive)
 }
 
 /// <summary>
-/// Limits of the public routes, with ASP.NET Core's rate limiter: a token bucket per client address over every
-/// <see cref="PublicRoute"/>, chained with one concurrency limiter (and a short queue) over the expensive ones.
+/// Limits of the public routes, with the limiters of System.Threading.RateLimiting: a token bucket per client address
+/// over every <see cref="PublicRoute"/>, then one concurrency limiter (with a short queue) over the expensive ones.
 /// Refusals are 429 <c>rate_limited</c> with <c>Retry-After</c> in the JSON error body, or RESOURCE_EXHAUSTED on gRPC.
 /// </summary>
 /// <remarks>
-/// The address is <see cref="ConnectionInfo.RemoteIpAddress"/>. Behind a reverse proxy or CDN, the operator must
-/// configure ASP.NET Core's forwarded headers (<c>ForwardedHeadersOptions</c> with the proxy in
-/// <c>KnownProxies</c>/<c>KnownNetworks</c>), or every client shares the proxy's address and so one bucket.
-/// IPv6 clients are bucketed by their /64, since one host usually holds the whole prefix.
+/// A middleware of our own rather than ASP.NET Core's <c>UseRateLimiter</c>: its global limiter would run (a lock and a
+/// lease) on every request, mints included, while this one costs a route without <see cref="PublicRoute"/> one
+/// metadata lookup. The address is <see cref="ConnectionInfo.RemoteIpAddress"/>. Behind a reverse proxy or CDN, the
+/// operator must configure ASP.NET Core's forwarded headers (<c>ForwardedHeadersOptions</c> with the proxy in
+/// <c>KnownProxies</c>/<c>KnownNetworks</c>), or every client shares the proxy's address and so one bucket. IPv6
+/// clients are bucketed by their /64, since one host usually holds the whole prefix.
 /// </remarks>
-public static class PublicRateLimits
+public sealed class PublicRateLimits : IDisposable
 {
-    public static TBuilder PublicRoute<TBuilder>(this TBuilder builder, bool expensive = false) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(expensive ? Api.PublicRoute.Expensive : Api.PublicRoute.Cheap);
+    private readonly PartitionedRateLimiter<IPAddress?>? perAddress;
+    private readonly ConcurrencyLimiter? expensive;
 
-    public static IServiceCollection AddPublicRateLimits(this IServiceCollection services, RateLimitOptions options)
+    public PublicRateLimits(RateLimitOptions options)
     {
-        var perAddress = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-        {
-            if (options.PublicPerMinute <= 0 || context.GetEndpoint()?.Metadata.GetMetadata<PublicRoute>() is null)
-                return RateLimitPartition.GetNoLimiter("");
-            return RateLimitPartition.GetTokenBucketLimiter(AddressKey(context.Connection.RemoteIpAddress), _ => Bucket(options));
-        });
-        var expensive = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-        {
-            if (options.ExpensiveConcurrency <= 0 || context.GetEndpoint()?.Metadata.GetMetadata<PublicRoute>() is not { IsExpensive: true })
-                return RateLimitPartition.GetNoLimiter("");
-            return RateLimitPartition.GetConcurrencyLimiter("expensive", _ => new ConcurrencyLimiterOptions
+        if (options.PublicPerMinute > 0)
+            perAddress = PartitionedRateLimiter.Create<IPAddress?, string>(address => RateLimitPartition.GetTokenBucketLimiter(AddressKey(address), _ => Bucket(options)));
+        if (options.ExpensiveConcurrency > 0)
+            expensive = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
             {
                 PermitLimit = options.ExpensiveConcurrency,
                 QueueLimit = Math.Max(0, options.ExpensiveQueue),
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             });
-        });
-        return services.AddRateLimiter(o =>
+    }
+
+    public async Task Invoke(HttpContext context, RequestDelegate next)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<PublicRoute>() is not { } route)
         {
-            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(perAddress, expensive);
-            o.OnRejected = Reject;
-        });
+            await next(context);
+            return;
+        }
+        if (perAddress is not null)
+        {
+            using var token = perAddress.AttemptAcquire(context.Connection.RemoteIpAddress);
+            if (!token.IsAcquired)
+            {
+                await Reject(context, token, "too many requests to the public routes from this address");
+                return;
+            }
+        }
+        if (!route.IsExpensive || expensive is null)
+        {
+            await next(context);
+            return;
+        }
+        using var slot = await expensive.AcquireAsync(1, context.RequestAborted);
+        if (!slot.IsAcquired)
+        {
+            await Reject(context, slot, "the server is answering as many expensive public requests as it allows");
+            return;
+        }
+        await next(context);
     }
 
     private static TokenBucketRateLimiterOptions Bucket(RateLimitOptions options)
@@ -146,25 +164,43 @@ public static class PublicRateLimits
         return new IPAddress(bytes).ToString();
     }
 
-    private static async ValueTask Reject(OnRejectedContext rejected, CancellationToken token)
+    private static Task Reject(HttpContext context, RateLimitLease lease, string why)
     {
-        var context = rejected.HttpContext;
-        int retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-        string message = rejected.Lease.TryGetMetadata(MetadataName.ReasonPhrase, out var reason) && reason is not null
-            ? reason
-            : $"too many requests to the public routes from this address; retry after {retryAfter} s";
-        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        int retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+        string message = $"{why}; retry after {retryAfter} s";
+        string seconds = retryAfter.ToString(CultureInfo.InvariantCulture);
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
             // A trailers-only gRPC response: HTTP 200 with the status in the headers.
-            context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/grpc";
+            context.Response.Headers.RetryAfter = seconds;
             context.Response.Headers["grpc-status"] = ((int)Attest.LogServer.Grpc.StatusCode.ResourceExhausted).ToString(CultureInfo.InvariantCulture);
             context.Response.Headers["grpc-message"] = Attest.LogServer.Grpc.GrpcStatus.EncodeMessage("rate_limited: " + message);
-            return;
+            return Task.CompletedTask;
         }
         var error = new ApiError(429, "rate_limited", message);
-        error.Headers["Retry-After"] = retryAfter.ToString(CultureInfo.InvariantCulture);
-        await ErrorHandling.Write(context, error);
+        error.Headers["Retry-After"] = seconds;
+        return ErrorHandling.Write(context, error);
+    }
+
+    public void Dispose()
+    {
+        perAddress?.Dispose();
+        expensive?.Dispose();
+    }
+}
+
+public static class PublicRateLimitsSetup
+{
+    public static TBuilder PublicRoute<TBuilder>(this TBuilder builder, bool expensive = false) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(expensive ? Api.PublicRoute.Expensive : Api.PublicRoute.Cheap);
+
+    public static IServiceCollection AddPublicRateLimits(this IServiceCollection services, RateLimitOptions options) =>
+        services.AddSingleton(new PublicRateLimits(options));
+
+    public static void UsePublicRateLimits(this WebApplication app)
+    {
+        var limits = app.Services.GetRequiredService<PublicRateLimits>();
+        app.Use(limits.Invoke);
     }
 }
