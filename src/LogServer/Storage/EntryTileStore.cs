@@ -78,9 +78,14 @@ public sealed class EntryTileStore : IDisposable
                 entry.CopyTo(partial.AsSpan(start + 2));
                 ends[++count] = end;
                 if (count < Full) continue;
-                var bundle = partial.AsSpan(0, end).ToArray();
-                unwritten[partialN] = bundle;
-                if (!writes.Writer.TryWrite((partialN, bundle))) throw new ObjectDisposedException(nameof(EntryTileStore));
+                // A replay after a crash, or a rebuild of the derived files, completes bundles already written: a file
+                // under its final name is whole (AtomicFile), and holding them all for the writer could take gigabytes.
+                if (!File.Exists(PathOf(partialN)))
+                {
+                    var bundle = partial.AsSpan(0, end).ToArray();
+                    unwritten[partialN] = bundle;
+                    if (!writes.Writer.TryWrite((partialN, bundle))) throw new ObjectDisposedException(nameof(EntryTileStore));
+                }
                 partialN++;
                 count = 0;
             }
