@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Globalization;
 using Attest.LogServer.Log;
-using Attest.LogServer.Storage;
 using Attest.Merkle;
 
 namespace Attest.LogServer.Api;
