@@ -51,6 +51,9 @@ public sealed class LocalServer : IAsyncDisposable
         };
         psi.Environment["Attest__DataDir"] = dataDir;
         psi.Environment["Attest__AdminKey"] = AdminKey;
+        // The tool measures the server, not its per-address limits of public routes: all its load comes from 127.0.0.1.
+        psi.Environment["Attest__RateLimits__PublicPerMinute"] = "0";
+        psi.Environment["Attest__RateLimits__ExpensiveConcurrency"] = "0";
         psi.Environment["Kestrel__Endpoints__Grpc__Url"] = grpcUrl.ToString().TrimEnd('/');
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment.Remove(InlineCompletions); // the tool's own setting (Program.cs); the server runs with the defaults

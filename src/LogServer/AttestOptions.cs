@@ -21,6 +21,12 @@ public sealed class AttestOptions
     /// <summary>Largest accepted request body; larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Largest body of the keyless <c>POST /v1/verify</c> (larger gets 413): enough for a proof bundle or a small
+    /// <c>document</c>; a relying party sends a large document's SHA-256 as <c>document_sha256</c> instead.
+    /// </summary>
+    public long MaxVerifyBodyBytes { get; set; } = 4 << 20;
+
     public LogOptions Log { get; set; } = new();
 
     public StorageOptions Storage { get; set; } = new();

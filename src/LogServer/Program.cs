@@ -26,6 +26,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.N
 builder.ConfigureAttestEndpoints();
 builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();
+builder.Services.AddPublicRateLimits(options.RateLimits);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -33,6 +34,7 @@ app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at
 app.Services.GetRequiredService<Attest.LogServer.Service.KeyVault>(); // warns at every start of a key kept in the data dir
 app.UseJsonErrors();
 app.UseCors();
+app.UsePublicRateLimits();
 app.MapOpenApi();
 app.MapLogApi();
 app.MapStampApi();

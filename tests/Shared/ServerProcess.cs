@@ -63,6 +63,10 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["Logging__LogLevel__Attest"] = "Information";
         if (withAdminKey) psi.Environment["Attest__AdminKey"] = AdminKey;
+        // Tests hammer the public routes from one address; a test of the public limits sets its own.
+        psi.Environment["Attest__RateLimits__PublicPerMinute"] = "6000000";
+        psi.Environment["Attest__RateLimits__PublicBurst"] = "1000000";
+        psi.Environment["Attest__RateLimits__ExpensiveQueue"] = "100000";
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         if (psi.Environment["Kestrel__Endpoints__Grpc__Url"] is { } grpcUrl) grpcPort = new Uri(grpcUrl).Port;
         var server = new ServerProcess(Process.Start(psi)!, dataDir, port, grpcPort);

@@ -15,12 +15,12 @@ public static class AnchorApi
             long start = request.Query.ContainsKey("start") ? LogApi.Param(request, "start", min: 0) : 0;
             long limit = request.Query.ContainsKey("limit") ? LogApi.Param(request, "limit", min: 0) : DefaultPage;
             return Json.Result(await Page(ledger, start, limit, request.HttpContext.RequestAborted));
-        }).RequireCors(Cors.Public);
+        }).RequireCors(Cors.Public).PublicRoute();
 
         app.MapGet("/v1/anchors/latest", async (AnchorLedger ledger, HttpContext context) =>
-            Json.Result(await Latest(ledger, context.RequestAborted))).RequireCors(Cors.Public);
+            Json.Result(await Latest(ledger, context.RequestAborted))).RequireCors(Cors.Public).PublicRoute();
 
-        app.MapGet("/v1/anchors/status", (Anchorer anchorer) => Json.Result(anchorer.Status())).RequireCors(Cors.Public);
+        app.MapGet("/v1/anchors/status", (Anchorer anchorer) => Json.Result(anchorer.Status())).RequireCors(Cors.Public).PublicRoute();
     }
 
     public sealed record AnchorPage(IReadOnlyList<AnchorView> Anchors, long Total, long? NextStart);

@@ -90,10 +90,10 @@ public static class IssuerApi
         app.MapPost("/v1/attestation-packs/{id}/activate", async (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
             Json.Result(await issuers.ActivatePack(auth.Require(request), AttestationApi.Id(id, "pack"))));
 
-        app.MapGet("/v1/schemas", () => Json.Result(new { schemas = SchemaCatalogue.All })).RequireCors(Cors.Public);
+        app.MapGet("/v1/schemas", () => Json.Result(new { schemas = SchemaCatalogue.All })).RequireCors(Cors.Public).PublicRoute();
 
         app.MapGet("/v1/schemas/{id}", (string id) =>
-            Json.Result(SchemaCatalogue.Find(id) ?? throw ApiError.NotFound($"no schema \"{id}\""))).RequireCors(Cors.Public);
+            Json.Result(SchemaCatalogue.Find(id) ?? throw ApiError.NotFound($"no schema \"{id}\""))).RequireCors(Cors.Public).PublicRoute();
 
         // Paged like every list: a keyring of every issuer's keys grows without bound. Follow next_cursor to the end.
         app.MapGet("/.well-known/attest-keys.json", (HttpRequest request, Registry registry, TransparencyLog log) =>
@@ -109,7 +109,7 @@ public static class IssuerApi
                 }),
                 next_cursor = page.NextCursor,
             });
-        }).RequireCors(Cors.Public);
+        }).RequireCors(Cors.Public).PublicRoute();
     }
 
     /// <summary>The <c>?limit=</c> and <c>?cursor=</c> of a list request (<see cref="PageRequest"/>).</summary>

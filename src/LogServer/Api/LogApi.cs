@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Globalization;
 using Attest.LogServer.Log;
-using Attest.LogServer.Storage;
 using Attest.Merkle;
 
 namespace Attest.LogServer.Api;
@@ -21,23 +19,19 @@ public static class LogApi
             // c2sp.org/tlog-tiles: the checkpoint changes every second or so; tiles do not.
             context.Response.Headers.CacheControl = "public, max-age=1";
             return Results.Text(log.Latest.Note, "text/plain; charset=utf-8");
-        }).RequireCors(Cors.Public);
+        }).RequireCors(Cors.Public).PublicRoute();
 
-        app.MapGet("/tile/{**path}", async (string path, TransparencyLog log, HttpContext context) =>
-        {
-            if (!Tile.TryParsePath("tile/" + path, out var tile)) throw ApiError.NotFound($"no such tile: /tile/{path}");
-            long treeSize = log.Latest.Size;
-            if (!Tile.IsWithin(tile, treeSize)) throw ApiError.NotFound($"tile /tile/{path} is not in the tree of size {treeSize}");
-            byte[] body = tile.Level < 0 ? await EntryBundleBytes(log, tile, context.RequestAborted) : Tile.ReadTileData(tile, log.Hashes);
-            // A full tile never changes; a partial tile of width W never changes either, but it is superseded and may go.
-            context.Response.Headers.CacheControl = tile.Width == 256 ? Immutable : "public, max-age=60";
-            return Results.Bytes(body, "application/octet-stream");
-        }).RequireCors(Cors.Public);
+        // Hash tiles are a read of memory-mapped hashes; entry bundles (their own route, so that it can be counted as
+        // expensive) a file read or a copy from memory.
+        app.MapGet("/tile/{**path}", (string path, TransparencyLog log, HttpContext context) => ServeTile("tile/" + path, log, context))
+            .RequireCors(Cors.Public).PublicRoute();
+        app.MapGet("/tile/entries/{**path}", (string path, TransparencyLog log, HttpContext context) => ServeTile("tile/entries/" + path, log, context))
+            .RequireCors(Cors.Public).PublicRoute(expensive: true);
 
-        app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey })).RequireCors(Cors.Public);
+        app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey })).RequireCors(Cors.Public).PublicRoute();
 
         app.MapGet("/v1/log/entries", async (HttpRequest request, Service.VerifyService verify, CancellationToken token) =>
-            Json.Result(await verify.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public);
+            Json.Result(await verify.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
 
         app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
         {
@@ -46,14 +40,14 @@ public static class LogApi
             var (size, proof, checkpoint) = Inclusion(log, index, treeSize);
             if (checkpoint is not null) return Results.Text(new TlogProof(index, proof, checkpoint.Note, null).Format(), "text/plain; charset=utf-8");
             return Json.Result(new { index, tree_size = size, proof = proof.Select(h => h.ToBase64()) });
-        }).RequireCors(Cors.Public);
+        }).RequireCors(Cors.Public).PublicRoute(expensive: true);
 
         app.MapGet("/v1/log/proofs/consistency", (HttpRequest request, TransparencyLog log) =>
         {
             long first = Param(request, "first", min: 0), second = Param(request, "second", min: 0);
             var proof = Consistency(log, first, second);
             return Json.Result(new { first, second, proof = proof.Select(h => h.ToBase64()) });
-        }).RequireCors(Cors.Public);
+        }).RequireCors(Cors.Public).PublicRoute(expensive: true);
     }
 
     /// <summary>
@@ -87,14 +81,16 @@ public static class LogApi
         if (v < min || v > max) throw ApiError.BadRequest("parameter_out_of_range", $"\"{name}\" must be between {min} and {max}");
     }
 
-    /// <summary>c2sp.org/tlog-tiles entry bundle: <c>uint16_be length || entry</c> for each entry of the tile.</summary>
-    private static async Task<byte[]> EntryBundleBytes(TransparencyLog log, Tile tile, CancellationToken token)
+    private static async Task<IResult> ServeTile(string path, TransparencyLog log, HttpContext context)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        long start = tile.N * 256;
-        for (long i = start; i < start + tile.Width; i++)
-            EntryBundle.Append(buffer, LogRecord.Entry(await log.ReadRecordAsync(i, token)));
-        return buffer.WrittenSpan.ToArray();
+        if (!Tile.TryParsePath(path, out var tile)) throw ApiError.NotFound($"no such tile: /{path}");
+        long treeSize = log.Latest.Size;
+        if (!Tile.IsWithin(tile, treeSize)) throw ApiError.NotFound($"tile /{path} is not in the tree of size {treeSize}");
+        // An entry bundle comes from the tile store, never from the records: those hold private bytes too.
+        byte[] body = tile.Level < 0 ? await log.EntryTiles.ReadAsync(tile.N, tile.Width, context.RequestAborted) : Tile.ReadTileData(tile, log.Hashes);
+        // A full tile never changes; a partial tile of width W never changes either, but it is superseded and may go.
+        context.Response.Headers.CacheControl = tile.Width == 256 ? Immutable : "public, max-age=60";
+        return Results.Bytes(body, "application/octet-stream");
     }
 
     /// <summary>

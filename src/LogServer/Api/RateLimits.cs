@@ -1,13 +1,38 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
 
 namespace Attest.LogServer.Api;
 
-/// <summary>The <c>Attest:RateLimits</c> section: requests per minute per API key (the admin key is exempt).</summary>
+/// <summary>
+/// The <c>Attest:RateLimits</c> section: requests per minute per API key (the admin key is exempt), and the limits of
+/// the public, keyless routes per client address.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public int Mint { get; set; } = 600;
 
     public int Default { get; set; } = 6000;
+
+    /// <summary>
+    /// Requests a minute one client address may make to the public routes (tiles, checkpoint, proofs, lookups, verify,
+    /// anchors, the keyring), refilled evenly; 0 turns the per-address limit off. Generous, because a monitor catching
+    /// up fetches thousands of immutable tiles, which a CDN in front would normally absorb.
+    /// </summary>
+    public int PublicPerMinute { get; set; } = 12_000;
+
+    /// <summary>How many public requests one address may make at once before the per-minute refill paces it.</summary>
+    public int PublicBurst { get; set; } = 2_000;
+
+    /// <summary>
+    /// Requests to the expensive public routes (verify, proof bundles, entry lookups, entry-bundle tiles, inclusion and
+    /// consistency proofs) served at once, across all clients; 0 turns the limit off.
+    /// </summary>
+    public int ExpensiveConcurrency { get; set; } = 16;
+
+    /// <summary>Expensive requests that may wait for one of <see cref="ExpensiveConcurrency"/>; more get 429.</summary>
+    public int ExpensiveQueue { get; set; } = 64;
 }
 
 /// <summary>
@@ -42,4 +67,140 @@ public sealed class RateLimiter(RateLimitOptions options, TimeProvider time)
     }
 
     private sealed record Window(long Start, long Count);
+}
+
+/// <summary>Endpoint metadata: the route is public and keyless, limited per client address, and maybe expensive.</summary>
+public sealed class PublicRoute(bool expensive)
+{
+    public static readonly PublicRoute Cheap = new(false), Expensive = new(true);
+
+    public bool IsExpensive { get; } = expensive;
+}
+
+/// <summary>
+/// Limits of the public routes, with the limiters of System.Threading.RateLimiting: a token bucket per client address
+/// over every <see cref="PublicRoute"/>, then one concurrency limiter (with a short queue) over the expensive ones.
+/// Refusals are 429 <c>rate_limited</c> with <c>Retry-After</c> in the JSON error body, or RESOURCE_EXHAUSTED on gRPC.
+/// </summary>
+/// <remarks>
+/// A middleware of our own rather than ASP.NET Core's <c>UseRateLimiter</c>: its global limiter would run (a lock and a
+/// lease) on every request, mints included, while this one costs a route without <see cref="PublicRoute"/> one
+/// metadata lookup. The address is <see cref="ConnectionInfo.RemoteIpAddress"/>. Behind a reverse proxy or CDN, the
+/// operator must configure ASP.NET Core's forwarded headers (<c>ForwardedHeadersOptions</c> with the proxy in
+/// <c>KnownProxies</c>/<c>KnownNetworks</c>), or every client shares the proxy's address and so one bucket. IPv6
+/// clients are bucketed by their /64, since one host usually holds the whole prefix.
+/// </remarks>
+public sealed class PublicRateLimits : IDisposable
+{
+    private readonly PartitionedRateLimiter<IPAddress?>? perAddress;
+    private readonly ConcurrencyLimiter? expensive;
+
+    public PublicRateLimits(RateLimitOptions options)
+    {
+        if (options.PublicPerMinute > 0)
+            perAddress = PartitionedRateLimiter.Create<IPAddress?, string>(address => RateLimitPartition.GetTokenBucketLimiter(AddressKey(address), _ => Bucket(options)));
+        if (options.ExpensiveConcurrency > 0)
+            expensive = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+            {
+                PermitLimit = options.ExpensiveConcurrency,
+                QueueLimit = Math.Max(0, options.ExpensiveQueue),
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            });
+    }
+
+    public async Task Invoke(HttpContext context, RequestDelegate next)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<PublicRoute>() is not { } route)
+        {
+            await next(context);
+            return;
+        }
+        if (perAddress is not null)
+        {
+            using var token = perAddress.AttemptAcquire(context.Connection.RemoteIpAddress);
+            if (!token.IsAcquired)
+            {
+                await Reject(context, token, "too many requests to the public routes from this address");
+                return;
+            }
+        }
+        if (!route.IsExpensive || expensive is null)
+        {
+            await next(context);
+            return;
+        }
+        using var slot = await expensive.AcquireAsync(1, context.RequestAborted);
+        if (!slot.IsAcquired)
+        {
+            await Reject(context, slot, "the server is answering as many expensive public requests as it allows");
+            return;
+        }
+        await next(context);
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(RateLimitOptions options)
+    {
+        // Refill at least once a second for rates of one a second or more, else one token at a time.
+        int perMinute = options.PublicPerMinute;
+        var (period, tokens) = perMinute >= 60 ? (TimeSpan.FromSeconds(1), perMinute / 60) : (TimeSpan.FromSeconds(60.0 / perMinute), 1);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(1, options.PublicBurst),
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+
+    private static string AddressKey(IPAddress? address)
+    {
+        if (address is null) return "";
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return address.ToString();
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString();
+    }
+
+    private static Task Reject(HttpContext context, RateLimitLease lease, string why)
+    {
+        int retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+        string message = $"{why}; retry after {retryAfter} s";
+        string seconds = retryAfter.ToString(CultureInfo.InvariantCulture);
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        {
+            // A trailers-only gRPC response: HTTP 200 with the status in the headers.
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers.RetryAfter = seconds;
+            context.Response.Headers["grpc-status"] = ((int)Attest.LogServer.Grpc.StatusCode.ResourceExhausted).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-message"] = Attest.LogServer.Grpc.GrpcStatus.EncodeMessage("rate_limited: " + message);
+            return Task.CompletedTask;
+        }
+        var error = new ApiError(429, "rate_limited", message);
+        error.Headers["Retry-After"] = seconds;
+        return ErrorHandling.Write(context, error);
+    }
+
+    public void Dispose()
+    {
+        perAddress?.Dispose();
+        expensive?.Dispose();
+    }
+}
+
+public static class PublicRateLimitsSetup
+{
+    public static TBuilder PublicRoute<TBuilder>(this TBuilder builder, bool expensive = false) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(expensive ? Api.PublicRoute.Expensive : Api.PublicRoute.Cheap);
+
+    public static IServiceCollection AddPublicRateLimits(this IServiceCollection services, RateLimitOptions options) =>
+        services.AddSingleton(new PublicRateLimits(options));
+
+    public static void UsePublicRateLimits(this WebApplication app)
+    {
+        var limits = app.Services.GetRequiredService<PublicRateLimits>();
+        app.Use(limits.Invoke);
+    }
 }

@@ -30,7 +30,7 @@ public static class StampApi
         {
             if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
             return Json.Result(await verify.StampProof(id, token));
-        }).RequireCors(Cors.Public);
+        }).RequireCors(Cors.Public).PublicRoute(expensive: true);
     }
 
     /// <summary>Parses a stamp request (REST body or gRPC message as JSON) and appends it.</summary>

@@ -25,10 +25,10 @@ public static class GrpcApi
         var limits = S<LimitOptions>();
         void Unary<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Task<TResp>> handler)
             where TReq : IMessage<TReq> where TResp : IMessage =>
-            app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
+            app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
         void Stream<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Func<TResp, Task>, Task> handler)
             where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
-            app.MapPost($"/{service}/{method}", grpc.ServerStreaming(parser, handler)).WithMetadata(bodyLimit).ExcludeFromDescription();
+            app.MapPost($"/{service}/{method}", grpc.ServerStreaming(parser, handler)).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
 
         const string attestations = "attest.v1.Attestations";
         Unary(attestations, "Mint", V1.MintRequest.Parser, async (call, r) =>
@@ -52,7 +52,7 @@ public static class GrpcApi
             return ProtoReply.Attestation(await S<AttestationService>().Supersede(caller, oldId, mint, key, digest, call.Cancelled));
         });
         Unary(attestations, "Verify", VerifyRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), S<StampService>(), S<VerifyService>(), call.Cancelled)));
+            ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), S<StampService>(), S<VerifyService>(), S<AttestOptions>().MaxVerifyBodyBytes, call.Cancelled)));
         Unary(attestations, "GetProofBundle", GetProofBundleRequest.Parser, async (call, r) =>
             new ProofBundle
             {
@@ -117,10 +117,22 @@ public static class GrpcApi
             for (long next = NonNegative(r.Start, "start"); ;)
             {
                 var cp = await transparencyLog.CheckpointAfter(next, call.Cancelled);
-                for (; next < cp.Size; next++)
+                // From the entry bundles, as /tile/entries serves them: a record also holds private bytes.
+                while (next < cp.Size)
                 {
-                    var record = await transparencyLog.ReadRecordAsync(next, call.Cancelled);
-                    await send(new Entry { Index = next, Entry_ = ByteString.CopyFrom(Storage.LogRecord.Entry(record)) });
+                    long n = next / Merkle.Tile.FullWidth;
+                    int width = (int)Math.Min(Merkle.Tile.FullWidth, cp.Size - n * Merkle.Tile.FullWidth);
+                    var bundle = await transparencyLog.EntryTiles.ReadAsync(n, width, call.Cancelled);
+                    for (int i = 0, offset = 0; i < width; i++)
+                    {
+                        int length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(bundle.AsSpan(offset));
+                        if (n * Merkle.Tile.FullWidth + i == next)
+                        {
+                            await send(new Entry { Index = next, Entry_ = ByteString.CopyFrom(bundle, offset + 2, length) });
+                            next++;
+                        }
+                        offset += 2 + length;
+                    }
                 }
             }
         });
@@ -173,6 +185,17 @@ public static class GrpcApi
         // Any other "/package.Service/Method" is a method we do not have.
         app.MapPost("/{service:regex(^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$)}/{method}", GrpcEndpoint.Unimplemented).ExcludeFromDescription();
     }
+
+    /// <summary>
+    /// The keyless reads count against the same per-address limit as their REST twins (<see cref="PublicRateLimits"/>);
+    /// a stream counts once, and holds no concurrency permit, since it may last for hours.
+    /// </summary>
+    private static object[] PublicLimit(string service, string method) => (service, method) switch
+    {
+        ("attest.v1.Log", "GetInclusionProof" or "GetConsistencyProof") or ("attest.v1.Attestations", "Verify" or "GetProofBundle") => [PublicRoute.Expensive],
+        ("attest.v1.Log", _) => [PublicRoute.Cheap],
+        _ => [],
+    };
 
     private static readonly string[] Services = ["", "attest.v1.Attestations", "attest.v1.Stamps", "attest.v1.Issuers", "attest.v1.Log"];
 

@@ -15,6 +15,8 @@ namespace Attest.LogServer.Log;
 /// 2. Its hashes and addresses are written to their files (not yet fsynced) and its index updates applied.
 /// 3. Publishing a checkpoint of size n first fsyncs the hash and address files, then atomically replaces
 ///    <c>checkpoint.json</c> (size n and the signed note).
+/// Beside them, step 2 appends the public entries to the entry tile store (<see cref="EntryTileStore"/>), whose full
+/// bundles a background writer makes durable; a bundle lost in a crash is rebuilt from the records when first asked for.
 /// On open, derived files are cut back to the last checkpoint (which step 3 made durable), the tree root they give
 /// is checked against that checkpoint, and the entry log is scanned from the address of the checkpoint's last
 /// entry: only the tail since the last checkpoint is replayed, never the whole log. The indexes recover their own
@@ -36,6 +38,9 @@ public sealed class TransparencyLog : IDisposable
     private readonly SemaphoreSlim publishLock = new(1, 1);
     private readonly ICheckpointWitness? witness;
     private readonly ILogger logger;
+    private readonly EntryTileStore tiles;
+    private readonly System.Diagnostics.Metrics.Meter meter = new(LogMetrics.MeterName);
+    private long recordReads;
     private long size;
     private SignedCheckpoint latest;
     private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -68,6 +73,9 @@ public sealed class TransparencyLog : IDisposable
         entries = new EntryLog(Path.Combine(dataDir, "entries"));
         hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
         addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"), map: true);
+        tiles = new EntryTileStore(Path.Combine(dataDir, "tiles", "entries"), ReadRecordAsync, logger);
+        meter.CreateObservableCounter("attest.log.record.reads", () => RecordReads, "{record}",
+            "Entry-log records (public entry and private bytes) read after their integration: lookups, proofs, rebuilt entry bundles; never a served tile.");
         this.indexer = indexer.GetAwaiter().GetResult();
         latest = Recover();
     }
@@ -108,11 +116,18 @@ public sealed class TransparencyLog : IDisposable
 
     internal EntryLog Entries => entries;
 
+    /// <summary>The entry bundles of <c>/tile/entries/…</c>, served without reading a record.</summary>
+    public EntryTileStore EntryTiles => tiles;
+
+    /// <summary>Records read by <see cref="ReadRecordAsync"/> so far (the meter's <c>attest.log.record.reads</c>).</summary>
+    public long RecordReads => Interlocked.Read(ref recordReads);
+
     /// <summary>Reads the record (entry and private bytes) of a log index below <see cref="Size"/>.</summary>
     /// <exception cref="Api.ApiError">503 <c>entry_log_corrupt</c>: the record fails its checksum; the log then stops as at recovery.</exception>
     public async ValueTask<byte[]> ReadRecordAsync(long index, CancellationToken token = default)
     {
         if (index < 0 || index >= Size) throw new ArgumentOutOfRangeException(nameof(index));
+        Interlocked.Increment(ref recordReads);
         try
         {
             return await entries.ReadAsync(addresses.Read(index), token);
@@ -141,6 +156,7 @@ public sealed class TransparencyLog : IDisposable
         }
         hashes.WriteStaged();
         addresses.Append(recordAddresses);
+        tiles.Append(records);
         for (int i = 0; i < records.Length; i++) indexer.Apply(n + i, records[i], leaves[i]);
         Volatile.Write(ref size, n + records.Length);
     }
@@ -244,6 +260,11 @@ public sealed class TransparencyLog : IDisposable
             addresses.Truncate(0);
             size = 0;
         }
+        // The entry tile store's partial bundle lives in memory: refill it with the at most 255 entries of the last
+        // bundle below the checkpoint. Its full bundles below are files already, or rebuilt when first asked for.
+        tiles.Reset(Size);
+        for (long i = Size / Tile.FullWidth * Tile.FullWidth; i < Size; i++)
+            tiles.Append([entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult()]);
 
         // Step 2: the index recovered its own checkpoint; re-apply what it lacks below the checkpoint size.
         long indexFrom = indexer.AppliedUpTo;
@@ -350,6 +371,8 @@ public sealed class TransparencyLog : IDisposable
     {
         disposing.Cancel();
         try { Verification.Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
+        tiles.Dispose();
+        meter.Dispose();
         entries.Dispose();
         hashes.Dispose();
         addresses.Dispose();

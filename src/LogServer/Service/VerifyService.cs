@@ -26,28 +26,28 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
 {
     public const string Altered = "ALTERED", Unknown = "UNKNOWN", KeyCompromised = "KEY_COMPROMISED";
 
-    public async Task<Verification> ById(Guid id, byte[]? document, CancellationToken token)
+    public async Task<Verification> ById(Guid id, string? documentSha256, CancellationToken token)
     {
         if (!index.TryGet(EntryIndexer.AttestationKey(id), out _)) return UnknownResult(["not_in_log"], id);
         var a = await attestations.Find(id, token);
-        return await Evaluate(a.Payload, a.Signature, document, [], token);
+        return await Evaluate(a.Payload, a.Signature, documentSha256, [], token);
     }
 
-    public async Task<Verification> ByDocumentHash(string documentHash, byte[]? document, CancellationToken token)
+    public async Task<Verification> ByDocumentHash(string documentHash, string? documentSha256, CancellationToken token)
     {
         if (!index.TryGet(EntryIndexer.DocumentKey(documentHash), out var v)) return UnknownResult(["no_attestation_of_document"], null);
         var id = AttestationService.EntryOf(await log.ReadRecordAsync(v.A, token)).Guid("id");
         var a = await attestations.Find(id, token);
-        return await Evaluate(a.Payload, a.Signature, document, [], token);
+        return await Evaluate(a.Payload, a.Signature, documentSha256, [], token);
     }
 
-    public Task<Verification> ByAttestation(JsonElement attestation, byte[]? document, CancellationToken token)
+    public Task<Verification> ByAttestation(JsonElement attestation, string? documentSha256, CancellationToken token)
     {
         if (attestation.ValueKind != JsonValueKind.Object
             || !attestation.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object
             || !attestation.TryGetProperty("signature", out var sig) || sig.ValueKind != JsonValueKind.String)
             throw ApiError.BadRequest("invalid_field", "\"attestation\" must be {\"payload\": {…}, \"signature\": \"…\"}");
-        return Evaluate(payload, sig.GetString()!, document, [], token);
+        return Evaluate(payload, sig.GetString()!, documentSha256, [], token);
     }
 
     /// <summary>
@@ -55,7 +55,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     /// tlog-proofs under this log's key, its anchor, that its log entry is this payload's; then the attestation's
     /// current state here.
     /// </summary>
-    public Task<Verification> ByBundle(JsonElement bundle, byte[]? document, CancellationToken token)
+    public Task<Verification> ByBundle(JsonElement bundle, string? documentSha256, CancellationToken token)
     {
         Attest.Verification.ProofBundle b;
         try
@@ -92,10 +92,10 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         if (loggedHash != payloadHash) reasons.Add("bundle_entry_mismatch");
         // An offline verifier checks the signature with the bundle's key, so that key must be the logged one.
         if (registry.Key(kid ?? "")?.PublicKey != b.IssuerKey.PublicKey) reasons.Add("bundle_key_mismatch");
-        return Evaluate(b.Payload, b.Signature, document, reasons, token);
+        return Evaluate(b.Payload, b.Signature, documentSha256, reasons, token);
     }
 
-    private async Task<Verification> Evaluate(JsonElement payload, string signature, byte[]? document, List<string> reasons, CancellationToken token)
+    private async Task<Verification> Evaluate(JsonElement payload, string signature, string? documentSha256, List<string> reasons, CancellationToken token)
     {
         if (payload.OptStr("id") is not { } idText || !Guid.TryParse(idText, out var id))
             return UnknownResult([.. reasons, "payload_malformed"], null);
@@ -127,9 +127,9 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
             reasons.Add("transparency_proof_pending");
         }
 
-        if (document is not null)
+        if (documentSha256 is not null)
         {
-            bool same = stored.DocumentHash == Convert.ToHexStringLower(SHA256.HashData(document));
+            bool same = stored.DocumentHash == documentSha256;
             reasons.Add(same ? "document_hash_match" : "document_hash_mismatch");
             altered |= !same;
         }

@@ -1,0 +1,185 @@
+using System.Text;
+using Attest.LogServer.Log;
+using Attest.LogServer.Storage;
+using Attest.Merkle;
+using Attest.LogServer.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Attest.LogServer.Tests.Security;
+
+/// <summary>
+/// Entry bundles (<c>/tile/entries/…</c>) come from the entry tile store, so serving 256 public entries never loads the
+/// 256 records with their private bytes; the store is derived state that survives a SIGKILL and is rebuilt when missing.
+/// </summary>
+public sealed class TileStoreTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("attest-tiles-").FullName;
+    private readonly string key;
+
+    public TileStoreTests() => key = NoteSigner.Generate("tiles.test/log").PrivateKey;
+
+    private sealed class NoIndex : IEntryIndexer
+    {
+        public long AppliedUpTo => 0;
+
+        public void Apply(long index, ReadOnlyMemory<byte> record, in Hash leafHash) { }
+
+        public Task Checkpoint(long appliedUpTo) => Task.CompletedTask;
+    }
+
+    private TransparencyLog Open()
+    {
+        NoteSigner.TryParse(key, out var signer);
+        return new TransparencyLog(dir, signer!, new NoIndex(), NullLogger.Instance);
+    }
+
+    private static byte[] Entry(int i) => Encoding.UTF8.GetBytes($"{{\"entry\":{i}}}");
+
+    /// <summary>Appends <paramref name="count"/> records, each with 64 KB of private bytes behind its small public entry.</summary>
+    private static async Task Fill(TransparencyLog log, int from, int count)
+    {
+        await using var sequencer = new Sequencer(log, 64, NullLogger.Instance);
+        var secret = new byte[64 * 1024];
+        Array.Fill(secret, (byte)'s');
+        for (int i = from; i < from + count; i++) await sequencer.AppendAsync(LogRecord.Encode(Entry(i), secret));
+        log.Publish();
+    }
+
+    private static async Task AssertBundle(TransparencyLog log, long n, int width)
+    {
+        var entries = new List<byte[]>();
+        Assert.True(EntryBundle.TryParse(await log.EntryTiles.ReadAsync(n, width, default), width, entries));
+        for (int i = 0; i < width; i++) Assert.Equal(Entry((int)(n * 256) + i), entries[i]);
+    }
+
+    [Fact]
+    public async Task serving_full_and_partial_entry_tiles_reads_no_record_before_or_after_a_restart()
+    {
+        using (var log = Open())
+        {
+            await Fill(log, 0, 600);
+            long before = log.RecordReads;
+            await AssertBundle(log, 0, 256);
+            await AssertBundle(log, 1, 256);
+            await AssertBundle(log, 1, 17);
+            await AssertBundle(log, 2, 88);
+            Assert.Equal(before, log.RecordReads);
+        }
+        // Closed: the full bundles were written by the background writer.
+        Assert.True(File.Exists(Path.Combine(dir, "tiles", "entries", "000")));
+        Assert.True(File.Exists(Path.Combine(dir, "tiles", "entries", "001")));
+
+        using (var log = Open())
+        {
+            Assert.Equal(600, log.Latest.Size);
+            await AssertBundle(log, 0, 256);
+            await AssertBundle(log, 1, 3);
+            await AssertBundle(log, 2, 88);
+            Assert.Equal(0, log.RecordReads);
+            Assert.Equal(0, log.EntryTiles.Rebuilt);
+            await Fill(log, 600, 200); // the refilled partial bundle completes, and the next one starts
+            await AssertBundle(log, 2, 256);
+            await AssertBundle(log, 3, 32);
+            Assert.Equal(0, log.RecordReads);
+        }
+    }
+
+    [Fact]
+    public async Task fetching_entry_tiles_over_http_reads_no_record_though_each_holds_64_kb_of_private_bytes()
+    {
+        using var log = Open();
+        await Fill(log, 0, 300);
+        // The log API's own routes over HTTP (an in-memory server), so that the log's record counter can be read.
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton<Service.VerifyService>(_ => throw new NotSupportedException("not used by tiles"));
+        builder.Services.AddPublicCors();
+        await using var app = builder.Build();
+        app.UseCors();
+        app.MapLogApi();
+        await app.StartAsync();
+        var client = app.GetTestClient();
+
+        long before = log.RecordReads;
+        for (int round = 0; round < 3; round++)
+        {
+            var entries = new List<byte[]>();
+            Assert.True(EntryBundle.TryParse(await client.GetByteArrayAsync("tile/entries/000"), 256, entries));
+            Assert.True(EntryBundle.TryParse(await client.GetByteArrayAsync("tile/entries/001.p/44"), 44, entries));
+            Assert.Equal(Enumerable.Range(0, 300).Select(Entry), entries);
+        }
+        Assert.Equal(before, log.RecordReads);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task a_missing_bundle_file_is_rebuilt_from_the_records_once()
+    {
+        using (var log = Open()) await Fill(log, 0, 300);
+        File.Delete(Path.Combine(dir, "tiles", "entries", "000")); // as in a data directory from before the tile store
+
+        using var reopened = Open();
+        await AssertBundle(reopened, 0, 256);
+        Assert.Equal(256, reopened.RecordReads);
+        Assert.Equal(1, reopened.EntryTiles.Rebuilt);
+        await AssertBundle(reopened, 0, 100);
+        Assert.Equal(256, reopened.RecordReads);
+        Assert.True(File.Exists(Path.Combine(dir, "tiles", "entries", "000")));
+    }
+
+    [Fact]
+    public async Task a_servers_entry_tiles_rebuild_the_signed_root_after_a_sigkill_and_without_a_tile_store()
+    {
+        string data = ServerProcess.NewDataDir();
+        byte[][] first;
+        long size;
+        await using (var server = await ServerProcess.Start(data))
+        {
+            await Parallel.ForAsync(0, 300, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) => await server.Client.Stamp($"tiled {i}"));
+            size = (await server.Client.CheckpointCovering(300)).Checkpoint.Size;
+            first = await Bundles(server.Client, size);
+            server.Kill();
+        }
+        await using (var server = await ServerProcess.Start(data))
+        {
+            Assert.Equal(first, await Bundles(server.Client, size));
+            await server.Stop();
+        }
+        Directory.Delete(Path.Combine(data, "tiles"), recursive: true);
+        await using (var server = await ServerProcess.Start(data))
+        {
+            Assert.Equal(first, await Bundles(server.Client, size));
+        }
+        Directory.Delete(data, recursive: true);
+    }
+
+    /// <summary>Every entry bundle of a tree size, each checked against the signed root through the hash tiles.</summary>
+    private static async Task<byte[][]> Bundles(HttpClient client, long size)
+    {
+        var (cp, _) = await client.Checkpoint();
+        var tiles = new TileHashReader(cp.Size, cp.Root, t => client.GetByteArrayAsync(t.Path).GetAwaiter().GetResult());
+        var bundles = new List<byte[]>();
+        var leaves = new Hash[1];
+        for (long n = 0; n * 256 < size; n++)
+        {
+            int width = (int)Math.Min(256, size - n * 256);
+            var bundle = await client.GetByteArrayAsync(new Tile(-1, n, width).Path);
+            var entries = new List<byte[]>();
+            Assert.True(EntryBundle.TryParse(bundle, width, entries));
+            for (int i = 0; i < width; i++)
+            {
+                tiles.ReadHashes([StoredHashes.StoredHashIndex(0, n * 256 + i)], leaves);
+                Assert.Equal(Rfc6962.HashLeaf(entries[i]), leaves[0]);
+            }
+            bundles.Add(bundle);
+        }
+        return [.. bundles];
+    }
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+}
