@@ -262,9 +262,20 @@ public sealed class TransparencyLog : IDisposable
         }
         // The entry tile store's partial bundle lives in memory: refill it with the at most 255 entries of the last
         // bundle below the checkpoint. Its full bundles below are files already, or rebuilt when first asked for.
+        // A corrupt record stops the refill there: the log then serves no entry of it (and signs nothing more).
         tiles.Reset(Size);
         for (long i = Size / Tile.FullWidth * Tile.FullWidth; i < Size; i++)
-            tiles.Append([entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult()]);
+        {
+            try
+            {
+                tiles.Append([entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult()]);
+            }
+            catch (CorruptRecordException e)
+            {
+                ReportCorruption(i, e.Address, e.Detail);
+                break;
+            }
+        }
 
         // Step 2: the index recovered its own checkpoint; re-apply what it lacks below the checkpoint size.
         long indexFrom = indexer.AppliedUpTo;
