@@ -30,8 +30,10 @@ public sealed class EntryTileStore : IDisposable
     private readonly ILogger logger;
     private readonly Lock gate = new();
     private readonly int[] ends = new int[Full + 1]; // ends[k]: bytes of the partial bundle's first k entries
-    private readonly Dictionary<long, byte[]> unwritten = [];
-    private readonly Channel<(long N, byte[] Bundle)> writes = Channel.CreateUnbounded<(long, byte[])>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // Full bundles waiting for their background write, in buffers rented from the shared pool: a bundle of 256
+    // attestation entries is over 85 KB, and a fresh array of that size per 256 entries would go to the large object heap.
+    private readonly Dictionary<long, (byte[] Buffer, int Length)> unwritten = [];
+    private readonly Channel<long> writes = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly SemaphoreSlim rebuilding = new(1, 1);
     private readonly Task writer;
     private byte[] partial = new byte[64 * 1024];
@@ -82,9 +84,10 @@ public sealed class EntryTileStore : IDisposable
                 // under its final name is whole (DurableFile), and holding them all for the writer could take gigabytes.
                 if (!File.Exists(PathOf(partialN)))
                 {
-                    var bundle = partial.AsSpan(0, end).ToArray();
-                    unwritten[partialN] = bundle;
-                    if (!writes.Writer.TryWrite((partialN, bundle))) throw new ObjectDisposedException(nameof(EntryTileStore));
+                    var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(end);
+                    partial.AsSpan(0, end).CopyTo(buffer);
+                    unwritten[partialN] = (buffer, end);
+                    if (!writes.Writer.TryWrite(partialN)) throw new ObjectDisposedException(nameof(EntryTileStore));
                 }
                 partialN++;
                 count = 0;
@@ -103,7 +106,8 @@ public sealed class EntryTileStore : IDisposable
             if (n == partialN)
                 return width <= count ? partial.AsSpan(0, ends[width]).ToArray() : throw new ArgumentOutOfRangeException(nameof(width), "entries not yet appended");
             if (n > partialN) throw new ArgumentOutOfRangeException(nameof(n), "entries not yet appended");
-            if (unwritten.TryGetValue(n, out var pending)) return Prefix(pending, width, n);
+            // Copied under the lock: the buffer goes back to the pool once written.
+            if (unwritten.TryGetValue(n, out var pending)) return Prefix(pending.Buffer.AsSpan(0, pending.Length).ToArray(), width, n);
         }
         // Not in memory, so its background write finished (or failed, or was never made): the file, else a rebuild.
         byte[] bundle;
@@ -156,21 +160,29 @@ public sealed class EntryTileStore : IDisposable
 
     private async Task WriteFullBundles()
     {
-        await foreach (var (n, bundle) in writes.Reader.ReadAllAsync())
+        await foreach (long n in writes.Reader.ReadAllAsync())
         {
+            (byte[] Buffer, int Length) pending;
+            lock (gate)
+            {
+                // A rebuild of the derived files at start may hand the same bundle twice: the first write serves both.
+                if (!unwritten.TryGetValue(n, out pending)) continue;
+            }
             try
             {
-                Write(n, bundle);
+                // A pending buffer is never written to again, and only this loop returns it to the pool: it is safe to read unlocked.
+                Write(n, pending.Buffer.AsSpan(0, pending.Length));
             }
             catch (Exception e)
             {
                 logger.LogError(e, "Writing entry bundle {N} failed; it will be rebuilt from the entry log when asked for", n);
             }
             lock (gate) unwritten.Remove(n);
+            System.Buffers.ArrayPool<byte>.Shared.Return(pending.Buffer);
         }
     }
 
-    private void Write(long n, byte[] bundle)
+    private void Write(long n, ReadOnlySpan<byte> bundle)
     {
         string path = PathOf(n);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
