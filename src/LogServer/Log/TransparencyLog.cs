@@ -38,6 +38,8 @@ public sealed class TransparencyLog : IDisposable
     private readonly ILogger logger;
     private long size;
     private SignedCheckpoint latest;
+    private long signedSize;
+    private string? publishFailure;
     private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private const long VerifyBytesPerSecond = 64L << 20;
     private static readonly TimeSpan VerifyDelay = TimeSpan.FromSeconds(3);
@@ -88,6 +90,12 @@ public sealed class TransparencyLog : IDisposable
 
     /// <summary>Null, or which entry-log record is corrupt: the log then signs no checkpoint and takes no entry.</summary>
     public string? Corruption => Volatile.Read(ref corruption);
+
+    /// <summary>
+    /// Null while checkpoints are published, or why the last attempt failed (a full disk, an I/O error), in words
+    /// fit for any client: the last checkpoint is still served, and new entries lack proofs until one succeeds.
+    /// </summary>
+    public string? PublishFailure => Volatile.Read(ref publishFailure);
 
     /// <summary>Completes when <see cref="Corruption"/> is set.</summary>
     public Task Corrupted => corrupted.Task;
@@ -188,10 +196,23 @@ public sealed class TransparencyLog : IDisposable
             if (latest is not null && n == latest.Size) return latest;
             if (latest is not null && Corruption is not null) return latest;
             if (latest is not null && n < latest.Size) throw new System.Diagnostics.UnreachableException("checkpoint would go backwards");
-            hashes.Flush();
-            addresses.Flush();
+            try
+            {
+                hashes.Flush();
+                addresses.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw PublishingFailed(e);
+            }
+            // Invariant 3 across failures: a checkpoint signed (and maybe cosigned by witnesses) whose write then
+            // failed was seen by no one here, but a witness may remember it. The next one is never smaller: Size only
+            // grows while running, and after a crash recovery replays every entry committed, which includes every
+            // entry below a size ever signed (an entry is integrated only after its commit).
+            if (n < signedSize) throw new System.Diagnostics.UnreachableException($"checkpoint {n} would follow a signed checkpoint of {signedSize}");
             var cp = new Checkpoint(Origin, n, StoredHashes.TreeHash(n, hashes), []);
             var signed = new SignedCheckpoint(cp, Note.Sign(cp.Format(), signer));
+            signedSize = n;
             if (witness is not null)
             {
                 var cosigned = await witness.Cosign(signed, hashes, token);
@@ -199,7 +220,15 @@ public sealed class TransparencyLog : IDisposable
                 signed = cosigned ?? signed;
             }
             var state = JsonSerializer.SerializeToUtf8Bytes(new CheckpointState(n, signed.Note));
-            DurableFile.Write(checkpointPath, state);
+            try
+            {
+                DurableFile.Write(checkpointPath, state);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw PublishingFailed(e);
+            }
+            Volatile.Write(ref publishFailure, null);
             Volatile.Write(ref latest, signed);
             Interlocked.Exchange(ref published, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return signed;
@@ -208,6 +237,15 @@ public sealed class TransparencyLog : IDisposable
         {
             publishLock.Release();
         }
+    }
+
+    /// <summary>Records why publishing fails, in words fit for any client (no path), and returns the exception to throw.</summary>
+    private Exception PublishingFailed(Exception e)
+    {
+        if (Volatile.Read(ref publishFailure) is null)
+            Volatile.Write(ref publishFailure, $"failing since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: the checkpoint could not be written to disk ({e.GetType().Name}); "
+                + "new entries are accepted but no proof covers them until it succeeds");
+        return e;
     }
 
     private SignedCheckpoint Recover()
@@ -303,8 +341,18 @@ public sealed class TransparencyLog : IDisposable
 
         latest = last is null ? null! : new SignedCheckpoint(last, state!.Note);
         Verification = Task.Factory.StartNew(VerifyInBackground, TaskCreationOptions.LongRunning);
-        // Step 4: publish at start when the log holds more than the last checkpoint (or none exists yet).
-        return latest is null || size > latest.Size ? Publish() : latest;
+        // Step 4: publish at start when the log holds more than the last checkpoint (or none exists yet). A start on a
+        // full disk still serves the last checkpoint; the publishing loop tries again.
+        if (latest is not null && size == latest.Size) return latest;
+        try
+        {
+            return Publish();
+        }
+        catch (Exception e) when (latest is not null && e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError(e, "Publishing the checkpoint at start failed; serving checkpoint {Size} until it succeeds", latest.Size);
+            return latest;
+        }
     }
 
     /// <summary>
