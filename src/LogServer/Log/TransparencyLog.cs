@@ -45,7 +45,7 @@ public sealed class TransparencyLog : IDisposable
     private static readonly TimeSpan VerifyDelay = TimeSpan.FromSeconds(3);
     private string? corruption;
     private readonly TaskCompletionSource corrupted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long verifyUntilAddress;
+    private long verifyUntilAddress, verifyLeavesBelow;
     private readonly CancellationTokenSource disposing = new();
 
     public TransparencyLog(string dataDir, NoteSigner signer, IEntryIndexer indexer, ILogger logger, ICheckpointWitness? witness = null)
@@ -103,9 +103,11 @@ public sealed class TransparencyLog : IDisposable
     /// <summary>The background check of the records recovery did not read; done when the task completes.</summary>
     public Task Verification { get; private set; } = Task.CompletedTask;
 
-    private void ReportCorruption(long index, long address, string detail)
+    private void ReportCorruption(long index, long address, string detail) => ReportCorruptRecord(index, address, $"it fails its checksum ({detail})");
+
+    private void ReportCorruptRecord(long index, long address, string problem)
     {
-        string message = $"entry-log record {index} (address {address}) is corrupt: it fails its checksum ({detail}). No checkpoint will be signed and writes are refused; "
+        string message = $"entry-log record {index} (address {address}) is corrupt: {problem}. No checkpoint will be signed and writes are refused; "
             + "restore the data directory from a backup";
         if (Interlocked.CompareExchange(ref corruption, message, null) is null)
         {
@@ -329,7 +331,9 @@ public sealed class TransparencyLog : IDisposable
             ReportCorruption(Size + batch.Count, e.Address, e.Detail);
         }
         if (batch.Count > 0) Flush();
-        verifyUntilAddress = Math.Min(from, entries.CommittedUntilAddress);
+        // Up to and including the last checkpointed record (the tail scan skipped it), whose leaf hash is stored too.
+        verifyUntilAddress = Math.Min(replayFrom == 0 ? from : from + 1, entries.CommittedUntilAddress);
+        verifyLeavesBelow = replayFrom;
 
         long logSize = Size;
         if (indexFrom > logSize) throw new InvalidDataException($"the index claims {indexFrom} entries but the entry log holds {logSize}; refusing to start");
@@ -362,15 +366,49 @@ public sealed class TransparencyLog : IDisposable
     /// of 500-byte records takes about 80 s), and begun <see cref="VerifyDelay"/> after the log opened, so that the
     /// first seconds of a start, which should reach full throughput, have the disk to themselves.
     /// </summary>
+    /// <remarks>
+    /// FASTER's checksum is an XOR of 8-byte words: two changes in the same byte of two words (a swap of bytes 8
+    /// apart, a burst that flips the same bits twice) cancel out. So each record's public entry is also hashed as an
+    /// RFC 6962 leaf and compared with the leaf hash the Merkle tree stores for its index, which the signed
+    /// checkpoints commit to: a record that passes its checksum but no longer gives the leaf it was logged with is
+    /// corrupt (or <c>hashes.bin</c> is), and signing over it would publish proofs that do not hold. The stored
+    /// hashes are read 128 records at a time, one read each.
+    /// </remarks>
     private void VerifyInBackground()
     {
         long index = 0, bytes = 0;
         if (disposing.Token.WaitHandle.WaitOne(VerifyDelay)) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        const int LeafBatch = 128;
+        var leaves = new Hash[LeafBatch];
+        var stored = new Hash[LeafBatch];
+        var storedIndexes = new long[LeafBatch];
+        var leafAddresses = new long[LeafBatch];
+        int pending = 0;
+        bool CheckLeaves()
+        {
+            hashes.ReadHashes(storedIndexes.AsSpan(0, pending), stored.AsSpan(0, pending));
+            for (int i = 0; i < pending; i++)
+            {
+                if (leaves[i] == stored[i]) continue;
+                ReportCorruptRecord(StoredHashes.SplitStoredHashIndex(storedIndexes[i]).N, leafAddresses[i],
+                    "its checksum matches, but its entry's RFC 6962 leaf hash is not the one the Merkle tree holds for it (hashes.bin), so one of them changed on disk");
+                return false;
+            }
+            pending = 0;
+            return true;
+        }
         try
         {
-            entries.Scan(entries.BeginAddress, (record, _) =>
+            entries.Scan(entries.BeginAddress, (record, address) =>
             {
+                if (index < verifyLeavesBelow)
+                {
+                    leaves[pending] = Rfc6962.HashLeaf(LogRecord.Entry(record).Span);
+                    storedIndexes[pending] = StoredHashes.StoredHashIndex(0, index);
+                    leafAddresses[pending] = address;
+                    if (++pending == LeafBatch && !CheckLeaves()) throw new OperationCanceledException(); // reported: stop here
+                }
                 bytes += record.Length;
                 if (++index % 1024 == 0)
                 {
@@ -379,11 +417,15 @@ public sealed class TransparencyLog : IDisposable
                     if (ahead > 0) Thread.Sleep((int)Math.Min(ahead, 1000));
                 }
             }, verifyInMemory: true, toAddress: verifyUntilAddress);
-            logger.LogInformation("Verified the checksums of {Count} entry-log records written before the last start", index);
+            if (pending > 0 && !CheckLeaves()) return;
+            logger.LogInformation("Verified the checksums and leaf hashes of {Count} entry-log records written before the last start", index);
         }
         catch (CorruptRecordException e)
         {
             ReportCorruption(index, e.Address, e.Detail);
+        }
+        catch (OperationCanceledException) when (Corruption is not null)
+        {
         }
         catch (Exception e) when (disposing.IsCancellationRequested && e is OperationCanceledException or ObjectDisposedException or FASTER.core.FasterException)
         {

@@ -69,6 +69,10 @@ public sealed class DiskFullResilienceTests
                 var (status, body) = await server.Client.Get($"v1/stamps/{s.Str("id")}");
                 Assert.True(status == HttpStatusCode.OK, $"{s.Str("id")} lost: {body.GetRawText()}");
             }
+            // The index recovered a checkpoint: none written while the disk was full passed for a good one and
+            // replaced it (which would make the start rebuild the index from entry 0, a full replay at 10M entries).
+            var opened = System.Text.RegularExpressions.Regex.Match(server.Output, @"index from (\d+)");
+            Assert.True(opened.Success && long.Parse(opened.Groups[1].Value) > 0, server.Output);
         }
         finally
         {
