@@ -83,6 +83,55 @@ public sealed class DiskFullResilienceTests
     }
 
     [Fact]
+    public async Task a_server_killed_while_an_index_checkpoint_waits_for_space_restarts_on_the_full_disk_with_every_acknowledged_entry()
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "this test mounts a tmpfs: it needs root (as in CI)");
+        string mount = Directory.CreateTempSubdirectory("attest-full-kill-").FullName;
+        Run("mount", "-t", "tmpfs", "-o", "size=320m", "tmpfs", mount);
+        ServerProcess? server = null;
+        try
+        {
+            string dir = Path.Combine(mount, "data");
+            var settings = Settings("00:00:01");
+            server = await ServerProcess.Start(dir, settings);
+            var acknowledged = new List<JsonElement>();
+            for (int i = 0; i < 3; i++) acknowledged.Add(await server.Client.Stamp($"before the disk filled {i} {Guid.NewGuid()}"));
+            await WaitFor(server, "Index checkpoint at size");
+            string filler = Path.Combine(mount, "filler");
+            FillLeaving(filler, mount, 2L << 20);
+            for (int i = 0; i < 3; i++) acknowledged.Add(await server.Client.Stamp($"while the disk is full {i} {Guid.NewGuid()}"));
+            await WaitFor(server, "Index checkpoint failed");
+
+            // SIGKILL in the middle of the index checkpoint's half-written files, and start again on the full disk.
+            server.Kill();
+            await server.DisposeAsync();
+            server = null;
+            server = await ServerProcess.Start(dir, settings);
+            var c = server.Client;
+            foreach (var s in acknowledged)
+            {
+                var (status, body) = await c.Get($"v1/stamps/{s.Str("id")}");
+                Assert.True(status == HttpStatusCode.OK, $"{s.Str("id")} lost: {body.GetRawText()}");
+            }
+            await c.CheckpointCovering(LastIndex(acknowledged) + 1);
+            var opened = System.Text.RegularExpressions.Regex.Match(server.Output, @"index from (\d+)");
+            Assert.True(opened.Success && long.Parse(opened.Groups[1].Value) > 0, server.Output); // the complete checkpoint before, not none
+
+            File.Delete(filler);
+            acknowledged.Add(await c.Stamp($"after the disk emptied {Guid.NewGuid()}"));
+            await c.CheckpointCovering(LastIndex(acknowledged) + 1);
+            await WaitFor(server, "Index checkpoint at size");
+            Assert.False(server.HasExited, server.Output);
+        }
+        finally
+        {
+            if (server is not null) await server.DisposeAsync();
+            Run("umount", "-l", mount);
+            Directory.Delete(mount);
+        }
+    }
+
+    [Fact]
     public async Task a_checkpoint_that_cannot_be_written_leaves_the_server_running_and_the_next_one_covers_every_acknowledged_entry()
     {
         Assert.True(Environment.IsPrivilegedProcess, "this test mounts a tmpfs: it needs root (as in CI)");
