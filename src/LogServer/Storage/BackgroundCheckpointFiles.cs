@@ -73,10 +73,11 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace, WriteRetries ret
         /// <summary>
         /// Runs one write until it succeeds, then reports it to FASTER; only a device disposed meanwhile reports the
         /// error. FASTER must not be told of a failed write: it ignores a failed hash-table write and commits the
-        /// checkpoint anyway (a later start would recover an index missing entries, with the good checkpoint before
-        /// it already removed), and after a failed page write of the index log it never flushes past that page
-        /// again, so the checkpoint waiting for it never completes. A write that failed for a full disk succeeds
-        /// once space returns; rewriting the same bytes at the same offset is harmless.
+        /// checkpoint anyway, removing the good one before it (on a full disk the next start found the half-written
+        /// one unreadable and rebuilt the whole index from the entry log; one readable but short would lack entries),
+        /// and after a failed page write of the index log it never flushes past that page again, so a checkpoint
+        /// waiting for it never completes. A write that failed for a full disk succeeds once space returns;
+        /// rewriting the same bytes at the same offset is harmless.
         /// </summary>
         private void CompleteRetrying(DeviceIOCompletionCallback callback, object context, Func<uint> io)
         {
