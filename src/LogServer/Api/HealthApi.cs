@@ -23,6 +23,10 @@ public static class HealthApi
             status = "ready",
             tree_size = log.Size,
             checkpoint_size = log.Latest.Size,
+            // Still ready while checkpoints cannot be written (a full disk): writes are acknowledged and durable, reads
+            // and the last checkpoint are served, so taking the server out of rotation would refuse what works. What
+            // lags (no proof for entries after checkpoint_size) is said here, as for witnessing and anchoring.
+            checkpoint_publishing = log.PublishFailure ?? "ok",
             anchoring = anchorer.Status(),
             witnessing = witnessing.Status(),
         }));

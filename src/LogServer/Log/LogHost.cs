@@ -16,7 +16,13 @@ namespace Attest.LogServer.Log;
 public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
 {
     private Task indexCheckpoint = Task.CompletedTask;
+    private readonly FailureStreak publishing = new(logger, "Publishing a checkpoint failed; the last one is still served, entries are still accepted, and it is tried again every interval",
+        "Checkpoints are published again");
+    private readonly FailureStreak indexing = new(logger, "Index checkpoint failed; writes to the index's files are retried until they succeed, and entries are still accepted",
+        "Index checkpoints succeed again");
 
+    // A failed write of a checkpoint (a full disk, an I/O error) must not stop the host: the sequencer goes on taking
+    // entries (it stops only when the entry log itself fails), reads go on, and the next tick tries again.
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         index.WriteBytesPerSecond = options.Log.IndexCheckpointMegabytesPerSecond * 1_000_000L;
@@ -26,10 +32,20 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
-                await log.PublishAsync(stopping);
+                try
+                {
+                    await log.PublishAsync(stopping);
+                    publishing.Succeeded();
+                }
+                catch (Exception e) when (!stopping.IsCancellationRequested)
+                {
+                    publishing.Failed(e);
+                }
+                if (index.WriteFailure is { } writes) indexing.Failed(writes);
+                else if (indexCheckpoint.IsCompletedSuccessfully) indexing.Succeeded();
                 if (indexCheckpoint.IsCompleted && DateTime.UtcNow >= nextIndexCheckpoint)
                 {
-                    await indexCheckpoint; // a failed checkpoint stops the host, as it did when awaited here
+                    if (indexCheckpoint.Exception is { } failed) indexing.Failed(failed.InnerException ?? failed);
                     indexCheckpoint = log.CheckpointIndexes();
                     nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
                 }
@@ -44,19 +60,54 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
     {
         await base.StopAsync(cancellationToken);
         await sequencer.DisposeAsync();
-        var last = await log.PublishAsync(CancellationToken.None);
+        SignedCheckpoint last;
+        try
+        {
+            last = await log.PublishAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The entries it would have covered are in the entry log; the next start replays and publishes them.
+            logger.LogError(e, "The final checkpoint could not be published; the next start publishes it");
+            last = log.Latest;
+        }
         // Unpaced from here: a checkpoint still running finishes at full speed, then the last one is taken.
         index.WriteBytesPerSecond = 0;
         try
         {
-            await indexCheckpoint;
+            // One still waiting for space is given up when the host's shutdown timeout passes: the index is derived,
+            // and the next start re-applies what its last checkpoint lacks.
+            await indexCheckpoint.WaitAsync(cancellationToken);
+            await log.CheckpointIndexes();
         }
         catch (Exception e)
         {
-            logger.LogError(e, "The index checkpoint running at shutdown failed; taking the final one");
+            logger.LogError(e, "The index checkpoint at shutdown failed; the next start re-applies the entries after the last one");
         }
-        await log.CheckpointIndexes();
         logger.LogInformation("Log closed at checkpoint {Size}", last.Size);
+    }
+
+    /// <summary>
+    /// Logs a background write that keeps failing once at Error when it starts failing, and once when it succeeds
+    /// again, not at every retry (every second).
+    /// </summary>
+    private sealed class FailureStreak(ILogger logger, string failed, string recovered)
+    {
+        private long since = -1;
+
+        public void Failed(Exception e)
+        {
+            if (since >= 0) return;
+            since = Environment.TickCount64;
+            logger.LogError(e, "{What}", failed);
+        }
+
+        public void Succeeded()
+        {
+            if (since < 0) return;
+            logger.LogInformation("{What}, after {Seconds:F0} s of failures", recovered, (Environment.TickCount64 - since) / 1000.0);
+            since = -1;
+        }
     }
 }
 

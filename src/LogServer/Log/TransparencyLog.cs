@@ -43,12 +43,14 @@ public sealed class TransparencyLog : IDisposable
     private long recordReads;
     private long size;
     private SignedCheckpoint latest;
+    private long signedSize;
+    private string? publishFailure;
     private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private const long VerifyBytesPerSecond = 64L << 20;
     private static readonly TimeSpan VerifyDelay = TimeSpan.FromSeconds(3);
     private string? corruption;
     private readonly TaskCompletionSource corrupted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long verifyUntilAddress;
+    private long verifyUntilAddress, verifyLeavesBelow;
     private readonly CancellationTokenSource disposing = new();
 
     public TransparencyLog(string dataDir, NoteSigner signer, IEntryIndexer indexer, ILogger logger, ICheckpointWitness? witness = null)
@@ -97,15 +99,23 @@ public sealed class TransparencyLog : IDisposable
     /// <summary>Null, or which entry-log record is corrupt: the log then signs no checkpoint and takes no entry.</summary>
     public string? Corruption => Volatile.Read(ref corruption);
 
+    /// <summary>
+    /// Null while checkpoints are published, or why the last attempt failed (a full disk, an I/O error), in words
+    /// fit for any client: the last checkpoint is still served, and new entries lack proofs until one succeeds.
+    /// </summary>
+    public string? PublishFailure => Volatile.Read(ref publishFailure);
+
     /// <summary>Completes when <see cref="Corruption"/> is set.</summary>
     public Task Corrupted => corrupted.Task;
 
     /// <summary>The background check of the records recovery did not read; done when the task completes.</summary>
     public Task Verification { get; private set; } = Task.CompletedTask;
 
-    private void ReportCorruption(long index, long address, string detail)
+    private void ReportCorruption(long index, long address, string detail) => ReportCorruptRecord(index, address, $"it fails its checksum ({detail})");
+
+    private void ReportCorruptRecord(long index, long address, string problem)
     {
-        string message = $"entry-log record {index} (address {address}) is corrupt: it fails its checksum ({detail}). No checkpoint will be signed and writes are refused; "
+        string message = $"entry-log record {index} (address {address}) is corrupt: {problem}. No checkpoint will be signed and writes are refused; "
             + "restore the data directory from a backup";
         if (Interlocked.CompareExchange(ref corruption, message, null) is null)
         {
@@ -204,10 +214,23 @@ public sealed class TransparencyLog : IDisposable
             if (latest is not null && n == latest.Size) return latest;
             if (latest is not null && Corruption is not null) return latest;
             if (latest is not null && n < latest.Size) throw new System.Diagnostics.UnreachableException("checkpoint would go backwards");
-            hashes.Flush();
-            addresses.Flush();
+            try
+            {
+                hashes.Flush();
+                addresses.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw PublishingFailed(e);
+            }
+            // Invariant 3 across failures: a checkpoint signed (and maybe cosigned by witnesses) whose write then
+            // failed was seen by no one here, but a witness may remember it. The next one is never smaller: Size only
+            // grows while running, and after a crash recovery replays every entry committed, which includes every
+            // entry below a size ever signed (an entry is integrated only after its commit).
+            if (n < signedSize) throw new System.Diagnostics.UnreachableException($"checkpoint {n} would follow a signed checkpoint of {signedSize}");
             var cp = new Checkpoint(Origin, n, StoredHashes.TreeHash(n, hashes), []);
             var signed = new SignedCheckpoint(cp, Note.Sign(cp.Format(), signer));
+            signedSize = n;
             if (witness is not null)
             {
                 var cosigned = await witness.Cosign(signed, hashes, token);
@@ -215,7 +238,15 @@ public sealed class TransparencyLog : IDisposable
                 signed = cosigned ?? signed;
             }
             var state = JsonSerializer.SerializeToUtf8Bytes(new CheckpointState(n, signed.Note));
-            DurableFile.Write(checkpointPath, state);
+            try
+            {
+                DurableFile.Write(checkpointPath, state);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw PublishingFailed(e);
+            }
+            Volatile.Write(ref publishFailure, null);
             Volatile.Write(ref latest, signed);
             Interlocked.Exchange(ref published, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return signed;
@@ -224,6 +255,15 @@ public sealed class TransparencyLog : IDisposable
         {
             publishLock.Release();
         }
+    }
+
+    /// <summary>Records why publishing fails, in words fit for any client (no path), and returns the exception to throw.</summary>
+    private Exception PublishingFailed(Exception e)
+    {
+        if (Volatile.Read(ref publishFailure) is null)
+            Volatile.Write(ref publishFailure, $"failing since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: the checkpoint could not be written to disk ({e.GetType().Name}); "
+                + "new entries are accepted but no proof covers them until it succeeds");
+        return e;
     }
 
     private SignedCheckpoint Recover()
@@ -323,7 +363,9 @@ public sealed class TransparencyLog : IDisposable
             ReportCorruption(Size + batch.Count, e.Address, e.Detail);
         }
         if (batch.Count > 0) Flush();
-        verifyUntilAddress = Math.Min(from, entries.CommittedUntilAddress);
+        // Up to and including the last checkpointed record (the tail scan skipped it), whose leaf hash is stored too.
+        verifyUntilAddress = Math.Min(replayFrom == 0 ? from : from + 1, entries.CommittedUntilAddress);
+        verifyLeavesBelow = replayFrom;
 
         long logSize = Size;
         if (indexFrom > logSize) throw new InvalidDataException($"the index claims {indexFrom} entries but the entry log holds {logSize}; refusing to start");
@@ -335,8 +377,18 @@ public sealed class TransparencyLog : IDisposable
 
         latest = last is null ? null! : new SignedCheckpoint(last, state!.Note);
         Verification = Task.Factory.StartNew(VerifyInBackground, TaskCreationOptions.LongRunning);
-        // Step 4: publish at start when the log holds more than the last checkpoint (or none exists yet).
-        return latest is null || size > latest.Size ? Publish() : latest;
+        // Step 4: publish at start when the log holds more than the last checkpoint (or none exists yet). A start on a
+        // full disk still serves the last checkpoint; the publishing loop tries again.
+        if (latest is not null && size == latest.Size) return latest;
+        try
+        {
+            return Publish();
+        }
+        catch (Exception e) when (latest is not null && e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError(e, "Publishing the checkpoint at start failed; serving checkpoint {Size} until it succeeds", latest.Size);
+            return latest;
+        }
     }
 
     /// <summary>
@@ -346,15 +398,49 @@ public sealed class TransparencyLog : IDisposable
     /// of 500-byte records takes about 80 s), and begun <see cref="VerifyDelay"/> after the log opened, so that the
     /// first seconds of a start, which should reach full throughput, have the disk to themselves.
     /// </summary>
+    /// <remarks>
+    /// FASTER's checksum is an XOR of 8-byte words: two changes in the same byte of two words (a swap of bytes 8
+    /// apart, a burst that flips the same bits twice) cancel out. So each record's public entry is also hashed as an
+    /// RFC 6962 leaf and compared with the leaf hash the Merkle tree stores for its index, which the signed
+    /// checkpoints commit to: a record that passes its checksum but no longer gives the leaf it was logged with is
+    /// corrupt (or <c>hashes.bin</c> is), and signing over it would publish proofs that do not hold. The stored
+    /// hashes are read 128 records at a time, one read each.
+    /// </remarks>
     private void VerifyInBackground()
     {
         long index = 0, bytes = 0;
         if (disposing.Token.WaitHandle.WaitOne(VerifyDelay)) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        const int LeafBatch = 128;
+        var leaves = new Hash[LeafBatch];
+        var stored = new Hash[LeafBatch];
+        var storedIndexes = new long[LeafBatch];
+        var leafAddresses = new long[LeafBatch];
+        int pending = 0;
+        bool CheckLeaves()
+        {
+            hashes.ReadHashes(storedIndexes.AsSpan(0, pending), stored.AsSpan(0, pending));
+            for (int i = 0; i < pending; i++)
+            {
+                if (leaves[i] == stored[i]) continue;
+                ReportCorruptRecord(StoredHashes.SplitStoredHashIndex(storedIndexes[i]).N, leafAddresses[i],
+                    "its checksum matches, but its entry's RFC 6962 leaf hash is not the one the Merkle tree holds for it (hashes.bin), so one of them changed on disk");
+                return false;
+            }
+            pending = 0;
+            return true;
+        }
         try
         {
-            entries.Scan(entries.BeginAddress, (record, _) =>
+            entries.Scan(entries.BeginAddress, (record, address) =>
             {
+                if (index < verifyLeavesBelow)
+                {
+                    leaves[pending] = Rfc6962.HashLeaf(LogRecord.Entry(record).Span);
+                    storedIndexes[pending] = StoredHashes.StoredHashIndex(0, index);
+                    leafAddresses[pending] = address;
+                    if (++pending == LeafBatch && !CheckLeaves()) throw new OperationCanceledException(); // reported: stop here
+                }
                 bytes += record.Length;
                 if (++index % 1024 == 0)
                 {
@@ -363,11 +449,15 @@ public sealed class TransparencyLog : IDisposable
                     if (ahead > 0) Thread.Sleep((int)Math.Min(ahead, 1000));
                 }
             }, verifyInMemory: true, toAddress: verifyUntilAddress);
-            logger.LogInformation("Verified the checksums of {Count} entry-log records written before the last start", index);
+            if (pending > 0 && !CheckLeaves()) return;
+            logger.LogInformation("Verified the checksums and leaf hashes of {Count} entry-log records written before the last start", index);
         }
         catch (CorruptRecordException e)
         {
             ReportCorruption(index, e.Address, e.Detail);
+        }
+        catch (OperationCanceledException) when (Corruption is not null)
+        {
         }
         catch (Exception e) when (disposing.IsCancellationRequested && e is OperationCanceledException or ObjectDisposedException or FASTER.core.FasterException)
         {

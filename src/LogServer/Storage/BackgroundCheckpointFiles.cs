@@ -21,7 +21,7 @@ namespace Attest.LogServer.Storage;
 /// each of its O_SYNC pwrites returned, as FASTER requires before it commits the checkpoint's metadata. Reads
 /// run on the thread pool.
 /// </remarks>
-internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFactory
+internal sealed class BackgroundCheckpointFiles(WritePace pace, WriteRetries retries) : INamedDeviceFactory
 {
     private readonly LocalStorageNamedDeviceFactory files = new();
     private string baseName = "";
@@ -32,7 +32,7 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFa
         files.Initialize(baseName);
     }
 
-    public IDevice Get(FileDescriptor fileInfo) => new Device(Path.Combine(baseName, fileInfo.directoryName, fileInfo.fileName), Writer.Checkpoint, pace);
+    public IDevice Get(FileDescriptor fileInfo) => new Device(Path.Combine(baseName, fileInfo.directoryName, fileInfo.fileName), Writer.Checkpoint, pace, retries);
 
     public void Delete(FileDescriptor fileInfo) => files.Delete(fileInfo);
 
@@ -43,9 +43,10 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFa
     /// own writer, at normal priority): FASTER's device blocks a thread-pool thread for each O_SYNC page write, and
     /// an index checkpoint flushes many pages at once, which left requests waiting for threads.
     /// </summary>
-    internal sealed class Device(string path, Writer writer, WritePace pace) : StorageDeviceBase(path, 512, Devices.CAPACITY_UNSPECIFIED)
+    internal sealed class Device(string path, Writer writer, WritePace pace, WriteRetries retries) : StorageDeviceBase(path, 512, Devices.CAPACITY_UNSPECIFIED)
     {
         private readonly ConcurrentDictionary<int, SafeFileHandle> handles = new();
+        private volatile bool disposed;
 
         private SafeFileHandle Handle(int segment) => handles.GetOrAdd(segment, s =>
         {
@@ -54,7 +55,7 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFa
         });
 
         public override unsafe void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite, DeviceIOCompletionCallback callback, object context) =>
-            writer.Queue.Add(() => Complete(callback, context, () =>
+            writer.Queue.Add(() => CompleteRetrying(callback, context, () =>
             {
                 // In 1 MiB pieces: one 64 MB O_SYNC write holds the disk for ~220 ms here, pieces ~60 ms in all,
                 // and the entry log's small commits get through between them.
@@ -68,6 +69,40 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFa
                 }
                 return numBytesToWrite;
             }));
+
+        /// <summary>
+        /// Runs one write until it succeeds, then reports it to FASTER; only a device disposed meanwhile reports the
+        /// error. FASTER must not be told of a failed write: it ignores a failed hash-table write and commits the
+        /// checkpoint anyway, removing the good one before it (on a full disk the next start found the half-written
+        /// one unreadable and rebuilt the whole index from the entry log; one readable but short would lack entries),
+        /// and after a failed page write of the index log it never flushes past that page again, so a checkpoint
+        /// waiting for it never completes. A write that failed for a full disk succeeds once space returns;
+        /// rewriting the same bytes at the same offset is harmless.
+        /// </summary>
+        private void CompleteRetrying(DeviceIOCompletionCallback callback, object context, Func<uint> io)
+        {
+            uint n;
+            while (true)
+            {
+                try
+                {
+                    n = io();
+                    break;
+                }
+                catch (Exception e) when (!disposed)
+                {
+                    retries.Failed(e);
+                    Thread.Sleep(WriteRetries.Delay);
+                }
+                catch (Exception)
+                {
+                    callback(1, 0, context);
+                    return;
+                }
+            }
+            retries.Succeeded();
+            callback(0, n, context);
+        }
 
         public override unsafe void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength, DeviceIOCompletionCallback callback, object context) =>
             ThreadPool.UnsafeQueueUserWorkItem(_ => Complete(callback, context, () =>
@@ -100,6 +135,7 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace) : INamedDeviceFa
 
         public override void Dispose()
         {
+            disposed = true;
             foreach (var h in handles.Values) h.Dispose();
             handles.Clear();
         }
@@ -147,5 +183,26 @@ internal sealed class WritePace
     {
         get => Volatile.Read(ref bytesPerSecond);
         set => Volatile.Write(ref bytesPerSecond, value);
+    }
+}
+
+/// <summary>
+/// Whether the writes of the devices given it are failing (and being retried): the first failure of the current
+/// streak, or null once a write succeeds again.
+/// </summary>
+internal sealed class WriteRetries
+{
+    /// <summary>How long a failed write waits before it is tried again.</summary>
+    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
+
+    private Exception? failure;
+
+    public Exception? Failure => Volatile.Read(ref failure);
+
+    public void Failed(Exception e) => Interlocked.CompareExchange(ref failure, e, null);
+
+    public void Succeeded()
+    {
+        if (Volatile.Read(ref failure) is not null) Volatile.Write(ref failure, null);
     }
 }

@@ -63,6 +63,7 @@ public sealed class KvIndex : IDisposable
     private readonly object writeLock = new();
     private readonly long schema;
     private readonly WritePace pace = new();
+    private readonly WriteRetries retries = new();
 
     /// <param name="schema">
     /// The owner's version of what it puts in the store. A store checkpointed under another version (one that
@@ -73,40 +74,40 @@ public sealed class KvIndex : IDisposable
         this.schema = schema;
         try
         {
-            (device, store) = Open(directory, pace);
+            (device, store) = Open(directory, pace, retries);
         }
         catch (FasterException)
         {
             // No complete checkpoint (a crash during the first one): the index is derived, so start it empty and
             // let the owner re-apply the whole entry log.
-            (device, store) = Reset(directory, pace);
+            (device, store) = Reset(directory, pace, retries);
         }
         if (TryGet(WatermarkKey, out var w) && w.B != schema)
         {
             Dispose();
-            (device, store) = Reset(directory, pace);
+            (device, store) = Reset(directory, pace, retries);
             w = default;
         }
         AppliedUpTo = w.A;
     }
 
-    private static (IDevice, FasterKV<IndexKey, IndexValue>) Reset(string directory, WritePace pace)
+    private static (IDevice, FasterKV<IndexKey, IndexValue>) Reset(string directory, WritePace pace, WriteRetries retries)
     {
         Directory.Delete(directory, recursive: true);
-        return Open(directory, pace);
+        return Open(directory, pace, retries);
     }
 
-    private static (IDevice, FasterKV<IndexKey, IndexValue>) Open(string directory, WritePace pace)
+    private static (IDevice, FasterKV<IndexKey, IndexValue>) Open(string directory, WritePace pace, WriteRetries retries)
     {
         Directory.CreateDirectory(directory);
-        var device = new BackgroundCheckpointFiles.Device(Path.Combine(directory, "index.log"), BackgroundCheckpointFiles.Writer.IndexLog, pace);
+        var device = new BackgroundCheckpointFiles.Device(Path.Combine(directory, "index.log"), BackgroundCheckpointFiles.Writer.IndexLog, pace, retries);
         var store = new FasterKV<IndexKey, IndexValue>(
             1L << 20,
             new LogSettings { LogDevice = device, PageSizeBits = 20, MemorySizeBits = 26, SegmentSizeBits = 30 },
             new CheckpointSettings
             {
                 CheckpointManager = new DeviceLogCommitCheckpointManager(
-                    new BackgroundCheckpointFiles(pace), new DefaultCheckpointNamingScheme(Path.Combine(directory, "checkpoints")), removeOutdated: true),
+                    new BackgroundCheckpointFiles(pace, retries), new DefaultCheckpointNamingScheme(Path.Combine(directory, "checkpoints")), removeOutdated: true),
             },
             comparer: new KeyComparer());
         try
@@ -133,6 +134,12 @@ public sealed class KvIndex : IDisposable
         get => pace.BytesPerSecond;
         set => pace.BytesPerSecond = value;
     }
+
+    /// <summary>
+    /// The failure of the store's file writes (its log, its checkpoint files) while they fail, or null: a failed
+    /// write is retried until it succeeds (a full disk), so a checkpoint then waits rather than fails.
+    /// </summary>
+    public Exception? WriteFailure => retries.Failure;
 
     /// <summary>Every entry below this log index is reflected in the store (as of the recovered checkpoint).</summary>
     public long AppliedUpTo { get; private set; }
