@@ -27,16 +27,18 @@ public static class AttestationApi
     {
         var mintLimit = new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxEncodedPayload + (1 << 20));
 
-        app.MapPost("/v1/attestations/mint", async (HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
+        app.MapPost("/v1/attestations/mint", async (HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, LargeBodies large, CancellationToken token) =>
         {
             var caller = auth.Require(request, "mint");
+            using var slot = large.Enter(request, caller);
             string key = RequiredIdempotencyKey(request, limits);
             var (mint, digest) = await ReadMint(request, "mint", limits, token);
             return Json.Result(await attestations.Mint(caller, mint, key, digest, token), 201);
         }).WithMetadata(mintLimit);
 
+        // Keyless with a holder token, so limited per address like the public routes (a key's reader is limited there too).
         app.MapGet("/v1/attestations/{id}", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
-            Json.Result(await attestations.Get(AttestationReader.From(request, auth), Id(id, "attestation"), token)));
+            Json.Result(await attestations.Get(AttestationReader.From(request, auth), Id(id, "attestation"), token))).PublicRoute();
 
         app.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
         {
@@ -45,9 +47,10 @@ public static class AttestationApi
             return Json.Result(await attestations.Revoke(caller, Id(id, "attestation"), fields.String("reason", limits.MaxReasonLength, nameof(limits.MaxReasonLength)), token));
         });
 
-        app.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
+        app.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, LargeBodies large, CancellationToken token) =>
         {
             var caller = auth.Require(request, "mint");
+            using var slot = large.Enter(request, caller);
             var oldId = Id(id, "attestation");
             string key = RequiredIdempotencyKey(request, limits);
             var (mint, digest) = await ReadMint(request, $"supersede {oldId}", limits, token);

@@ -45,6 +45,9 @@ public static class Json
         try
         {
             var bytes = body.ToArray();
+            // The reader checks UTF-8 only in what it decodes (escaped strings, names); the rest would reach a string
+            // read later, as a 500 (RFC 8259 §8.1: JSON text exchanged between systems is UTF-8).
+            if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw ApiError.BadRequest("invalid_json", "the request body is not UTF-8 text");
             // First: the duplicate-name check of Parse decodes names, and throws on a lone surrogate in one.
             CheckIJson(bytes);
             doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });

@@ -54,6 +54,12 @@ public sealed class LimitOptions
     /// </summary>
     public int MaxRecordBytes { get; set; } = Log.Sequencer.DefaultMaxRecordBytes;
 
+    /// <summary>
+    /// Most requests with a body over <c>Attest:MaxRequestBodyBytes</c> (mints and supersessions with a payload)
+    /// handled at once, across all callers; each API key may have one at a time (<see cref="LargeBodies"/>).
+    /// </summary>
+    public int MaxConcurrentLargeBodies { get; set; } = 2;
+
     /// <summary>Checks the settings at start; a problem names the setting.</summary>
     public bool TryValidate(out string? problem)
     {
@@ -64,6 +70,7 @@ public sealed class LimitOptions
             (nameof(MaxTitleLength), MaxTitleLength), (nameof(MaxContentLength), MaxContentLength), (nameof(MaxNameLength), MaxNameLength),
             (nameof(MaxDescriptionLength), MaxDescriptionLength), (nameof(MaxKidLength), MaxKidLength),
             (nameof(MaxIdempotencyKeyLength), MaxIdempotencyKeyLength), (nameof(MaxReasonLength), MaxReasonLength), (nameof(MaxRecordBytes), MaxRecordBytes),
+            (nameof(MaxConcurrentLargeBodies), MaxConcurrentLargeBodies),
         })
         {
             if (value <= 0)

@@ -23,12 +23,27 @@ public static class GrpcApi
         var sp = app.Services;
         T S<T>() where T : notnull => sp.GetRequiredService<T>();
         var limits = S<LimitOptions>();
+        var options = S<AttestOptions>();
+        var auth = S<Auth>();
+        // As REST: only mint and supersede take a large message (a payload), verify its own limit, the rest what any
+        // request body may be; and a method that needs an API key checks it before reading the message.
+        GrpcMethodLimits Limits(string service, string method)
+        {
+            long max = (service, method) switch
+            {
+                ("attest.v1.Attestations", "Mint" or "Supersede") => maxMessageSize,
+                ("attest.v1.Attestations", "Verify") => options.MaxVerifyBodyBytes,
+                _ => options.MaxRequestBodyBytes,
+            };
+            bool keyed = (service, method) is ("attest.v1.Attestations", "Mint" or "Supersede" or "Revoke") or ("attest.v1.Stamps", _) or ("attest.v1.Issuers", _);
+            return new GrpcMethodLimits((int)Math.Min(max, maxMessageSize), keyed ? request => auth.Authenticate(request) : null);
+        }
         void Unary<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Task<TResp>> handler)
             where TReq : IMessage<TReq> where TResp : IMessage =>
-            app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler)).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
+            app.MapPost($"/{service}/{method}", grpc.Unary(parser, handler, Limits(service, method))).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
         void Stream<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Func<TResp, Task>, Task> handler)
             where TReq : IMessage<TReq> where TResp : IMessage<TResp> =>
-            app.MapPost($"/{service}/{method}", grpc.ServerStreaming(parser, handler)).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
+            app.MapPost($"/{service}/{method}", grpc.ServerStreaming(parser, handler, Limits(service, method))).WithMetadata(bodyLimit).WithMetadata(PublicLimit(service, method)).ExcludeFromDescription();
 
         const string attestations = "attest.v1.Attestations";
         Unary(attestations, "Mint", V1.MintRequest.Parser, async (call, r) =>
@@ -193,7 +208,7 @@ public static class GrpcApi
     private static object[] PublicLimit(string service, string method) => (service, method) switch
     {
         ("attest.v1.Log", "GetInclusionProof" or "GetConsistencyProof") or ("attest.v1.Attestations", "Verify" or "GetProofBundle") => [PublicRoute.Expensive],
-        ("attest.v1.Log", _) => [PublicRoute.Cheap],
+        ("attest.v1.Log", _) or ("attest.v1.Attestations", "Get") => [PublicRoute.Cheap],
         _ => [],
     };
 

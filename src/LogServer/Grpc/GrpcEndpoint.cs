@@ -26,13 +26,15 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
 {
     private const string ContentType = "application/grpc";
 
-    public RequestDelegate Unary<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Task<TResponse>> handler)
+    /// <param name="limits">The largest request message of this method, and a check of the caller made from the headers
+    /// before the message is read (so a caller without a key cannot make the server read and parse one).</param>
+    public RequestDelegate Unary<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Task<TResponse>> handler, GrpcMethodLimits limits)
         where TRequest : IMessage<TRequest> where TResponse : IMessage =>
-        context => Serve<TRequest, TResponse>(context, parser, async (call, request, send) => await send(await handler(call, request)));
+        context => Serve<TRequest, TResponse>(context, parser, async (call, request, send) => await send(await handler(call, request)), limits);
 
-    public RequestDelegate ServerStreaming<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler)
+    public RequestDelegate ServerStreaming<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler, GrpcMethodLimits limits)
         where TRequest : IMessage<TRequest> where TResponse : IMessage<TResponse> =>
-        context => Serve(context, parser, handler);
+        context => Serve(context, parser, handler, limits);
 
     /// <summary>For a path no method answers: UNIMPLEMENTED, as the protocol asks.</summary>
     public static Task Unimplemented(HttpContext context)
@@ -43,7 +45,7 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
         return Task.CompletedTask;
     }
 
-    private async Task Serve<TRequest, TResponse>(HttpContext context, MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler)
+    private async Task Serve<TRequest, TResponse>(HttpContext context, MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Func<TResponse, Task>, Task> handler, GrpcMethodLimits limits)
         where TRequest : IMessage<TRequest> where TResponse : IMessage
     {
         var request = context.Request;
@@ -76,9 +78,10 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
                 deadline.CancelAfter(timeout);
             }
             var token = deadline?.Token ?? context.RequestAborted;
-            var bytes = await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, token)
+            limits.BeforeRead?.Invoke(request);
+            var bytes = await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, limits.MaxMessageBytes, token)
                 ?? throw new GrpcException(StatusCode.Internal, "the request has no message");
-            if (await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, maxMessageSize, token) is not null)
+            if (await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, limits.MaxMessageBytes, token) is not null)
                 throw new GrpcException(StatusCode.Internal, "a unary or server-streaming call takes exactly one request message");
             TRequest message1;
             try
@@ -131,3 +134,6 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
         if (message is not null) response.AppendTrailer("grpc-message", GrpcStatus.EncodeMessage(message));
     }
 }
+
+/// <summary>What a method accepts: its largest request message (before and after decompression) and a check of the headers made before it is read.</summary>
+public sealed record GrpcMethodLimits(int MaxMessageBytes, Action<HttpRequest>? BeforeRead);

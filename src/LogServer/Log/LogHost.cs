@@ -130,6 +130,7 @@ public static class LogServices
         services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>(), options.Limits.MaxRecordBytes));
         services.AddSingleton(options.Limits);
         services.AddSingleton<FreeSpace>();
+        services.AddSingleton<Api.LargeBodies>();
         services.AddSingleton<LogWriter>();
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();

@@ -30,7 +30,8 @@ public sealed class PublicRouteTests
         // Four tokens: a mix of the public routes takes them, the fifth request is refused whatever the route.
         foreach (var path in new[] { "checkpoint", "v1/schemas", "v1/log/key", ".well-known/attest-keys.json" })
             Assert.Equal(HttpStatusCode.OK, (await c.GetAsync(path)).StatusCode);
-        foreach (var path in new[] { "checkpoint", "tile/entries/000.p/1", "v1/log/proofs/inclusion?index=0", "v1/anchors" })
+        // A holder-token read is keyless too: guessing tokens from one address is limited like any public read.
+        foreach (var path in new[] { "checkpoint", "tile/entries/000.p/1", "v1/log/proofs/inclusion?index=0", "v1/anchors", $"v1/attestations/{Guid.NewGuid()}?holder_token=attest_holder_guess" })
         {
             using var refused = await c.GetAsync(path);
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);

@@ -52,6 +52,8 @@ public sealed class RobustnessTests(LimitsFixture fixture) : IClassFixture<Limit
         return data;
     }
 
+    public static TheoryData<string> RouteNames() => [.. Routes.Select(r => r.Route)];
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task a_body_with_bad_json_values_gets_a_4xx_and_no_error_is_logged(string route, int attack)
@@ -64,6 +66,29 @@ public sealed class RobustnessTests(LimitsFixture fixture) : IClassFixture<Limit
         var (status, answer) = await Client.Post(path, body, idempotencyKey: idempotent ? Guid.NewGuid().ToString() : null);
         Assert.True((int)status is >= 400 and < 500, $"{route} with {Attacks[attack][..Math.Min(20, Attacks[attack].Length)]}: {(int)status} {answer.GetRawText()}");
         Assert.False(answer.GetProperty("success").GetBoolean());
+        string output = fixture.Server.Output[logged..];
+        Assert.DoesNotContain("fail:", output);
+        Assert.DoesNotContain("Unhandled", output);
+        Assert.Equal(size, await Client.TreeSize());
+    }
+
+    /// <summary>Bytes that are not UTF-8 (0xFF) inside a string, where a string value goes on each route.</summary>
+    [Theory]
+    [MemberData(nameof(RouteNames))]
+    public async Task a_body_that_is_not_utf8_gets_a_400_and_no_error_is_logged(string route)
+    {
+        var (_, path, template, idempotent) = Routes.Single(r => r.Route == route);
+        long size = await Client.TreeSize();
+        int logged = fixture.Server.Output.Length;
+        path = path.Replace("{issuer}", fixture.IssuerId).Replace("{kid}", fixture.Kid).Replace("{attestation}", fixture.AttestationId);
+        var parts = template.Replace("{issuer}", fixture.IssuerId).Replace("{kid}", fixture.Kid).Split("ATTACK");
+        byte[] body = [.. System.Text.Encoding.UTF8.GetBytes(parts[0]), .. "\"a"u8, 0xFF, .. "b\""u8, .. System.Text.Encoding.UTF8.GetBytes(parts[1])];
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
+        if (idempotent) request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await Client.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{route}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         string output = fixture.Server.Output[logged..];
         Assert.DoesNotContain("fail:", output);
         Assert.DoesNotContain("Unhandled", output);

@@ -1,0 +1,142 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Attest.V1;
+
+namespace Attest.LogServer.Tests.Security;
+
+/// <summary>
+/// Large requests cannot take the memory the tenants share: a gRPC caller without a key is refused from its headers
+/// before its message is read, each gRPC method takes only the message size its REST twin takes, and requests with a
+/// large body (a mint's payload) are let in one per API key and a few at a time.
+/// </summary>
+public sealed class LargeRequestTests
+{
+    [Fact]
+    public async Task an_anonymous_grpc_mint_is_refused_from_its_headers_before_its_message_is_read()
+    {
+        await using var server = await ServerProcess.Start();
+        // The frame announces 40 MB; the client sends its first KB and then waits for the answer. Were the server to
+        // read the message before checking the key, it would wait for the rest and never answer.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var header = new byte[5 + 1024];
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(1), 40_000_000);
+        using var client = H2c(server);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "attest.v1.Attestations/Mint")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new HeldContent(header, release.Task),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            await response.Content.ReadAsByteArrayAsync(cts.Token);
+            string? status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single()
+                : response.Headers.TryGetValues("grpc-status", out var h) ? h.Single() : null;
+            Assert.Equal("16", status); // UNAUTHENTICATED, with 39 MB of the message never sent
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task each_grpc_method_takes_only_the_message_size_of_its_rest_twin()
+    {
+        await using var server = await ServerProcess.Start();
+        long size = await server.Client.TreeSize();
+        // Verify: at most Attest:MaxVerifyBodyBytes (4 MiB), not the 52 MiB a mint's payload needs.
+        var (verify, verifyMessage) = await RawGrpc.Call(server, "/attest.v1.Attestations/Verify", new VerifyRequest { Content = new string('a', 5 << 20) });
+        Assert.True(verify == 8, $"{verify}: {verifyMessage}"); // RESOURCE_EXHAUSTED
+        // Any other method: at most Attest:MaxRequestBodyBytes (1 MiB).
+        var (issuer, issuerMessage) = await RawGrpc.Call(server, "/attest.v1.Issuers/CreateIssuer", new CreateIssuerRequest { Name = new string('n', 2 << 20) });
+        Assert.True(issuer == 8, $"{issuer}: {issuerMessage}");
+        Assert.Equal(size, await server.Client.TreeSize());
+    }
+
+    [Fact]
+    public async Task large_mint_bodies_are_let_in_one_per_api_key_and_a_few_at_a_time_before_they_are_read()
+    {
+        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Limits__MaxConcurrentLargeBodies"] = "1" });
+        var c = server.Client;
+        string issuerId = await c.CreateIssuer();
+        string kid = (await c.CreateKey(issuerId)).Str("kid");
+        var (_, apiKey) = await c.Post("v1/api-keys", new { issuer_id = issuerId, name = "uploads" });
+        string key = apiKey.Str("key");
+        var body = AttestApi.MintBody(issuerId, kid);
+        body["payload"] = Convert.ToBase64String(new byte[3 << 20]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        byte[] bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+
+        // A 4 MB mint whose body is held after its first KB: it keeps its slot while the server waits for the rest.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var held = new HttpRequestMessage(HttpMethod.Post, "v1/attestations/mint") { Content = new HeldContent(bytes, release.Task, sendFirst: 1024) };
+        held.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        held.Content.Headers.ContentLength = bytes.Length;
+        held.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        held.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        var first = c.SendAsync(held);
+        try
+        {
+            // The same key again, and then the admin: both refused at once, before their bodies are read.
+            await WaitUntilRefused(c, bytes, key);
+            await WaitUntilRefused(c, bytes, ServerProcess.AdminKey);
+            // A small mint of the same key is not a large body: it goes through.
+            await c.Mint(AttestApi.MintBody(issuerId, kid), key);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+        using (var answer = await first) Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+        // The slot is free again.
+        var (status, _) = await c.Post("v1/attestations/mint", Encoding.UTF8.GetString(bytes), key, Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, status);
+    }
+
+    // The held request may still be on its way to the server: retry until it holds the slot (a 429), at most a minute.
+    private static async Task WaitUntilRefused(HttpClient c, byte[] bytes, string key)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var response = await c.Post("v1/attestations/mint", Encoding.UTF8.GetString(bytes), key, Guid.NewGuid().ToString());
+            if (response.Status == HttpStatusCode.TooManyRequests)
+            {
+                Http.AssertError(response, HttpStatusCode.TooManyRequests, "rate_limited");
+                return;
+            }
+            Assert.True(attempt < 600, $"a large mint beside one in progress answered {(int)response.Status}: {response.Body}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static HttpClient H2c(ServerProcess server) => new(new SocketsHttpHandler())
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{server.GrpcPort}/"),
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>Sends the first <c>sendFirst</c> bytes (all of a short body), then waits for <c>release</c> before the rest.</summary>
+    private sealed class HeldContent(byte[] bytes, Task release, int sendFirst = int.MaxValue) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            int first = Math.Min(sendFirst, bytes.Length);
+            await stream.WriteAsync(bytes.AsMemory(0, first));
+            await stream.FlushAsync();
+            await release;
+            if (first < bytes.Length) await stream.WriteAsync(bytes.AsMemory(first));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = bytes.Length;
+            return sendFirst < bytes.Length;
+        }
+    }
+}
