@@ -73,7 +73,7 @@ public sealed class TransparencyLog : IDisposable
         entries = new EntryLog(Path.Combine(dataDir, "entries"));
         hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
         addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"), map: true);
-        tiles = new EntryTileStore(Path.Combine(dataDir, "tiles", "entries"), ReadRecordAsync, logger);
+        tiles = new EntryTileStore(Path.Combine(dataDir, "tiles", "entries"), ReadRecordAsync, hashes, logger);
         meter.CreateObservableCounter("attest.log.record.reads", () => RecordReads, "{record}",
             "Entry-log records (public entry and private bytes) read after their integration: lookups, proofs, rebuilt entry bundles; never a served tile.");
         this.indexer = indexer.GetAwaiter().GetResult();

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Threading.Channels;
 using Attest.Merkle;
 
 namespace Attest.LogServer.Storage;
@@ -15,45 +14,73 @@ namespace Attest.LogServer.Storage;
 /// - The store is derived state (design invariant 1). Exactly one writer (the log's integrator) MUST call
 ///   <see cref="Append"/> with every committed record, in log-index order, after <see cref="Reset"/> named the
 ///   index of the first one.
-/// - When a bundle fills, it is handed to a background writer (one <see cref="DurableFile"/> write per 256 entries,
-///   never a file write on the integrator's thread) and served from memory until its file is complete.
+/// - When a bundle fills, it is handed to a background writer and served from memory until its file is complete. The
+///   writer makes no file durable (<see cref="DurableFile.WriteDerived"/>: no fsync, so it keeps up with the entry
+///   log's group commits and takes no share of the disk's flushes from them). At most <see cref="MaxPending"/> bundles
+///   (and <see cref="MaxPendingBytes"/>) wait for it: beyond that the oldest waiting bundle is dropped, so a writer
+///   that falls behind neither blocks the integrator nor grows memory; a dropped bundle is rebuilt when asked for.
+/// - A file is trusted only once checked: the first time a full bundle is read from its file in a process, its
+///   framing and the RFC 6962 root of its 256 entries are compared with the log's stored level-8 hash. A file that
+///   fails (torn by a crash before the kernel wrote it back, truncated or altered on disk) is deleted and rebuilt.
 /// - After a crash, the owner re-applies the entry log's tail, which refills the partial bundle and re-hands the
-///   bundles it completes. A full bundle whose file is missing (a crash before the background write finished, or a
-///   data directory from before this store) is rebuilt from the records once, on its first request, one bundle at a
-///   time, and written: that is the only path that reads records, and at most once per bundle.
+///   bundles it completes. A full bundle whose file is missing or fails its check (a crash before its write reached
+///   the disk, a dropped write, or a data directory from before this store) is rebuilt from the records on its first
+///   request, one bundle at a time, and written: that is the only path that reads records, and at most once per
+///   bundle and process.
 /// </remarks>
 public sealed class EntryTileStore : IDisposable
 {
     private const int Full = Tile.FullWidth;
     private readonly string directory;
+    /// <summary>The most full bundles waiting for the background writer; beyond it the oldest is dropped.</summary>
+    public const int MaxPending = 64;
+
+    /// <summary>The most bytes of full bundles waiting for the background writer (bundles of long entries).</summary>
+    public const long MaxPendingBytes = 32L << 20;
+
     private readonly Func<long, CancellationToken, ValueTask<byte[]>> readRecord;
+    private readonly IHashReader hashes;
     private readonly ILogger logger;
     private readonly Lock gate = new();
     private readonly int[] ends = new int[Full + 1]; // ends[k]: bytes of the partial bundle's first k entries
-    // Full bundles waiting for their background write, in buffers rented from the shared pool: a bundle of 256
-    // attestation entries is over 85 KB, and a fresh array of that size per 256 entries would go to the large object heap.
+    // Full bundles waiting for their background write, oldest first, in buffers rented from the shared pool: a bundle
+    // of 256 attestation entries is over 85 KB, and a fresh array of that size per 256 entries would go to the large
+    // object heap. Bounded (MaxPending), so the pool's buffers are reused rather than a new one rented per bundle.
     private readonly Dictionary<long, (byte[] Buffer, int Length)> unwritten = [];
-    private readonly Channel<long> writes = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Queue<long> order = new(MaxPending + 1);
+    private readonly SemaphoreSlim doorbell = new(0);
     private readonly SemaphoreSlim rebuilding = new(1, 1);
     private readonly Task writer;
+    private long pendingBytes;
+    private bool closing;
     private byte[] partial = new byte[64 * 1024];
     private long partialN;
     private int count;
+    // Bundles whose file this process has checked, or written itself: bit n % 64 of verified[n / 64].
+    private ulong[] verified = new ulong[64];
 
-    /// <param name="readRecord">Reads the entry-log record of a log index: used only to rebuild a missing full bundle.</param>
-    public EntryTileStore(string directory, Func<long, CancellationToken, ValueTask<byte[]>> readRecord, ILogger logger)
+    /// <param name="readRecord">Reads the entry-log record of a log index: used only to rebuild a missing or failed full bundle.</param>
+    /// <param name="hashes">The log's stored hashes: a bundle file is checked against the level-8 hash of its 256 leaves.</param>
+    public EntryTileStore(string directory, Func<long, CancellationToken, ValueTask<byte[]>> readRecord, IHashReader hashes, ILogger logger)
     {
         this.directory = directory;
         this.readRecord = readRecord;
+        this.hashes = hashes;
         this.logger = logger;
         Directory.CreateDirectory(directory);
-        writer = Task.Factory.StartNew(WriteFullBundles, TaskCreationOptions.LongRunning).Unwrap();
+        writer = Task.Factory.StartNew(WriteFullBundles, TaskCreationOptions.LongRunning);
     }
 
-    /// <summary>Full bundles rebuilt from the entry log's records because their file was missing.</summary>
+    /// <summary>Full bundles rebuilt from the entry log's records because their file was missing or failed its check.</summary>
     public long Rebuilt => Interlocked.Read(ref rebuilt);
 
-    private long rebuilt;
+    /// <summary>Bundle files found torn or corrupt (and rebuilt).</summary>
+    public long Corrupt => Interlocked.Read(ref corrupt);
+
+    /// <summary>Full bundles whose background write was dropped because the writer was <see cref="MaxPending"/> behind.</summary>
+    public long Dropped => Interlocked.Read(ref dropped);
+
+    private long rebuilt, corrupt, dropped;
 
     /// <summary>Starts the partial bundle afresh: the next <see cref="Append"/>ed record is log index <paramref name="size"/>'s
     /// bundle's first entry, so the caller MUST then append the entries of that bundle below <paramref name="size"/>.</summary>
@@ -82,12 +109,16 @@ public sealed class EntryTileStore : IDisposable
                 if (count < Full) continue;
                 // A replay after a crash, or a rebuild of the derived files, completes bundles already written: a file
                 // under its final name is whole (DurableFile), and holding them all for the writer could take gigabytes.
-                if (!File.Exists(PathOf(partialN)))
+                if (!unwritten.ContainsKey(partialN) && !File.Exists(PathOf(partialN)))
                 {
+                    ObjectDisposedException.ThrowIf(closing, this);
                     var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(end);
                     partial.AsSpan(0, end).CopyTo(buffer);
                     unwritten[partialN] = (buffer, end);
-                    if (!writes.Writer.TryWrite(partialN)) throw new ObjectDisposedException(nameof(EntryTileStore));
+                    order.Enqueue(partialN);
+                    pendingBytes += end;
+                    DropBeyondCap();
+                    if (doorbell.CurrentCount == 0) doorbell.Release();
                 }
                 partialN++;
                 count = 0;
@@ -109,17 +140,75 @@ public sealed class EntryTileStore : IDisposable
             // Copied under the lock: the buffer goes back to the pool once written.
             if (unwritten.TryGetValue(n, out var pending)) return Prefix(pending.Buffer.AsSpan(0, pending.Length).ToArray(), width, n);
         }
-        // Not in memory, so its background write finished (or failed, or was never made): the file, else a rebuild.
+        // Not in memory, so its background write finished (or failed, or was dropped, or was never made): the file if
+        // it is whole, else a rebuild.
+        return Prefix(await ReadFile(n, token) ?? await Rebuild(n, token), width, n);
+    }
+
+    /// <summary>The file of full bundle <paramref name="n"/> if it exists and passes its check; a failed file is deleted.</summary>
+    private async Task<byte[]?> ReadFile(long n, CancellationToken token)
+    {
+        string path = PathOf(n);
         byte[] bundle;
         try
         {
-            bundle = await File.ReadAllBytesAsync(PathOf(n), token);
+            bundle = await File.ReadAllBytesAsync(path, token);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            bundle = await Rebuild(n, token);
+            return null;
         }
-        return Prefix(bundle, width, n);
+        if (IsVerified(n)) return bundle;
+        if (Matches(n, bundle))
+        {
+            MarkVerified(n);
+            return bundle;
+        }
+        Interlocked.Increment(ref corrupt);
+        logger.LogWarning("Entry bundle file {Path} is torn or corrupt ({Length} bytes that do not hash to the log's level-8 hash of bundle {N}); rebuilding it from the entry log",
+            path, bundle.Length, n);
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="bundle"/> is exactly 256 framed entries whose RFC 6962 §2.1 subtree root is the stored
+    /// hash of level 8, index <paramref name="n"/> (the tree over leaves 256n to 256n + 255).
+    /// </summary>
+    private bool Matches(long n, ReadOnlySpan<byte> bundle)
+    {
+        Span<Hash> level = stackalloc Hash[Full];
+        int offset = 0;
+        for (int i = 0; i < Full; i++)
+        {
+            if (offset + 2 > bundle.Length) return false;
+            int length = BinaryPrimitives.ReadUInt16BigEndian(bundle[offset..]);
+            if (offset + 2 + length > bundle.Length) return false;
+            level[i] = Rfc6962.HashLeaf(bundle.Slice(offset + 2, length));
+            offset += 2 + length;
+        }
+        if (offset != bundle.Length) return false;
+        for (int width = Full; width > 1; width /= 2)
+            for (int i = 0; i < width / 2; i++) level[i] = Rfc6962.HashChildren(level[2 * i], level[2 * i + 1]);
+        Span<Hash> stored = stackalloc Hash[1];
+        hashes.ReadHashes([StoredHashes.StoredHashIndex(Tile.Height, n)], stored);
+        return level[0] == stored[0];
+    }
+
+    private bool IsVerified(long n)
+    {
+        lock (gate) return n / 64 < verified.Length && (verified[n / 64] & (1UL << (int)(n % 64))) != 0;
+    }
+
+    private void MarkVerified(long n)
+    {
+        lock (gate) MarkVerifiedLocked(n);
+    }
+
+    private void MarkVerifiedLocked(long n)
+    {
+        if (n / 64 >= verified.Length) Array.Resize(ref verified, (int)Math.Max(n / 64 + 1, 2L * verified.Length));
+        verified[n / 64] |= 1UL << (int)(n % 64);
     }
 
     private async Task<byte[]> Rebuild(long n, CancellationToken token)
@@ -128,14 +217,15 @@ public sealed class EntryTileStore : IDisposable
         await rebuilding.WaitAsync(token);
         try
         {
-            string path = PathOf(n);
-            if (File.Exists(path)) return await File.ReadAllBytesAsync(path, token);
+            // Another request may have rebuilt it meanwhile.
+            if (await ReadFile(n, token) is { } done) return done;
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
             for (long i = n * Full; i < (n + 1) * Full; i++) EntryBundle.Append(buffer, LogRecord.Entry(await readRecord(i, token)));
             var bundle = buffer.WrittenSpan.ToArray();
             Write(n, bundle);
+            MarkVerified(n);
             Interlocked.Increment(ref rebuilt);
-            logger.LogInformation("Rebuilt entry bundle {N} from the entry log: its file was missing", n);
+            logger.LogInformation("Rebuilt entry bundle {N} from the entry log: its file was missing or failed its check", n);
             return bundle;
         }
         finally
@@ -158,27 +248,63 @@ public sealed class EntryTileStore : IDisposable
         return bundle;
     }
 
-    private async Task WriteFullBundles()
+    /// <summary>Drops the oldest waiting bundles beyond the caps (never the one being written, nor the newest). Under the lock.</summary>
+    private void DropBeyondCap()
     {
-        await foreach (long n in writes.Reader.ReadAllAsync())
+        while (order.Count > MaxPending || (pendingBytes > MaxPendingBytes && order.Count > 1))
         {
-            (byte[] Buffer, int Length) pending;
-            lock (gate)
+            Release(order.Dequeue());
+            if (Interlocked.Increment(ref dropped) % 1024 == 1)
+                logger.LogWarning("The entry bundle writer is {Max} bundles behind: dropped the write of a bundle ({Dropped} so far); a dropped bundle is rebuilt from the entry log when asked for",
+                    MaxPending, Dropped);
+        }
+    }
+
+    /// <summary>Forgets a waiting bundle and returns its buffer. Under the lock.</summary>
+    private void Release(long n)
+    {
+        if (!unwritten.Remove(n, out var pending)) return;
+        pendingBytes -= pending.Length;
+        System.Buffers.ArrayPool<byte>.Shared.Return(pending.Buffer);
+    }
+
+    private void WriteFullBundles()
+    {
+        while (true)
+        {
+            doorbell.Wait();
+            while (true)
             {
-                // A rebuild of the derived files at start may hand the same bundle twice: the first write serves both.
-                if (!unwritten.TryGetValue(n, out pending)) continue;
+                long n;
+                (byte[] Buffer, int Length) pending;
+                lock (gate)
+                {
+                    // Out of the queue, so never dropped while written; still in unwritten, so still served from memory.
+                    if (!order.TryDequeue(out n))
+                    {
+                        if (closing) return;
+                        break;
+                    }
+                    pending = unwritten[n];
+                }
+                bool written = false;
+                try
+                {
+                    // A pending buffer is never written to again, and only this loop returns it while it is out of the queue: it is safe to read unlocked.
+                    Write(n, pending.Buffer.AsSpan(0, pending.Length));
+                    written = true;
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Writing entry bundle {N} failed; it will be rebuilt from the entry log when asked for", n);
+                }
+                lock (gate)
+                {
+                    Release(n);
+                    // Written from memory by this process, so whole for as long as the process runs.
+                    if (written) MarkVerifiedLocked(n);
+                }
             }
-            try
-            {
-                // A pending buffer is never written to again, and only this loop returns it to the pool: it is safe to read unlocked.
-                Write(n, pending.Buffer.AsSpan(0, pending.Length));
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Writing entry bundle {N} failed; it will be rebuilt from the entry log when asked for", n);
-            }
-            lock (gate) unwritten.Remove(n);
-            System.Buffers.ArrayPool<byte>.Shared.Return(pending.Buffer);
         }
     }
 
@@ -186,7 +312,7 @@ public sealed class EntryTileStore : IDisposable
     {
         string path = PathOf(n);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        DurableFile.Write(path, bundle);
+        DurableFile.WriteDerived(path, bundle);
     }
 
     // tile/entries/x001/x234/067 is stored as <directory>/x001/x234/067.
@@ -195,8 +321,10 @@ public sealed class EntryTileStore : IDisposable
     /// <summary>Finishes the background writes of every full bundle appended so far.</summary>
     public void Dispose()
     {
-        writes.Writer.TryComplete();
+        lock (gate) closing = true;
+        doorbell.Release();
         writer.GetAwaiter().GetResult();
+        doorbell.Dispose();
         rebuilding.Dispose();
     }
 }
