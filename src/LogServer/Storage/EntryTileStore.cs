@@ -30,14 +30,14 @@ namespace Attest.LogServer.Storage;
 /// </remarks>
 public sealed class EntryTileStore : IDisposable
 {
-    private const int Full = Tile.FullWidth;
-    private readonly string directory;
     /// <summary>The most full bundles waiting for the background writer; beyond it the oldest is dropped.</summary>
     public const int MaxPending = 64;
 
     /// <summary>The most bytes of full bundles waiting for the background writer (bundles of long entries).</summary>
     public const long MaxPendingBytes = 32L << 20;
 
+    private const int Full = Tile.FullWidth;
+    private readonly string directory;
     private readonly Func<long, CancellationToken, ValueTask<byte[]>> readRecord;
     private readonly IHashReader hashes;
     private readonly ILogger logger;
@@ -108,7 +108,7 @@ public sealed class EntryTileStore : IDisposable
                 ends[++count] = end;
                 if (count < Full) continue;
                 // A replay after a crash, or a rebuild of the derived files, completes bundles already written: a file
-                // under its final name is whole (DurableFile), and holding them all for the writer could take gigabytes.
+                // under its final name is checked when first read, and rewriting them all would repeat the writes.
                 if (!unwritten.ContainsKey(partialN) && !File.Exists(PathOf(partialN)))
                 {
                     ObjectDisposedException.ThrowIf(closing, this);
