@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Attest.LogServer.Tests.Security;
@@ -211,6 +212,59 @@ public sealed class TileStoreTests : IDisposable
             Assert.Contains("torn or corrupt", server.Output);
         }
         Directory.Delete(data, recursive: true);
+    }
+
+    /// <summary>Holds the writer thread in its error log line until released, as a disk that stopped answering would.</summary>
+    private sealed class StuckWriterLogger : ILogger
+    {
+        public readonly ManualResetEventSlim Stuck = new(), Release = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel < LogLevel.Error) return;
+            Stuck.Set();
+            Release.Wait();
+        }
+    }
+
+    [Fact]
+    public async Task a_writer_that_falls_behind_never_blocks_the_integrator_and_holds_at_most_64_bundles_the_dropped_ones_rebuilt_when_asked_for()
+    {
+        string store = Path.Combine(dir, "store");
+        Directory.CreateDirectory(Path.Combine(store, "000", "in-the-way")); // bundle 0's rename fails, and its error log line never returns
+        var records = Enumerable.Range(0, 100 * 256).Select(i => LogRecord.Encode(Entry(i), "private"u8)).ToArray();
+        var hashes = new MemoryHashStore();
+        foreach (var r in records) hashes.Append(LogRecord.Entry(r));
+        long reads = 0;
+        var logger = new StuckWriterLogger();
+        var tiles = new EntryTileStore(store, (i, _) => { Interlocked.Increment(ref reads); return ValueTask.FromResult(records[i]); }, hashes, logger);
+        try
+        {
+            tiles.Append(records.AsSpan(0, 256));
+            Assert.True(logger.Stuck.Wait(TimeSpan.FromMinutes(1)), "the writer never took bundle 0");
+            // 99 more bundles while the writer is stuck: each Append returns, and only the newest 64 wait for the writer.
+            await Task.Run(() => { for (int n = 1; n < 100; n++) tiles.Append(records.AsSpan(n * 256, 256)); }).WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Equal(35, tiles.Dropped);
+
+            var entries = new List<byte[]>();
+            Assert.True(EntryBundle.TryParse(await tiles.ReadAsync(99, 256, default), 256, entries)); // waiting: from memory
+            Assert.Equal(0, Interlocked.Read(ref reads));
+            Assert.True(EntryBundle.TryParse(await tiles.ReadAsync(1, 256, default), 256, entries)); // dropped: rebuilt
+            Assert.Equal(256, Interlocked.Read(ref reads));
+            Assert.Equal(Enumerable.Range(99 * 256, 256).Concat(Enumerable.Range(256, 256)).Select(Entry), entries);
+        }
+        finally
+        {
+            logger.Release.Set();
+            tiles.Dispose();
+        }
+        Assert.True(File.Exists(Path.Combine(store, "001")));
+        Assert.All(Enumerable.Range(2, 34), n => Assert.False(File.Exists(Path.Combine(store, $"{n:000}"))));
+        Assert.All(Enumerable.Range(36, 64), n => Assert.True(File.Exists(Path.Combine(store, $"{n:000}"))));
     }
 
     /// <summary>Every entry bundle of a tree size, each checked against the signed root through the hash tiles.</summary>
