@@ -21,7 +21,8 @@ namespace Attest.LogServer.Storage;
 ///   that falls behind neither blocks the integrator nor grows memory; a dropped bundle is rebuilt when asked for.
 /// - A file is trusted only once checked: the first time a full bundle is read from its file in a process, its
 ///   framing and the RFC 6962 root of its 256 entries are compared with the log's stored level-8 hash. A file that
-///   fails (torn by a crash before the kernel wrote it back, truncated or altered on disk) is deleted and rebuilt.
+///   fails (torn by a crash before the kernel wrote it back, truncated or altered on disk) is rebuilt, and the
+///   rebuilt file renamed over it.
 /// - After a crash, the owner re-applies the entry log's tail, which refills the partial bundle and re-hands the
 ///   bundles it completes. A full bundle whose file is missing or fails its check (a crash before its write reached
 ///   the disk, a dropped write, or a data directory from before this store) is rebuilt from the records on its first
@@ -142,33 +143,34 @@ public sealed class EntryTileStore : IDisposable
         }
         // Not in memory, so its background write finished (or failed, or was dropped, or was never made): the file if
         // it is whole, else a rebuild.
-        return Prefix(await ReadFile(n, token) ?? await Rebuild(n, token), width, n);
+        var bundle = await ReadFile(n, token);
+        return Prefix(bundle is not null && (IsVerified(n) || Check(n, bundle)) ? bundle : await Rebuild(n, token), width, n);
     }
 
-    /// <summary>The file of full bundle <paramref name="n"/> if it exists and passes its check; a failed file is deleted.</summary>
     private async Task<byte[]?> ReadFile(long n, CancellationToken token)
     {
-        string path = PathOf(n);
-        byte[] bundle;
         try
         {
-            bundle = await File.ReadAllBytesAsync(path, token);
+            return await File.ReadAllBytesAsync(PathOf(n), token);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
-        if (IsVerified(n)) return bundle;
+    }
+
+    /// <summary>Checks a bundle's file once per process; one that fails is reported, and replaced by its rebuild.</summary>
+    private bool Check(long n, byte[] bundle)
+    {
         if (Matches(n, bundle))
         {
             MarkVerified(n);
-            return bundle;
+            return true;
         }
         Interlocked.Increment(ref corrupt);
         logger.LogWarning("Entry bundle file {Path} is torn or corrupt ({Length} bytes that do not hash to the log's level-8 hash of bundle {N}); rebuilding it from the entry log",
-            path, bundle.Length, n);
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        return null;
+            PathOf(n), bundle.Length, n);
+        return false;
     }
 
     /// <summary>
@@ -217,15 +219,23 @@ public sealed class EntryTileStore : IDisposable
         await rebuilding.WaitAsync(token);
         try
         {
-            // Another request may have rebuilt it meanwhile.
-            if (await ReadFile(n, token) is { } done) return done;
+            // Another request may have rebuilt it meanwhile (a file this process wrote is marked verified).
+            if (IsVerified(n) && await ReadFile(n, token) is { } done) return done;
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
             for (long i = n * Full; i < (n + 1) * Full; i++) EntryBundle.Append(buffer, LogRecord.Entry(await readRecord(i, token)));
             var bundle = buffer.WrittenSpan.ToArray();
-            Write(n, bundle);
-            MarkVerified(n);
             Interlocked.Increment(ref rebuilt);
-            logger.LogInformation("Rebuilt entry bundle {N} from the entry log: its file was missing or failed its check", n);
+            try
+            {
+                Write(n, bundle); // renamed over a failed file
+                MarkVerified(n);
+                logger.LogInformation("Rebuilt entry bundle {N} from the entry log: its file was missing or failed its check", n);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The bundle is right; only its file is missing, so the next request rebuilds it again.
+                logger.LogError(e, "Writing rebuilt entry bundle {N} failed", n);
+            }
             return bundle;
         }
         finally
