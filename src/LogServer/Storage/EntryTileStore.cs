@@ -31,11 +31,15 @@ namespace Attest.LogServer.Storage;
 /// </remarks>
 public sealed class EntryTileStore : IDisposable
 {
-    /// <summary>The most full bundles waiting for the background writer; beyond it the oldest is dropped.</summary>
-    public const int MaxPending = 64;
+    /// <summary>
+    /// The most full bundles waiting for the background writer; beyond it the oldest is dropped. 32 bundles are 8,192
+    /// entries: 40 ms of the writer's stall at 200k appends/s. Each buffer the deepest backlog adds is allocated once, so
+    /// the cap also bounds what a stall costs the sequencer's allocation budget (bench alloc-guard).
+    /// </summary>
+    public const int MaxPending = 32;
 
     /// <summary>The most bytes of full bundles waiting for the background writer (bundles of long entries).</summary>
-    public const long MaxPendingBytes = 32L << 20;
+    public const long MaxPendingBytes = 16L << 20;
 
     private const int Full = Tile.FullWidth;
     private readonly string directory;
@@ -44,10 +48,15 @@ public sealed class EntryTileStore : IDisposable
     private readonly ILogger logger;
     private readonly Lock gate = new();
     private readonly int[] ends = new int[Full + 1]; // ends[k]: bytes of the partial bundle's first k entries
-    // Full bundles waiting for their background write, oldest first, in buffers rented from the shared pool: a bundle
-    // of 256 attestation entries is over 85 KB, and a fresh array of that size per 256 entries would go to the large
-    // object heap. Bounded (MaxPending), so the pool's buffers are reused rather than a new one rented per bundle.
+    // Full bundles waiting for their background write, oldest first, in buffers of the store's own: a bundle of 256
+    // attestation entries is over 85 KB, and a fresh array of that size per 256 entries would go to the large object
+    // heap. The shared ArrayPool keeps only a few buffers of a size per core and drops the rest, so each time the
+    // writer fell a few bundles behind it allocated again; spare buffers here are kept up to MaxSpareBytes, so new
+    // ones are allocated only when the backlog is deeper than it ever was (at most MaxPending + 2 buffers in use).
     private readonly Dictionary<long, (byte[] Buffer, int Length)> unwritten = [];
+    private readonly Stack<byte[]> spare = new();
+    private long spareBytes;
+    private const long MaxSpareBytes = MaxPendingBytes;
     private readonly Queue<long> order = new(MaxPending + 1);
     private readonly SemaphoreSlim doorbell = new(0);
     private readonly SemaphoreSlim rebuilding = new(1, 1);
@@ -113,7 +122,7 @@ public sealed class EntryTileStore : IDisposable
                 if (!unwritten.ContainsKey(partialN) && !File.Exists(PathOf(partialN)))
                 {
                     ObjectDisposedException.ThrowIf(closing, this);
-                    var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(end);
+                    var buffer = TakeBuffer(end);
                     partial.AsSpan(0, end).CopyTo(buffer);
                     unwritten[partialN] = (buffer, end);
                     order.Enqueue(partialN);
@@ -138,7 +147,7 @@ public sealed class EntryTileStore : IDisposable
             if (n == partialN)
                 return width <= count ? partial.AsSpan(0, ends[width]).ToArray() : throw new ArgumentOutOfRangeException(nameof(width), "entries not yet appended");
             if (n > partialN) throw new ArgumentOutOfRangeException(nameof(n), "entries not yet appended");
-            // Copied under the lock: the buffer goes back to the pool once written.
+            // Copied under the lock: the buffer is reused once written.
             if (unwritten.TryGetValue(n, out var pending)) return Prefix(pending.Buffer.AsSpan(0, pending.Length).ToArray(), width, n);
         }
         // Not in memory, so its background write finished (or failed, or was dropped, or was never made): the file if
@@ -275,7 +284,22 @@ public sealed class EntryTileStore : IDisposable
     {
         if (!unwritten.Remove(n, out var pending)) return;
         pendingBytes -= pending.Length;
-        System.Buffers.ArrayPool<byte>.Shared.Return(pending.Buffer);
+        if (spareBytes + pending.Buffer.Length <= MaxSpareBytes)
+        {
+            spare.Push(pending.Buffer);
+            spareBytes += pending.Buffer.Length;
+        }
+    }
+
+    /// <summary>A buffer of at least <paramref name="length"/> bytes: a spare one, else a new one of the next power of two. Under the lock.</summary>
+    private byte[] TakeBuffer(int length)
+    {
+        while (spare.TryPop(out var buffer))
+        {
+            spareBytes -= buffer.Length;
+            if (buffer.Length >= length) return buffer;
+        }
+        return GC.AllocateUninitializedArray<byte>((int)Math.Min(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length), Array.MaxLength));
     }
 
     private void WriteFullBundles()
@@ -300,7 +324,7 @@ public sealed class EntryTileStore : IDisposable
                 bool written = false;
                 try
                 {
-                    // A pending buffer is never written to again, and only this loop returns it while it is out of the queue: it is safe to read unlocked.
+                    // A pending buffer is never written to again, and only this loop releases it while it is out of the queue: it is safe to read unlocked.
                     Write(n, pending.Buffer.AsSpan(0, pending.Length));
                     written = true;
                 }

@@ -232,7 +232,7 @@ public sealed class TileStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task a_writer_that_falls_behind_never_blocks_the_integrator_and_holds_at_most_64_bundles_the_dropped_ones_rebuilt_when_asked_for()
+    public async Task a_writer_that_falls_behind_never_blocks_the_integrator_and_holds_at_most_32_bundles_the_dropped_ones_rebuilt_when_asked_for()
     {
         string store = Path.Combine(dir, "store");
         Directory.CreateDirectory(Path.Combine(store, "000", "in-the-way")); // bundle 0's rename fails, and its error log line never returns
@@ -246,9 +246,10 @@ public sealed class TileStoreTests : IDisposable
         {
             tiles.Append(records.AsSpan(0, 256));
             Assert.True(logger.Stuck.Wait(TimeSpan.FromMinutes(1)), "the writer never took bundle 0");
-            // 99 more bundles while the writer is stuck: each Append returns, and only the newest 64 wait for the writer.
+            // 99 more bundles while the writer is stuck: each Append returns, and only the newest 32 wait for the writer.
             await Task.Run(() => { for (int n = 1; n < 100; n++) tiles.Append(records.AsSpan(n * 256, 256)); }).WaitAsync(TimeSpan.FromMinutes(1));
-            Assert.Equal(35, tiles.Dropped);
+            Assert.Equal(32, EntryTileStore.MaxPending);
+            Assert.Equal(99 - 32, tiles.Dropped);
 
             var entries = new List<byte[]>();
             Assert.True(EntryBundle.TryParse(await tiles.ReadAsync(99, 256, default), 256, entries)); // waiting: from memory
@@ -263,8 +264,8 @@ public sealed class TileStoreTests : IDisposable
             tiles.Dispose();
         }
         Assert.True(File.Exists(Path.Combine(store, "001")));
-        Assert.All(Enumerable.Range(2, 34), n => Assert.False(File.Exists(Path.Combine(store, $"{n:000}"))));
-        Assert.All(Enumerable.Range(36, 64), n => Assert.True(File.Exists(Path.Combine(store, $"{n:000}"))));
+        Assert.All(Enumerable.Range(2, 66), n => Assert.False(File.Exists(Path.Combine(store, $"{n:000}"))));
+        Assert.All(Enumerable.Range(68, 32), n => Assert.True(File.Exists(Path.Combine(store, $"{n:000}"))));
     }
 
     /// <summary>Every entry bundle of a tree size, each checked against the signed root through the hash tiles.</summary>
