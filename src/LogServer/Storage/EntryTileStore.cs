@@ -87,7 +87,7 @@ public sealed class EntryTileStore : IDisposable
     /// <summary>Bundle files found torn or corrupt (and rebuilt).</summary>
     public long Corrupt => Interlocked.Read(ref corrupt);
 
-    /// <summary>Full bundles whose background write was dropped because the writer was <see cref="MaxPending"/> behind.</summary>
+    /// <summary>Full bundles whose background write was dropped because the writer was too far behind (<see cref="MaxPending"/>, <see cref="MaxPendingBytes"/>).</summary>
     public long Dropped => Interlocked.Read(ref dropped);
 
     private long rebuilt, corrupt, dropped;
