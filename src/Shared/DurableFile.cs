@@ -46,6 +46,29 @@ internal static partial class DurableFile
     }
 
     /// <summary>
+    /// Replaces <paramref name="path"/> with a whole file of its own (a unique temporary file, renamed), but makes
+    /// nothing durable: no fsync of the file or the directory. Only for derived state that is checked when read and
+    /// rebuilt when missing or wrong: after a crash the file may be absent, empty or hold part of the bytes.
+    /// </summary>
+    public static void WriteDerived(string path, ReadOnlySpan<byte> bytes)
+    {
+        string full = Path.GetFullPath(path);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
+            using (var f = new FileStream(tmp, options)) f.Write(bytes);
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Makes the directory's entries durable (a rename or a new file in it). .NET has no API for it, so the directory
     /// itself is opened read-only and fsynced.
     /// </summary>

@@ -16,7 +16,8 @@ namespace Attest.LogServer.Log;
 /// 3. Publishing a checkpoint of size n first fsyncs the hash and address files, then atomically replaces
 ///    <c>checkpoint.json</c> (size n and the signed note).
 /// Beside them, step 2 appends the public entries to the entry tile store (<see cref="EntryTileStore"/>), whose full
-/// bundles a background writer makes durable; a bundle lost in a crash is rebuilt from the records when first asked for.
+/// bundles a background writer writes without fsync; a bundle lost or torn in a crash fails its check against the
+/// stored hashes and is rebuilt from the records when first asked for.
 /// On open, derived files are cut back to the last checkpoint (which step 3 made durable), the tree root they give
 /// is checked against that checkpoint, and the entry log is scanned from the address of the checkpoint's last
 /// entry: only the tail since the last checkpoint is replayed, never the whole log. The indexes recover their own
@@ -75,7 +76,7 @@ public sealed class TransparencyLog : IDisposable
         entries = new EntryLog(Path.Combine(dataDir, "entries"));
         hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
         addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"), map: true);
-        tiles = new EntryTileStore(Path.Combine(dataDir, "tiles", "entries"), ReadRecordAsync, logger);
+        tiles = new EntryTileStore(Path.Combine(dataDir, "tiles", "entries"), ReadRecordAsync, hashes, logger);
         meter.CreateObservableCounter("attest.log.record.reads", () => RecordReads, "{record}",
             "Entry-log records (public entry and private bytes) read after their integration: lookups, proofs, rebuilt entry bundles; never a served tile.");
         this.indexer = indexer.GetAwaiter().GetResult();

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Threading.Channels;
 using Attest.Merkle;
 
 namespace Attest.LogServer.Storage;
@@ -15,45 +14,83 @@ namespace Attest.LogServer.Storage;
 /// - The store is derived state (design invariant 1). Exactly one writer (the log's integrator) MUST call
 ///   <see cref="Append"/> with every committed record, in log-index order, after <see cref="Reset"/> named the
 ///   index of the first one.
-/// - When a bundle fills, it is handed to a background writer (one <see cref="DurableFile"/> write per 256 entries,
-///   never a file write on the integrator's thread) and served from memory until its file is complete.
+/// - When a bundle fills, it is handed to a background writer and served from memory until its file is complete. The
+///   writer makes no file durable (<see cref="DurableFile.WriteDerived"/>: no fsync, so it keeps up with the entry
+///   log's group commits and takes no share of the disk's flushes from them). At most <see cref="MaxPending"/> bundles
+///   (and <see cref="MaxPendingBytes"/>) wait for it: beyond that the oldest waiting bundle is dropped, so a writer
+///   that falls behind neither blocks the integrator nor grows memory; a dropped bundle is rebuilt when asked for.
+/// - A file is trusted only once checked: the first time a full bundle is read from its file in a process, its
+///   framing and the RFC 6962 root of its 256 entries are compared with the log's stored level-8 hash. A file that
+///   fails (torn by a crash before the kernel wrote it back, truncated or altered on disk) is rebuilt, and the
+///   rebuilt file renamed over it.
 /// - After a crash, the owner re-applies the entry log's tail, which refills the partial bundle and re-hands the
-///   bundles it completes. A full bundle whose file is missing (a crash before the background write finished, or a
-///   data directory from before this store) is rebuilt from the records once, on its first request, one bundle at a
-///   time, and written: that is the only path that reads records, and at most once per bundle.
+///   bundles it completes. A full bundle whose file is missing or fails its check (a crash before its write reached
+///   the disk, a dropped write, or a data directory from before this store) is rebuilt from the records on its first
+///   request, one bundle at a time, and written: that is the only path that reads records, and at most once per
+///   bundle and process.
 /// </remarks>
 public sealed class EntryTileStore : IDisposable
 {
+    /// <summary>
+    /// The most full bundles waiting for the background writer; beyond it the oldest is dropped. 32 bundles are 8,192
+    /// entries: 40 ms of the writer's stall at 200k appends/s. Each buffer the deepest backlog adds is allocated once, so
+    /// the cap also bounds what a stall costs the sequencer's allocation budget (bench alloc-guard).
+    /// </summary>
+    public const int MaxPending = 32;
+
+    /// <summary>The most bytes of full bundles waiting for the background writer (bundles of long entries).</summary>
+    public const long MaxPendingBytes = 16L << 20;
+
     private const int Full = Tile.FullWidth;
     private readonly string directory;
     private readonly Func<long, CancellationToken, ValueTask<byte[]>> readRecord;
+    private readonly IHashReader hashes;
     private readonly ILogger logger;
     private readonly Lock gate = new();
     private readonly int[] ends = new int[Full + 1]; // ends[k]: bytes of the partial bundle's first k entries
-    // Full bundles waiting for their background write, in buffers rented from the shared pool: a bundle of 256
-    // attestation entries is over 85 KB, and a fresh array of that size per 256 entries would go to the large object heap.
+    // Full bundles waiting for their background write, oldest first, in buffers of the store's own: a bundle of 256
+    // attestation entries is over 85 KB, and a fresh array of that size per 256 entries would go to the large object
+    // heap. The shared ArrayPool keeps only a few buffers of a size per core and drops the rest, so each time the
+    // writer fell a few bundles behind it allocated again; spare buffers here are kept up to MaxSpareBytes, so new
+    // ones are allocated only when the backlog is deeper than it ever was (at most MaxPending + 2 buffers in use).
     private readonly Dictionary<long, (byte[] Buffer, int Length)> unwritten = [];
-    private readonly Channel<long> writes = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Stack<byte[]> spare = new();
+    private long spareBytes;
+    private const long MaxSpareBytes = MaxPendingBytes;
+    private readonly Queue<long> order = new(MaxPending + 1);
+    private readonly SemaphoreSlim doorbell = new(0);
     private readonly SemaphoreSlim rebuilding = new(1, 1);
     private readonly Task writer;
+    private long pendingBytes;
+    private bool closing;
     private byte[] partial = new byte[64 * 1024];
     private long partialN;
     private int count;
+    // Bundles whose file this process has checked, or written itself: bit n % 64 of verified[n / 64].
+    private ulong[] verified = new ulong[64];
 
-    /// <param name="readRecord">Reads the entry-log record of a log index: used only to rebuild a missing full bundle.</param>
-    public EntryTileStore(string directory, Func<long, CancellationToken, ValueTask<byte[]>> readRecord, ILogger logger)
+    /// <param name="readRecord">Reads the entry-log record of a log index: used only to rebuild a missing or failed full bundle.</param>
+    /// <param name="hashes">The log's stored hashes: a bundle file is checked against the level-8 hash of its 256 leaves.</param>
+    public EntryTileStore(string directory, Func<long, CancellationToken, ValueTask<byte[]>> readRecord, IHashReader hashes, ILogger logger)
     {
         this.directory = directory;
         this.readRecord = readRecord;
+        this.hashes = hashes;
         this.logger = logger;
         Directory.CreateDirectory(directory);
-        writer = Task.Factory.StartNew(WriteFullBundles, TaskCreationOptions.LongRunning).Unwrap();
+        writer = Task.Factory.StartNew(WriteFullBundles, TaskCreationOptions.LongRunning);
     }
 
-    /// <summary>Full bundles rebuilt from the entry log's records because their file was missing.</summary>
+    /// <summary>Full bundles rebuilt from the entry log's records because their file was missing or failed its check.</summary>
     public long Rebuilt => Interlocked.Read(ref rebuilt);
 
-    private long rebuilt;
+    /// <summary>Bundle files found torn or corrupt (and rebuilt).</summary>
+    public long Corrupt => Interlocked.Read(ref corrupt);
+
+    /// <summary>Full bundles whose background write was dropped because the writer was too far behind (<see cref="MaxPending"/>, <see cref="MaxPendingBytes"/>).</summary>
+    public long Dropped => Interlocked.Read(ref dropped);
+
+    private long rebuilt, corrupt, dropped;
 
     /// <summary>Starts the partial bundle afresh: the next <see cref="Append"/>ed record is log index <paramref name="size"/>'s
     /// bundle's first entry, so the caller MUST then append the entries of that bundle below <paramref name="size"/>.</summary>
@@ -81,13 +118,17 @@ public sealed class EntryTileStore : IDisposable
                 ends[++count] = end;
                 if (count < Full) continue;
                 // A replay after a crash, or a rebuild of the derived files, completes bundles already written: a file
-                // under its final name is whole (DurableFile), and holding them all for the writer could take gigabytes.
-                if (!File.Exists(PathOf(partialN)))
+                // under its final name is checked when first read, and rewriting them all would repeat the writes.
+                if (!unwritten.ContainsKey(partialN) && !File.Exists(PathOf(partialN)))
                 {
-                    var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(end);
+                    ObjectDisposedException.ThrowIf(closing, this);
+                    var buffer = TakeBuffer(end);
                     partial.AsSpan(0, end).CopyTo(buffer);
                     unwritten[partialN] = (buffer, end);
-                    if (!writes.Writer.TryWrite(partialN)) throw new ObjectDisposedException(nameof(EntryTileStore));
+                    order.Enqueue(partialN);
+                    pendingBytes += end;
+                    DropBeyondCap();
+                    if (doorbell.CurrentCount == 0) doorbell.Release();
                 }
                 partialN++;
                 count = 0;
@@ -106,20 +147,79 @@ public sealed class EntryTileStore : IDisposable
             if (n == partialN)
                 return width <= count ? partial.AsSpan(0, ends[width]).ToArray() : throw new ArgumentOutOfRangeException(nameof(width), "entries not yet appended");
             if (n > partialN) throw new ArgumentOutOfRangeException(nameof(n), "entries not yet appended");
-            // Copied under the lock: the buffer goes back to the pool once written.
+            // Copied under the lock: the buffer is reused once written.
             if (unwritten.TryGetValue(n, out var pending)) return Prefix(pending.Buffer.AsSpan(0, pending.Length).ToArray(), width, n);
         }
-        // Not in memory, so its background write finished (or failed, or was never made): the file, else a rebuild.
-        byte[] bundle;
+        // Not in memory, so its background write finished (or failed, or was dropped, or was never made): the file if
+        // it is whole, else a rebuild.
+        var bundle = await ReadFile(n, token);
+        return Prefix(bundle is not null && (IsVerified(n) || Check(n, bundle)) ? bundle : await Rebuild(n, token), width, n);
+    }
+
+    private async Task<byte[]?> ReadFile(long n, CancellationToken token)
+    {
         try
         {
-            bundle = await File.ReadAllBytesAsync(PathOf(n), token);
+            return await File.ReadAllBytesAsync(PathOf(n), token);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            bundle = await Rebuild(n, token);
+            return null;
         }
-        return Prefix(bundle, width, n);
+    }
+
+    /// <summary>Checks a bundle's file once per process; one that fails is reported, and replaced by its rebuild.</summary>
+    private bool Check(long n, byte[] bundle)
+    {
+        if (Matches(n, bundle))
+        {
+            MarkVerified(n);
+            return true;
+        }
+        Interlocked.Increment(ref corrupt);
+        logger.LogWarning("Entry bundle file {Path} is torn or corrupt ({Length} bytes that do not hash to the log's level-8 hash of bundle {N}); rebuilding it from the entry log",
+            PathOf(n), bundle.Length, n);
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="bundle"/> is exactly 256 framed entries whose RFC 6962 §2.1 subtree root is the stored
+    /// hash of level 8, index <paramref name="n"/> (the tree over leaves 256n to 256n + 255).
+    /// </summary>
+    private bool Matches(long n, ReadOnlySpan<byte> bundle)
+    {
+        Span<Hash> level = stackalloc Hash[Full];
+        int offset = 0;
+        for (int i = 0; i < Full; i++)
+        {
+            if (offset + 2 > bundle.Length) return false;
+            int length = BinaryPrimitives.ReadUInt16BigEndian(bundle[offset..]);
+            if (offset + 2 + length > bundle.Length) return false;
+            level[i] = Rfc6962.HashLeaf(bundle.Slice(offset + 2, length));
+            offset += 2 + length;
+        }
+        if (offset != bundle.Length) return false;
+        for (int width = Full; width > 1; width /= 2)
+            for (int i = 0; i < width / 2; i++) level[i] = Rfc6962.HashChildren(level[2 * i], level[2 * i + 1]);
+        Span<Hash> stored = stackalloc Hash[1];
+        hashes.ReadHashes([StoredHashes.StoredHashIndex(Tile.Height, n)], stored);
+        return level[0] == stored[0];
+    }
+
+    private bool IsVerified(long n)
+    {
+        lock (gate) return n / 64 < verified.Length && (verified[n / 64] & (1UL << (int)(n % 64))) != 0;
+    }
+
+    private void MarkVerified(long n)
+    {
+        lock (gate) MarkVerifiedLocked(n);
+    }
+
+    private void MarkVerifiedLocked(long n)
+    {
+        if (n / 64 >= verified.Length) Array.Resize(ref verified, (int)Math.Max(n / 64 + 1, 2L * verified.Length));
+        verified[n / 64] |= 1UL << (int)(n % 64);
     }
 
     private async Task<byte[]> Rebuild(long n, CancellationToken token)
@@ -128,14 +228,23 @@ public sealed class EntryTileStore : IDisposable
         await rebuilding.WaitAsync(token);
         try
         {
-            string path = PathOf(n);
-            if (File.Exists(path)) return await File.ReadAllBytesAsync(path, token);
+            // Another request may have rebuilt it meanwhile (a file this process wrote is marked verified).
+            if (IsVerified(n) && await ReadFile(n, token) is { } done) return done;
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
             for (long i = n * Full; i < (n + 1) * Full; i++) EntryBundle.Append(buffer, LogRecord.Entry(await readRecord(i, token)));
             var bundle = buffer.WrittenSpan.ToArray();
-            Write(n, bundle);
             Interlocked.Increment(ref rebuilt);
-            logger.LogInformation("Rebuilt entry bundle {N} from the entry log: its file was missing", n);
+            try
+            {
+                Write(n, bundle); // renamed over a failed file
+                MarkVerified(n);
+                logger.LogInformation("Rebuilt entry bundle {N} from the entry log: its file was missing or failed its check", n);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The bundle is right; only its file is missing, so the next request rebuilds it again.
+                logger.LogError(e, "Writing rebuilt entry bundle {N} failed", n);
+            }
             return bundle;
         }
         finally
@@ -158,27 +267,78 @@ public sealed class EntryTileStore : IDisposable
         return bundle;
     }
 
-    private async Task WriteFullBundles()
+    /// <summary>Drops the oldest waiting bundles beyond the caps (never the one being written, nor the newest). Under the lock.</summary>
+    private void DropBeyondCap()
     {
-        await foreach (long n in writes.Reader.ReadAllAsync())
+        while (order.Count > MaxPending || (pendingBytes > MaxPendingBytes && order.Count > 1))
         {
-            (byte[] Buffer, int Length) pending;
-            lock (gate)
+            Release(order.Dequeue());
+            if (Interlocked.Increment(ref dropped) % 1024 == 1)
+                logger.LogWarning("The entry bundle writer is {Max} bundles behind: dropped the write of a bundle ({Dropped} so far); a dropped bundle is rebuilt from the entry log when asked for",
+                    MaxPending, Dropped);
+        }
+    }
+
+    /// <summary>Forgets a waiting bundle and returns its buffer. Under the lock.</summary>
+    private void Release(long n)
+    {
+        if (!unwritten.Remove(n, out var pending)) return;
+        pendingBytes -= pending.Length;
+        if (spareBytes + pending.Buffer.Length <= MaxSpareBytes)
+        {
+            spare.Push(pending.Buffer);
+            spareBytes += pending.Buffer.Length;
+        }
+    }
+
+    /// <summary>A buffer of at least <paramref name="length"/> bytes: a spare one, else a new one of the next power of two. Under the lock.</summary>
+    private byte[] TakeBuffer(int length)
+    {
+        while (spare.TryPop(out var buffer))
+        {
+            spareBytes -= buffer.Length;
+            if (buffer.Length >= length) return buffer;
+        }
+        return GC.AllocateUninitializedArray<byte>((int)Math.Min(System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length), Array.MaxLength));
+    }
+
+    private void WriteFullBundles()
+    {
+        while (true)
+        {
+            doorbell.Wait();
+            while (true)
             {
-                // A rebuild of the derived files at start may hand the same bundle twice: the first write serves both.
-                if (!unwritten.TryGetValue(n, out pending)) continue;
+                long n;
+                (byte[] Buffer, int Length) pending;
+                lock (gate)
+                {
+                    // Out of the queue, so never dropped while written; still in unwritten, so still served from memory.
+                    if (!order.TryDequeue(out n))
+                    {
+                        if (closing) return;
+                        break;
+                    }
+                    pending = unwritten[n];
+                }
+                bool written = false;
+                try
+                {
+                    // A pending buffer is never written to again, and only this loop releases it while it is out of the queue: it is safe to read unlocked.
+                    Write(n, pending.Buffer.AsSpan(0, pending.Length));
+                    written = true;
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Writing entry bundle {N} failed; it will be rebuilt from the entry log when asked for", n);
+                }
+                lock (gate)
+                {
+                    Release(n);
+                    // Written from memory by this process, so whole for as long as the process runs.
+                    if (written) MarkVerifiedLocked(n);
+                }
             }
-            try
-            {
-                // A pending buffer is never written to again, and only this loop returns it to the pool: it is safe to read unlocked.
-                Write(n, pending.Buffer.AsSpan(0, pending.Length));
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Writing entry bundle {N} failed; it will be rebuilt from the entry log when asked for", n);
-            }
-            lock (gate) unwritten.Remove(n);
-            System.Buffers.ArrayPool<byte>.Shared.Return(pending.Buffer);
         }
     }
 
@@ -186,7 +346,7 @@ public sealed class EntryTileStore : IDisposable
     {
         string path = PathOf(n);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        DurableFile.Write(path, bundle);
+        DurableFile.WriteDerived(path, bundle);
     }
 
     // tile/entries/x001/x234/067 is stored as <directory>/x001/x234/067.
@@ -195,8 +355,10 @@ public sealed class EntryTileStore : IDisposable
     /// <summary>Finishes the background writes of every full bundle appended so far.</summary>
     public void Dispose()
     {
-        writes.Writer.TryComplete();
+        lock (gate) closing = true;
+        doorbell.Release();
         writer.GetAwaiter().GetResult();
+        doorbell.Dispose();
         rebuilding.Dispose();
     }
 }

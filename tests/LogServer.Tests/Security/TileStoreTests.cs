@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Attest.LogServer.Tests.Security;
@@ -156,6 +157,115 @@ public sealed class TileStoreTests : IDisposable
             Assert.Equal(first, await Bundles(server.Client, size));
         }
         Directory.Delete(data, recursive: true);
+    }
+
+    [Fact]
+    public async Task a_bundle_file_flipped_or_truncated_on_disk_is_found_on_its_first_read_and_rebuilt_once()
+    {
+        using (var log = Open()) await Fill(log, 0, 600);
+        string first = Path.Combine(dir, "tiles", "entries", "000"), second = Path.Combine(dir, "tiles", "entries", "001");
+        var bytes = File.ReadAllBytes(first);
+        bytes[bytes.Length / 2] ^= 0x01; // inside an entry: the framing still parses, only the hash tells
+        File.WriteAllBytes(first, bytes);
+        File.WriteAllBytes(second, File.ReadAllBytes(second)[..1000]); // as torn by a crash before write-back
+
+        using var reopened = Open();
+        await AssertBundle(reopened, 0, 256);
+        await AssertBundle(reopened, 1, 256);
+        await AssertBundle(reopened, 1, 10);
+        Assert.Equal(2, reopened.EntryTiles.Corrupt);
+        Assert.Equal(2, reopened.EntryTiles.Rebuilt);
+        Assert.Equal(512, reopened.RecordReads);
+        // Rewritten whole, and each file is checked once per process: the next reads neither hash nor rebuild.
+        await AssertBundle(reopened, 0, 256);
+        await AssertBundle(reopened, 1, 200);
+        Assert.Equal(512, reopened.RecordReads);
+        Assert.NotEqual(bytes, File.ReadAllBytes(first));
+        Assert.Equal(await reopened.EntryTiles.ReadAsync(1, 256, default), File.ReadAllBytes(second));
+    }
+
+    [Fact]
+    public async Task a_servers_entry_tile_corrupted_on_disk_while_it_was_stopped_is_served_as_the_signed_entries()
+    {
+        string data = ServerProcess.NewDataDir();
+        byte[][] before;
+        long size;
+        await using (var server = await ServerProcess.Start(data))
+        {
+            await Parallel.ForAsync(0, 520, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) => await server.Client.Stamp($"tiled {i}"));
+            size = (await server.Client.CheckpointCovering(520)).Checkpoint.Size;
+            before = await Bundles(server.Client, size);
+            await server.Stop();
+        }
+        string first = Path.Combine(data, "tiles", "entries", "000"), second = Path.Combine(data, "tiles", "entries", "001");
+        var flipped = File.ReadAllBytes(first);
+        flipped[flipped.Length - 7] ^= 0x20;
+        File.WriteAllBytes(first, flipped);
+        File.WriteAllBytes(second, File.ReadAllBytes(second)[..(File.ReadAllBytes(second).Length / 3)]);
+
+        await using (var server = await ServerProcess.Start(data))
+        {
+            // Bundles checks every entry against the signed root through the hash tiles, so a served flipped byte fails it.
+            Assert.Equal(before, await Bundles(server.Client, size));
+            Assert.Equal(before[0], File.ReadAllBytes(first));
+            Assert.Equal(before[1], File.ReadAllBytes(second));
+            Assert.Contains("torn or corrupt", server.Output);
+        }
+        Directory.Delete(data, recursive: true);
+    }
+
+    /// <summary>Holds the writer thread in its error log line until released, as a disk that stopped answering would.</summary>
+    private sealed class StuckWriterLogger : ILogger
+    {
+        public readonly ManualResetEventSlim Stuck = new(), Release = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel < LogLevel.Error) return;
+            Stuck.Set();
+            Release.Wait();
+        }
+    }
+
+    [Fact]
+    public async Task a_writer_that_falls_behind_never_blocks_the_integrator_and_holds_at_most_32_bundles_the_dropped_ones_rebuilt_when_asked_for()
+    {
+        string store = Path.Combine(dir, "store");
+        Directory.CreateDirectory(Path.Combine(store, "000", "in-the-way")); // bundle 0's rename fails, and its error log line never returns
+        var records = Enumerable.Range(0, 100 * 256).Select(i => LogRecord.Encode(Entry(i), "private"u8)).ToArray();
+        var hashes = new MemoryHashStore();
+        foreach (var r in records) hashes.Append(LogRecord.Entry(r));
+        long reads = 0;
+        var logger = new StuckWriterLogger();
+        var tiles = new EntryTileStore(store, (i, _) => { Interlocked.Increment(ref reads); return ValueTask.FromResult(records[i]); }, hashes, logger);
+        try
+        {
+            tiles.Append(records.AsSpan(0, 256));
+            Assert.True(logger.Stuck.Wait(TimeSpan.FromMinutes(1)), "the writer never took bundle 0");
+            // 99 more bundles while the writer is stuck: each Append returns, and only the newest 32 wait for the writer.
+            await Task.Run(() => { for (int n = 1; n < 100; n++) tiles.Append(records.AsSpan(n * 256, 256)); }).WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Equal(32, EntryTileStore.MaxPending);
+            Assert.Equal(99 - 32, tiles.Dropped);
+
+            var entries = new List<byte[]>();
+            Assert.True(EntryBundle.TryParse(await tiles.ReadAsync(99, 256, default), 256, entries)); // waiting: from memory
+            Assert.Equal(0, Interlocked.Read(ref reads));
+            Assert.True(EntryBundle.TryParse(await tiles.ReadAsync(1, 256, default), 256, entries)); // dropped: rebuilt
+            Assert.Equal(256, Interlocked.Read(ref reads));
+            Assert.Equal(Enumerable.Range(99 * 256, 256).Concat(Enumerable.Range(256, 256)).Select(Entry), entries);
+        }
+        finally
+        {
+            logger.Release.Set();
+            tiles.Dispose();
+        }
+        Assert.True(File.Exists(Path.Combine(store, "001")));
+        Assert.All(Enumerable.Range(2, 66), n => Assert.False(File.Exists(Path.Combine(store, $"{n:000}"))));
+        Assert.All(Enumerable.Range(68, 32), n => Assert.True(File.Exists(Path.Combine(store, $"{n:000}"))));
     }
 
     /// <summary>Every entry bundle of a tree size, each checked against the signed root through the hash tiles.</summary>
