@@ -23,26 +23,8 @@ internal static partial class DurableFile
     public static void Write(string path, ReadOnlySpan<byte> bytes)
     {
         string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp");
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
-            using (var f = new FileStream(tmp, options))
-            {
-                f.Write(bytes);
-                f.Flush(flushToDisk: OperatingSystem.IsWindows());
-                if (!OperatingSystem.IsWindows()) Fsync(f.SafeFileHandle, tmp);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
-        SyncDirectory(dir);
+        Replace(full, bytes, durable: true);
+        SyncDirectory(Path.GetDirectoryName(full)!);
     }
 
     /// <summary>
@@ -50,15 +32,22 @@ internal static partial class DurableFile
     /// nothing durable: no fsync of the file or the directory. Only for derived state that is checked when read and
     /// rebuilt when missing or wrong: after a crash the file may be absent, empty or hold part of the bytes.
     /// </summary>
-    public static void WriteDerived(string path, ReadOnlySpan<byte> bytes)
+    public static void WriteDerived(string path, ReadOnlySpan<byte> bytes) => Replace(Path.GetFullPath(path), bytes, durable: false);
+
+    /// <summary>Writes a temporary file of a random name beside <paramref name="full"/> (fsynced when <paramref name="durable"/>) and renames it over it.</summary>
+    private static void Replace(string full, ReadOnlySpan<byte> bytes, bool durable)
     {
-        string full = Path.GetFullPath(path);
         string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
-            using (var f = new FileStream(tmp, options)) f.Write(bytes);
+            using (var f = new FileStream(tmp, options))
+            {
+                f.Write(bytes);
+                if (durable && OperatingSystem.IsWindows()) f.Flush(flushToDisk: true);
+                else if (durable) Fsync(f.SafeFileHandle, tmp);
+            }
             File.Move(tmp, full, overwrite: true);
         }
         catch

@@ -37,11 +37,7 @@ public sealed class Auth(byte[] adminKeyHash, Registry registry, RateLimiter lim
     public Principal? Optional(HttpRequest request, string bucket = "default") =>
         request.Headers.ContainsKey("Authorization") || request.Headers.ContainsKey("X-API-Key") ? Require(request, bucket) : null;
 
-    /// <summary>
-    /// Checks the API key without counting a request: for gRPC, which checks it from the headers before reading a
-    /// message (the handler's <see cref="Require"/> then counts it).
-    /// </summary>
-    public Principal Authenticate(HttpRequest request)
+    private Principal Authenticate(HttpRequest request)
     {
         string? key = null;
         var authorization = request.Headers.Authorization.ToString();

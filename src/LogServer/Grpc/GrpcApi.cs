@@ -36,7 +36,8 @@ public static class GrpcApi
                 _ => options.MaxRequestBodyBytes,
             };
             bool keyed = (service, method) is ("attest.v1.Attestations", "Mint" or "Supersede" or "Revoke") or ("attest.v1.Stamps", _) or ("attest.v1.Issuers", _);
-            return new GrpcMethodLimits((int)Math.Min(max, maxMessageSize), keyed ? request => auth.Authenticate(request) : null);
+            string bucket = method is "Mint" or "Supersede" ? "mint" : "default";
+            return new GrpcMethodLimits((int)Math.Min(max, maxMessageSize), keyed ? request => auth.Require(request, bucket) : null);
         }
         void Unary<TReq, TResp>(string service, string method, MessageParser<TReq> parser, Func<GrpcCall, TReq, Task<TResp>> handler)
             where TReq : IMessage<TReq> where TResp : IMessage =>
@@ -48,7 +49,7 @@ public static class GrpcApi
         const string attestations = "attest.v1.Attestations";
         Unary(attestations, "Mint", V1.MintRequest.Parser, async (call, r) =>
         {
-            var caller = S<Auth>().Require(call.Request, "mint");
+            var caller = call.Caller!;
             string key = AttestationApi.RequiredIdempotencyKey(call.Request, limits);
             var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint", limits);
             return ProtoReply.Attestation(await S<AttestationService>().Mint(caller, mint, key, digest, call.Cancelled));
@@ -56,11 +57,11 @@ public static class GrpcApi
         Unary(attestations, "Get", GetAttestationRequest.Parser, async (call, r) =>
             ProtoReply.Attestation(await S<AttestationService>().Get(AttestationReader.From(call.Request, S<Auth>()), AttestationApi.Id(r.Id, "attestation"), call.Cancelled)));
         Unary(attestations, "Revoke", RevokeRequest.Parser, async (call, r) =>
-            ProtoReply.Attestation(await S<AttestationService>().Revoke(S<Auth>().Require(call.Request), AttestationApi.Id(r.Id, "attestation"),
+            ProtoReply.Attestation(await S<AttestationService>().Revoke(call.Caller!, AttestationApi.Id(r.Id, "attestation"),
                 AttestationApi.Reason(r.Reason.Length > 0 ? r.Reason : null, limits), call.Cancelled)));
         Unary(attestations, "Supersede", SupersedeRequest.Parser, async (call, r) =>
         {
-            var caller = S<Auth>().Require(call.Request, "mint");
+            var caller = call.Caller!;
             var oldId = AttestationApi.Id(r.Id, "attestation");
             string key = AttestationApi.RequiredIdempotencyKey(call.Request, limits);
             var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}", limits);
@@ -77,33 +78,33 @@ public static class GrpcApi
 
         const string stamps = "attest.v1.Stamps";
         Unary(stamps, "Create", CreateStampRequest.Parser, async (call, r) =>
-            ProtoReply.Stamp(await StampApi.Create(S<Auth>().Require(call.Request), StampApi.IdempotencyKey(call.Request, limits), ProtoJson.Body(r), S<StampService>(), limits, call.Cancelled)));
+            ProtoReply.Stamp(await StampApi.Create(call.Caller!, StampApi.IdempotencyKey(call.Request, limits), ProtoJson.Body(r), S<StampService>(), limits, call.Cancelled)));
         Unary(stamps, "Get", GetStampRequest.Parser, async (call, r) =>
         {
-            var caller = S<Auth>().Require(call.Request);
+            var caller = call.Caller!;
             return ProtoReply.Stamp(await S<StampService>().Get(caller, AttestationApi.Id(r.Id, "stamp").ToString(), call.Cancelled));
         });
 
         const string issuers = "attest.v1.Issuers";
         Unary(issuers, "CreateIssuer", CreateIssuerRequest.Parser, async (call, r) =>
         {
-            S<Auth>().Require(call.Request).RequireAdmin();
+            call.Caller!.RequireAdmin();
             return ProtoJson.Reply<V1.Issuer>(await S<IssuerService>().CreateIssuer(IssuerApi.Text(Required(r.Name, "name", limits.MaxNameLength), "name")));
         });
         Unary(issuers, "CreateKey", CreateKeyRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().CreateKey(S<Auth>().Require(call.Request), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid, limits))));
+            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().CreateKey(call.Caller!, AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid, limits))));
         Unary(issuers, "RotateKey", RotateKeyRequest.Parser, async (call, r) =>
-            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().Rotate(S<Auth>().Require(call.Request), IssuerApi.Kid(r.Kid, limits), IssuerApi.Kid(r.NewKid, limits))));
+            ProtoJson.Reply<V1.IssuerKey>(await S<IssuerService>().Rotate(call.Caller!, IssuerApi.Kid(r.Kid, limits), IssuerApi.Kid(r.NewKid, limits))));
         Unary(issuers, "CompromiseKey", CompromiseKeyRequest.Parser, async (call, r) =>
         {
-            var caller = S<Auth>().Require(call.Request);
+            var caller = call.Caller!;
             var at = new RequestFields(ProtoJson.Body(r), "kid", "compromised_at").Time("compromised_at");
             return ProtoJson.Reply<CompromiseKeyResponse>(await S<IssuerService>().Compromise(caller, IssuerApi.Kid(r.Kid, limits), at, call.Cancelled));
         });
         Unary(issuers, "ListKeys", ListKeysRequest.Parser, (call, r) =>
         {
             var issuerId = AttestationApi.Id(r.IssuerId, "issuer");
-            S<Auth>().Require(call.Request).RequireIssuer(issuerId);
+            call.Caller!.RequireIssuer(issuerId);
             if (r.PageSize < 0) throw ApiError.BadRequest("parameter_out_of_range", "page_size must not be negative");
             var page = S<IssuerService>().Keys(issuerId, PageRequest.Of(r.PageToken, r.PageSize == 0 ? null : Math.Min(r.PageSize, PageRequest.MaxLimit)));
             return Task.FromResult(ProtoJson.Reply<ListKeysResponse>(new { keys = page.Items, next_page_token = page.NextCursor ?? "" }));
@@ -137,17 +138,11 @@ public static class GrpcApi
                 {
                     long n = next / Merkle.Tile.FullWidth;
                     int width = (int)Math.Min(Merkle.Tile.FullWidth, cp.Size - n * Merkle.Tile.FullWidth);
-                    var bundle = await transparencyLog.EntryTiles.ReadAsync(n, width, call.Cancelled);
-                    for (int i = 0, offset = 0; i < width; i++)
-                    {
-                        int length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(bundle.AsSpan(offset));
-                        if (n * Merkle.Tile.FullWidth + i == next)
-                        {
-                            await send(new Entry { Index = next, Entry_ = ByteString.CopyFrom(bundle, offset + 2, length) });
-                            next++;
-                        }
-                        offset += 2 + length;
-                    }
+                    var entries = new List<byte[]>(width);
+                    if (!Merkle.EntryBundle.TryParse(await transparencyLog.EntryTiles.ReadAsync(n, width, call.Cancelled), width, entries))
+                        throw new System.Diagnostics.UnreachableException($"entry bundle {n} of the tile store is not {width} framed entries");
+                    for (; next < n * Merkle.Tile.FullWidth + width; next++)
+                        await send(new Entry { Index = next, Entry_ = ByteString.CopyFrom(entries[(int)(next - n * Merkle.Tile.FullWidth)]) });
                 }
             }
         });

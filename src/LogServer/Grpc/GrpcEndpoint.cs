@@ -13,6 +13,9 @@ public sealed class GrpcCall(HttpContext http, CancellationToken cancelled)
 
     /// <summary>Cancelled when the client cancels or the <c>grpc-timeout</c> deadline passes.</summary>
     public CancellationToken Cancelled { get; } = cancelled;
+
+    /// <summary>The caller of a method that needs an API key (<see cref="GrpcMethodLimits.Authenticate"/>), checked and counted before its message was read.</summary>
+    public Principal? Caller { get; init; }
 }
 
 /// <summary>
@@ -26,7 +29,7 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
 {
     private const string ContentType = "application/grpc";
 
-    /// <param name="limits">The largest request message of this method, and a check of the caller made from the headers
+    /// <param name="limits">The largest request message of this method, and the check of its caller made from the headers
     /// before the message is read (so a caller without a key cannot make the server read and parse one).</param>
     public RequestDelegate Unary<TRequest, TResponse>(MessageParser<TRequest> parser, Func<GrpcCall, TRequest, Task<TResponse>> handler, GrpcMethodLimits limits)
         where TRequest : IMessage<TRequest> where TResponse : IMessage =>
@@ -78,7 +81,7 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
                 deadline.CancelAfter(timeout);
             }
             var token = deadline?.Token ?? context.RequestAborted;
-            limits.BeforeRead?.Invoke(request);
+            var caller = limits.Authenticate?.Invoke(request);
             var bytes = await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, limits.MaxMessageBytes, token)
                 ?? throw new GrpcException(StatusCode.Internal, "the request has no message");
             if (await GrpcFraming.ReadMessage(request.BodyReader, requestEncoding, limits.MaxMessageBytes, token) is not null)
@@ -92,7 +95,7 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
             {
                 throw new GrpcException(StatusCode.Internal, "the request message is not valid protobuf: " + e.Message);
             }
-            var call = new GrpcCall(context, token);
+            var call = new GrpcCall(context, token) { Caller = caller };
             await handler(call, message1, async reply =>
             {
                 var size = reply.CalculateSize();
@@ -135,5 +138,8 @@ public sealed class GrpcEndpoint(int maxMessageSize, ILogger logger)
     }
 }
 
-/// <summary>What a method accepts: its largest request message (before and after decompression) and a check of the headers made before it is read.</summary>
-public sealed record GrpcMethodLimits(int MaxMessageBytes, Action<HttpRequest>? BeforeRead);
+/// <summary>
+/// What a method accepts: its largest request message (before and after decompression), and for a method that needs
+/// an API key, the check of its caller, made from the headers before the message is read (its result is <see cref="GrpcCall.Caller"/>).
+/// </summary>
+public sealed record GrpcMethodLimits(int MaxMessageBytes, Func<HttpRequest, Principal>? Authenticate);

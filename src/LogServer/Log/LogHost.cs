@@ -16,8 +16,6 @@ namespace Attest.LogServer.Log;
 public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
 {
     private Task indexCheckpoint = Task.CompletedTask;
-    private readonly FailureStreak publishing = new(logger, "Publishing a checkpoint failed; the last one is still served, entries are still accepted, and it is tried again every interval",
-        "Checkpoints are published again");
     private readonly FailureStreak indexing = new(logger, "Index checkpoint failed; writes to the index's files are retried until they succeed, and entries are still accepted",
         "Index checkpoints succeed again");
 
@@ -35,11 +33,10 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
                 try
                 {
                     await log.PublishAsync(stopping);
-                    publishing.Succeeded();
                 }
-                catch (Exception e) when (!stopping.IsCancellationRequested)
+                catch (Exception e) when (!stopping.IsCancellationRequested && TransparencyLog.IsWriteFailure(e))
                 {
-                    publishing.Failed(e);
+                    // Logged once per streak, and shown by /readyz, by the log itself (TransparencyLog.PublishFailure).
                 }
                 if (index.WriteFailure is { } writes) indexing.Failed(writes);
                 else if (indexCheckpoint.IsCompletedSuccessfully) indexing.Succeeded();

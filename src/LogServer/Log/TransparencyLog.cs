@@ -220,7 +220,7 @@ public sealed class TransparencyLog : IDisposable
                 hashes.Flush();
                 addresses.Flush();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (IsWriteFailure(e))
             {
                 throw PublishingFailed(e);
             }
@@ -243,11 +243,15 @@ public sealed class TransparencyLog : IDisposable
             {
                 DurableFile.Write(checkpointPath, state);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (IsWriteFailure(e))
             {
                 throw PublishingFailed(e);
             }
-            Volatile.Write(ref publishFailure, null);
+            if (Volatile.Read(ref publishFailure) is not null)
+            {
+                Volatile.Write(ref publishFailure, null);
+                logger.LogInformation("Checkpoints are published again: checkpoint {Size}", n);
+            }
             Volatile.Write(ref latest, signed);
             Interlocked.Exchange(ref published, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return signed;
@@ -258,13 +262,36 @@ public sealed class TransparencyLog : IDisposable
         }
     }
 
-    /// <summary>Records why publishing fails, in words fit for any client (no path), and returns the exception to throw.</summary>
+    /// <summary>
+    /// Records why publishing fails, in words fit for any client (no path), logs it once per streak of failures (the
+    /// publishing loop retries every interval), and returns the exception to throw.
+    /// </summary>
     private Exception PublishingFailed(Exception e)
     {
         if (Volatile.Read(ref publishFailure) is null)
+        {
             Volatile.Write(ref publishFailure, $"failing since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}: the checkpoint could not be written to disk ({e.GetType().Name}); "
                 + "new entries are accepted but no proof covers them until it succeeds");
+            logger.LogError(e, "Publishing a checkpoint failed; the last one is still served, entries are still accepted, and it is tried again every interval");
+        }
         return e;
+    }
+
+    /// <summary>A failed write of a derived file (a full disk, an I/O error): publishing is tried again, nothing else stops.</summary>
+    internal static bool IsWriteFailure(Exception e) => e is IOException or UnauthorizedAccessException;
+
+    /// <summary>Record <paramref name="i"/>, read at recovery; null when it fails its checksum (then reported).</summary>
+    private byte[]? ReadAtRecovery(long i)
+    {
+        try
+        {
+            return entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult();
+        }
+        catch (CorruptRecordException e)
+        {
+            ReportCorruption(i, e.Address, e.Detail);
+            return null;
+        }
     }
 
     private SignedCheckpoint Recover()
@@ -307,32 +334,16 @@ public sealed class TransparencyLog : IDisposable
         tiles.Reset(Size);
         for (long i = Size / Tile.FullWidth * Tile.FullWidth; i < Size; i++)
         {
-            try
-            {
-                tiles.Append([entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult()]);
-            }
-            catch (CorruptRecordException e)
-            {
-                ReportCorruption(i, e.Address, e.Detail);
-                break;
-            }
+            if (ReadAtRecovery(i) is not { } record) break;
+            tiles.Append([record]);
         }
 
         // Step 2: the index recovered its own checkpoint; re-apply what it lacks below the checkpoint size.
         long indexFrom = indexer.AppliedUpTo;
         for (long i = indexFrom; i < Size; i++)
         {
-            byte[] record;
-            try
-            {
-                record = entries.ReadAsync(addresses.Read(i)).AsTask().GetAwaiter().GetResult();
-            }
-            catch (CorruptRecordException e)
-            {
-                ReportCorruption(i, e.Address, e.Detail);
-                continue; // the others are still indexed, for reads; nothing is written or signed from here on
-            }
-            indexer.Apply(i, record, Rfc6962.HashLeaf(LogRecord.Entry(record)));
+            // A corrupt record is skipped: the others are still indexed, for reads; nothing is written or signed from here on.
+            if (ReadAtRecovery(i) is { } record) indexer.Apply(i, record, Rfc6962.HashLeaf(LogRecord.Entry(record)));
         }
 
         // Step 3: replay the entry log's tail (entries committed after the checkpoint) into hashes, addresses, index.
@@ -385,10 +396,9 @@ public sealed class TransparencyLog : IDisposable
         {
             return Publish();
         }
-        catch (Exception e) when (latest is not null && e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (latest is not null && IsWriteFailure(e))
         {
-            logger.LogError(e, "Publishing the checkpoint at start failed; serving checkpoint {Size} until it succeeds", latest.Size);
-            return latest;
+            return latest; // logged by PublishingFailed
         }
     }
 

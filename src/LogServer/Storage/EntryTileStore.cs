@@ -188,17 +188,10 @@ public sealed class EntryTileStore : IDisposable
     /// </summary>
     private bool Matches(long n, ReadOnlySpan<byte> bundle)
     {
+        var entries = new List<byte[]>(Full);
+        if (!EntryBundle.TryParse(bundle, Full, entries)) return false;
         Span<Hash> level = stackalloc Hash[Full];
-        int offset = 0;
-        for (int i = 0; i < Full; i++)
-        {
-            if (offset + 2 > bundle.Length) return false;
-            int length = BinaryPrimitives.ReadUInt16BigEndian(bundle[offset..]);
-            if (offset + 2 + length > bundle.Length) return false;
-            level[i] = Rfc6962.HashLeaf(bundle.Slice(offset + 2, length));
-            offset += 2 + length;
-        }
-        if (offset != bundle.Length) return false;
+        for (int i = 0; i < Full; i++) level[i] = Rfc6962.HashLeaf(entries[i]);
         for (int width = Full; width > 1; width /= 2)
             for (int i = 0; i < width / 2; i++) level[i] = Rfc6962.HashChildren(level[2 * i], level[2 * i + 1]);
         Span<Hash> stored = stackalloc Hash[1];
