@@ -14,8 +14,6 @@ public readonly record struct PageRequest(long After, int Limit)
 {
     public const int DefaultLimit = 100, MaxLimit = 1000;
 
-    public static readonly PageRequest First = new(-1, DefaultLimit);
-
     /// <summary>From a client's cursor (null or empty: the first page) and limit (null: the default).</summary>
     public static PageRequest Of(string? cursor, long? limit)
     {

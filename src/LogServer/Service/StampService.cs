@@ -62,15 +62,9 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
         var stamp = View(v.A, record);
         if (caller.IsAdmin) return stamp;
         // A stamp without an issuer_id was made with the admin key (or before owners were recorded): the admin's alone.
-        string? owner = PrivateOf(record, "issuer_id");
+        string? owner = AttestationService.PrivateOf(record).OptStr("issuer_id");
         if (owner is not null && caller.IssuerId is { } mine && owner == mine.ToString()) return stamp;
         return stamp with { DisplayTitle = null, Tags = [], Content = stamp.Visibility == "public" ? stamp.Content : null };
-    }
-
-    private static string? PrivateOf(byte[] record, string name)
-    {
-        using var priv = JsonDocument.Parse(LogRecord.Private(record).ToArray());
-        return priv.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
     /// <summary>The earliest stamp of a content hash: proof that the content existed by then.</summary>
