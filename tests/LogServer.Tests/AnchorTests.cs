@@ -20,7 +20,8 @@ public sealed class AnchorTests
 {
     private const string Origin = "test.attest.local/log";
 
-    private static Task<ServerProcess> StartServer(AnvilProcess anvil, string? dataDir = null, params (string Key, string Value)[] settings)
+    /// <summary>A server anchoring to <paramref name="anvil"/> every 0.2 s, with one confirmation (AnchorLimitsTests too).</summary>
+    internal static Task<ServerProcess> StartServer(AnvilProcess anvil, string? dataDir = null, params (string Key, string Value)[] settings)
     {
         var s = new Dictionary<string, string>
         {

@@ -13,6 +13,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public const string AdminKey = "test-admin-key-0123456789";
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private bool disposed;
 
     private ServerProcess(Process process, string dataDir, int port, int grpcPort)
     {
@@ -119,8 +120,11 @@ public sealed class ServerProcess : IAsyncDisposable
         await process.WaitForExitAsync(cts.Token);
     }
 
+    /// <summary>Kills the server if it still runs. A second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed) return;
+        disposed = true;
         Client.Dispose();
         if (!process.HasExited) Kill();
         process.Dispose();

@@ -14,20 +14,8 @@ public sealed class AnchorLimitsTests
 {
     private const long Gwei = 1_000_000_000;
 
-    private static Task<ServerProcess> StartServer(AnvilProcess anvil, params (string Key, string Value)[] settings)
-    {
-        var s = new Dictionary<string, string>
-        {
-            ["Attest__Anchor__RpcUrl"] = anvil.RpcUrl,
-            ["Attest__Anchor__PrivateKey"] = AnvilProcess.DevKey,
-            ["Attest__Anchor__Interval"] = "00:00:00.2",
-            ["Attest__Anchor__Confirmations"] = "1",
-            ["Attest__Anchor__ReplaceAfter"] = "00:10:00",
-            ["Attest__Anchor__RpcTimeout"] = "00:00:02",
-        };
-        foreach (var (k, v) in settings) s[k] = v;
-        return ServerProcess.Start(null, s);
-    }
+    private static Task<ServerProcess> StartServer(AnvilProcess anvil, params (string Key, string Value)[] settings) =>
+        AnchorTests.StartServer(anvil, null, settings);
 
     [Fact]
     public async Task while_the_base_fee_is_above_the_cap_nothing_is_sent_and_once_it_falls_the_anchor_pays_at_most_the_cap()

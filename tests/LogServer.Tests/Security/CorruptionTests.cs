@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 
 namespace Attest.LogServer.Tests.Security;
@@ -12,16 +11,8 @@ namespace Attest.LogServer.Tests.Security;
 public sealed class CorruptionTests
 {
     /// <summary>Flips one byte of the stamp's content hash where the entry log holds it on disk.</summary>
-    private static void FlipContentHash(string dataDir, string contentHash)
-    {
-        string path = Path.Combine(dataDir, "entries", "entries.log.0");
-        var bytes = File.ReadAllBytes(path);
-        int at = bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(contentHash));
-        Assert.True(at >= 0, $"the content hash {contentHash} is not in {path}");
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Write);
-        f.Position = at + 10;
-        f.WriteByte((byte)(bytes[at + 10] ^ 0x01));
-    }
+    private static void FlipContentHash(string dataDir, string contentHash) =>
+        EntryLogOnDisk.ChangeContentHash(dataDir, contentHash, hash => hash[10] ^= 0x01);
 
     private static async Task<JsonElement> WaitUnready(ServerProcess server)
     {
@@ -86,19 +77,7 @@ public sealed class CorruptionTests
     public async Task a_flipped_byte_in_an_entry_already_checkpointed_is_found_in_the_background_after_a_restart()
     {
         string dir = ServerProcess.NewDataDir();
-        var stamps = new List<JsonElement>();
-        long signed;
-        await using (var server = await ServerProcess.Start(dir))
-        {
-            for (int i = 0; i < 3; i++) stamps.Add(await server.Client.Stamp($"checkpointed entry {i} {Guid.NewGuid()}"));
-            await server.Stop(); // the final checkpoint covers them, and the index needs none of them replayed
-        }
-        await using (var server = await ServerProcess.Start(dir))
-        {
-            signed = (await server.Client.Checkpoint()).Checkpoint.Size;
-            Assert.True(signed > stamps[^1].GetProperty("log_index").GetInt64());
-            await server.Stop();
-        }
+        var (stamps, signed) = await EntryLogOnDisk.StampThreeCheckpointedAndStop(dir, "checkpointed entry");
         FlipContentHash(dir, stamps[1].Str("content_hash"));
 
         await using (var server = await ServerProcess.Start(dir, waitReady: false))

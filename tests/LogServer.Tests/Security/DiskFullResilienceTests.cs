@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 
@@ -21,24 +20,14 @@ public sealed class DiskFullResilienceTests
     [Fact]
     public async Task index_checkpoints_that_fail_on_a_full_disk_leave_the_server_running_and_succeed_when_space_returns()
     {
-        Assert.True(Environment.IsPrivilegedProcess, "this test mounts a tmpfs: it needs root (as in CI)");
-        string mount = Directory.CreateTempSubdirectory("attest-full-").FullName;
-        Run("mount", "-t", "tmpfs", "-o", "size=320m", "tmpfs", mount);
+        using var disk = Tmpfs.Mount("size=320m", "attest-full-");
+        string dir = disk.File("data");
+        var settings = Settings("00:00:01");
         ServerProcess? server = null;
         try
         {
-            string dir = Path.Combine(mount, "data");
-            var settings = Settings("00:00:01");
-            server = await ServerProcess.Start(dir, settings);
+            (server, var acknowledged, string filler) = await StartAndFillAfterAnIndexCheckpoint(disk, dir, settings);
             var c = server.Client;
-            var acknowledged = new List<JsonElement>();
-            for (int i = 0; i < 3; i++) acknowledged.Add(await c.Stamp($"before the disk filled {i} {Guid.NewGuid()}"));
-            await WaitFor(server, "Index checkpoint at size"); // one index checkpoint made it: its files exist
-
-            // Leave 2 MB: room for the stamps below (a few KB each) and the checkpoints, not for an index checkpoint
-            // (a 64 MB hash table).
-            string filler = Path.Combine(mount, "filler");
-            FillLeaving(filler, mount, 2L << 20);
             int before = Count(server.Output, "Index checkpoint at size");
             for (int i = 0; i < 3; i++) acknowledged.Add(await c.Stamp($"while the disk is full {i} {Guid.NewGuid()}"));
             await WaitFor(server, "Index checkpoint failed");
@@ -48,7 +37,7 @@ public sealed class DiskFullResilienceTests
             Assert.Equal(1, Count(server.Output, "Index checkpoint failed")); // once per failure streak, not every second
 
             // Reads go on, and the checkpoints (small) still cover the entries written while full.
-            foreach (var s in acknowledged) Assert.Equal(HttpStatusCode.OK, (await c.Get($"v1/stamps/{s.Str("id")}")).Status);
+            await AssertNoneLost(c, acknowledged);
             await c.CheckpointCovering(LastIndex(acknowledged) + 1);
             Assert.Equal(HttpStatusCode.OK, (await c.Get("readyz", key: null)).Status);
 
@@ -59,63 +48,38 @@ public sealed class DiskFullResilienceTests
             await WaitFor(server, "Index checkpoint at size", before + 1);
             await c.CheckpointCovering(LastIndex(acknowledged) + 1);
 
-            server.Kill();
-            await server.DisposeAsync();
-            server = null;
-            server = await ServerProcess.Start(dir, settings);
+            server = await KillAndRestart(server, dir, settings);
             Assert.True((await server.Client.Checkpoint()).Checkpoint.Size > LastIndex(acknowledged));
-            foreach (var s in acknowledged)
-            {
-                var (status, body) = await server.Client.Get($"v1/stamps/{s.Str("id")}");
-                Assert.True(status == HttpStatusCode.OK, $"{s.Str("id")} lost: {body.GetRawText()}");
-            }
+            await AssertNoneLost(server.Client, acknowledged);
             // The index recovered a checkpoint: none written while the disk was full passed for a good one and
             // replaced it (which would make the start rebuild the index from entry 0, a full replay at 10M entries).
-            var opened = System.Text.RegularExpressions.Regex.Match(server.Output, @"index from (\d+)");
-            Assert.True(opened.Success && long.Parse(opened.Groups[1].Value) > 0, server.Output);
+            AssertIndexOpenedFromACheckpoint(server);
         }
         finally
         {
             if (server is not null) await server.DisposeAsync();
-            Run("umount", "-l", mount);
-            Directory.Delete(mount);
         }
     }
 
     [Fact]
     public async Task a_server_killed_while_an_index_checkpoint_waits_for_space_restarts_on_the_full_disk_with_every_acknowledged_entry()
     {
-        Assert.True(Environment.IsPrivilegedProcess, "this test mounts a tmpfs: it needs root (as in CI)");
-        string mount = Directory.CreateTempSubdirectory("attest-full-kill-").FullName;
-        Run("mount", "-t", "tmpfs", "-o", "size=320m", "tmpfs", mount);
+        using var disk = Tmpfs.Mount("size=320m", "attest-full-kill-");
+        string dir = disk.File("data");
+        var settings = Settings("00:00:01");
         ServerProcess? server = null;
         try
         {
-            string dir = Path.Combine(mount, "data");
-            var settings = Settings("00:00:01");
-            server = await ServerProcess.Start(dir, settings);
-            var acknowledged = new List<JsonElement>();
-            for (int i = 0; i < 3; i++) acknowledged.Add(await server.Client.Stamp($"before the disk filled {i} {Guid.NewGuid()}"));
-            await WaitFor(server, "Index checkpoint at size");
-            string filler = Path.Combine(mount, "filler");
-            FillLeaving(filler, mount, 2L << 20);
+            (server, var acknowledged, string filler) = await StartAndFillAfterAnIndexCheckpoint(disk, dir, settings);
             for (int i = 0; i < 3; i++) acknowledged.Add(await server.Client.Stamp($"while the disk is full {i} {Guid.NewGuid()}"));
             await WaitFor(server, "Index checkpoint failed");
 
             // SIGKILL in the middle of the index checkpoint's half-written files, and start again on the full disk.
-            server.Kill();
-            await server.DisposeAsync();
-            server = null;
-            server = await ServerProcess.Start(dir, settings);
+            server = await KillAndRestart(server, dir, settings);
             var c = server.Client;
-            foreach (var s in acknowledged)
-            {
-                var (status, body) = await c.Get($"v1/stamps/{s.Str("id")}");
-                Assert.True(status == HttpStatusCode.OK, $"{s.Str("id")} lost: {body.GetRawText()}");
-            }
+            await AssertNoneLost(c, acknowledged);
             await c.CheckpointCovering(LastIndex(acknowledged) + 1);
-            var opened = System.Text.RegularExpressions.Regex.Match(server.Output, @"index from (\d+)");
-            Assert.True(opened.Success && long.Parse(opened.Groups[1].Value) > 0, server.Output); // the complete checkpoint before, not none
+            AssertIndexOpenedFromACheckpoint(server); // the complete checkpoint before, not none
 
             File.Delete(filler);
             acknowledged.Add(await c.Stamp($"after the disk emptied {Guid.NewGuid()}"));
@@ -126,44 +90,28 @@ public sealed class DiskFullResilienceTests
         finally
         {
             if (server is not null) await server.DisposeAsync();
-            Run("umount", "-l", mount);
-            Directory.Delete(mount);
         }
     }
 
     [Fact]
     public async Task a_checkpoint_that_cannot_be_written_leaves_the_server_running_and_the_next_one_covers_every_acknowledged_entry()
     {
-        Assert.True(Environment.IsPrivilegedProcess, "this test mounts a tmpfs: it needs root (as in CI)");
-        string mount = Directory.CreateTempSubdirectory("attest-no-inodes-").FullName;
         // Few inodes: once the test uses them up, no new file can be made (ENOSPC), while the files the server has
         // (the entry log, the hash files) still grow. checkpoint.json is replaced by a new file each time, so
         // publishing fails and accepting entries does not.
-        Run("mount", "-t", "tmpfs", "-o", "size=320m,nr_inodes=400", "tmpfs", mount);
+        using var disk = Tmpfs.Mount("size=320m,nr_inodes=400", "attest-no-inodes-");
+        string dir = disk.File("data");
+        var settings = Settings("01:00:00");
         ServerProcess? server = null;
         try
         {
-            string dir = Path.Combine(mount, "data");
-            var settings = Settings("01:00:00");
             server = await ServerProcess.Start(dir, settings);
             var c = server.Client;
             var acknowledged = new List<JsonElement>();
             for (int i = 0; i < 3; i++) acknowledged.Add(await c.Stamp($"before the inodes ran out {i} {Guid.NewGuid()}"));
             long signed = (await c.CheckpointCovering(LastIndex(acknowledged) + 1)).Checkpoint.Size;
 
-            string fillers = Path.Combine(mount, "fillers");
-            Directory.CreateDirectory(fillers);
-            for (int i = 0; ; i++)
-            {
-                try
-                {
-                    File.Create(Path.Combine(fillers, i.ToString())).Dispose();
-                }
-                catch (IOException)
-                {
-                    break; // ENOSPC: no inode left
-                }
-            }
+            string fillers = disk.UseUpInodes("fillers");
             for (int i = 0; i < 3; i++) acknowledged.Add(await c.Stamp($"while no file can be made {i} {Guid.NewGuid()}"));
             await WaitFor(server, "Publishing a checkpoint failed");
             await Task.Delay(3000); // several more checkpoints are tried (and fail) meanwhile
@@ -172,11 +120,11 @@ public sealed class DiskFullResilienceTests
 
             // The last checkpoint is still served, reads go on, and readiness says why new entries lack proofs.
             Assert.Equal(signed, (await c.Checkpoint()).Checkpoint.Size);
-            foreach (var s in acknowledged) Assert.Equal(HttpStatusCode.OK, (await c.Get($"v1/stamps/{s.Str("id")}")).Status);
+            await AssertNoneLost(c, acknowledged);
             var (ready, readiness) = await c.Get("readyz", key: null);
             Assert.Equal(HttpStatusCode.OK, ready);
             Assert.StartsWith("failing", readiness.Str("checkpoint_publishing"));
-            Assert.DoesNotContain(mount, readiness.GetRawText());
+            Assert.DoesNotContain(disk.Path, readiness.GetRawText());
 
             // Inodes return: the next checkpoint covers every acknowledged entry, and the recovery is logged.
             Directory.Delete(fillers, recursive: true);
@@ -185,23 +133,62 @@ public sealed class DiskFullResilienceTests
             await WaitFor(server, "Checkpoints are published again");
             Assert.Equal("ok", (await c.Get("readyz", key: null)).Body.Str("checkpoint_publishing"));
 
-            server.Kill();
-            await server.DisposeAsync();
-            server = null;
-            server = await ServerProcess.Start(dir, settings);
+            server = await KillAndRestart(server, dir, settings);
             Assert.True((await server.Client.Checkpoint()).Checkpoint.Size > LastIndex(acknowledged));
-            foreach (var s in acknowledged)
-            {
-                var (status, body) = await server.Client.Get($"v1/stamps/{s.Str("id")}");
-                Assert.True(status == HttpStatusCode.OK, $"{s.Str("id")} lost: {body.GetRawText()}");
-            }
+            await AssertNoneLost(server.Client, acknowledged);
         }
         finally
         {
             if (server is not null) await server.DisposeAsync();
-            Run("umount", "-l", mount);
-            Directory.Delete(mount);
         }
+    }
+
+    /// <summary>
+    /// Starts a server on the tmpfs, stamps three entries, waits until one index checkpoint made it (its files exist),
+    /// and fills the disk to leave 2 MB: room for a few stamps (a few KB each) and the checkpoints, not for an index
+    /// checkpoint (a 64 MB hash table). Returns the stamps and the filler's path.
+    /// </summary>
+    private static async Task<(ServerProcess Server, List<JsonElement> Acknowledged, string Filler)> StartAndFillAfterAnIndexCheckpoint(
+        Tmpfs disk, string dir, Dictionary<string, string> settings)
+    {
+        var server = await ServerProcess.Start(dir, settings);
+        try
+        {
+            var acknowledged = new List<JsonElement>();
+            for (int i = 0; i < 3; i++) acknowledged.Add(await server.Client.Stamp($"before the disk filled {i} {Guid.NewGuid()}"));
+            await WaitFor(server, "Index checkpoint at size");
+            return (server, acknowledged, disk.FillLeaving("filler", 2L << 20));
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>SIGKILL, and start again on the same data directory.</summary>
+    private static async Task<ServerProcess> KillAndRestart(ServerProcess server, string dir, Dictionary<string, string> settings)
+    {
+        server.Kill();
+        await server.DisposeAsync();
+        return await ServerProcess.Start(dir, settings);
+    }
+
+    /// <summary>Every acknowledged stamp reads back.</summary>
+    private static async Task AssertNoneLost(HttpClient c, List<JsonElement> acknowledged)
+    {
+        foreach (var s in acknowledged)
+        {
+            var (status, body) = await c.Get($"v1/stamps/{s.Str("id")}");
+            Assert.True(status == HttpStatusCode.OK, $"{s.Str("id")} lost: {body.GetRawText()}");
+        }
+    }
+
+    /// <summary>The index opened from a checkpoint past entry 0, not from nothing.</summary>
+    private static void AssertIndexOpenedFromACheckpoint(ServerProcess server)
+    {
+        var opened = System.Text.RegularExpressions.Regex.Match(server.Output, @"index from (\d+)");
+        Assert.True(opened.Success && long.Parse(opened.Groups[1].Value) > 0, server.Output);
     }
 
     private static long LastIndex(List<JsonElement> stamps) => stamps.Max(s => s.GetProperty("log_index").GetInt64());
@@ -223,22 +210,5 @@ public sealed class DiskFullResilienceTests
             await Task.Delay(50);
         }
         throw new TimeoutException($"\"{what}\" never appeared in the server's output:\n{server.Output}");
-    }
-
-    /// <summary>Writes a file of zeros that leaves <paramref name="leave"/> bytes free on the filesystem.</summary>
-    private static void FillLeaving(string path, string mount, long leave)
-    {
-        long fill = new DriveInfo(mount).AvailableFreeSpace - leave;
-        var chunk = new byte[1 << 20];
-        using var f = new FileStream(path, FileMode.CreateNew);
-        for (long written = 0; written < fill; written += chunk.Length) f.Write(chunk, 0, (int)Math.Min(chunk.Length, fill - written));
-    }
-
-    private static void Run(string command, params string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardError = true })!;
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{command} {string.Join(' ', args)}: {error}");
     }
 }

@@ -1,8 +1,4 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using Google.Protobuf;
 
 namespace Attest.LogServer.Tests.Security;
 
@@ -14,24 +10,14 @@ public sealed class DiskFullTests
 {
     private const long MinFree = 32L << 20;
 
-    private static async Task Run(string file, params string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, UseShellExecute = false })!;
-        string error = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {error}");
-    }
-
     [Fact]
     public async Task below_the_free_space_threshold_writes_get_507_reads_go_on_and_writes_resume_when_space_returns()
     {
-        Assert.True(IsRoot(), "this test mounts a size-limited tmpfs and needs root (it runs as root in CI)");
-        string mount = Directory.CreateTempSubdirectory("attest-small-disk-").FullName;
-        await Run("mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", mount);
+        using var disk = Tmpfs.Mount("size=256m", "attest-small-disk-");
         ServerProcess? server = null;
         try
         {
-            string dir = Path.Combine(mount, "data");
+            string dir = disk.File("data");
             var settings = new Dictionary<string, string>
             {
                 ["Attest__Storage__MinFreeBytes"] = MinFree.ToString(),
@@ -46,14 +32,8 @@ public sealed class DiskFullTests
             var minted = await c.Mint(AttestApi.MintBody(issuerId, kid));
 
             // Fill the disk until less than the threshold is free (half of it).
-            string filler = Path.Combine(mount, "filler");
-            long fill = new DriveInfo(mount).AvailableFreeSpace - MinFree / 2;
-            using (var f = new FileStream(filler, FileMode.CreateNew))
-            {
-                var chunk = new byte[1 << 20];
-                for (long written = 0; written < fill; written += chunk.Length) f.Write(chunk, 0, (int)Math.Min(chunk.Length, fill - written));
-            }
-            Assert.True(new DriveInfo(mount).AvailableFreeSpace < MinFree);
+            string filler = disk.FillLeaving("filler", MinFree / 2);
+            Assert.True(disk.AvailableFreeSpace < MinFree);
 
             // Writes are refused (the free-space reading is cached briefly, so allow it a moment to notice).
             (HttpStatusCode Status, System.Text.Json.JsonElement Body) refused = default;
@@ -73,8 +53,8 @@ public sealed class DiskFullTests
             Http.AssertError(await c.Post("v1/attestations/mint", withPayload, idempotencyKey: Guid.NewGuid().ToString()),
                 HttpStatusCode.InsufficientStorage, "insufficient_storage");
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir, "blobs")));
-            var (grpcStatus, grpcMessage) = await GrpcStatus(server, "attest.v1.Issuers/CreateIssuer", new Attest.V1.CreateIssuerRequest { Name = "while full" });
-            Assert.True(grpcStatus == "8" && grpcMessage.StartsWith("insufficient_storage"), $"gRPC answered {grpcStatus} {grpcMessage}"); // RESOURCE_EXHAUSTED
+            var (grpcStatus, grpcMessage) = await RawGrpc.Call(server, "/attest.v1.Issuers/CreateIssuer", new Attest.V1.CreateIssuerRequest { Name = "while full" });
+            Assert.True(grpcStatus == 8 && grpcMessage?.StartsWith("insufficient_storage") == true, $"gRPC answered {grpcStatus} {grpcMessage}"); // RESOURCE_EXHAUSTED
 
             // Reads go on.
             Assert.Equal(HttpStatusCode.OK, (await c.Get($"v1/stamps/{acknowledged[0]}")).Status);
@@ -108,29 +88,6 @@ public sealed class DiskFullTests
         finally
         {
             if (server is not null) await server.DisposeAsync();
-            await Run("umount", mount);
-            Directory.Delete(mount);
         }
     }
-
-    /// <summary>A unary gRPC call over h2c: its grpc-status and grpc-message (trailers, or headers of a trailers-only reply).</summary>
-    private static async Task<(string Status, string Message)> GrpcStatus(ServerProcess server, string path, IMessage message)
-    {
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.GrpcPort}/"), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        var bytes = message.ToByteArray();
-        var frame = new byte[5 + bytes.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
-        bytes.CopyTo(frame, 5);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(frame), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
-        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
-        using var response = await client.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
-        string Header(string name) =>
-            response.TrailingHeaders.TryGetValues(name, out var t) ? t.Single() : response.Headers.TryGetValues(name, out var h) ? h.Single() : "";
-        return (Header("grpc-status"), Uri.UnescapeDataString(Header("grpc-message")));
-    }
-
-    private static bool IsRoot() => File.ReadAllText("/proc/self/status").Split('\n').First(l => l.StartsWith("Uid:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0";
 }

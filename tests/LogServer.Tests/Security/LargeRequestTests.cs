@@ -22,7 +22,7 @@ public sealed class LargeRequestTests
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var header = new byte[5 + 1024];
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(1), 40_000_000);
-        using var client = H2c(server);
+        using var client = RawGrpc.H2c(server);
         using var request = new HttpRequestMessage(HttpMethod.Post, "attest.v1.Attestations/Mint")
         {
             Version = HttpVersion.Version20,
@@ -36,9 +36,7 @@ public sealed class LargeRequestTests
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
             await response.Content.ReadAsByteArrayAsync(cts.Token);
-            string? status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single()
-                : response.Headers.TryGetValues("grpc-status", out var h) ? h.Single() : null;
-            Assert.Equal("16", status); // UNAUTHENTICATED, with 39 MB of the message never sent
+            Assert.Equal("16", RawGrpc.Header(response, "grpc-status")); // UNAUTHENTICATED, with 39 MB of the message never sent
         }
         finally
         {
@@ -114,12 +112,6 @@ public sealed class LargeRequestTests
             await Task.Delay(100);
         }
     }
-
-    private static HttpClient H2c(ServerProcess server) => new(new SocketsHttpHandler())
-    {
-        BaseAddress = new Uri($"http://127.0.0.1:{server.GrpcPort}/"),
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 
     /// <summary>Sends the first <c>sendFirst</c> bytes (all of a short body), then waits for <c>release</c> before the rest.</summary>
     private sealed class HeldContent(byte[] bytes, Task release, int sendFirst = int.MaxValue) : HttpContent

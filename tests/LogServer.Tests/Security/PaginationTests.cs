@@ -1,8 +1,5 @@
-using System.Buffers.Binary;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
-using Google.Protobuf;
 
 namespace Attest.LogServer.Tests.Security;
 
@@ -104,8 +101,8 @@ public sealed class PaginationTests(ServerFixture fixture) : IClassFixture<Serve
         int pages = 0;
         do
         {
-            var (status, body) = await GrpcUnary("/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId, PageSize = 2, PageToken = token });
-            Assert.Equal("0", status);
+            var (status, _, body) = await RawGrpc.CallWithReply(fixture.Server, "/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId, PageSize = 2, PageToken = token });
+            Assert.Equal(0, status);
             var reply = Attest.V1.ListKeysResponse.Parser.ParseFrom(body);
             Assert.InRange(reply.Keys.Count, 1, 2);
             listed.AddRange(reply.Keys.Select(k => k.Kid));
@@ -116,11 +113,11 @@ public sealed class PaginationTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(kids, listed);
         Assert.Equal(3, pages);
 
-        var (all, allBody) = await GrpcUnary("/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId });
-        Assert.Equal("0", all);
+        var (all, _, allBody) = await RawGrpc.CallWithReply(fixture.Server, "/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId });
+        Assert.Equal(0, all);
         Assert.Equal(kids, Attest.V1.ListKeysResponse.Parser.ParseFrom(allBody).Keys.Select(k => k.Kid));
-        Assert.Equal("3", (await GrpcUnary("/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId, PageToken = "nope" })).Status); // INVALID_ARGUMENT
-        Assert.Equal("3", (await GrpcUnary("/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId, PageSize = -1 })).Status);
+        Assert.Equal(3, (await RawGrpc.Call(fixture.Server, "/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId, PageToken = "nope" })).Status); // INVALID_ARGUMENT
+        Assert.Equal(3, (await RawGrpc.Call(fixture.Server, "/attest.v1.Issuers/ListKeys", new Attest.V1.ListKeysRequest { IssuerId = issuerId, PageSize = -1 })).Status);
     }
 
     private async Task<List<JsonElement>> Walk(string path, string member, int? limit, string? key)
@@ -139,30 +136,5 @@ public sealed class PaginationTests(ServerFixture fixture) : IClassFixture<Serve
         }
         while (cursor is not null);
         return items;
-    }
-
-    private async Task<(string Status, byte[] Body)> GrpcUnary(string path, IMessage message)
-    {
-        using var client = new HttpClient
-        {
-            BaseAddress = new Uri($"http://127.0.0.1:{fixture.Server.GrpcPort}/"),
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        var bytes = message.ToByteArray();
-        var frame = new byte[5 + bytes.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
-        bytes.CopyTo(frame, 5);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/'))
-        {
-            Content = new ByteArrayContent(frame), Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
-        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
-        using var response = await client.SendAsync(request);
-        var body = await response.Content.ReadAsByteArrayAsync();
-        string status = response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.Single() : response.Headers.GetValues("grpc-status").Single();
-        return (status, body.Length >= 5 ? body[5..] : []);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -256,29 +255,11 @@ public sealed class PrivacyTests(PrivacyFixture fixture) : IClassFixture<Privacy
 
     private async Task<(int Status, string Message, byte[] Reply)> Grpc(string method, IMessage request, string? key = null, string? holderToken = null)
     {
-        using var client = new HttpClient(new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(60) };
-        byte[] message = request.ToByteArray();
-        var frame = new byte[5 + message.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
-        message.CopyTo(frame, 5);
-        using var call = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{fixture.Server.GrpcPort}{method}")
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(frame),
-        };
-        call.Content.Headers.ContentType = new("application/grpc");
-        call.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
-        if (key is not null) call.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        if (holderToken is not null) call.Headers.Add("x-holder-token", holderToken);
-        call.Headers.Add("idempotency-key", Guid.NewGuid().ToString());
-        using var response = await client.SendAsync(call);
-        byte[] body = await response.Content.ReadAsByteArrayAsync();
-        string? Header(string name) =>
-            response.TrailingHeaders.TryGetValues(name, out var t) ? t.Single() : response.Headers.TryGetValues(name, out var h) ? h.Single() : null;
-        int status = int.Parse(Header("grpc-status") ?? "-1");
-        byte[] reply = body.Length >= 5 ? body[5..] : [];
-        return (status, Uri.UnescapeDataString(Header("grpc-message") ?? ""), reply);
+        (string, string)[] headers = holderToken is null
+            ? [("idempotency-key", Guid.NewGuid().ToString())]
+            : [("idempotency-key", Guid.NewGuid().ToString()), ("x-holder-token", holderToken)];
+        var (status, message, reply) = await RawGrpc.CallAs(fixture.Server, key, method, request, headers);
+        return (status, message ?? "", reply);
     }
 
     [Fact]

@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Attest.V1;
-using Google.Protobuf;
 
 namespace Attest.LogServer.Tests.Security;
 
@@ -43,8 +41,8 @@ public sealed class PublicRouteTests
         Http.AssertError(await c.Post("v1/verify", new { content_hash = new string('0', 64) }, key: null), HttpStatusCode.TooManyRequests, "rate_limited");
 
         // The gRPC twins of the public reads share the address's budget.
-        var (grpcStatus, grpcMessage) = await GrpcCall(server, "attest.v1.Log/GetCheckpoint", new GetCheckpointRequest());
-        Assert.Equal("8", grpcStatus); // RESOURCE_EXHAUSTED
+        var (grpcStatus, grpcMessage, _) = await RawGrpc.CallAs(server, null, "/attest.v1.Log/GetCheckpoint", new GetCheckpointRequest());
+        Assert.Equal(8, grpcStatus); // RESOURCE_EXHAUSTED
         Assert.StartsWith("rate_limited", grpcMessage);
 
         // Keyed writes are not public routes: the issuer's mint goes through.
@@ -127,8 +125,8 @@ public sealed class PublicRouteTests
             HttpStatusCode.BadRequest, "invalid_field");
         Http.AssertError(await c.Post("v1/verify", new { content_hash = hash, document_sha256 = hash }, key: null), HttpStatusCode.BadRequest, "invalid_field");
 
-        var (status, message) = await GrpcCall(server, "attest.v1.Attestations/Verify", new VerifyRequest { AttestationId = a.Str("id"), DocumentSha256 = new string('b', 64) });
-        Assert.True(status == "0", message);
+        var (status, message, _) = await RawGrpc.CallAs(server, null, "/attest.v1.Attestations/Verify", new VerifyRequest { AttestationId = a.Str("id"), DocumentSha256 = new string('b', 64) });
+        Assert.True(status == 0, message);
     }
 
     private static async Task CheckpointCovering(HttpClient client, long size)
@@ -139,28 +137,6 @@ public sealed class PublicRouteTests
             await Task.Delay(50);
         }
         throw new TimeoutException($"no checkpoint of size {size} within 15 s");
-    }
-
-    /// <summary>A unary gRPC call by hand (h2c): its grpc-status and grpc-message, from the trailers or a trailers-only response.</summary>
-    private static async Task<(string Status, string Message)> GrpcCall(ServerProcess server, string method, IMessage request)
-    {
-        using var client = new HttpClient();
-        var bytes = request.ToByteArray();
-        var frame = new byte[5 + bytes.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
-        bytes.CopyTo(frame, 5);
-        using var call = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{server.GrpcPort}/{method}")
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(frame),
-        };
-        call.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-        using var response = await client.SendAsync(call);
-        await response.Content.ReadAsByteArrayAsync();
-        string? Header(string name) =>
-            response.TrailingHeaders.TryGetValues(name, out var t) ? t.First() : response.Headers.TryGetValues(name, out var h) ? h.First() : null;
-        return (Header("grpc-status") ?? "(none)", Uri.UnescapeDataString(Header("grpc-message") ?? ""));
     }
 
     /// <summary>A request body that sends its start, then waits until the test releases the rest.</summary>

@@ -5,7 +5,10 @@ using Google.Protobuf;
 
 namespace Attest.LogServer.Tests.Security;
 
-/// <summary>Unary and server-streaming gRPC calls over h2c with HttpClient, as admin: the status and message from the trailers.</summary>
+/// <summary>
+/// Unary and server-streaming gRPC calls over h2c with HttpClient, as admin unless a call names another key (or none):
+/// the status and message from the trailers.
+/// </summary>
 internal static class RawGrpc
 {
     public static async Task<(int Status, string? Message)> Call(ServerProcess server, string path, IMessage request, params (string Name, string Value)[] headers)
@@ -14,25 +17,31 @@ internal static class RawGrpc
         return (status, message);
     }
 
-    public static async Task<(int Status, string? Message, byte[] Reply)> CallWithReply(ServerProcess server, string path, IMessage request, params (string Name, string Value)[] headers)
+    public static Task<(int Status, string? Message, byte[] Reply)> CallWithReply(ServerProcess server, string path, IMessage request, params (string Name, string Value)[] headers) =>
+        CallAs(server, ServerProcess.AdminKey, path, request, headers);
+
+    /// <summary>A unary call with <paramref name="key"/> as its bearer token (null: anonymous).</summary>
+    public static async Task<(int Status, string? Message, byte[] Reply)> CallAs(ServerProcess server, string? key, string path, IMessage request, params (string Name, string Value)[] headers)
     {
         using var client = H2c(server);
-        using var response = await client.SendAsync(Request(path, request, headers));
+        using var response = await client.SendAsync(Request(path, request, key, headers));
         var body = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal(HttpVersion.Version20, response.Version);
-        string? Header(string name) =>
-            response.TrailingHeaders.TryGetValues(name, out var t) ? t.Single()
-            : response.Headers.TryGetValues(name, out var h) ? h.Single() : null;
-        string status = Header("grpc-status") ?? throw new InvalidOperationException($"no grpc-status from {path}");
-        string? message = Header("grpc-message") is { } m ? Uri.UnescapeDataString(m) : null;
+        string status = Header(response, "grpc-status") ?? throw new InvalidOperationException($"no grpc-status from {path}");
+        string? message = Header(response, "grpc-message") is { } m ? Uri.UnescapeDataString(m) : null;
         return (int.Parse(status), message, body.Length >= 5 ? body[5..] : []);
     }
+
+    /// <summary>A header of a gRPC reply: from its trailers, or from its headers when the reply is trailers-only.</summary>
+    public static string? Header(HttpResponseMessage response, string name) =>
+        response.TrailingHeaders.TryGetValues(name, out var t) ? t.Single()
+        : response.Headers.TryGetValues(name, out var h) ? h.Single() : null;
 
     /// <summary>Starts a server-streaming call and returns its response stream, to read framed messages from as they come.</summary>
     public static async Task<(HttpClient Client, HttpResponseMessage Response, Stream Stream)> Open(ServerProcess server, string path, IMessage request)
     {
         var client = H2c(server);
-        var response = await client.SendAsync(Request(path, request, []), HttpCompletionOption.ResponseHeadersRead);
+        var response = await client.SendAsync(Request(path, request, ServerProcess.AdminKey, []), HttpCompletionOption.ResponseHeadersRead);
         return (client, response, await response.Content.ReadAsStreamAsync());
     }
 
@@ -46,7 +55,8 @@ internal static class RawGrpc
         return message;
     }
 
-    private static HttpClient H2c(ServerProcess server) => new(new SocketsHttpHandler())
+    /// <summary>A client of the server's gRPC endpoint that speaks HTTP/2 with prior knowledge (h2c) only.</summary>
+    public static HttpClient H2c(ServerProcess server) => new(new SocketsHttpHandler())
     {
         BaseAddress = new Uri($"http://127.0.0.1:{server.GrpcPort}/"),
         DefaultRequestVersion = HttpVersion.Version20,
@@ -54,7 +64,7 @@ internal static class RawGrpc
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    private static HttpRequestMessage Request(string path, IMessage message, (string Name, string Value)[] headers)
+    private static HttpRequestMessage Request(string path, IMessage message, string? key, (string Name, string Value)[] headers)
     {
         var bytes = message.ToByteArray();
         var frame = new byte[5 + bytes.Length];
@@ -68,7 +78,7 @@ internal static class RawGrpc
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.AdminKey);
+        if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
         return request;
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 
 namespace Attest.LogServer.Tests.Security;
@@ -14,35 +13,15 @@ public sealed class ScrubTests
     /// <summary>Swaps two different bytes 8 apart inside the stamp's content hash where the entry log holds it.</summary>
     private static void SwapBytesEightApart(string dataDir, string contentHash)
     {
-        string path = Path.Combine(dataDir, "entries", "entries.log.0");
-        var bytes = File.ReadAllBytes(path);
-        int at = bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(contentHash));
-        Assert.True(at >= 0, $"the content hash {contentHash} is not in {path}");
         int i = Enumerable.Range(0, contentHash.Length - 8).First(j => contentHash[j] != contentHash[j + 8]);
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Write);
-        f.Position = at + i;
-        f.WriteByte(bytes[at + i + 8]);
-        f.Position = at + i + 8;
-        f.WriteByte(bytes[at + i]);
+        EntryLogOnDisk.ChangeContentHash(dataDir, contentHash, hash => (hash[i], hash[i + 8]) = (hash[i + 8], hash[i]));
     }
 
     [Fact]
     public async Task two_bytes_swapped_eight_apart_pass_the_checksum_but_the_background_check_finds_the_wrong_leaf_hash()
     {
         string dir = ServerProcess.NewDataDir();
-        var stamps = new List<JsonElement>();
-        long signed;
-        await using (var server = await ServerProcess.Start(dir))
-        {
-            for (int i = 0; i < 3; i++) stamps.Add(await server.Client.Stamp($"scrubbed entry {i} {Guid.NewGuid()}"));
-            await server.Stop(); // the final checkpoint covers them, so a restart reads them only in the background
-        }
-        await using (var server = await ServerProcess.Start(dir))
-        {
-            signed = (await server.Client.Checkpoint()).Checkpoint.Size;
-            Assert.True(signed > stamps[^1].GetProperty("log_index").GetInt64());
-            await server.Stop();
-        }
+        var (stamps, signed) = await EntryLogOnDisk.StampThreeCheckpointedAndStop(dir, "scrubbed entry");
         SwapBytesEightApart(dir, stamps[1].Str("content_hash"));
         long corrupt = stamps[1].GetProperty("log_index").GetInt64();
 
