@@ -49,7 +49,7 @@ public static class VerifyCommand
             using var http = Common.Http(TimeSpan.FromSeconds(30));
             chain = await AnchorChain.Check(new EthRpc(http, rpc), anchor);
         }
-        var report = BundleVerifier.Verify(bundle, logKey, documentHash, chain);
+        var report = BundleVerifier.Verify(bundle, logKey is null ? null : TrustPolicy.OfLogKey(logKey), documentHash, chain);
         if (json) Console.WriteLine(JsonSerializer.Serialize(ToJson(report), Indented));
         else Print(report, bundle);
         return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;
@@ -92,7 +92,7 @@ public static class VerifyCommand
 
     private static void Print(BundleReport report, ProofBundle bundle)
     {
-        Console.WriteLine($"attestation {report.AttestationId} of {bundle.IssuerName} ({bundle.IssuerId}), key {bundle.IssuerKey.Kid}, log {bundle.Origin}");
+        Console.WriteLine($"attestation {report.AttestationId} of {report.IssuerName ?? "an issuer whose name is not logged in the bundle"} ({bundle.IssuerId}), key {bundle.IssuerKey.Kid}, log {bundle.Origin}");
         int width = report.Checks.Max(c => c.Name.Length);
         foreach (var c in report.Checks)
             Console.WriteLine($"  {c.Outcome.ToString().ToLowerInvariant(),-4}  {c.Name.PadRight(width)}  {c.Detail}");

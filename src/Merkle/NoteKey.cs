@@ -162,7 +162,7 @@ public sealed class NoteSigner : IDisposable
 }
 
 /// <summary>Key names, c2sp.org/signed-note "Format".</summary>
-internal static class NoteKeyName
+public static class NoteKeyName
 {
     /// <summary>
     /// Non-empty, well-formed UTF-16 (so valid UTF-8), no '+' (the key text separator) and no Unicode space; control

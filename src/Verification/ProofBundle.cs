@@ -40,7 +40,7 @@ public sealed record BundleAnchor(
 public sealed record ProofBundle(
     string Format, JsonElement Payload, string Signature, string Status, string IssuerId, string IssuerName, BundleKey IssuerKey,
     string Origin, string VerifierKey, string Checkpoint, BundleEntry LogEntry, BundleEntry? Revocation, BundleEntry? SupersededBy,
-    BundleAnchor? Anchor)
+    BundleAnchor? Anchor, BundleEntry? IssuerEntry, string? StatusNote)
 {
     public const string FormatName = "attest-proof-bundle/v1";
 
@@ -58,33 +58,57 @@ public sealed record ProofBundle(
     /// <exception cref="BundleFormatException">when it is too large, not JSON, or not of the bundle's shape.</exception>
     public static ProofBundle Parse(ReadOnlyMemory<byte> utf8Json)
     {
+        using var doc = ParseDocument(utf8Json);
+        return Parse(doc.RootElement);
+    }
+
+    private static JsonDocument ParseDocument(ReadOnlyMemory<byte> utf8Json)
+    {
         if (utf8Json.Length > MaxBytes) throw new BundleFormatException($"a proof bundle is at most {MaxBytes} bytes, this is {utf8Json.Length}");
-        JsonDocument doc;
         try
         {
             // Duplicates anywhere, the payload's claims included, would make "the signed payload" ambiguous.
-            doc = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+            return JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
             throw new BundleFormatException($"not JSON (RFC 8259, each property at most once): {e.Message}");
         }
-        using (doc) return Parse(doc.RootElement);
     }
 
     /// <summary>Reads a bundle from parsed JSON (the payload is cloned, so the document may be disposed after).</summary>
     /// <exception cref="BundleFormatException">when it is not of the bundle's shape, or a property occurs twice.</exception>
-    public static ProofBundle Parse(JsonElement bundle)
+    public static ProofBundle Parse(JsonElement bundle) => Parse(bundle, publicPart: false);
+
+    /// <summary>
+    /// Reads the public part of a bundle (<c>"access": "public"</c>, <c>"attestation": null</c>), as
+    /// <c>attest verify --online</c> fetches it for the log's latest evidence: <see cref="Payload"/> is undefined and
+    /// <see cref="Signature"/> empty, to be taken from the holder's bundle.
+    /// </summary>
+    /// <exception cref="BundleFormatException">when it is not of the bundle's shape, or carries a payload.</exception>
+    public static ProofBundle ParsePublic(ReadOnlyMemory<byte> utf8Json)
+    {
+        using var doc = ParseDocument(utf8Json);
+        return Parse(doc.RootElement, publicPart: true);
+    }
+
+    private static ProofBundle Parse(JsonElement bundle, bool publicPart)
     {
         var root = Object(bundle, "the bundle");
         string format = Str(root, "format", "");
         if (format != FormatName) throw new BundleFormatException($"\"format\" is \"{format}\", not \"{FormatName}\": not an attest proof bundle (GET /v1/attestations/{{id}}/proof-bundle)");
         // The server gives a reader who is not entitled to the payload the bundle without it (docs/SECURITY.md).
-        if (root.TryGetProperty("access", out var access) && access.ValueKind == JsonValueKind.String && access.ValueEquals("public")
-            || root.TryGetProperty("attestation", out var withheld) && withheld.ValueKind == JsonValueKind.Null)
-            throw new BundleFormatException(PublicBundleMessage);
-        var attestation = Object(Prop(root, "attestation", ""), "attestation");
-        var payload = Object(Prop(attestation, "payload", "attestation."), "attestation.payload");
+        bool isPublic = root.TryGetProperty("access", out var access) && access.ValueKind == JsonValueKind.String && access.ValueEquals("public")
+            || root.TryGetProperty("attestation", out var withheld) && withheld.ValueKind == JsonValueKind.Null;
+        if (isPublic != publicPart) throw new BundleFormatException(publicPart ? "not the public part of a bundle: it carries a payload" : PublicBundleMessage);
+        JsonElement payload = default;
+        string signature = "";
+        if (!publicPart)
+        {
+            var attestation = Object(Prop(root, "attestation", ""), "attestation");
+            payload = Object(Prop(attestation, "payload", "attestation."), "attestation.payload").Clone();
+            signature = Str(attestation, "signature", "attestation.");
+        }
         var issuer = Object(Prop(root, "issuer", ""), "issuer");
         var key = Object(Prop(root, "issuer_key", ""), "issuer_key");
         var keyEntries = Prop(key, "log_entries", "issuer_key.");
@@ -93,7 +117,7 @@ public sealed record ProofBundle(
         var log = Object(Prop(root, "log", ""), "log");
 
         return new ProofBundle(
-            format, payload.Clone(), Str(attestation, "signature", "attestation."), Str(root, "status", ""),
+            format, payload, signature, Str(root, "status", ""),
             Str(issuer, "id", "issuer."), Str(issuer, "name", "issuer."),
             new BundleKey(
                 Str(key, "kid", "issuer_key."), Str(key, "alg", "issuer_key."), Str(key, "public_key", "issuer_key."), Str(key, "status", "issuer_key."),
@@ -102,7 +126,7 @@ public sealed record ProofBundle(
             Str(log, "origin", "log."), Str(log, "verifier_key", "log."), Str(log, "checkpoint", "log."),
             Entry(Prop(root, "log_entry", ""), "log_entry"),
             OptEntry(root, "revocation"), OptEntry(root, "superseded_by"),
-            OptAnchor(root));
+            OptAnchor(root), OptEntry(issuer, "log_entry", "issuer."), OptStr(root, "status_note", ""));
     }
 
     private static BundleAnchor? OptAnchor(JsonElement root)
@@ -116,8 +140,8 @@ public sealed record ProofBundle(
             Str(a, "checkpoint", p), Str(a, "calldata", p), Proof(a, p), Entry(Prop(a, "log_entry", p), "anchor.log_entry"));
     }
 
-    private static BundleEntry? OptEntry(JsonElement root, string name) =>
-        !root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null ? null : Entry(e, name);
+    private static BundleEntry? OptEntry(JsonElement root, string name, string prefix = "") =>
+        !root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null ? null : Entry(e, prefix + name);
 
     private static BundleEntry Entry(JsonElement e, string path)
     {

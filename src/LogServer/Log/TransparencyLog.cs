@@ -89,6 +89,9 @@ public sealed class TransparencyLog : IDisposable
 
     public NoteVerifier Verifier { get; }
 
+    /// <summary>Signs a note that is not a checkpoint with the log key (a status note, docs/VERIFYING.md).</summary>
+    public string SignNote(string text) => Note.Sign(text, signer);
+
     /// <summary>Entries committed and integrated (hashed, indexed); at least the latest checkpoint's size.</summary>
     public long Size => Volatile.Read(ref size);
 

@@ -8,7 +8,7 @@ public sealed record Issuer(Guid Id, string Name, string CreatedAt, long EntryIn
 
 public sealed record IssuerKey(
     string Kid, Guid IssuerId, string Alg, string PublicKey, string Status, string CreatedAt, string? RotatedAt, string? ReplacedBy,
-    string? CompromisedAt, string EncryptedSeed, long CreatedEntryIndex, long LastEntryIndex)
+    string? CompromisedAt, string EncryptedSeed, long CreatedEntryIndex, long LastEntryIndex, long RotatedEntryIndex = 0)
 {
     public const string Active = "active", Rotated = "rotated", Compromised = "compromised";
 }
@@ -107,7 +107,7 @@ public sealed class Registry
                 keys.TryAdd(kid, new IssuerKey(kid, entry.Guid("issuer_id"), entry.Str("alg"), entry.Str("public_key"), IssuerKey.Active, at,
                     null, null, null, priv.Str("encrypted_seed"), i, i));
                 if (entry.OptStr("rotated_from") is { } old && keys.TryGetValue(old, out var previous) && i > previous.LastEntryIndex)
-                    keys[old] = previous with { Status = IssuerKey.Rotated, RotatedAt = at, ReplacedBy = kid, LastEntryIndex = i };
+                    keys[old] = previous with { Status = IssuerKey.Rotated, RotatedAt = at, ReplacedBy = kid, LastEntryIndex = i, RotatedEntryIndex = i };
                 break;
             case "compromised":
                 if (keys.TryGetValue(kid, out var k) && i > k.LastEntryIndex)

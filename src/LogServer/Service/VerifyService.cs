@@ -22,7 +22,7 @@ public sealed record Verification(
 /// one, document not the attested one), else KEY_COMPROMISED when the key was compromised before it signed,
 /// else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no such attestation.
 /// </summary>
-public sealed class VerifyService(TransparencyLog log, Registry registry, KvIndex index, AttestationService attestations, Anchor.AnchorLedger anchors)
+public sealed class VerifyService(TransparencyLog log, Registry registry, KvIndex index, AttestationService attestations, Anchor.AnchorLedger anchors, TimeProvider time)
 {
     public const string Altered = "ALTERED", Unknown = "UNKNOWN", KeyCompromised = "KEY_COMPROMISED";
 
@@ -163,18 +163,22 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         var issuer = registry.Issuer(a.IssuerId)!;
         long? supersededAt = a.SupersededByAttestationId is { } by && index.TryGet(EntryIndexer.AttestationKey(by), out var s) ? s.A : null;
         var anchor = anchors.FirstCovering(a.LogIndex) is { } n ? await anchors.Read(n, token) : null;
-        long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex, anchor?.LogIndex ?? 0 }.Max();
+        var keyEvents = new[] { key.CreatedEntryIndex, key.RotatedEntryIndex, key.LastEntryIndex }.Where(i => i > 0 || i == key.CreatedEntryIndex).Distinct().Order().ToArray();
+        long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex, issuer.EntryIndex, anchor?.LogIndex ?? 0 }.Max();
         var checkpoint = await CheckpointCovering(newest, token);
 
-        var keyEntries = new JsonArray { await EntryProof(key.CreatedEntryIndex, checkpoint, token) };
-        if (key.LastEntryIndex != key.CreatedEntryIndex) keyEntries.Add(await EntryProof(key.LastEntryIndex, checkpoint, token));
+        var keyEntries = new JsonArray();
+        foreach (long i in keyEvents) keyEntries.Add(await EntryProof(i, checkpoint, token));
+        // The log's word on the status at this checkpoint: a bundle stripped of its revocation no longer matches it.
+        var statusNote = new Attest.Verification.StatusNote(log.Origin, checkpoint.Size, checkpoint.Checkpoint.Root, a.Id.ToString(), a.Status, key.Kid, key.Status, time.GetUtcNow());
         return new JsonObject
         {
             ["format"] = "attest-proof-bundle/v1",
             ["access"] = full ? "full" : "public",
             ["attestation"] = full ? new JsonObject { ["payload"] = JsonNode.Parse(a.Payload.GetRawText()), ["signature"] = a.Signature } : null,
             ["status"] = a.Status,
-            ["issuer"] = new JsonObject { ["id"] = issuer.Id.ToString(), ["name"] = issuer.Name },
+            ["status_note"] = log.SignNote(statusNote.Text()),
+            ["issuer"] = new JsonObject { ["id"] = issuer.Id.ToString(), ["name"] = issuer.Name, ["log_entry"] = await EntryProof(issuer.EntryIndex, checkpoint, token) },
             ["issuer_key"] = new JsonObject
             {
                 ["kid"] = key.Kid, ["alg"] = key.Alg, ["public_key"] = key.PublicKey, ["status"] = key.Status,
@@ -252,12 +256,15 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     // A fresh entry is durable at once but signed into a checkpoint within a second; a bundle needs the checkpoint.
     private async Task<SignedCheckpoint> CheckpointCovering(long index, CancellationToken token)
     {
-        for (int i = 0; i < 500; i++)
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+        wait.CancelAfter(TimeSpan.FromSeconds(10));
+        try
         {
-            var cp = log.Latest;
-            if (index < cp.Size) return cp;
-            await Task.Delay(20, token);
+            return await log.CheckpointAfter(index, wait.Token);
         }
-        throw new ApiError(503, "checkpoint_pending", "the entry is not yet in a signed checkpoint; retry shortly");
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw new ApiError(503, "checkpoint_pending", "the entry is not yet in a signed checkpoint; retry shortly");
+        }
     }
 }

@@ -208,7 +208,7 @@ public sealed class PrivacyTests(PrivacyFixture fixture) : IClassFixture<Privacy
         AssertFullBundle(await Read($"v1/attestations/{id}/proof-bundle", key: fixture.OtherApiKey, holderToken: token), a, tag);
 
         var bundle = ProofBundle.Parse(Encoding.UTF8.GetBytes(byHeader.Text));
-        var report = BundleVerifier.Verify(bundle, await Client.LogVerifier(), null);
+        var report = BundleVerifier.Verify(bundle, TrustPolicy.OfLogKey(await Client.LogVerifier()), null);
         Assert.True(report.Ok, string.Join("; ", report.Checks.Select(c => $"{c.Name} {c.Outcome} {c.Detail}")));
         Assert.Equal("VALID", report.Verdict);
 

@@ -1,0 +1,59 @@
+using Attest.Merkle;
+
+namespace Attest.Verification;
+
+/// <summary>
+/// The online half of docs/VERIFYING.md "Freshness": the holder's payload and signature judged against the log's
+/// latest evidence (the public part of the attestation's bundle, as the log serves it now), provided that evidence
+/// holds the same attestation entry and its checkpoint is consistent with the holder's (RFC 9162 §2.1.4.2). The
+/// caller fetches both; <see cref="BundleVerifier.Verify"/> then checks the merged bundle with the same trust root.
+/// </summary>
+public static class OnlineCheck
+{
+    /// <summary>The sizes of the consistency proof to fetch (<c>first</c> ≤ <c>second</c>), or null when the trees are the same size.</summary>
+    public static (long First, long Second)? ProofSizes(ProofBundle held, ProofBundle fresh)
+    {
+        if (!EntryProofs.TryReadCheckpoint(held.Checkpoint, out var a, out _) || !EntryProofs.TryReadCheckpoint(fresh.Checkpoint, out var b, out _)) return null;
+        return a!.Size == b!.Size ? null : (Math.Min(a.Size, b.Size), Math.Max(a.Size, b.Size));
+    }
+
+    /// <summary>
+    /// The holder's bundle with the log's latest evidence in place of its own, and the <c>consistency</c> check;
+    /// <paramref name="proof"/> is the consistency proof between the sizes <see cref="ProofSizes"/> named (ignored when it named none).
+    /// </summary>
+    public static (ProofBundle Merged, CheckResult Consistency) Merge(ProofBundle held, ProofBundle fresh, IReadOnlyList<Hash> proof)
+    {
+        var merged = held with
+        {
+            Status = fresh.Status, IssuerId = fresh.IssuerId, IssuerName = fresh.IssuerName, IssuerKey = fresh.IssuerKey, Origin = fresh.Origin,
+            VerifierKey = fresh.VerifierKey, Checkpoint = fresh.Checkpoint, LogEntry = fresh.LogEntry, Revocation = fresh.Revocation,
+            SupersededBy = fresh.SupersededBy, Anchor = fresh.Anchor, IssuerEntry = fresh.IssuerEntry, StatusNote = fresh.StatusNote,
+        };
+        return (merged, Check(held, fresh, proof));
+    }
+
+    private static CheckResult Check(ProofBundle held, ProofBundle fresh, IReadOnlyList<Hash> proof)
+    {
+        if (fresh.LogEntry.Index != held.LogEntry.Index || fresh.LogEntry.Entry != held.LogEntry.Entry)
+            return Fail($"the log's latest evidence is of entry {fresh.LogEntry.Index}, not of the bundle's entry {held.LogEntry.Index} with the same bytes");
+        if (!EntryProofs.TryReadCheckpoint(held.Checkpoint, out var a, out string problem)) return Fail("the bundle's checkpoint: " + problem);
+        if (!EntryProofs.TryReadCheckpoint(fresh.Checkpoint, out var b, out problem)) return Fail("the log's latest checkpoint: " + problem);
+        if (a!.Origin != b!.Origin) return Fail($"the log's latest checkpoint is of origin \"{b.Origin}\", the bundle's of \"{a.Origin}\"");
+        if (a.Size == b.Size)
+        {
+            return a.Root == b.Root
+                ? Pass($"the log's latest checkpoint is the bundle's (size {a.Size})")
+                : Fail($"the log serves another root for size {a.Size} than the bundle's checkpoint: a fork");
+        }
+        var (small, large) = a.Size < b.Size ? (a, b) : (b, a);
+        if (!ConsistencyProof.Verify(small.Size, large.Size, [.. proof], small.Root, large.Root))
+            return Fail($"the consistency proof from size {small.Size} to {large.Size} does not verify: the log forked, or the proof is wrong");
+        return Pass(a.Size < b.Size
+            ? $"the bundle's checkpoint (size {a.Size}) is consistent with the log's latest (size {b.Size}) (RFC 9162 §2.1.4.2)"
+            : $"the log's latest checkpoint (size {b.Size}) is older than the bundle's (size {a.Size}), and consistent with it");
+    }
+
+    private static CheckResult Pass(string detail) => new(BundleVerifier.Consistency, Outcome.Pass, detail);
+
+    private static CheckResult Fail(string detail) => new(BundleVerifier.Consistency, Outcome.Fail, detail);
+}
