@@ -33,10 +33,22 @@ public sealed record BundleReport(string Verdict, string? AttestationId, string?
 
     public bool Ok => Verdict == Valid;
 
-    /// <summary>"VALID as of checkpoint 1042 (status signed by the log at …)", as the CLI and the page print a verdict.</summary>
+    /// <summary>
+    /// "VALID as of checkpoint 1042 (status signed by the log at …)", as the CLI and the page print a verdict; ALTERED
+    /// names the checks that failed, UNVERIFIED says why (no trust root, or which policy requirement is not met).
+    /// </summary>
     public string Sentence()
     {
-        if (Verdict is Altered or Unverified || AsOf is not { } a) return Verdict;
+        if (Verdict == Altered)
+            return $"{Verdict}: {string.Join(", ", Checks.Where(c => c.Outcome == Outcome.Fail && BundleVerifier.MeansAltered(c)).Select(c => c.Name))} failed";
+        if (Verdict == Unverified)
+        {
+            var unmet = Checks.Where(c => c.Outcome == Outcome.Fail && c.PolicyNotMet).Select(c => $"{c.Name}: {c.Detail}").ToArray();
+            return unmet.Length == 0
+                ? $"{Verdict}: no trust root (the log's verifier key or a policy), so nothing ties this bundle to a log the relying party trusts"
+                : $"{Verdict}: the trust policy is not met ({string.Join("; ", unmet)})";
+        }
+        if (AsOf is not { } a) return Verdict;
         string time = a.StatusTime is { } t ? $" (status signed by the log at {t.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'})" : "";
         return a.Online
             ? $"{Verdict} as of checkpoint {a.TreeSize}{time}, the latest the log served"
@@ -106,7 +118,7 @@ public static class BundleVerifier
             : Pass(Freshness, $"online: the log's latest evidence, at checkpoint {asOf?.TreeSize}" + (asOf?.StatusTime is { } ot ? $" (status signed at {Format(ot)})" : "")));
 
         bool Failed(string name) => checks.Any(c => c.Name == name && c.Outcome == Outcome.Fail);
-        string verdict = checks.Any(c => c.Outcome == Outcome.Fail && !c.PolicyNotMet && Integrity.Contains(c.Name)) ? BundleReport.Altered
+        string verdict = checks.Any(c => c.Outcome == Outcome.Fail && MeansAltered(c)) ? BundleReport.Altered
             : trust is null || checks.Any(c => c.Outcome == Outcome.Fail && c.PolicyNotMet) ? BundleReport.Unverified
             : Failed(KeyStatus) ? BundleReport.KeyCompromised
             : Failed(Revocation) ? BundleReport.Revoked
@@ -114,6 +126,9 @@ public static class BundleVerifier
             : BundleReport.Valid;
         return new BundleReport(verdict, id, issuerName, asOf, checks);
     }
+
+    /// <summary>Whether this check's failure makes the verdict ALTERED (docs/VERIFYING.md "Checks").</summary>
+    internal static bool MeansAltered(CheckResult c) => !c.PolicyNotMet && Integrity.Contains(c.Name);
 
     private static CheckResult CheckPayloadSignature(ProofBundle b, byte[]? jcs, string? jcsProblem)
     {
@@ -184,7 +199,8 @@ public static class BundleVerifier
         if (!TryParseEntry(entry, out var e) || EntryProofs.Text(e, "type") != "issuer/v1") return (Fail(Issuer, $"entry {entry.Index} is not an issuer/v1 entry"), null);
         string? id = EntryProofs.Text(e, "id"), name = EntryProofs.Text(e, "name");
         if (id != b.IssuerId || id != EntryProofs.Text(b.Payload, "issuer_id")) return (Fail(Issuer, $"the logged issuer/v1 entry {entry.Index} is of issuer {id}, not the bundle's and the payload's"), null);
-        if (name != b.IssuerName) return (Fail(Issuer, $"the bundle calls the issuer \"{b.IssuerName}\", its logged issuer/v1 entry \"{name}\""), null);
+        // The bundle's own name is not repeated: a verifier shows no issuer name the log does not hold.
+        if (name != b.IssuerName) return (Fail(Issuer, $"the bundle's issuer.name is not the name its logged issuer/v1 entry {entry.Index} gives"), null);
         return (Pass(Issuer, $"issuer {id} is \"{name}\", as its issuer/v1 entry {entry.Index} logs"), name);
     }
 

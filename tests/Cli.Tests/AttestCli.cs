@@ -65,10 +65,10 @@ public sealed class IssuerFixture : IAsyncLifetime
         graduation_date = "2026-06-30", honors = "summa cum laude",
     });
 
-    /// <summary>Mints with <c>attest mint</c> (optionally attesting a document file) and returns the attestation JSON.</summary>
-    public async Task<JsonElement> Mint(string name, string? documentPath = null)
+    /// <summary>Mints with <c>attest mint</c> (optionally attesting a document file, or with another key) and returns the attestation JSON.</summary>
+    public async Task<JsonElement> Mint(string name, string? documentPath = null, string? kid = null)
     {
-        string[] args = ["mint", "--url", Url, "--issuer", IssuerId, "--kid", Kid, "--schema", "degree", "--claims", DegreeClaims(name)];
+        string[] args = ["mint", "--url", Url, "--issuer", IssuerId, "--kid", kid ?? Kid, "--schema", "degree", "--claims", DegreeClaims(name)];
         if (documentPath is not null) args = [.. args, "--document", documentPath];
         var result = await AttestCli.Run(args, ServerProcess.AdminKey, Dir);
         AttestCli.AssertExit(0, result);

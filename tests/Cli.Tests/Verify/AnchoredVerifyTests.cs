@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Attest.Cli.Tests;
+namespace Attest.Cli.Tests.Verify;
 
 /// <summary>
 /// <c>attest verify</c> on the bundle of an anchored attestation: a real EVM node (anvil, tests/interop/evm) that the

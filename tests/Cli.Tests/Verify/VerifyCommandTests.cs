@@ -3,8 +3,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Merkle;
+using Attest.Verification;
 
-namespace Attest.Cli.Tests;
+namespace Attest.Cli.Tests.Verify;
 
 /// <summary>
 /// <c>attest verify</c> on real bundles of a real server (minted and fetched with the CLI itself), and on each kind of
@@ -14,11 +15,18 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
 {
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>docs/VERIFYING.md "Checks", in order; a log key alone names no witness, so there is no witness:&lt;name&gt; check.</summary>
     private static readonly string[] AllChecks =
-        ["payload_signature", "payload_key", "log_entry", "inclusion", "checkpoint_signature", "key_events", "key_status", "revocation", "superseded", "anchor", "anchor_chain", "document"];
+    [
+        "payload_signature", "payload_key", "log_entry", "issuer", "inclusion", "checkpoint_signature", "witness_quorum", "key_events", "key_status",
+        "status_note", "revocation", "superseded", "anchor", "anchor_chain", "document", "consistency", "freshness",
+    ];
+
+    // Skipped offline with a log key as the trust root: no quorum, no anchoring on this server, no --rpc-url, no --document, not --online.
+    private static readonly string[] SkippedOffline = ["witness_quorum", "anchor", "anchor_chain", "document", "consistency", "freshness"];
 
     [Fact]
-    public async Task a_fresh_bundle_passes_every_check_with_the_log_key_and_skips_only_the_checkpoint_signature_without_it()
+    public async Task a_fresh_bundle_passes_every_check_with_the_log_key_and_is_unverified_without_a_trust_root()
     {
         var a = await fixture.Mint("Zoë Ñúñez");
         string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
@@ -27,23 +35,34 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
         AttestCli.AssertExit(0, with.Result);
         Assert.Equal("VALID", with.Verdict);
         Assert.Equal(AllChecks, with.Checks.Keys);
-        foreach (var name in AllChecks.Except(["anchor", "anchor_chain", "document"])) Assert.True(with.Checks[name] == "pass", $"{name}: {with.Result}");
-        // No anchoring on this server, and no document given: skipped, saying why.
-        Assert.Equal("skip", with.Checks["anchor"]);
-        Assert.Contains("no --document given", with.Result.Stdout);
+        foreach (var name in AllChecks.Except(SkippedOffline)) Assert.True(with.Checks[name] == "pass", $"{name}: {with.Result}");
+        foreach (var name in SkippedOffline) Assert.True(with.Checks[name] == "skip", $"{name}: {with.Result}");
+        Assert.Contains("no --document given", with.Detail("document"));
+        Assert.Contains("not known", with.Detail("freshness"));
 
+        // Every proof checks out, yet nothing ties the bundle to a log the verifier trusts.
         var without = await Verify(bundle);
-        AttestCli.AssertExit(0, without.Result);
+        AttestCli.AssertExit(1, without.Result);
+        Assert.Equal("UNVERIFIED", without.Verdict);
+        Assert.Empty(Failed(without));
         Assert.Equal("skip", without.Checks["checkpoint_signature"]);
-        Assert.Contains("no --log-key given", without.Result.Stdout);
+        Assert.Equal("skip", without.Checks["status_note"]);
+        Assert.Contains("no trust root", without.Detail("checkpoint_signature"));
         Assert.Equal("pass", without.Checks["inclusion"]);
 
-        // The text form: one line per check, then the verdict.
+        // The text form: the issuer's logged name, the trust root's fingerprint, one line per check, then the verdict.
         var text = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey], directory: fixture.Dir);
         AttestCli.AssertExit(0, text);
         foreach (var name in AllChecks) Assert.Contains(name, text.Stdout);
         Assert.Matches(@"(?m)^  pass  payload_signature ", text.Stdout);
-        Assert.EndsWith("verdict: VALID", text.Stdout);
+        Assert.Contains("issuer: \"Universität Ærøskøbing\"", text.Stdout);
+        Assert.Contains($"fingerprint {TrustPolicy.Fingerprint(fixture.VerifierKey)}", text.Stdout);
+        Assert.Matches(@"(?m)^verdict: VALID as of checkpoint \d+ \(status signed by the log at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\); events logged since are not known offline", text.Stdout);
+
+        var unverified = await AttestCli.Run(["verify", bundle], directory: fixture.Dir);
+        AttestCli.AssertExit(1, unverified);
+        Assert.Contains("trust root: none", unverified.Stdout);
+        Assert.Matches(@"(?m)^verdict: UNVERIFIED: no trust root", unverified.Stdout);
     }
 
     [Fact]
@@ -118,10 +137,11 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
         Assert.Equal(["checkpoint_signature"], Failed(r));
         Assert.Contains("does not verify", r.Detail("checkpoint_signature"));
 
-        // Without a trusted key nothing can tell: the check is skipped, and says so.
+        // Without a trusted key nothing can tell: the check is skipped, says so, and the bundle is not VALID.
         var unverified = await Verify(tampered);
-        AttestCli.AssertExit(0, unverified.Result);
+        AttestCli.AssertExit(1, unverified.Result);
         Assert.Equal("skip", unverified.Checks["checkpoint_signature"]);
+        Assert.Equal("UNVERIFIED", unverified.Verdict);
     }
 
     [Fact]
@@ -135,7 +155,9 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
 
         var r = await Verify(bundle, "--log-key", vkeyFile);
         AttestCli.AssertExit(1, r.Result);
-        Assert.Equal(["checkpoint_signature"], Failed(r));
+        // The status note is signed by the same log key as the checkpoints.
+        Assert.Equal(["checkpoint_signature", "status_note"], Failed(r));
+        Assert.Equal("ALTERED", r.Verdict);
         Assert.Contains("no signature by a known key", r.Detail("checkpoint_signature"));
     }
 
@@ -160,6 +182,8 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
         var s = await Verify(Write(stripped), "--log-key", fixture.VerifierKey);
         AttestCli.AssertExit(1, s.Result);
         Assert.Contains("carries no revocation entry", s.Detail("revocation"));
+        Assert.Equal("fail", s.Checks["status_note"]);
+        Assert.Equal("ALTERED", s.Verdict);
     }
 
     [Fact]
@@ -203,49 +227,52 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
     }
 
     [Fact]
-    public async Task json_output_parses_and_carries_every_check_with_its_detail()
+    public async Task json_output_parses_and_carries_the_trust_root_the_checkpoint_and_every_check_with_its_detail()
     {
         var a = await fixture.Mint("JSON Reader");
         string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
-        var r = await AttestCli.Run(["verify", bundle, "--json"], directory: fixture.Dir);
+        var r = await AttestCli.Run(["verify", bundle, "--json", "--log-key", fixture.VerifierKey], directory: fixture.Dir);
         AttestCli.AssertExit(0, r);
         var json = JsonDocument.Parse(r.Stdout).RootElement;
         Assert.True(json.GetProperty("ok").GetBoolean());
         Assert.Equal("VALID", json.GetProperty("verdict").GetString());
+        Assert.StartsWith("VALID as of checkpoint ", json.GetProperty("sentence").GetString());
         Assert.Equal(a.GetProperty("id").GetString(), json.GetProperty("attestation_id").GetString());
+        Assert.Equal("Universität Ærøskøbing", json.GetProperty("issuer_name").GetString());
+        var asOf = json.GetProperty("as_of");
+        var checkpoint = JsonNode.Parse(await File.ReadAllTextAsync(bundle))!["log"]!["checkpoint"]!.GetValue<string>().Split('\n');
+        Assert.Equal(long.Parse(checkpoint[1]), asOf.GetProperty("tree_size").GetInt64());
+        Assert.Equal(checkpoint[2], asOf.GetProperty("root_hash").GetString());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", asOf.GetProperty("status_time").GetString());
+        Assert.False(asOf.GetProperty("online").GetBoolean());
+        var trust = json.GetProperty("trust");
+        var logKey = Assert.Single(trust.GetProperty("log_keys").EnumerateArray());
+        Assert.Equal(fixture.VerifierKey, logKey.GetProperty("key").GetString());
+        Assert.Equal(TrustPolicy.Fingerprint(fixture.VerifierKey), logKey.GetProperty("fingerprint").GetString());
+        Assert.Matches("^[0-9a-f]{4}(:[0-9a-f]{4}){7}$", logKey.GetProperty("fingerprint").GetString());
+        Assert.Empty(trust.GetProperty("witnesses").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, trust.GetProperty("quorum").ValueKind);
+        Assert.False(trust.GetProperty("anchor_required").GetBoolean());
         foreach (var check in json.GetProperty("checks").EnumerateArray())
         {
             Assert.Contains(check.GetProperty("result").GetString(), new[] { "pass", "skip" });
             Assert.False(string.IsNullOrWhiteSpace(check.GetProperty("detail").GetString()));
         }
+
+        var none = await AttestCli.Run(["verify", bundle, "--json"], directory: fixture.Dir);
+        AttestCli.AssertExit(1, none);
+        var unverified = JsonDocument.Parse(none.Stdout).RootElement;
+        Assert.False(unverified.GetProperty("ok").GetBoolean());
+        Assert.Equal("UNVERIFIED", unverified.GetProperty("verdict").GetString());
+        Assert.Equal(JsonValueKind.Null, unverified.GetProperty("trust").ValueKind);
+        Assert.StartsWith("UNVERIFIED: no trust root", unverified.GetProperty("sentence").GetString());
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private sealed record Report(ProcessResult Result, string Verdict, Dictionary<string, string> Checks, Dictionary<string, string> Details)
-    {
-        public string Detail(string name) => Details[name];
-    }
+    private Task<VerifyReport> Verify(string bundle, params string[] options) => VerifyReport.Run(fixture.Dir, bundle, options);
 
-    private async Task<Report> Verify(string bundle, params string[] options)
-    {
-        var r = await AttestCli.Run(["verify", bundle, "--json", .. options], directory: fixture.Dir);
-        JsonElement json;
-        try
-        {
-            json = JsonDocument.Parse(r.Stdout).RootElement;
-        }
-        catch (JsonException e)
-        {
-            throw new Xunit.Sdk.XunitException($"verify --json did not print JSON ({e.Message}): {r}");
-        }
-        var checks = json.GetProperty("checks").EnumerateArray().ToArray();
-        return new Report(r, json.GetProperty("verdict").GetString()!,
-            checks.ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("result").GetString()!),
-            checks.ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("detail").GetString()!));
-    }
-
-    private static string[] Failed(Report r) => [.. r.Checks.Where(c => c.Value == "fail").Select(c => c.Key).Order()];
+    private static string[] Failed(VerifyReport r) => r.Failed;
 
     private async Task<string> Tampered(Action<JsonNode> tamper)
     {

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Attest.Cli.Tests;
+
+/// <summary>An HTTP mirror of a real log that passes every GET through, after <c>tamper(path, body)</c>.</summary>
+public sealed class LyingMirror : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly HttpClient upstream;
+    private int tampered;
+
+    private LyingMirror(WebApplication app, HttpClient upstream, string url) => (this.app, this.upstream, Url) = (app, upstream, url);
+
+    public string Url { get; }
+
+    public int Tampered => Volatile.Read(ref tampered);
+
+    public static async Task<LyingMirror> Start(Uri target, Func<string, byte[], byte[]> tamper)
+    {
+        string url = $"http://127.0.0.1:{FreePorts.One()}";
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var mirror = new LyingMirror(app, new HttpClient { BaseAddress = target }, url);
+        app.MapGet("/{**path}", async (Microsoft.AspNetCore.Http.HttpContext context) =>
+        {
+            string path = context.Request.Path.Value!;
+            using var response = await mirror.upstream.GetAsync(path.TrimStart('/') + context.Request.QueryString);
+            byte[] body = await response.Content.ReadAsByteArrayAsync();
+            byte[] served = tamper(path, (byte[])body.Clone());
+            if (!served.AsSpan().SequenceEqual(body)) Interlocked.Increment(ref mirror.tampered);
+            context.Response.StatusCode = (int)response.StatusCode;
+            context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+            await context.Response.Body.WriteAsync(served);
+        });
+        await app.StartAsync();
+        return mirror;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.DisposeAsync();
+        upstream.Dispose();
+    }
+}

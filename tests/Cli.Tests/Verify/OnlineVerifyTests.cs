@@ -1,0 +1,175 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Attest.Cli.Tests.Verify;
+
+/// <summary>
+/// <c>attest verify --online</c> (docs/VERIFYING.md "Freshness") against a real server: an old bundle is VALID as of
+/// its checkpoint offline, and what the log logged since (revocation, supersession, compromise) sets the verdict
+/// online; a log whose answers do not hold together is ALTERED or, when it cannot be read, exit 2, never VALID.
+/// </summary>
+public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<IssuerFixture>
+{
+    [Fact]
+    public async Task an_old_bundle_of_an_attestation_revoked_since_is_valid_offline_as_of_its_checkpoint_and_revoked_online()
+    {
+        var a = await fixture.Mint("Revoked Later");
+        string id = a.GetProperty("id").GetString()!;
+        string old = await fixture.Bundle(id);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Server.Client.Post($"v1/attestations/{id}/revoke", new { reason = "degree rescinded" })).Status);
+
+        long size = await AssertValidOffline(old);
+        var online = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
+        AttestCli.AssertExit(1, online.Result);
+        Assert.Equal("REVOKED", online.Verdict);
+        Assert.Equal(["revocation"], online.Failed);
+        AssertFresh(online, size);
+        Assert.Contains("the latest the log served", online.Sentence);
+    }
+
+    [Fact]
+    public async Task an_old_bundle_of_an_attestation_superseded_since_is_superseded_online()
+    {
+        var a = await fixture.Mint("First Edition");
+        string id = a.GetProperty("id").GetString()!;
+        string old = await fixture.Bundle(id);
+        var replacement = new JsonObject
+        {
+            ["issuer_id"] = fixture.IssuerId, ["kid"] = fixture.Kid, ["alg"] = "Ed25519", ["schema"] = "degree",
+            ["claims"] = JsonNode.Parse(IssuerFixture.DegreeClaims("Second Edition")),
+        };
+        var (status, next) = await fixture.Server.Client.Post($"v1/attestations/{id}/supersede", replacement, idempotencyKey: Guid.NewGuid().ToString());
+        Assert.True(status == HttpStatusCode.Created, next.ToString());
+
+        long size = await AssertValidOffline(old);
+        var online = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
+        AttestCli.AssertExit(1, online.Result);
+        Assert.Equal("SUPERSEDED", online.Verdict);
+        Assert.Equal(["superseded"], online.Failed);
+        Assert.Contains(next.GetProperty("id").GetString()!, online.Detail("superseded"));
+        AssertFresh(online, size);
+    }
+
+    [Fact]
+    public async Task an_old_bundle_whose_key_was_marked_compromised_since_from_before_the_signing_is_key_compromised_online()
+    {
+        // A key of its own: the fixture's key stays usable for the other tests.
+        string kid = "doomed-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(HttpStatusCode.Created, (await fixture.Server.Client.Post($"v1/issuers/{fixture.IssuerId}/keys", new { kid })).Status);
+        var a = await fixture.Mint("Signed With A Leaked Key", kid: kid);
+        string id = a.GetProperty("id").GetString()!;
+        string old = await fixture.Bundle(id);
+        var signedAt = DateTimeOffset.Parse(a.GetProperty("payload").GetProperty("created_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var (status, body) = await fixture.Server.Client.Post($"v1/issuers/keys/{kid}/compromise", new { compromised_at = signedAt.AddSeconds(-1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'") });
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+
+        long size = await AssertValidOffline(old);
+        var online = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
+        AttestCli.AssertExit(1, online.Result);
+        Assert.Equal("KEY_COMPROMISED", online.Verdict);
+        Assert.Equal(["key_status"], online.Failed);
+        Assert.Contains("compromised", online.Detail("key_status"));
+        AssertFresh(online, size);
+    }
+
+    [Fact]
+    public async Task a_log_that_answers_with_a_consistency_proof_that_does_not_hold_is_altered()
+    {
+        var a = await fixture.Mint("Forked Log");
+        string old = await fixture.Bundle(a.GetProperty("id").GetString()!);
+        await fixture.Mint("Grows The Log"); // so the log's latest checkpoint is larger than the bundle's
+
+        // A log that says it holds the same tree, but whose proof does not lead from the bundle's root to its latest.
+        await using var mirror = await LyingMirror.Start(fixture.Server.BaseAddress, (path, body) =>
+        {
+            if (path != "/v1/log/proofs/consistency") return body;
+            var json = JsonNode.Parse(body)!;
+            var proof = json["proof"]!.AsArray();
+            Assert.NotEmpty(proof);
+            var first = Convert.FromBase64String(proof[0]!.GetValue<string>());
+            first[0] ^= 0x01;
+            proof[0] = Convert.ToBase64String(first);
+            return Encoding.UTF8.GetBytes(json.ToJsonString());
+        });
+        var r = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", mirror.Url);
+        AttestCli.AssertExit(1, r.Result);
+        Assert.True(mirror.Tampered > 0, "the mirror never served a consistency proof");
+        Assert.Equal("ALTERED", r.Verdict);
+        Assert.Equal(["consistency"], r.Failed);
+        Assert.Contains("does not verify", r.Detail("consistency"));
+
+        // The honest log, for contrast: the same bundle is VALID and proven consistent.
+        var honest = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
+        AttestCli.AssertExit(0, honest.Result);
+        Assert.Equal("pass", honest.Checks["consistency"]);
+    }
+
+    [Fact]
+    public async Task a_log_that_cannot_be_reached_or_read_stops_the_verifier_with_exit_code_2()
+    {
+        var a = await fixture.Mint("Offline Server");
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+
+        var unreachable = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--online", "--url", $"http://127.0.0.1:{FreePorts.One()}"], directory: fixture.Dir);
+        AttestCli.AssertExit(2, unreachable);
+        Assert.Contains("cannot reach the log", unreachable.Stderr);
+        Assert.Equal("", unreachable.Stdout);
+
+        var noUrl = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--online"], directory: fixture.Dir);
+        AttestCli.AssertExit(2, noUrl);
+        Assert.Contains("--url", noUrl.Stderr);
+
+        var urlAlone = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--url", fixture.Url], directory: fixture.Dir);
+        AttestCli.AssertExit(2, urlAlone);
+        Assert.Contains("--online", urlAlone.Stderr);
+
+        var answers = new (string Path, Func<byte[], byte[]> Lie, string Message)[]
+        {
+            ("/proof-bundle", _ => "{\"format\": \"attest-proof-bundle/v1\"}"u8.ToArray(), "is not the public part of a proof bundle"),
+            ("/proof-bundle", _ => "not json"u8.ToArray(), "is not the public part of a proof bundle"),
+            ("/proof-bundle", b => b[..(b.Length / 2)], "is not the public part of a proof bundle"),
+            ("/v1/log/proofs/consistency", _ => "{\"first\": 1, \"second\": 2, \"proof\": []}"u8.ToArray(), "is not {\"first\""),
+            ("/v1/log/proofs/consistency", b => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(b).Replace("\"proof\": [", "\"proof\": [\"AAAA\", ")), "not the base64 of a 32-byte hash"),
+        };
+        await fixture.Mint("Grows The Log Again");
+        foreach (var (path, lie, message) in answers)
+        {
+            await using var mirror = await LyingMirror.Start(fixture.Server.BaseAddress, (p, body) => p.EndsWith(path, StringComparison.Ordinal) ? lie(body) : body);
+            var r = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--online", "--url", mirror.Url], directory: fixture.Dir);
+            AttestCli.AssertExit(2, r);
+            Assert.True(mirror.Tampered > 0, $"{path}: never served");
+            Assert.Contains(message, r.Stderr);
+            Assert.Equal("", r.Stdout);
+        }
+    }
+
+    /// <summary>The bundle is VALID offline, as of its own checkpoint; returns that checkpoint's size.</summary>
+    private async Task<long> AssertValidOffline(string bundle)
+    {
+        var offline = await VerifyReport.Run(fixture.Dir, bundle, "--log-key", fixture.VerifierKey);
+        AttestCli.AssertExit(0, offline.Result);
+        Assert.Equal("VALID", offline.Verdict);
+        long size = offline.Json.GetProperty("as_of").GetProperty("tree_size").GetInt64();
+        Assert.StartsWith($"VALID as of checkpoint {size} (status signed by the log at ", offline.Sentence);
+        Assert.Contains("not known offline", offline.Sentence);
+        Assert.Equal("skip", offline.Checks["consistency"]);
+        Assert.Equal("skip", offline.Checks["freshness"]);
+        Assert.False(offline.Json.GetProperty("as_of").GetProperty("online").GetBoolean());
+        return size;
+    }
+
+    /// <summary>The verdict is the log's latest, proven consistent with the bundle's older checkpoint.</summary>
+    private static void AssertFresh(VerifyReport online, long heldSize)
+    {
+        Assert.Equal("pass", online.Checks["consistency"]);
+        Assert.Equal("pass", online.Checks["freshness"]);
+        Assert.Equal("pass", online.Checks["checkpoint_signature"]);
+        Assert.Equal("pass", online.Checks["status_note"]);
+        var asOf = online.Json.GetProperty("as_of");
+        Assert.True(asOf.GetProperty("online").GetBoolean());
+        Assert.True(asOf.GetProperty("tree_size").GetInt64() > heldSize, $"the log's latest checkpoint is not newer than the bundle's {heldSize}");
+        Assert.Contains($"(size {heldSize}) is consistent with the log's latest", online.Detail("consistency"));
+    }
+}
