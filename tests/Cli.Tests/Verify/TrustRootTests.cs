@@ -133,7 +133,7 @@ public sealed class TrustRootTests(IssuerFixture fixture) : IClassFixture<Issuer
         var text = await AttestCli.Run(["verify", forged, "--log-key", fixture.VerifierKey], directory: fixture.Dir);
         AttestCli.AssertExit(1, text);
         Assert.DoesNotMatch("(?m)^verdict: VALID", text.Stdout);
-        Assert.DoesNotContain("\u001b", text.Stdout);
+        Assert.False(text.Stdout.Contains('\u001b', StringComparison.Ordinal), "a terminal escape was printed");
         Assert.Contains(@"\u000averdict: VALID\u001b[2K", text.Stdout);
         Assert.Matches("(?m)^verdict: ALTERED: ", text.Stdout);
     }

@@ -38,7 +38,7 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
         foreach (var name in AllChecks.Except(SkippedOffline)) Assert.True(with.Checks[name] == "pass", $"{name}: {with.Result}");
         foreach (var name in SkippedOffline) Assert.True(with.Checks[name] == "skip", $"{name}: {with.Result}");
         Assert.Contains("no --document given", with.Detail("document"));
-        Assert.Contains("not known", with.Detail("freshness"));
+        Assert.Contains("logged since is not", with.Detail("freshness"));
 
         // Every proof checks out, yet nothing ties the bundle to a log the verifier trusts.
         var without = await Verify(bundle);
