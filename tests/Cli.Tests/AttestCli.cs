@@ -10,12 +10,12 @@ public static class AttestCli
 
     /// <summary>
     /// Runs <c>dotnet attest.dll args…</c> in <paramref name="directory"/> (default: a temp dir) with ATTEST_API_KEY and
-    /// ATTEST_HOLDER_TOKEN unset unless given.
+    /// ATTEST_HOLDER_TOKEN (and ATTEST_URL) unset unless given.
     /// </summary>
-    public static Task<ProcessResult> Run(string[] args, string? apiKey = null, string? directory = null, TimeSpan? timeout = null, string? holderToken = null)
+    public static Task<ProcessResult> Run(string[] args, string? apiKey = null, string? directory = null, TimeSpan? timeout = null, string? holderToken = null, string? url = null)
     {
         if (!File.Exists(Dll)) throw new FileNotFoundException("the CLI build output is missing", Dll);
-        var env = new Dictionary<string, string?> { ["ATTEST_API_KEY"] = apiKey, ["ATTEST_URL"] = null, ["ATTEST_HOLDER_TOKEN"] = holderToken };
+        var env = new Dictionary<string, string?> { ["ATTEST_API_KEY"] = apiKey, ["ATTEST_URL"] = url, ["ATTEST_HOLDER_TOKEN"] = holderToken };
         return ExternalTools.Run("dotnet", [Dll, .. args], directory ?? Path.GetTempPath(), timeout ?? TimeSpan.FromMinutes(2), env);
     }
 

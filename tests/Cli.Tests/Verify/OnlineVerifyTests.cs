@@ -50,6 +50,11 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         Assert.Equal(["superseded"], online.Failed);
         Assert.Contains(next.GetProperty("id").GetString()!, online.Detail("superseded"));
         AssertFresh(online, size);
+
+        // The server may come from ATTEST_URL instead of --url.
+        var text = await AttestCli.Run(["verify", old, "--log-key", fixture.VerifierKey, "--online"], directory: fixture.Dir, url: fixture.Url);
+        AttestCli.AssertExit(1, text);
+        Assert.Matches(@"(?m)^verdict: SUPERSEDED as of checkpoint \d+ \(status signed by the log at [^)]+\), the latest the log served$", text.Stdout);
     }
 
     [Fact]
