@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Attest.Merkle;
 
 namespace Attest.Cli.Tests.Verify;
 
@@ -109,6 +110,68 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         var honest = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
         AttestCli.AssertExit(0, honest.Result);
         Assert.Equal("pass", honest.Checks["consistency"]);
+    }
+
+    [Fact]
+    public async Task a_log_that_forked_after_the_bundle_under_the_same_key_is_altered_online_at_the_same_size_and_beyond()
+    {
+        // A real fork: two servers with one log key and one history, which then go their own ways.
+        var (privateKey, verifierKey) = NoteSigner.Generate("test.attest.local/log");
+        var settings = new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey };
+        string dataA = ServerProcess.NewDataDir(), dataB = ServerProcess.NewDataDir();
+        try
+        {
+            string id;
+            await using (var original = await ServerProcess.Start(dataA, settings))
+            {
+                var (status, issuer) = await original.Client.Post("v1/issuers", new { name = "Forked University" });
+                Assert.Equal(HttpStatusCode.Created, status);
+                string issuerId = issuer.GetProperty("id").GetString()!;
+                Assert.Equal(HttpStatusCode.Created, (await original.Client.Post($"v1/issuers/{issuerId}/keys", new { kid = "fork" })).Status);
+                var mint = await AttestCli.Run(["mint", "--url", original.BaseAddress.ToString(), "--issuer", issuerId, "--kid", "fork", "--schema", "degree",
+                    "--claims", IssuerFixture.DegreeClaims("Forked Graduate")], ServerProcess.AdminKey, fixture.Dir);
+                AttestCli.AssertExit(0, mint);
+                id = JsonDocument.Parse(mint.Stdout).RootElement.GetProperty("id").GetString()!;
+                await original.Stop();
+            }
+            foreach (var dir in Directory.GetDirectories(dataA, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(dataA, dataB));
+            foreach (var file in Directory.GetFiles(dataA, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(dataA, dataB), overwrite: true);
+
+            await using var a = await ServerProcess.Start(dataA, settings);
+            await using var b = await ServerProcess.Start(dataB, settings);
+            await a.Client.Stamp("only in A");
+            await b.Client.Stamp("only in B");
+            var (cpA, _) = await a.Client.CheckpointCovering(4);
+            var (cpB, _) = await b.Client.CheckpointCovering(4);
+            Assert.Equal(cpA.Size, cpB.Size);
+            Assert.NotEqual(cpA.Root, cpB.Root);
+            string held = Path.Combine(fixture.Dir, $"fork-{Guid.NewGuid():N}.json");
+            AttestCli.AssertExit(0, await AttestCli.Run(["bundle", id, "--url", a.BaseAddress.ToString(), "--out", held], ServerProcess.AdminKey, fixture.Dir));
+
+            var honest = await VerifyReport.Run(fixture.Dir, held, "--log-key", verifierKey, "--online", "--url", a.BaseAddress.ToString());
+            AttestCli.AssertExit(0, honest.Result);
+
+            // B signs another root for the bundle's very size.
+            var sameSize = await VerifyReport.Run(fixture.Dir, held, "--log-key", verifierKey, "--online", "--url", b.BaseAddress.ToString());
+            AttestCli.AssertExit(1, sameSize.Result);
+            Assert.Equal("ALTERED", sameSize.Verdict);
+            Assert.Equal(["consistency"], sameSize.Failed);
+            Assert.Contains("a fork", sameSize.Detail("consistency"));
+
+            // And B grown past it: no consistency proof it can give leads from the bundle's root to its own.
+            await b.Client.Stamp("more in B");
+            await b.Client.CheckpointCovering(cpB.Size + 1);
+            var beyond = await VerifyReport.Run(fixture.Dir, held, "--log-key", verifierKey, "--online", "--url", b.BaseAddress.ToString());
+            AttestCli.AssertExit(1, beyond.Result);
+            Assert.Equal("ALTERED", beyond.Verdict);
+            Assert.Equal(["consistency"], beyond.Failed);
+            Assert.Contains("does not verify", beyond.Detail("consistency"));
+        }
+        finally
+        {
+            Directory.Delete(dataA, recursive: true);
+            Directory.Delete(dataB, recursive: true);
+        }
     }
 
     [Fact]
