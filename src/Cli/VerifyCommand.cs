@@ -157,7 +157,8 @@ public static class VerifyCommand
         ["ok"] = report.Ok,
         ["sentence"] = report.Sentence(),
         ["attestation_id"] = report.AttestationId,
-        ["issuer_name"] = report.IssuerName,
+        // A program reading this may show the name as is: only when the log it comes from is trusted and the bundle intact.
+        ["issuer_name"] = report.Verdict is BundleReport.Altered or BundleReport.Unverified ? null : report.IssuerName,
         ["as_of"] = report.AsOf is not { } a ? null : new Dictionary<string, object?>
         {
             ["tree_size"] = a.TreeSize, ["root_hash"] = a.RootHash, ["status_time"] = a.StatusTime is { } t ? Rfc3339(t) : null, ["online"] = a.Online,

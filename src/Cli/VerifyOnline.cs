@@ -40,7 +40,7 @@ internal sealed class VerifyOnline(HttpClient http, Uri server)
         string what = $"{server}: the consistency proof from size {first} to {second}";
         try
         {
-            using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
+            using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4, AllowDuplicateProperties = false });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("first", out var f) || f.ValueKind != JsonValueKind.Number || !f.TryGetInt64(out long gotFirst) || gotFirst != first

@@ -20,6 +20,7 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         string id = a.GetProperty("id").GetString()!;
         string old = await fixture.Bundle(id);
         Assert.Equal(HttpStatusCode.OK, (await fixture.Server.Client.Post($"v1/attestations/{id}/revoke", new { reason = "degree rescinded" })).Status);
+        await Published();
 
         long size = await AssertValidOffline(old);
         var online = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
@@ -43,6 +44,7 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         };
         var (status, next) = await fixture.Server.Client.Post($"v1/attestations/{id}/supersede", replacement, idempotencyKey: Guid.NewGuid().ToString());
         Assert.True(status == HttpStatusCode.Created, next.ToString());
+        await Published();
 
         long size = await AssertValidOffline(old);
         var online = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
@@ -70,6 +72,7 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         var signedAt = DateTimeOffset.Parse(a.GetProperty("payload").GetProperty("created_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         var (status, body) = await fixture.Server.Client.Post($"v1/issuers/keys/{kid}/compromise", new { compromised_at = signedAt.AddSeconds(-1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'") });
         Assert.True(status == HttpStatusCode.OK, body.ToString());
+        await Published();
 
         long size = await AssertValidOffline(old);
         var online = await VerifyReport.Run(fixture.Dir, old, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url);
@@ -86,6 +89,7 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         var a = await fixture.Mint("Forked Log");
         string old = await fixture.Bundle(a.GetProperty("id").GetString()!);
         await fixture.Mint("Grows The Log"); // so the log's latest checkpoint is larger than the bundle's
+        await Published();
 
         // A log that says it holds the same tree, but whose proof does not lead from the bundle's root to its latest.
         await using var mirror = await LyingMirror.Start(fixture.Server.BaseAddress, (path, body) =>
@@ -202,6 +206,7 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
             ("/v1/log/proofs/consistency", b => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(b).Replace("\"proof\": [", "\"proof\": [\"AAAA\", ")), "not the base64 of a 32-byte hash"),
         };
         await fixture.Mint("Grows The Log Again");
+        await Published();
         foreach (var (path, lie, message) in answers)
         {
             await using var mirror = await LyingMirror.Start(fixture.Server.BaseAddress, (p, body) => p.EndsWith(path, StringComparison.Ordinal) ? lie(body) : body);
@@ -212,6 +217,9 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
             Assert.Equal("", r.Stdout);
         }
     }
+
+    /// <summary>Waits for a checkpoint covering every entry logged so far (checkpoints are published apart from the commit).</summary>
+    private async Task Published() => await fixture.Server.Client.CheckpointCovering(await fixture.Server.Client.TreeSize());
 
     /// <summary>The bundle is VALID offline, as of its own checkpoint; returns that checkpoint's size.</summary>
     private async Task<long> AssertValidOffline(string bundle)

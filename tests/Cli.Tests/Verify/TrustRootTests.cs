@@ -40,6 +40,7 @@ public sealed class TrustRootTests(IssuerFixture fixture) : IClassFixture<Issuer
             AttestCli.AssertExit(1, none.Result);
             Assert.Equal("UNVERIFIED", none.Verdict);
             Assert.Empty(none.Failed);
+            Assert.Equal(JsonValueKind.Null, none.Json.GetProperty("issuer_name").ValueKind);
             var text = await AttestCli.Run(["verify", forged], directory: fixture.Dir);
             AttestCli.AssertExit(1, text);
             Assert.DoesNotMatch("(?m)^verdict: VALID", text.Stdout);
