@@ -58,6 +58,11 @@ public sealed class TrustRootTests(IssuerFixture fixture) : IClassFixture<Issuer
             Assert.Equal("ALTERED", withPolicy.Verdict);
             Assert.Equal(["checkpoint_signature", "status_note"], withPolicy.Failed);
 
+            // Asked online, the real log knows no such attestation: the verifier cannot run, and says so.
+            var online = await AttestCli.Run(["verify", forged, "--log-key", fixture.VerifierKey, "--online", "--url", fixture.Url], directory: fixture.Dir);
+            AttestCli.AssertExit(2, online);
+            Assert.Contains("404", online.Stderr);
+
             // The same bundle under the key that did sign it: the checks themselves are not what refuses it.
             string forgerKey = log["verifier_key"]!.GetValue<string>();
             var underForgerKey = await VerifyReport.Run(fixture.Dir, forged, "--log-key", forgerKey);
