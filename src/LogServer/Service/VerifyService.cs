@@ -137,7 +137,8 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         }
 
         var result = await State(id, report.Verdict, BundleReasons(held, offline, online), token);
-        return result with { Checks = [.. report.Checks.Select(VerifyCheck.Of)], AsOf = AsOfOf(report.AsOf), IssuerName = report.IssuerName };
+        // The name comes from the log's own issuer/v1 entry (the fresh evidence), never from what the holder presented.
+        return result with { Checks = [.. report.Checks.Select(VerifyCheck.Of)], AsOf = AsOfOf(report.AsOf), IssuerName = online.IssuerName };
     }
 
     /// <summary>The reasons the bundle form answered with before it had checks, kept for existing callers.</summary>
