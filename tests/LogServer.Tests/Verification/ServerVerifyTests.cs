@@ -145,6 +145,23 @@ public sealed class ServerVerifyTests(TwoLogsFixture fixture) : IClassFixture<Tw
     }
 
     [Fact]
+    public async Task an_old_bundle_whose_key_was_compromised_since_from_before_it_signed_is_key_compromised()
+    {
+        var (old, _) = await MintAndFetch(Client, "Compromised University");
+        var payload = old.GetProperty("attestation").GetProperty("payload");
+        // Compromised from the very time the attestation was signed: "at or after compromised_at" (docs/VERIFYING.md).
+        var (status, compromised) = await Client.Post($"v1/issuers/keys/{payload.Str("kid")}/compromise", new { compromised_at = payload.Str("created_at") });
+        Assert.True(status == HttpStatusCode.OK, compromised.GetRawText());
+
+        var v = await Client.Verify(new { bundle = old });
+
+        Assert.Equal("KEY_COMPROMISED", v.Str("verdict"));
+        Assert.Equal("fail", Checks(v)["key_status"].Result);
+        Assert.Equal("pass", Checks(v)["key_events"].Result);
+        Assert.Equal("compromised", v.Str("key_status"));
+    }
+
+    [Fact]
     public async Task a_policy_requiring_a_witness_that_did_not_cosign_is_unverified()
     {
         var (bundle, _) = await MintAndFetch(Client, "Witnessed University");
