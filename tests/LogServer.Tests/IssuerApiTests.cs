@@ -152,7 +152,7 @@ public sealed class IssuerApiTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
-    public async Task compromising_a_key_counts_exactly_the_attestations_it_signed_after_compromised_at()
+    public async Task compromising_a_key_counts_exactly_the_attestations_it_signed_at_or_after_compromised_at()
     {
         string issuerId = await Client.CreateIssuer();
         string kid = (await Client.CreateKey(issuerId)).Str("kid");
