@@ -206,6 +206,52 @@ public sealed class MonitorCommandTests
     }
 
     [Fact]
+    public async Task monitor_refuses_a_checkpoint_signed_by_another_key_under_the_same_origin_and_prints_the_evidence()
+    {
+        // Anyone can make a key named like the log (the name is the origin): only the key ID and signature tell it apart.
+        var (privateKey, verifierKey) = NoteSigner.Generate(Origin);
+        var (impostorKey, _) = NoteSigner.Generate(Origin);
+        Assert.True(NoteSigner.TryParse(impostorKey, out var impostor));
+        string dir = Directory.CreateTempSubdirectory("attest-impostor-").FullName;
+        string state = Path.Combine(dir, "state.json");
+        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey });
+        try
+        {
+            for (int i = 0; i < 5; i++) await server.Client.Stamp($"honest {i}");
+            var seen = await server.Client.CheckpointCovering(5);
+            AttestCli.AssertExit(0, await Monitor(server, verifierKey, state));
+            string stateBefore = File.ReadAllText(state);
+
+            // A split view: more entries, and a checkpoint of a tree the log never had, signed by the impostor's key.
+            for (int i = 0; i < 3; i++) await server.Client.Stamp($"later {i}");
+            var real = await server.Client.CheckpointCovering(seen.Checkpoint.Size + 3);
+            var otherRoot = new Hash(System.Security.Cryptography.SHA256.HashData("another tree"u8));
+            string forged = Note.Sign($"{Origin}\n{real.Checkpoint.Size}\n{otherRoot.ToBase64()}\n", impostor!);
+            await using var mirror = await LyingMirror.Start(server.BaseAddress, (path, body) => path == "/checkpoint" ? System.Text.Encoding.UTF8.GetBytes(forged) : body);
+
+            var lied = await AttestCli.Run(["monitor", "--url", mirror.Url, "--log-key", verifierKey, "--state", state, "--once"], directory: dir);
+
+            AttestCli.AssertExit(1, lied);
+            Assert.True(mirror.Tampered > 0, "the mirror never served the forged checkpoint");
+            Assert.Contains("LOG INCONSISTENCY", lied.Stdout);
+            Assert.Contains("does not verify", lied.Stdout);
+            Assert.Contains(seen.Note, lied.Stdout); // the checkpoint seen before, from the state file
+            Assert.Contains(forged.TrimEnd(), lied.Stdout); // the one served now, with the impostor's signature line
+            Assert.Equal(stateBefore, File.ReadAllText(state)); // nothing of the forged view is kept
+
+            // The honest log, behind no mirror, is still followed from the same state.
+            var honest = await Monitor(server, verifierKey, state);
+            AttestCli.AssertExit(0, honest);
+            Assert.Contains($"consistent with size {seen.Checkpoint.Size}", honest.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(server.DataDir, recursive: true);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void the_tile_edge_gives_the_roots_and_tiles_of_the_full_tree_at_every_size()
     {
         var store = new MemoryHashStore();

@@ -152,17 +152,19 @@ public sealed class IssuerApiTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
-    public async Task compromising_a_key_counts_exactly_the_attestations_it_signed_after_compromised_at()
+    public async Task compromising_a_key_counts_exactly_the_attestations_it_signed_at_or_after_compromised_at()
     {
         string issuerId = await Client.CreateIssuer();
         string kid = (await Client.CreateKey(issuerId)).Str("kid");
         var minted = new List<JsonElement>();
         for (int i = 0; i < 3; i++) minted.Add(await Client.Mint(AttestApi.MintBody(issuerId, kid, AttestApi.DegreeClaims($"before {i}"))));
-        var compromisedAt = DateTimeOffset.Parse(minted[^1].Str("created_at"));
-        // Times have millisecond resolution: let the clock move past the last "before" one (a wait, not an assertion).
+        // A key is compromised for what it signed at or after compromised_at (docs/VERIFYING.md "The key rule"): the
+        // compromise starts just after the last "before" signature.
+        var compromisedAt = DateTimeOffset.Parse(minted[^1].Str("created_at")).AddMilliseconds(1);
+        // Times have millisecond resolution: let the clock move past the compromise (a wait, not an assertion).
         while (DateTimeOffset.UtcNow <= compromisedAt.AddMilliseconds(2)) await Task.Delay(1);
         for (int i = 0; i < 3; i++) minted.Add(await Client.Mint(AttestApi.MintBody(issuerId, kid, AttestApi.DegreeClaims($"after {i}"))));
-        var afterIds = minted.Where(m => DateTimeOffset.Parse(m.Str("created_at")) > compromisedAt).Select(m => m.Str("id")).ToHashSet();
+        var afterIds = minted.Where(m => DateTimeOffset.Parse(m.Str("created_at")) >= compromisedAt).Select(m => m.Str("id")).ToHashSet();
         Assert.Equal(3, afterIds.Count);
 
         string at = compromisedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");

@@ -10,7 +10,8 @@ namespace Attest.LogServer.Api;
 /// The public <c>POST /v1/verify</c>: a stamp by <c>content</c> or <c>content_hash</c> (earliest stamp), or an
 /// attestation by <c>attestation_id</c>, <c>attestation</c> (payload and signature), <c>bundle</c> or
 /// <c>document_hash</c>, optionally with the <c>document_sha256</c> to compare (or, within the body limit, the
-/// <c>document</c> itself, base64url); and the proof bundle.
+/// <c>document</c> itself, base64url); and the proof bundle. A <c>bundle</c> is verified as <c>attest verify
+/// --online</c> verifies it (docs/VERIFYING.md), under this log's key or the <c>policy</c> file's text when given.
 /// </summary>
 public static class VerifyApi
 {
@@ -36,18 +37,21 @@ public static class VerifyApi
     /// </summary>
     public static async Task<object> Verify(JsonElement body, StampService stamps, VerifyService verify, long maxDocumentChars, CancellationToken token)
     {
-        var f = new RequestFields(body, [.. Subjects, "document", "document_sha256"]);
+        var f = new RequestFields(body, [.. Subjects, "document", "document_sha256", "policy"]);
         var given = Subjects.Where(f.Has).ToArray();
         if (given.Length != 1) throw ApiError.BadRequest("missing_content", $"send exactly one of: {string.Join(", ", Subjects)}");
         string? documentSha256 = DocumentSha256(f, maxDocumentChars);
         if (documentSha256 is not null && given[0] is "content" or "content_hash")
             throw ApiError.BadRequest("invalid_field", "\"document_sha256\" and \"document\" go with an attestation, not a stamp");
+        // The policy is a trust root for the bundle's evidence; the other forms are judged on this log's own state.
+        string? policy = f.String("policy", TrustPolicy.MaxBytes);
+        if (policy is not null && given[0] != "bundle") throw ApiError.BadRequest("invalid_field", "\"policy\" goes with a \"bundle\"");
         return given[0] switch
         {
             "content" or "content_hash" => await stamps.Verify(StampApi.ContentHash(f).Hash, token),
             "attestation_id" => await verify.ById(AttestationApi.Id(f.Required("attestation_id", 36), "attestation"), documentSha256, token),
             "attestation" => await verify.ByAttestation(body.GetProperty("attestation"), documentSha256, token),
-            "bundle" => await verify.ByBundle(body.GetProperty("bundle"), documentSha256, token),
+            "bundle" => await verify.ByBundle(body.GetProperty("bundle"), policy, documentSha256, token),
             _ => await verify.ByDocumentHash(DocumentHash(f.Required("document_hash", 64)), documentSha256, token),
         };
     }

@@ -138,7 +138,7 @@ public sealed class IssuerService(
         {
             index.TryGet(EntryIndexer.KidSeqKey(kid, n), out var seq);
             var createdAt = DateTimeOffset.Parse(AttestationService.EntryOf(await log.ReadRecordAsync(seq.A, token)).Str("created_at"));
-            if (createdAt > at) affected++;
+            if (createdAt >= at) affected++; // docs/VERIFYING.md "The key rule": at or after compromised_at
             else if (createdAt < at - TimeSpan.FromMinutes(1)) break;
         }
         return affected;

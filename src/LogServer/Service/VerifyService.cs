@@ -14,17 +14,40 @@ public sealed record CheckpointRef(string Origin, long Size, string RootHash);
 
 public sealed record Verification(
     bool Success, string Verdict, IReadOnlyList<string> Reasons, Guid? AttestationId, Guid? IssuerId, string? Kid, string? Status,
-    long? LogIndex, CheckpointRef Checkpoint, string? RevokedAt, Guid? SupersededByAttestationId, string? KeyStatus);
+    long? LogIndex, CheckpointRef Checkpoint, string? RevokedAt, Guid? SupersededByAttestationId, string? KeyStatus)
+{
+    /// <summary>The bundle form only: every check of docs/VERIFYING.md "Checks", by its stable name.</summary>
+    public IReadOnlyList<VerifyCheck>? Checks { get; init; }
+
+    /// <summary>The bundle form only: the checkpoint and status time the verdict holds as of.</summary>
+    public VerifyAsOf? AsOf { get; init; }
+
+    /// <summary>The bundle form only: the name of the issuer's logged issuer/v1 entry, the only issuer name to show.</summary>
+    public string? IssuerName { get; init; }
+}
+
+/// <summary>One check as the answer names it: <c>result</c> is pass, fail or skip.</summary>
+public sealed record VerifyCheck(string Name, string Result, string Detail)
+{
+    public static VerifyCheck Of(CheckResult c) => new(c.Name, c.Outcome.ToString().ToLowerInvariant(), c.Detail);
+}
+
+public sealed record VerifyAsOf(long TreeSize, string RootHash, string? StatusTime, bool Online);
 
 /// <summary>
-/// Verdicts on attestations for relying parties, and the offline proof bundle for holders. A verdict is ALTERED
-/// when what was presented is not what the issuer signed and the log holds (bad signature, payload not the logged
-/// one, document not the attested one), else KEY_COMPROMISED when the key was compromised before it signed,
-/// else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no such attestation.
+/// Verdicts on attestations for relying parties, and the offline proof bundle for holders. A proof bundle is judged
+/// as <c>attest verify --online</c> judges it (docs/VERIFYING.md "Freshness"), with the shared code of
+/// Attest.Verification. The other forms (an id, a payload and signature, a document hash) are judged on this log's
+/// state: ALTERED when what was presented is not what the issuer signed and the log holds (bad signature, payload
+/// not the logged one, document not the attested one), else KEY_COMPROMISED when the key rule fails
+/// (<see cref="KeyRule"/>), else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no
+/// such attestation.
 /// </summary>
 public sealed class VerifyService(TransparencyLog log, Registry registry, KvIndex index, AttestationService attestations, Anchor.AnchorLedger anchors, TimeProvider time)
 {
     public const string Altered = "ALTERED", Unknown = "UNKNOWN", KeyCompromised = "KEY_COMPROMISED";
+
+    private static readonly Reader Anyone = new(null, null);
 
     public async Task<Verification> ById(Guid id, string? documentSha256, CancellationToken token)
     {
@@ -51,48 +74,108 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     }
 
     /// <summary>
-    /// Checks a proof bundle's own evidence with the offline verifier's code (Attest.Verification): its entries'
-    /// tlog-proofs under this log's key, its anchor, that its log entry is this payload's; then the attestation's
-    /// current state here.
+    /// A proof bundle, judged as <c>attest verify --online</c> judges it (docs/VERIFYING.md "Freshness"): the
+    /// holder's bundle is verified as it is, then the holder's payload and signature against this log's public
+    /// bundle of the attestation now, its checkpoint proven consistent with the bundle's (RFC 9162 §2.1.4.2). The
+    /// trust root is <paramref name="policyText"/> (a policy file) when given, else this log's own key. A bundle that
+    /// is itself ALTERED (a proof, a key, a status note that does not hold) stays ALTERED whatever the log holds now:
+    /// what was presented is not what the log signed.
     /// </summary>
-    public Task<Verification> ByBundle(JsonElement bundle, string? documentSha256, CancellationToken token)
+    public async Task<Verification> ByBundle(JsonElement bundle, string? policyText, string? documentSha256, CancellationToken token)
     {
-        Attest.Verification.ProofBundle b;
+        Attest.Verification.ProofBundle held;
         try
         {
-            b = Attest.Verification.ProofBundle.Parse(bundle);
+            held = Attest.Verification.ProofBundle.Parse(bundle);
         }
         catch (BundleFormatException e)
         {
             throw ApiError.BadRequest("invalid_bundle", $"\"bundle\" is not an attest proof bundle (GET /v1/attestations/{{id}}/proof-bundle): {e.Message}");
         }
-        var reasons = new List<string>();
-        reasons.Add(EntryProofs.CheckEntry(b.LogEntry, log.Verifier, out _, out _) ? "bundle_proof_ok" : "bundle_proof_invalid");
-        if (b.Anchor is { } anchor) reasons.Add(EntryProofs.CheckAnchor(b.LogEntry, anchor, log.Verifier, out _) ? "anchor_proof_ok" : "anchor_proof_invalid");
-        string payloadHash;
+        TrustPolicy trust;
         try
         {
-            payloadHash = Convert.ToHexStringLower(SHA256.HashData(Jcs.Canonicalize(b.Payload)));
+            trust = policyText is null ? TrustPolicy.OfLogKey(log.Verifier) : TrustPolicy.Parse(policyText);
         }
-        catch (ArgumentException)
+        catch (PolicyFormatException e)
         {
-            throw ApiError.BadRequest("invalid_bundle", "the bundle's attestation.payload is not I-JSON (RFC 8785 §3.1), so it has no signed form");
+            throw ApiError.BadRequest("invalid_policy", $"\"policy\" is not a policy file (docs/VERIFYING.md \"Policy file\"): {e.Message}");
         }
-        string? loggedHash = null, kid = null;
-        try
+        Hash? document = documentSha256 is not null && Hash.TryParseHex(documentSha256, out var d) ? d : null;
+        var offline = BundleVerifier.Verify(held, trust, document);
+
+        // Not an attestation of this log: UNKNOWN, unless the bundle does not even hold up against the trust root.
+        if (held.Payload.OptStr("id") is not { } idText || !Guid.TryParse(idText, out var id)
+            || !index.TryGet(EntryIndexer.AttestationKey(id), out _))
         {
-            using var e = JsonDocument.Parse(b.LogEntry.Entry);
-            loggedHash = e.RootElement.OptStr("payload_sha256");
-            kid = e.RootElement.OptStr("kid");
+            var unknown = UnknownResult([offline.Verdict == BundleReport.Altered ? "bundle_not_of_this_log" : "not_in_log"], null);
+            return unknown with
+            {
+                Verdict = offline.Verdict == BundleReport.Altered ? Altered : Unknown,
+                Checks = [.. offline.Checks.Select(VerifyCheck.Of)],
+                AsOf = AsOfOf(offline.AsOf),
+            };
         }
-        catch (JsonException)
+
+        var fresh = Attest.Verification.ProofBundle.ParsePublic(JsonSerializer.SerializeToUtf8Bytes(await ProofBundle(id, Anyone, token)));
+        var sizes = OnlineCheck.ProofSizes(held, fresh);
+        // A bundle claiming a larger tree than the log's latest checkpoint has no proof to it: the check fails.
+        IReadOnlyList<Hash> proof = sizes is { } s && s.First > 0 && s.Second <= log.Latest.Size ? ConsistencyProof.Prove(s.First, s.Second, log.Hashes) : [];
+        var (merged, consistency) = OnlineCheck.Merge(held, fresh, proof);
+        var online = BundleVerifier.Verify(merged, trust, document, null, consistency);
+
+        var report = online;
+        if (offline.Verdict == BundleReport.Altered)
         {
-            // An entry that is not JSON is no payload's: it stays null and is reported as a mismatch below.
+            // The checks that name what was altered are the held bundle's; the online ones say what the log holds now.
+            report = offline with
+            {
+                Verdict = BundleReport.Altered,
+                Checks = [.. offline.Checks.Select(c => c.Name is BundleVerifier.Consistency or BundleVerifier.Freshness ? online.Checks.Single(o => o.Name == c.Name) : c)],
+                AsOf = online.AsOf,
+            };
         }
-        if (loggedHash != payloadHash) reasons.Add("bundle_entry_mismatch");
+
+        var result = await State(id, report.Verdict, BundleReasons(held, offline, online), token);
+        // The name comes from the log's own issuer/v1 entry (the fresh evidence), never from what the holder presented.
+        return result with { Checks = [.. report.Checks.Select(VerifyCheck.Of)], AsOf = AsOfOf(report.AsOf), IssuerName = online.IssuerName };
+    }
+
+    /// <summary>The reasons the bundle form answered with before it had checks, kept for existing callers.</summary>
+    private List<string> BundleReasons(Attest.Verification.ProofBundle held, BundleReport offline, BundleReport online)
+    {
+        bool Passed(BundleReport r, string name) => r.Checks.Any(c => c.Name == name && c.Outcome == Outcome.Pass);
+        bool Failed(BundleReport r, string name) => r.Checks.Any(c => c.Name == name && c.Outcome == Outcome.Fail);
+        var reasons = new List<string>
+        {
+            Passed(offline, BundleVerifier.Inclusion) && Passed(offline, BundleVerifier.CheckpointSignature) ? "bundle_proof_ok" : "bundle_proof_invalid",
+        };
+        if (held.Anchor is not null) reasons.Add(Passed(offline, BundleVerifier.Anchor) ? "anchor_proof_ok" : "anchor_proof_invalid");
+        if (Failed(offline, BundleVerifier.LogEntry)) reasons.Add("bundle_entry_mismatch");
         // An offline verifier checks the signature with the bundle's key, so that key must be the logged one.
-        if (registry.Key(kid ?? "")?.PublicKey != b.IssuerKey.PublicKey) reasons.Add("bundle_key_mismatch");
-        return Evaluate(b.Payload, b.Signature, documentSha256, reasons, token);
+        if (registry.Key(held.IssuerKey.Kid)?.PublicKey != held.IssuerKey.PublicKey) reasons.Add("bundle_key_mismatch");
+        reasons.Add(Passed(online, BundleVerifier.PayloadSignature) ? "signature_ok" : "signature_invalid");
+        reasons.Add(Passed(online, BundleVerifier.LogEntry) ? "payload_matches_log" : "payload_not_in_log");
+        reasons.Add(Passed(online, BundleVerifier.Inclusion) ? "transparency_proof_ok" : "transparency_proof_invalid");
+        if (Passed(online, BundleVerifier.Document)) reasons.Add("document_hash_match");
+        if (Failed(online, BundleVerifier.Document)) reasons.Add("document_hash_mismatch");
+        if (Failed(online, BundleVerifier.KeyStatus)) reasons.Add("key_compromised");
+        else if (Passed(online, BundleVerifier.KeyStatus) && registry.Key(held.IssuerKey.Kid) is { } key) reasons.Add("key_" + key.Status);
+        if (Failed(online, BundleVerifier.Revocation)) reasons.Add("revoked");
+        if (Failed(online, BundleVerifier.Superseded)) reasons.Add("superseded");
+        return reasons;
+    }
+
+    private static VerifyAsOf? AsOfOf(AsOf? a) => a is null ? null
+        : new(a.TreeSize, a.RootHash, a.StatusTime?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), a.Online);
+
+    /// <summary>The log's state of attestation <paramref name="id"/> under <paramref name="verdict"/>.</summary>
+    private async Task<Verification> State(Guid id, string verdict, List<string> reasons, CancellationToken token)
+    {
+        var stored = await attestations.Find(id, token);
+        var key = registry.Key(stored.Kid);
+        return new Verification(true, verdict, reasons, id, stored.IssuerId, stored.Kid, stored.Status, stored.LogIndex, Ref(log.Latest),
+            stored.RevokedAt, stored.SupersededByAttestationId, key?.Status);
     }
 
     private async Task<Verification> Evaluate(JsonElement payload, string signature, string? documentSha256, List<string> reasons, CancellationToken token)
@@ -102,7 +185,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) return UnknownResult([.. reasons, "not_in_log"], id);
         var stored = await attestations.Find(id, token);
         var jcs = Jcs.Canonicalize(payload);
-        bool altered = reasons.Any(r => r is "bundle_proof_invalid" or "bundle_entry_mismatch" or "bundle_key_mismatch" or "anchor_proof_invalid");
+        bool altered = false;
 
         // The key is the one the log recorded for this attestation: a payload naming another kid is not the logged one.
         var key = registry.Key(stored.Kid);
@@ -134,13 +217,30 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
             altered |= !same;
         }
 
-        bool compromised = key?.CompromisedAt is { } at && DateTimeOffset.Parse(stored.CreatedAt) > DateTimeOffset.Parse(at);
-        if (key is not null) reasons.Add(compromised ? "key_compromised" : "key_" + key.Status);
+        string? keyProblem = key is null ? null : KeyRule(key, DateTimeOffset.Parse(stored.CreatedAt, System.Globalization.CultureInfo.InvariantCulture), v.A);
+        if (key is not null) reasons.Add(keyProblem ?? "key_" + key.Status);
         if (stored.Status == AttestationService.Revoked) reasons.Add("revoked");
         if (stored.Status == AttestationService.Superseded) reasons.Add("superseded");
-        string verdict = altered ? Altered : compromised ? KeyCompromised : stored.Status;
+        string verdict = altered ? Altered : keyProblem is not null ? KeyCompromised : stored.Status;
         return new Verification(true, verdict, reasons, id, stored.IssuerId, stored.Kid, stored.Status, v.A, Ref(checkpoint),
             stored.RevokedAt, stored.SupersededByAttestationId, key?.Status);
+    }
+
+    /// <summary>
+    /// docs/VERIFYING.md "The key rule", on this log's record of the key (the same rule BundleVerifier applies to a
+    /// bundle's key/v1 entries): null when the key could sign an attestation created at <paramref name="signedAt"/>
+    /// and logged at <paramref name="logIndex"/>, else the reason it could not. Log order counts beside the times
+    /// because a time is what the signer wrote, while the log's order is not theirs to choose.
+    /// </summary>
+    public static string? KeyRule(IssuerKey key, DateTimeOffset signedAt, long logIndex)
+    {
+        static DateTimeOffset At(string t) => DateTimeOffset.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
+        if (signedAt < At(key.CreatedAt) || logIndex < key.CreatedEntryIndex) return "key_not_yet_created";
+        // The compromise is the key's last event (ProofBundle carries it as such): a compromised key has no later one.
+        if (key.CompromisedAt is { } c && (signedAt >= At(c) || logIndex > key.LastEntryIndex)) return "key_compromised";
+        // A key rotated before its rotation's index was recorded has only the time to go by.
+        if (key.RotatedAt is { } r && (signedAt > At(r) || key.RotatedEntryIndex > 0 && logIndex > key.RotatedEntryIndex)) return "key_rotated_before_signing";
+        return null;
     }
 
     private Verification UnknownResult(List<string> reasons, Guid? id) =>

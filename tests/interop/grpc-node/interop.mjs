@@ -495,6 +495,10 @@ async function main() {
     expect(verifyInclusion(a.log_index, p.size, leafHash(entry.entry), p.proof, p.root), "the bundle's inclusion proof does not verify");
     const v = await unary(attestations, 'Verify', { bundle: toStruct(bundle), document });
     expect(v.verdict === 'VALID' && v.reasons.includes('bundle_proof_ok') && v.reasons.includes('document_hash_match'), `Verify of the bundle: ${v.verdict} ${v.reasons}`);
+    // Judged online, as attest verify --online does: every check by name, as of the log's latest checkpoint.
+    const checks = Object.fromEntries(v.checks.map((c) => [c.name, c.result]));
+    expect(checks.status_note === 'pass' && checks.consistency === 'pass' && checks.document === 'pass', `Verify of the bundle: checks ${JSON.stringify(checks)}`);
+    expect(v.as_of.online === true && Number(v.as_of.tree_size) >= p.size, `Verify of the bundle: as_of ${JSON.stringify(v.as_of)}`);
     const missing = await rpcError(unary(attestations, 'GetProofBundle', { id: randomUUID() }));
     expectStatus(missing, S.NOT_FOUND);
     return { id: a.id, checkpoint_size: p.size, verify: v.verdict };

@@ -469,6 +469,11 @@ def main():
         v = attestations.Verify(apb.VerifyRequest(bundle=r.bundle, document=("diploma of " + run).encode() * 10), timeout=30)
         expect(v.verdict == "VALID" and "bundle_proof_ok" in v.reasons and "document_hash_match" in v.reasons,
                "Verify of the bundle: %s %s" % (v.verdict, list(v.reasons)))
+        # Judged online, as attest verify --online does: every check by name, as of the log's latest checkpoint.
+        checks = {c.name: c.result for c in v.checks}
+        expect(checks.get("status_note") == "pass" and checks.get("consistency") == "pass" and checks.get("document") == "pass",
+               "Verify of the bundle: checks %r" % checks)
+        expect(v.as_of.online and v.as_of.tree_size >= int(size) and v.issuer_name != "", "Verify of the bundle: as_of %r, issuer %r" % (v.as_of, v.issuer_name))
         missing = rpc_error(attestations.GetProofBundle, apb.GetProofBundleRequest(id=str(uuid.uuid4())), timeout=30)
         expect_status(missing, grpc.StatusCode.NOT_FOUND)
         return {"id": a.id, "checkpoint_size": int(size), "verify": v.verdict}
