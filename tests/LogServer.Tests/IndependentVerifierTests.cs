@@ -81,10 +81,31 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
 
         var result = await RunVerifier(bundleText);
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("UNVERIFIED", Parse(result).GetProperty("verdict").GetString());
+        var output = Parse(result);
+        Assert.Equal("UNVERIFIED", output.GetProperty("verdict").GetString());
+        // Any log can call its issuer anything: an issuer name is shown only when a trusted log holds it.
+        Assert.Equal(JsonValueKind.Null, output.GetProperty("issuer_name").ValueKind);
         AssertChecks(result, new()
         {
             ["payload_signature"] = "pass", ["inclusion"] = "pass", ["checkpoint_signature"] = "skip", ["status_note"] = "skip",
+        });
+    }
+
+    [Fact]
+    public async Task a_public_bundle_without_the_payload_proves_the_logged_status_and_skips_the_payload_checks()
+    {
+        var (bundleText, _, issuerName) = await MintAndFetchBundle();
+        string id = JsonNode.Parse(bundleText)!["attestation"]!["payload"]!["id"]!.GetValue<string>();
+        var (status, body) = await Client.Get($"v1/attestations/{id}/proof-bundle", key: null);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("public", body.Str("access"));
+
+        var result = await RunVerifier(body.GetRawText(), await LogKey());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(issuerName, Parse(result).GetProperty("issuer_name").GetString());
+        AssertChecks(result, new()
+        {
+            ["payload_signature"] = "skip", ["payload_key"] = "skip", ["log_entry"] = "pass", ["issuer"] = "pass", ["key_status"] = "pass", ["status_note"] = "pass",
         });
     }
 

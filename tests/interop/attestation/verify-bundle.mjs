@@ -414,8 +414,9 @@ const must = (condition, why) => {
 /** A failure that is not a check of its own but means the bundle was altered (a revocation of another attestation). */
 const alteredBy = [];
 
-const payload = bundle.attestation?.payload ?? null;
 const hasPayload = bundle.attestation != null;
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const payload = isObject(bundle.attestation?.payload) ? bundle.attestation.payload : {};
 const payloadBytes = () => {
   const canonical = canonicalize(payload);
   if (typeof canonical !== 'string') throw new Error('attestation.payload cannot be canonicalized');
@@ -430,6 +431,8 @@ const attestationEntry = (() => {
 })();
 // The attestation's id, issuer and time: from the signed payload, or (a public bundle has none) from the logged entry.
 const subject = hasPayload ? payload : attestationEntry ?? {};
+if (!isObject(bundle.issuer_key)) bundle.issuer_key = {};
+if (!isObject(bundle.issuer)) bundle.issuer = {};
 
 check('payload_signature', () => {
   if (!hasPayload) return skip('a public bundle carries no payload');
@@ -443,7 +446,7 @@ check('payload_signature', () => {
 
 check('payload_key', () => {
   if (!hasPayload) return skip('a public bundle carries no payload');
-  must(payload?.kid === bundle.issuer_key?.kid, `payload kid ${payload?.kid} is not the bundle's key ${bundle.issuer_key?.kid}`);
+  must(payload.kid === bundle.issuer_key.kid, `payload kid ${payload?.kid} is not the bundle's key ${bundle.issuer_key?.kid}`);
   must(payload.alg === 'Ed25519', `payload alg ${payload.alg} is not Ed25519`);
   must(bundle.issuer_key?.alg === undefined || bundle.issuer_key.alg === 'Ed25519', 'issuer_key alg is not Ed25519');
   must(payload.issuer_id === bundle.issuer?.id, `payload issuer ${payload.issuer_id} is not the bundle's issuer ${bundle.issuer?.id}`);
@@ -740,10 +743,12 @@ else if (failed('revocation')) verdict = 'REVOKED';
 else if (failed('superseded')) verdict = 'SUPERSEDED';
 else verdict = 'VALID';
 
+// The name is shown only when it is proven: the issuer/v1 entry, included in a checkpoint signed by a trusted log key.
+const nameProven = ['issuer', 'inclusion', 'checkpoint_signature'].every((name) => checks[name] === 'pass');
 const result = {
   verdict,
   as_of: { tree_size: logCheckpoint ? Number(logCheckpoint.size) : null, status_time: statusTime },
-  issuer_name: issuerName,
+  issuer_name: nameProven ? issuerName : null,
   checks,
 };
 process.stdout.write(JSON.stringify(result) + '\n');
