@@ -249,6 +249,47 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task a_witness_cosignature_counts_toward_the_quorum_and_one_over_another_checkpoint_does_not()
+    {
+        var (bundleText, _, _) = await MintAndFetchBundle();
+        var bundle = JsonNode.Parse(bundleText)!;
+        string note = bundle["log"]!["checkpoint"]!.GetValue<string>();
+        string text = note[..(note.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)];
+        // Cosignatures made by tests/interop/witness/cosignatures.mjs (c2sp.org/tlog-cosignature, its own code) with the
+        // seed of tests/testdata/cosignature/vectors.json, and a second witness that never cosigns.
+        var (w1, line) = await Cosign("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "witness.example/w1", text);
+        Assert.Equal(WitnessKey, w1);
+        var (w2, _) = await Cosign(new string('7', 64), "witness.example/w2", text);
+        var (_, otherLine) = await Cosign("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "witness.example/w1", text.Replace("\n", "\nx\n", StringComparison.Ordinal));
+        string logKey = await LogKey();
+        string both = TempFile($"log {logKey}\nwitness w1 {w1}\nwitness w2 {w2}\ngroup both all w1 w2\nquorum both\n");
+        string either = TempFile($"log {logKey}\nwitness w1 {w1}\nwitness w2 {w2}\ngroup either any w1 w2\nquorum either\n");
+        try
+        {
+            bundle["log"]!["checkpoint"] = note + line;
+            string cosigned = bundle.ToJsonString(Relaxed);
+            var valid = await RunVerifier(cosigned, policy: either);
+            Assert.True(valid.ExitCode == 0, valid.ToString());
+            AssertChecks(valid, new() { ["witness:w1"] = "pass", ["witness:w2"] = "skip", ["witness_quorum"] = "pass", ["checkpoint_signature"] = "pass" });
+
+            var unmet = await RunVerifier(cosigned, policy: both);
+            Assert.Equal("UNVERIFIED", Parse(unmet).GetProperty("verdict").GetString());
+            AssertChecks(unmet, new() { ["witness:w1"] = "pass", ["witness:w2"] = "skip", ["witness_quorum"] = "fail" });
+
+            // A line by w1 over another text: it does not verify here, so it is not counted (the log's own proofs still hold).
+            bundle["log"]!["checkpoint"] = note + otherLine;
+            var forged = await RunVerifier(bundle.ToJsonString(Relaxed), policy: either);
+            Assert.Equal("UNVERIFIED", Parse(forged).GetProperty("verdict").GetString());
+            AssertChecks(forged, new() { ["witness:w1"] = "fail", ["witness_quorum"] = "fail", ["checkpoint_signature"] = "pass" });
+        }
+        finally
+        {
+            File.Delete(both);
+            File.Delete(either);
+        }
+    }
+
+    [Fact]
     public async Task a_changed_claim_fails_the_signature_and_the_log_entry_but_not_the_log_proofs()
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
@@ -383,6 +424,25 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         {
             Assert.True(checks.TryGetProperty(name, out var got), $"no check \"{name}\": {result}");
             Assert.True(got.GetString() == want, $"check \"{name}\" should be {want}: {result}");
+        }
+    }
+
+    /// <summary>The cosignature line a witness with this seed and name makes over the checkpoint text, and its vkey.</summary>
+    private static async Task<(string Vkey, string Line)> Cosign(string seedHex, string name, string checkpointText)
+    {
+        string dir = ExternalTools.Interop("witness");
+        await ExternalTools.NpmCi(dir, "@noble/ed25519", "@noble/hashes");
+        string file = TempFile(checkpointText);
+        try
+        {
+            var result = await ExternalTools.Run("node", ["cosignatures.mjs", "sign", seedHex, name, "1796641200", file], dir, TimeSpan.FromMinutes(1));
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var output = JsonDocument.Parse(result.Stdout).RootElement;
+            return (output.GetProperty("vkey").GetString()!, output.GetProperty("line").GetString()!);
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 
