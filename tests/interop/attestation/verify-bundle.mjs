@@ -1,27 +1,19 @@
-// Independent, fully offline verifier of an Attest proof bundle (GET /v1/attestations/{id}/proof-bundle), used by
-// tests/LogServer.Tests/IndependentVerifierTests.cs. It shares no code with the server: RFC 8785 comes from the npm
-// package "canonicalize", Ed25519 from "@noble/ed25519", SHA-256/SHA-512 from "@noble/hashes"; base64, the
-// RFC 9162 inclusion proof walk, C2SP tlog-proof, checkpoint and signed-note parsing are written here from the specs.
+// Independent, fully offline verifier of an Attest proof bundle (GET /v1/attestations/{id}/proof-bundle, format
+// attest-proof-bundle/v1), used by tests/LogServer.Tests/IndependentVerifierTests.cs and the shared bundle vectors.
 //
-// Usage: node verify-bundle.mjs <bundle.json>
-// Prints one JSON line {"signature","payload_hash","inclusion","checkpoint_signature","anchor"} (booleans; anchor is
-// null when the bundle has none) and exits 0 only when none is false, else 1 (2 when the file cannot be read or
-// parsed as JSON). The reason of each failed check goes to stderr.
+// It is written from docs/VERIFYING.md (trust roots, policy file, checks, key rule, verdicts), docs/ENTRIES.md and
+// docs/ANCHORING.md, and the specs: RFC 8785 (JCS), RFC 8032 (Ed25519), RFC 9162 §2.1.3.2 (inclusion proofs),
+// c2sp.org/signed-note, c2sp.org/tlog-checkpoint, c2sp.org/tlog-proof and c2sp.org/tlog-cosignature. It shares no
+// code with the project's other verifiers (the C# library and the web page): RFC 8785 comes from the npm package
+// "canonicalize", Ed25519 from "@noble/ed25519", SHA-256/SHA-512 from "@noble/hashes"; everything else is here.
 //
-//   signature             Ed25519 (RFC 8032, strict) of canonicalize(attestation.payload) under issuer_key.public_key
-//                         (base64url), signature attestation.signature (base64url, 64 bytes).
-//   payload_hash          hex SHA-256 of canonicalize(attestation.payload) == JSON.parse(log_entry.entry).payload_sha256.
-//   inclusion             log_entry.tlog_proof (c2sp.org/tlog-proof@v1): leaf SHA-256(0x00 || entry) walked up its
-//                         proof (RFC 9162 §2.1.3.2) with its index and the checkpoint's size gives the checkpoint's root.
-//   checkpoint_signature  the checkpoint note embedded in the tlog-proof carries a signature line by log.verifier_key
-//                         (C2SP signed-note, Ed25519 type 0x01: same name, same key id, and the key id is the one the
-//                         spec derives from name and key) that verifies over the note text, and the checkpoint's
-//                         origin is the key's name.
-//   anchor                (docs/ANCHORING.md) anchor.tlog_proof's checkpoint is signed by the log key, is the anchor's
-//                         tree_size and root_hash, and includes the entry; anchor.calldata is exactly
-//                         "ATST" || 0x01 || uint64_be(size) || root || SHA-256(origin). The chain side (that the
-//                         transaction carries that calldata) is the caller's: it needs a node.
-import { readFileSync } from 'node:fs';
+// Usage: node verify-bundle.mjs <bundle.json> [--log-key <vkey | file>]… [--policy <file>]
+//
+// Prints one JSON line
+//   {"verdict", "as_of": {"tree_size", "status_time"}, "issuer_name", "checks": {"<name>": "pass" | "fail" | "skip"}}
+// and exits 0 only for VALID, 1 for every other verdict, 2 when the arguments, the bundle, a log key or the policy
+// cannot be read. Each check's reason (why it failed or was skipped, or what passed) goes to stderr as one JSON line.
+import { existsSync, readFileSync } from 'node:fs';
 import canonicalize from 'canonicalize';
 import * as ed from '@noble/ed25519';
 import { sha256, sha512 } from '@noble/hashes/sha2';
@@ -29,6 +21,9 @@ import { sha256, sha512 } from '@noble/hashes/sha2';
 ed.etc.sha512Sync = (...messages) => sha512(ed.etc.concatBytes(...messages));
 
 const utf8 = new TextEncoder();
+
+/** An input the verifier cannot run on (exit 2), as opposed to evidence that does not hold (a failed check). */
+class UsageError extends Error {}
 
 // ---- encodings (strict: canonical form only) ------------------------------------------------------------------
 
@@ -78,12 +73,36 @@ const concat = (...parts) => {
   return out;
 };
 
-/** A decimal without sign or leading zero (C2SP checkpoint and tlog-proof). */
+/** A decimal without sign or leading zero, below 2^63 (C2SP checkpoint, tlog-proof and cosignature timestamps). */
 function decimal(text) {
   if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new Error(`not a decimal: ${JSON.stringify(text)}`);
   const n = BigInt(text);
   if (n >= 1n << 63n) throw new Error('number too large');
   return n;
+}
+
+/** RFC 3339 UTC ("Z") with optional fraction, as milliseconds since the epoch (the entries' and payload's times). */
+function rfc3339(text, what) {
+  if (typeof text !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/.test(text))
+    throw new Error(`${what} is not an RFC 3339 UTC time: ${JSON.stringify(text)}`);
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+Z$/, '$1Z'));
+  if (Number.isNaN(ms)) throw new Error(`${what} is not a valid time: ${text}`);
+  return ms;
+}
+
+/** A log entry's JSON object. Entries are RFC 8785 bytes (docs/ENTRIES.md): anything else (a duplicate key, say,
+ * which JSON.parse would quietly resolve one way and another parser another) is refused. */
+function entryObject(text, what) {
+  if (typeof text !== 'string') throw new Error(`${what} has no entry text`);
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${what} is not JSON: ${e.message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${what} is not a JSON object`);
+  if (canonicalize(value) !== text) throw new Error(`${what} is not in RFC 8785 canonical form`);
+  return value;
 }
 
 // ---- RFC 6962 / RFC 9162 -------------------------------------------------------------------------------------
@@ -117,10 +136,11 @@ function verifyInclusion(index, size, leaf, proof, root) {
   if (!equal(r, root)) throw new Error(`computed root ${hex(r)} is not the checkpoint's root ${hex(root)}`);
 }
 
-// ---- C2SP tlog-proof, tlog-checkpoint, signed-note -----------------------------------------------------------
+// ---- C2SP signed-note, tlog-checkpoint, tlog-proof, tlog-cosignature ------------------------------------------
 
 /** c2sp.org/tlog-proof@v1: header, optional extra, index, base64 hashes, an empty line, then the signed checkpoint. */
 function parseTlogProof(text) {
+  if (typeof text !== 'string') throw new Error('no tlog-proof');
   const split = text.indexOf('\n\n');
   if (split < 0) throw new Error('tlog-proof has no empty line before the checkpoint');
   const lines = text.slice(0, split).split('\n');
@@ -138,42 +158,48 @@ function parseTlogProof(text) {
   return { index, proof, note };
 }
 
-/** c2sp.org/tlog-checkpoint: origin, decimal size, base64 root hash, optional extension lines; text ends in "\n". */
+/** c2sp.org/tlog-checkpoint: origin, decimal size, base64 root hash, optional non-empty extension lines. */
 function parseCheckpoint(text) {
   if (!text.endsWith('\n')) throw new Error('checkpoint text does not end in a line break');
   const lines = text.slice(0, -1).split('\n');
   if (lines.length < 3 || lines[0] === '') throw new Error('checkpoint has fewer than three lines');
+  if (lines.some((l) => l === '')) throw new Error('checkpoint has an empty line');
   const root = base64(lines[2]);
   if (root.length !== 32) throw new Error('checkpoint root is not 32 bytes');
-  return { origin: lines[0], size: decimal(lines[1]), root };
+  return { origin: lines[0], size: decimal(lines[1]), root, text };
 }
 
-/** C2SP signed-note verifier key: name "+" hex key id (8 digits) "+" base64(type || public key); type 0x01 is Ed25519. */
-function parseVerifierKey(text) {
+/**
+ * c2sp.org/signed-note verifier key "name+hexid+base64(type || public key)". Type 0x01 is an Ed25519 note key (the
+ * log's), 0x04 an Ed25519 cosignature/v1 key (a witness's, c2sp.org/tlog-cosignature). The key ID must be the one
+ * the spec derives: the first 4 bytes of SHA-256(name || "\n" || type || public key).
+ */
+function parseVerifierKey(text, type) {
+  if (typeof text !== 'string') throw new Error('verifier key is not a string');
   // Split at the first two "+" only: the base64 key may itself hold "+".
   const first = text.indexOf('+');
   const second = first < 0 ? -1 : text.indexOf('+', first + 1);
   if (second < 0) throw new Error('verifier key is not name+id+key');
   const [name, idHex, keyText] = [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
-  if (name === '' || /[\s+]/.test(name)) throw new Error('verifier key name is invalid');
+  if (name === '' || /[\s+\u2014]/u.test(name) || /\p{Cc}/u.test(name)) throw new Error('verifier key name is invalid');
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw new Error('verifier key id is not 8 lowercase hex digits');
   const key = base64(keyText);
-  if (key.length !== 33 || key[0] !== 0x01) throw new Error('verifier key is not an Ed25519 (type 0x01) key');
-  // Key id: the first 4 bytes of SHA-256(name || "\n" || type || public key).
+  if (key.length !== 33 || key[0] !== type) throw new Error(`verifier key is not an Ed25519 key of type 0x0${type}`);
   const derived = hex(sha256(concat(utf8.encode(name), Uint8Array.of(0x0a), key)).slice(0, 4));
   if (derived !== idHex) throw new Error(`verifier key id ${idHex} is not the derived ${derived}`);
-  return { name, id: Uint8Array.from(idHex.match(/../g), (b) => parseInt(b, 16)), publicKey: key.slice(1) };
+  return { name, id: Uint8Array.from(idHex.match(/../g), (b) => parseInt(b, 16)), idHex, publicKey: key.slice(1), text };
 }
 
-/** Splits a signed note into its text (ending in "\n") and its signature lines "— name base64(id || sig)". */
+/** c2sp.org/signed-note: the text (ending in "\n"), an empty line, then signature lines "— name base64(id || sig)". */
 function parseNote(note) {
+  if (typeof note !== 'string') throw new Error('note is not a string');
   const split = note.lastIndexOf('\n\n');
   if (split < 0) throw new Error('note has no empty line before its signatures');
   const text = note.slice(0, split + 1);
   const rest = note.slice(split + 2);
   if (!rest.endsWith('\n')) throw new Error('note signatures do not end in a line break');
   const signatures = rest.slice(0, -1).split('\n').map((line) => {
-    const m = /^\u2014 ([^ ]+) ([A-Za-z0-9+/=]+)$/.exec(line);
+    const m = /^\u2014 ([^ +]+) ([A-Za-z0-9+/=]+)$/.exec(line);
     if (!m) throw new Error(`malformed signature line ${JSON.stringify(line)}`);
     const blob = base64(m[2]);
     if (blob.length < 5) throw new Error('signature is too short');
@@ -182,98 +208,517 @@ function parseNote(note) {
   return { text, signatures };
 }
 
-// ---- the four checks ---------------------------------------------------------------------------------------
-
-const reasons = {};
-function check(name, fn) {
-  try {
-    const ok = fn();
-    if (ok !== true) throw new Error('check failed');
-    return true;
-  } catch (e) {
-    reasons[name] = e.message;
-    return false;
+/**
+ * The note's text after checking that one of the trusted keys signed it: a signature line whose name and key ID are
+ * a trusted key's verifies (Ed25519 over the text). A line by a trusted key that does not verify is a failure even
+ * when another line verifies; lines by keys not trusted are ignored (c2sp.org/signed-note).
+ */
+function openNote(note, keys) {
+  const { text, signatures } = parseNote(note);
+  let by = null;
+  for (const s of signatures) {
+    const key = keys.find((k) => k.name === s.name && equal(k.id, s.id));
+    if (!key) continue;
+    if (s.sig.length !== 64 || !ed.verify(s.sig, utf8.encode(text), key.publicKey, { zip215: false }))
+      throw new Error(`the signature by ${key.name}+${key.idHex} does not verify`);
+    by ??= key;
   }
+  if (!by) throw new Error(`no signature by a trusted log key (${keys.map((k) => `${k.name}+${k.idHex}`).join(', ')})`);
+  return { text, key: by };
 }
 
-let bundle;
+/** A checkpoint note opened with the trusted log keys; its origin must be the signing key's name (c2sp.org/tlog-checkpoint). */
+function openCheckpoint(note, keys) {
+  const { text, key } = openNote(note, keys);
+  const checkpoint = parseCheckpoint(text);
+  if (checkpoint.origin !== key.name) throw new Error(`checkpoint origin ${checkpoint.origin} is not the key name ${key.name}`);
+  return checkpoint;
+}
+
+/**
+ * c2sp.org/tlog-cosignature v1: the witness's lines on the note (its name and key ID), each of 8 bytes of big-endian
+ * POSIX time then a 64-byte Ed25519 signature over "cosignature/v1\ntime <t>\n" || note text. Returns the verified
+ * time, or null when the note carries no line of this witness; throws when a line of it does not verify.
+ */
+function cosignatureTime(note, witness) {
+  const { text, signatures } = parseNote(note);
+  let time = null;
+  for (const s of signatures) {
+    if (s.name !== witness.name || !equal(s.id, witness.id)) continue;
+    if (s.sig.length !== 72) throw new Error('a cosignature is not 8 + 64 bytes');
+    const t = new DataView(s.sig.buffer, s.sig.byteOffset, 8).getBigUint64(0);
+    if (t >= 1n << 63n) throw new Error('a cosignature time is too large');
+    const message = utf8.encode(`cosignature/v1\ntime ${t}\n${text}`);
+    if (!ed.verify(s.sig.slice(8), message, witness.publicKey, { zip215: false })) throw new Error('a cosignature does not verify');
+    time ??= t;
+  }
+  return time;
+}
+
+// ---- the policy file (docs/VERIFYING.md, in the manner of sigsum-go doc/policy.md) --------------------------
+
+function parsePolicy(bytes) {
+  if (bytes.length > 64 * 1024) throw new UsageError('policy file is over 64 KiB');
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError('policy file is not UTF-8');
+  }
+  const policy = { logs: [], witnesses: new Map(), groups: new Map(), quorum: null, anchorRequired: false };
+  let quorumSeen = false;
+  let anchorSeen = false;
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, n) => {
+    const fail = (why) => {
+      throw new UsageError(`policy line ${n + 1}: ${why}`);
+    };
+    const tokens = raw.replace(/#.*$/, '').split(/[ \t]+/).filter((t) => t !== '');
+    if (tokens.length === 0) return;
+    const [keyword, ...args] = tokens;
+    const newName = (name) => {
+      if (name === 'none') fail('"none" is reserved');
+      if (policy.witnesses.has(name) || policy.groups.has(name)) fail(`name ${name} is defined twice`);
+    };
+    const vkey = (text, type) => {
+      try {
+        return parseVerifierKey(text, type);
+      } catch (e) {
+        return fail(e.message);
+      }
+    };
+    switch (keyword) {
+      case 'log':
+        if (args.length < 1 || args.length > 2) fail('log takes <vkey> [url]');
+        policy.logs.push(vkey(args[0], 0x01));
+        break;
+      case 'witness':
+        if (args.length < 2 || args.length > 3) fail('witness takes <name> <vkey> [url]');
+        newName(args[0]);
+        policy.witnesses.set(args[0], vkey(args[1], 0x04));
+        break;
+      case 'group': {
+        if (args.length < 3) fail('group takes <name> <k | any | all> <member>…');
+        const [name, threshold, ...members] = args;
+        newName(name);
+        if (new Set(members).size !== members.length) fail('a member is named twice');
+        for (const m of members) if (!policy.witnesses.has(m) && !policy.groups.has(m)) fail(`member ${m} is not defined above`);
+        let k;
+        if (threshold === 'any') k = 1;
+        else if (threshold === 'all') k = members.length;
+        else if (/^[1-9][0-9]*$/.test(threshold) && Number(threshold) <= members.length) k = Number(threshold);
+        else fail(`threshold ${threshold} is not any, all or a number between 1 and ${members.length}`);
+        policy.groups.set(name, { k, members });
+        break;
+      }
+      case 'quorum':
+        if (quorumSeen) fail('quorum is given twice');
+        quorumSeen = true;
+        if (args.length !== 1) fail('quorum takes <name | none>');
+        if (args[0] !== 'none' && !policy.witnesses.has(args[0]) && !policy.groups.has(args[0])) fail(`quorum ${args[0]} is not defined above`);
+        policy.quorum = args[0] === 'none' ? null : args[0];
+        break;
+      case 'anchor':
+        if (anchorSeen) fail('anchor is given twice');
+        anchorSeen = true;
+        if (args.length !== 1 || !['required', 'optional'].includes(args[0])) fail('anchor takes required or optional');
+        policy.anchorRequired = args[0] === 'required';
+        break;
+      default:
+        fail(`unknown keyword ${JSON.stringify(keyword)}`);
+    }
+  });
+  if (policy.logs.length === 0) throw new UsageError('policy file names no log');
+  return policy;
+}
+
+// ---- arguments ----------------------------------------------------------------------------------------------
+
+function readArguments(argv) {
+  let bundlePath = null;
+  const logKeys = [];
+  let policy = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--log-key' || a === '--policy') {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${a} needs a value`);
+      if (a === '--policy') {
+        if (policy) throw new UsageError('--policy is given twice');
+        let bytes;
+        try {
+          bytes = readFileSync(value);
+        } catch (e) {
+          throw new UsageError(`cannot read the policy: ${e.message}`);
+        }
+        policy = parsePolicy(bytes);
+      } else {
+        // A vkey or a file holding one (its surrounding white space is not part of it).
+        const text = existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
+        try {
+          logKeys.push(parseVerifierKey(text, 0x01));
+        } catch (e) {
+          throw new UsageError(`--log-key: ${e.message}`);
+        }
+      }
+    } else if (a.startsWith('--')) {
+      throw new UsageError(`unknown option ${a}`);
+    } else if (bundlePath === null) {
+      bundlePath = a;
+    } else {
+      throw new UsageError('more than one bundle');
+    }
+  }
+  if (bundlePath === null) throw new UsageError('usage: node verify-bundle.mjs <bundle.json> [--log-key <vkey | file>] [--policy <file>]');
+  let bundle;
+  try {
+    bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read the bundle: ${e.message}`);
+  }
+  if (bundle === null || typeof bundle !== 'object' || Array.isArray(bundle)) throw new UsageError('the bundle is not a JSON object');
+  if (bundle.format !== 'attest-proof-bundle/v1') throw new UsageError(`the bundle's format is not attest-proof-bundle/v1: ${JSON.stringify(bundle.format)}`);
+  return { bundle, trusted: [...logKeys, ...(policy?.logs ?? [])], policy };
+}
+
+let args;
 try {
-  bundle = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  args = readArguments(process.argv.slice(2));
 } catch (e) {
-  process.stderr.write(`cannot read the bundle: ${e.message}\n`);
+  process.stderr.write(`${e instanceof UsageError ? '' : 'unexpected: '}${e.message}\n`);
   process.exit(2);
 }
+const { bundle, trusted, policy } = args;
 
+// ---- the checks (docs/VERIFYING.md "Checks"), in its order ---------------------------------------------------
+
+const checks = {};
+const reasons = {};
+/** Runs a check: it returns 'pass' or 'skip' with a sentence, or throws (fail) with the reason. */
+function check(name, fn) {
+  try {
+    const [result, why] = fn();
+    checks[name] = result;
+    reasons[name] = why;
+  } catch (e) {
+    checks[name] = 'fail';
+    reasons[name] = e.message;
+  }
+  return checks[name];
+}
+const pass = (why) => ['pass', why];
+const skip = (why) => ['skip', why];
+const must = (condition, why) => {
+  if (!condition) throw new Error(why);
+};
+/** A failure that is not a check of its own but means the bundle was altered (a revocation of another attestation). */
+const alteredBy = [];
+
+const hasPayload = bundle.attestation != null;
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const payload = isObject(bundle.attestation?.payload) ? bundle.attestation.payload : {};
 const payloadBytes = () => {
-  const canonical = canonicalize(bundle.attestation.payload);
+  const canonical = canonicalize(payload);
   if (typeof canonical !== 'string') throw new Error('attestation.payload cannot be canonicalized');
   return utf8.encode(canonical);
 };
-
-const signature = check('signature', () => {
-  const sig = base64url(bundle.attestation.signature);
-  const pub = base64url(bundle.issuer_key.public_key);
-  if (sig.length !== 64) throw new Error('signature is not 64 bytes');
-  if (pub.length !== 32) throw new Error('issuer public key is not 32 bytes');
-  if (!ed.verify(sig, payloadBytes(), pub, { zip215: false })) throw new Error('Ed25519 signature does not verify');
-  return true;
-});
-
-const payload_hash = check('payload_hash', () => {
-  const logged = JSON.parse(bundle.log_entry.entry).payload_sha256;
-  const computed = hex(sha256(payloadBytes()));
-  if (logged !== computed) throw new Error(`entry payload_sha256 ${logged} is not SHA-256(JCS(payload)) ${computed}`);
-  return true;
-});
-
-const proof = (() => {
+const attestationEntry = (() => {
   try {
-    return parseTlogProof(bundle.log_entry.tlog_proof);
+    return entryObject(bundle.log_entry?.entry, 'log_entry');
+  } catch {
+    return null;
+  }
+})();
+// The attestation's id, issuer and time: from the signed payload, or (a public bundle has none) from the logged entry.
+const subject = hasPayload ? payload : attestationEntry ?? {};
+if (!isObject(bundle.issuer_key)) bundle.issuer_key = {};
+if (!isObject(bundle.issuer)) bundle.issuer = {};
+
+check('payload_signature', () => {
+  if (!hasPayload) return skip('a public bundle carries no payload');
+  const sig = base64url(bundle.attestation.signature);
+  const pub = base64url(bundle.issuer_key?.public_key);
+  must(sig.length === 64, 'signature is not 64 bytes');
+  must(pub.length === 32, 'issuer public key is not 32 bytes');
+  must(ed.verify(sig, payloadBytes(), pub, { zip215: false }), 'Ed25519 signature over the RFC 8785 payload does not verify under issuer_key.public_key');
+  return pass('Ed25519 over the RFC 8785 payload verifies under the issuer key');
+});
+
+check('payload_key', () => {
+  if (!hasPayload) return skip('a public bundle carries no payload');
+  must(payload.kid === bundle.issuer_key.kid, `payload kid ${payload?.kid} is not the bundle's key ${bundle.issuer_key?.kid}`);
+  must(payload.alg === 'Ed25519', `payload alg ${payload.alg} is not Ed25519`);
+  must(bundle.issuer_key?.alg === undefined || bundle.issuer_key.alg === 'Ed25519', 'issuer_key alg is not Ed25519');
+  must(payload.issuer_id === bundle.issuer?.id, `payload issuer ${payload.issuer_id} is not the bundle's issuer ${bundle.issuer?.id}`);
+  return pass('the payload names the bundle key, Ed25519 and the issuer');
+});
+
+check('log_entry', () => {
+  const e = entryObject(bundle.log_entry?.entry, 'log_entry');
+  must(e.type === 'attestation/v1', `log entry type ${e.type} is not attestation/v1`);
+  must(e.kid === bundle.issuer_key?.kid, `log entry kid ${e.kid} is not the bundle's key`);
+  must(e.issuer_id === bundle.issuer?.id, `log entry issuer ${e.issuer_id} is not the bundle's issuer`);
+  if (!hasPayload) return pass('the logged entry is an attestation/v1 of this issuer and key (no payload to compare)');
+  const digest = hex(sha256(payloadBytes()));
+  must(e.payload_sha256 === digest, `entry payload_sha256 ${e.payload_sha256} is not SHA-256(JCS(payload)) ${digest}`);
+  must(e.signature === bundle.attestation.signature, 'entry signature is not the bundle signature');
+  for (const field of ['id', 'issuer_id', 'kid', 'created_at', 'schema', 'supersedes'])
+    must(e[field] === payload[field], `entry ${field} ${JSON.stringify(e[field])} is not the payload's ${JSON.stringify(payload[field])}`);
+  return pass('the logged attestation/v1 entry holds this payload hash, signature, id, issuer, key, time and schema');
+});
+
+let issuerName = null;
+check('issuer', () => {
+  const e = entryObject(bundle.issuer?.log_entry?.entry, 'issuer.log_entry');
+  must(e.type === 'issuer/v1', `issuer entry type ${e.type} is not issuer/v1`);
+  must(typeof subject.issuer_id === 'string' && e.id === subject.issuer_id, `issuer entry id ${e.id} is not the attestation's issuer ${subject.issuer_id}`);
+  must(bundle.issuer.id === undefined || bundle.issuer.id === e.id, `issuer.id ${bundle.issuer.id} is not the logged issuer ${e.id}`);
+  must(typeof e.name === 'string' && e.name === bundle.issuer.name, `issuer.name ${JSON.stringify(bundle.issuer.name)} is not the logged name ${JSON.stringify(e.name)}`);
+  issuerName = e.name;
+  return pass(`the issuer/v1 entry names ${JSON.stringify(e.name)}`);
+});
+
+// Every entry of the bundle with its tlog-proof, all against log.checkpoint (only anchor.tlog_proof is not).
+const keyEntries = Array.isArray(bundle.issuer_key?.log_entries) ? bundle.issuer_key.log_entries : [];
+const provenEntries = [
+  ['log_entry', bundle.log_entry],
+  ['issuer.log_entry', bundle.issuer?.log_entry],
+  ...keyEntries.map((e, i) => [`issuer_key.log_entries[${i}]`, e]),
+  ...(bundle.revocation != null ? [['revocation', bundle.revocation]] : []),
+  ...(bundle.superseded_by != null ? [['superseded_by', bundle.superseded_by]] : []),
+  ...(bundle.anchor?.log_entry != null ? [['anchor.log_entry', bundle.anchor.log_entry]] : []),
+];
+let logCheckpoint = null;
+try {
+  logCheckpoint = parseCheckpoint(parseNote(bundle.log?.checkpoint).text);
+} catch (e) {
+  reasons.log_checkpoint = e.message;
+}
+
+check('inclusion', () => {
+  must(logCheckpoint, `log.checkpoint: ${reasons.log_checkpoint}`);
+  for (const [where, item] of provenEntries) {
+    try {
+      must(item && typeof item === 'object', 'missing');
+      const proof = parseTlogProof(item.tlog_proof);
+      must(Number.isSafeInteger(item.index) && BigInt(item.index) === proof.index, `index ${item.index} is not the tlog-proof's index ${proof.index}`);
+      must(parseNote(proof.note).text === logCheckpoint.text, 'its tlog-proof is not against log.checkpoint');
+      must(typeof item.entry === 'string', 'no entry text');
+      verifyInclusion(proof.index, logCheckpoint.size, leafHash(utf8.encode(item.entry)), proof.proof, logCheckpoint.root);
+    } catch (e) {
+      throw new Error(`${where}: ${e.message}`);
+    }
+  }
+  return pass(`${provenEntries.length} entries are included in checkpoint ${logCheckpoint.size}`);
+});
+
+// Every checkpoint note the bundle carries: log.checkpoint, each tlog-proof's, the anchored one and the anchor entry's.
+const checkpointNotes = () => {
+  const notes = [['log.checkpoint', bundle.log?.checkpoint]];
+  for (const [where, item] of provenEntries) notes.push([where, parseTlogProof(item?.tlog_proof).note]);
+  if (bundle.anchor != null) {
+    notes.push(['anchor.tlog_proof', parseTlogProof(bundle.anchor.tlog_proof).note]);
+    const anchorEntry = entryObject(bundle.anchor.log_entry?.entry, 'anchor.log_entry');
+    notes.push(['anchor/v1 checkpoint', anchorEntry.checkpoint]);
+  }
+  return notes;
+};
+
+check('checkpoint_signature', () => {
+  if (trusted.length === 0) return skip('no trust root (--log-key or --policy): the checkpoint is signed by a key the bundle names itself');
+  must(bundle.log?.origin === undefined || (logCheckpoint && bundle.log.origin === logCheckpoint.origin), `log.origin ${bundle.log?.origin} is not the checkpoint's origin`);
+  const notes = checkpointNotes();
+  for (const [where, note] of notes) {
+    try {
+      openCheckpoint(note, trusted);
+    } catch (e) {
+      throw new Error(`${where}: ${e.message}`);
+    }
+  }
+  return pass(`${notes.length} checkpoints are signed by a trusted log key`);
+});
+
+const witnessPasses = new Set();
+for (const [name, witness] of policy?.witnesses ?? []) {
+  check(`witness:${name}`, () => {
+    const time = cosignatureTime(bundle.log?.checkpoint, witness);
+    if (time === null) return skip(`log.checkpoint carries no cosignature by ${witness.name}+${witness.idHex}`);
+    witnessPasses.add(name);
+    return pass(`cosigned at ${new Date(Number(time) * 1000).toISOString()}`);
+  });
+}
+
+check('witness_quorum', () => {
+  if (!policy || policy.quorum === null) return skip(policy ? 'the policy requires no witness' : 'no policy');
+  const satisfied = (name) => {
+    if (policy.witnesses.has(name)) return witnessPasses.has(name);
+    const group = policy.groups.get(name);
+    return group.members.filter(satisfied).length >= group.k;
+  };
+  must(satisfied(policy.quorum), `the cosigning witnesses (${[...witnessPasses].join(', ') || 'none'}) do not satisfy quorum ${policy.quorum}`);
+  return pass(`quorum ${policy.quorum} is met by ${[...witnessPasses].join(', ')}`);
+});
+
+// The key's logged events (docs/ENTRIES.md key/v1), as key_events found them, for key_status and status_note.
+let keyEvents = null;
+check('key_events', () => {
+  const key = bundle.issuer_key;
+  must(key && typeof key.kid === 'string', 'the bundle has no issuer key');
+  must(typeof subject.issuer_id === 'string', 'the attestation names no issuer');
+  const events = { created: null, rotated: null, compromised: null };
+  for (const [i, item] of keyEntries.entries()) {
+    const e = entryObject(item?.entry, `issuer_key.log_entries[${i}]`);
+    const where = `issuer_key.log_entries[${i}]`;
+    must(e.type === 'key/v1', `${where} is not key/v1`);
+    must(e.issuer_id === subject.issuer_id, `${where} is of issuer ${e.issuer_id}, not ${subject.issuer_id}`);
+    must(e.alg === 'Ed25519', `${where} alg is not Ed25519`);
+    const at = rfc3339(e.at, `${where} at`);
+    const event = { index: item.index, at, entry: e };
+    if (e.kid === key.kid) {
+      must(e.public_key === key.public_key, `${where} logs public key ${e.public_key}, not the bundle's ${key.public_key}`);
+      // A key is created by a "created" event, or by the "rotated" event of the key that replaced another.
+      if (e.event === 'created' || e.event === 'rotated') {
+        must(events.created === null, `${where}: the key is created twice`);
+        events.created = event;
+      } else if (e.event === 'compromised') {
+        event.compromisedAt = rfc3339(e.compromised_at, `${where} compromised_at`);
+        if (events.compromised === null || event.index < events.compromised.index) events.compromised = event;
+      } else {
+        throw new Error(`${where}: unknown event ${e.event}`);
+      }
+    } else if (e.event === 'rotated' && e.rotated_from === key.kid) {
+      if (events.rotated === null || event.index < events.rotated.index) events.rotated = event;
+    } else {
+      throw new Error(`${where} is not an event of key ${key.kid}`);
+    }
+  }
+  must(events.created !== null, `the bundle carries no logged creation of key ${key.kid}`);
+  // The key's times the bundle shows are the logged events' (null when there is no such event).
+  const shown = [
+    ['created_at', events.created.entry.at],
+    ['rotated_at', events.rotated?.entry.at ?? null],
+    ['compromised_at', events.compromised?.entry.compromised_at ?? null],
+  ];
+  for (const [field, logged] of shown) {
+    if (key[field] === undefined) continue;
+    const same = logged === null ? key[field] === null : key[field] !== null && rfc3339(key[field], `issuer_key.${field}`) === rfc3339(logged, field);
+    must(same, `issuer_key.${field} ${JSON.stringify(key[field])} is not the logged ${JSON.stringify(logged)}`);
+  }
+  keyEvents = events;
+  const names = ['created', 'rotated', 'compromised'].filter((n) => events[n]);
+  return pass(`key ${key.kid} of this issuer logged with this public key (${names.join(', ')})`);
+});
+const derivedKeyStatus = () => (keyEvents.compromised ? 'compromised' : keyEvents.rotated ? 'rotated' : 'active');
+
+check('key_status', () => {
+  must(keyEvents, 'the key events do not hold');
+  const signed = rfc3339(subject.created_at, 'the attestation created_at');
+  const i = bundle.log_entry?.index;
+  must(Number.isSafeInteger(i), 'the attestation has no log index');
+  const { created, rotated, compromised } = keyEvents;
+  must(signed >= created.at && i > created.index, 'signed before its key existed (by time or by log order)');
+  if (compromised)
+    must(signed < compromised.compromisedAt && i < compromised.index,
+      `signed at or after the key's compromise (${compromised.entry.compromised_at}) or logged after it was (index ${i} > ${compromised.index})`);
+  if (rotated)
+    must(signed <= rotated.at && i < rotated.index,
+      `signed after the key was rotated (${rotated.entry.at}) or logged after it was (index ${i} > ${rotated.index})`);
+  must(bundle.issuer_key.status === derivedKeyStatus(), `issuer_key.status ${bundle.issuer_key.status} is not ${derivedKeyStatus()}, the status its logged events give`);
+  return pass(`signed while key ${bundle.issuer_key.kid} was valid (now ${derivedKeyStatus()})`);
+});
+
+// c2sp.org/signed-note text of exactly eight lines (docs/VERIFYING.md "status_note"), parsed strictly.
+let statusTime = null;
+const statusNote = (() => {
+  try {
+    const { text } = parseNote(bundle.status_note);
+    const lines = text.split('\n');
+    if (lines.length !== 9 || lines[8] !== '') throw new Error('the status note is not eight lines');
+    const [header, origin, size, root, id, status, key, time] = lines;
+    if (header !== 'attest-status/v1') throw new Error('the status note does not start with attest-status/v1');
+    const rootBytes = base64(root);
+    if (rootBytes.length !== 32) throw new Error('the status note root is not 32 bytes');
+    if (!['VALID', 'REVOKED', 'SUPERSEDED'].includes(status)) throw new Error(`unknown status ${status}`);
+    const km = /^([^ ]+) (active|rotated|compromised)$/.exec(key);
+    if (!km) throw new Error(`malformed key line ${JSON.stringify(key)}`);
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(time) || Number.isNaN(Date.parse(time))) throw new Error(`malformed time ${JSON.stringify(time)}`);
+    if (origin === '' || id === '') throw new Error('empty origin or id');
+    return { origin, size: decimal(size), root: rootBytes, id, status, kid: km[1], keyStatus: km[2], time };
   } catch (e) {
-    reasons.tlog_proof = e.message;
+    reasons.status_note_parse = e.message;
     return null;
   }
 })();
 
-const inclusion = check('inclusion', () => {
-  if (!proof) throw new Error('no tlog-proof: ' + reasons.tlog_proof);
-  const { text } = parseNote(proof.note);
-  const checkpoint = parseCheckpoint(text);
-  const entry = utf8.encode(bundle.log_entry.entry);
-  if (typeof bundle.log_entry.index === 'number' && BigInt(bundle.log_entry.index) !== proof.index)
-    throw new Error(`log_entry.index ${bundle.log_entry.index} is not the tlog-proof's index ${proof.index}`);
-  verifyInclusion(proof.index, checkpoint.size, leafHash(entry), proof.proof, checkpoint.root);
-  return true;
+check('status_note', () => {
+  if (trusted.length === 0) return skip('no trust root: the status note is signed by a key the bundle names itself');
+  must(bundle.status_note != null, 'the bundle carries no status note');
+  must(statusNote, reasons.status_note_parse);
+  const { key } = openNote(bundle.status_note, trusted);
+  const n = statusNote;
+  must(n.origin === key.name, `status note origin ${n.origin} is not the signing key's name ${key.name}`);
+  must(logCheckpoint && n.origin === logCheckpoint.origin && n.size === logCheckpoint.size && equal(n.root, logCheckpoint.root),
+    'the status note is not about log.checkpoint (origin, size and root)');
+  must(n.id === subject.id, `the status note is about ${n.id}, not ${subject.id}`);
+  must(n.kid === bundle.issuer_key?.kid, `the status note names key ${n.kid}, not ${bundle.issuer_key?.kid}`);
+  must(keyEvents && n.keyStatus === derivedKeyStatus(), `the status note says key ${n.keyStatus}, its logged events say ${keyEvents ? derivedKeyStatus() : 'nothing'}`);
+  const revoked = bundle.revocation != null;
+  const superseded = bundle.superseded_by != null;
+  must((n.status === 'REVOKED') === revoked, `the log signed ${n.status}, the bundle ${revoked ? 'carries' : 'carries no'} revocation`);
+  must(n.status !== 'SUPERSEDED' || superseded, 'the log signed SUPERSEDED, the bundle carries no superseding entry');
+  must(n.status !== 'VALID' || (!revoked && !superseded), 'the log signed VALID, the bundle carries a revocation or superseding entry');
+  must(bundle.status === n.status, `the bundle says ${bundle.status}, the log signed ${n.status}`);
+  statusTime = n.time;
+  return pass(`the log signed ${n.status} at ${n.time}`);
 });
 
-/** The checkpoint of a signed note, after checking the note carries a valid signature by the log's key. */
-function signedCheckpoint(note) {
-  const key = parseVerifierKey(bundle.log.verifier_key);
-  const { text, signatures } = parseNote(note);
-  const checkpoint = parseCheckpoint(text);
-  if (checkpoint.origin !== key.name) throw new Error(`checkpoint origin ${checkpoint.origin} is not the key name ${key.name}`);
-  const mine = signatures.filter((s) => s.name === key.name && equal(s.id, key.id));
-  if (mine.length === 0) throw new Error(`no signature line by ${key.name}+${hex(key.id)}`);
-  for (const s of mine) {
-    if (s.sig.length !== 64) throw new Error('note signature is not 64 bytes');
-    if (!ed.verify(s.sig, utf8.encode(text), key.publicKey, { zip215: false })) throw new Error('note signature does not verify');
+check('revocation', () => {
+  if (bundle.revocation == null) return pass('the bundle carries no revocation entry');
+  let e;
+  try {
+    e = entryObject(bundle.revocation.entry, 'revocation');
+    must(e.type === 'revocation/v1', `the revocation entry is ${e.type}`);
+    must(e.attestation_id === subject.id, `the revocation is of ${e.attestation_id}, not ${subject.id}`);
+    must(e.issuer_id === subject.issuer_id, `the revocation is by issuer ${e.issuer_id}`);
+  } catch (err) {
+    alteredBy.push(`revocation: ${err.message}`);
+    throw err;
   }
-  return checkpoint;
-}
-
-const checkpoint_signature = check('checkpoint_signature', () => {
-  if (!proof) throw new Error('no tlog-proof: ' + reasons.tlog_proof);
-  signedCheckpoint(proof.note);
-  return true;
+  throw new Error(`revoked at ${e.revoked_at} (log index ${bundle.revocation.index})`);
 });
 
-const anchor = bundle.anchor == null ? null : check('anchor', () => {
+check('superseded', () => {
+  if (bundle.superseded_by == null) return pass('the bundle carries no superseding entry');
+  let e;
+  try {
+    e = entryObject(bundle.superseded_by.entry, 'superseded_by');
+    must(e.type === 'attestation/v1', `the superseding entry is ${e.type}`);
+    must(e.supersedes === subject.id, `the superseding entry supersedes ${e.supersedes}, not ${subject.id}`);
+    must(e.issuer_id === subject.issuer_id, `the superseding entry is by issuer ${e.issuer_id}`);
+  } catch (err) {
+    alteredBy.push(`superseded_by: ${err.message}`);
+    throw err;
+  }
+  throw new Error(`superseded by ${e.id} (log index ${bundle.superseded_by.index})`);
+});
+
+// docs/ANCHORING.md "Verifying an anchor offline", log side; the chain side needs a node (anchor_chain).
+let anchorMissingByPolicy = false;
+check('anchor', () => {
   const a = bundle.anchor;
+  if (a == null) {
+    if (policy?.anchorRequired) {
+      anchorMissingByPolicy = true;
+      throw new Error('the policy requires an anchor and the bundle carries none');
+    }
+    return skip('the bundle carries no anchor');
+  }
   const anchored = parseTlogProof(a.tlog_proof);
-  const checkpoint = signedCheckpoint(anchored.note);
-  if (checkpoint.size !== BigInt(a.tree_size)) throw new Error(`anchored checkpoint size ${checkpoint.size} is not tree_size ${a.tree_size}`);
-  if (!equal(checkpoint.root, base64(a.root_hash))) throw new Error('anchored checkpoint root is not root_hash');
-  if (anchored.index !== BigInt(bundle.log_entry.index)) throw new Error(`anchor proof is for index ${anchored.index}`);
+  const checkpoint = trusted.length > 0 ? openCheckpoint(anchored.note, trusted) : parseCheckpoint(parseNote(anchored.note).text);
+  must(checkpoint.size === BigInt(a.tree_size), `anchored checkpoint size ${checkpoint.size} is not tree_size ${a.tree_size}`);
+  must(equal(checkpoint.root, base64(a.root_hash)), 'anchored checkpoint root is not root_hash');
+  must(logCheckpoint && checkpoint.origin === logCheckpoint.origin && checkpoint.size <= logCheckpoint.size, 'the anchored checkpoint is not an earlier checkpoint of this log');
+  must(Number.isSafeInteger(bundle.log_entry?.index) && anchored.index === BigInt(bundle.log_entry.index), `anchor proof is for index ${anchored.index}`);
   verifyInclusion(anchored.index, checkpoint.size, leafHash(utf8.encode(bundle.log_entry.entry)), anchored.proof, checkpoint.root);
   const calldata = new Uint8Array(77);
   calldata.set(utf8.encode('ATST'), 0);
@@ -281,11 +726,43 @@ const anchor = bundle.anchor == null ? null : check('anchor', () => {
   new DataView(calldata.buffer).setBigUint64(5, checkpoint.size);
   calldata.set(checkpoint.root, 13);
   calldata.set(sha256(utf8.encode(checkpoint.origin)), 45);
-  if (a.calldata !== '0x' + hex(calldata)) throw new Error(`calldata ${a.calldata} is not 0x${hex(calldata)}`);
-  return true;
+  must(a.calldata === '0x' + hex(calldata), `calldata ${a.calldata} is not 0x${hex(calldata)}`);
+  // The anchor/v1 entry (included in log.checkpoint, see inclusion) is what the log recorded of the transaction.
+  const e = entryObject(a.log_entry?.entry, 'anchor.log_entry');
+  must(e.type === 'anchor/v1', `the anchor entry is ${e.type}`);
+  must(BigInt(e.tree_size) === checkpoint.size && e.root_hash === a.root_hash, 'the anchor entry is of another tree size or root');
+  must(parseCheckpoint(parseNote(e.checkpoint).text).text === checkpoint.text, 'the anchor entry holds another checkpoint');
+  for (const field of ['chain_id', 'tx_hash', 'block_hash', 'block_number', 'block_timestamp', 'from', 'to'])
+    must(a[field] === undefined || a[field] === e[field], `anchor.${field} is not the logged ${field}`);
+  return pass(`included in checkpoint ${checkpoint.size}, anchored by transaction ${e.tx_hash} on chain ${e.chain_id}`);
 });
+check('anchor_chain', () => skip('the chain side of the anchor needs a node; this verifier is offline'));
+check('document', () => skip('no document given'));
+check('consistency', () => skip('offline: no later checkpoint consulted'));
+check('freshness', () =>
+  skip(`offline: status known only up to checkpoint ${logCheckpoint?.size ?? '?'}${statusTime ? ` (status signed by the log at ${statusTime})` : ''}`));
 
-const result = { signature, payload_hash, inclusion, checkpoint_signature, anchor };
+// ---- the verdict (docs/VERIFYING.md "Verdicts"): the first that applies --------------------------------------
+
+const ALTERING = ['payload_signature', 'payload_key', 'log_entry', 'issuer', 'inclusion', 'checkpoint_signature', 'key_events',
+  'status_note', 'anchor_chain', 'document', 'consistency'];
+const failed = (name) => checks[name] === 'fail';
+let verdict;
+if (ALTERING.some(failed) || (failed('anchor') && !anchorMissingByPolicy) || alteredBy.length > 0) verdict = 'ALTERED';
+else if (checks.checkpoint_signature === 'skip' || failed('witness_quorum') || anchorMissingByPolicy) verdict = 'UNVERIFIED';
+else if (failed('key_status')) verdict = 'KEY_COMPROMISED';
+else if (failed('revocation')) verdict = 'REVOKED';
+else if (failed('superseded')) verdict = 'SUPERSEDED';
+else verdict = 'VALID';
+
+// The name is shown only when it is proven: the issuer/v1 entry, included in a checkpoint signed by a trusted log key.
+const nameProven = ['issuer', 'inclusion', 'checkpoint_signature'].every((name) => checks[name] === 'pass');
+const result = {
+  verdict,
+  as_of: { tree_size: logCheckpoint ? Number(logCheckpoint.size) : null, status_time: statusTime },
+  issuer_name: nameProven ? issuerName : null,
+  checks,
+};
 process.stdout.write(JSON.stringify(result) + '\n');
-if (Object.keys(reasons).length > 0) process.stderr.write(JSON.stringify(reasons) + '\n');
-process.exit(signature && payload_hash && inclusion && checkpoint_signature && anchor !== false ? 0 : 1);
+process.stderr.write(JSON.stringify({ verdict, reasons: { ...reasons, ...(alteredBy.length ? { altered: alteredBy } : {}) } }) + '\n');
+process.exit(verdict === 'VALID' ? 0 : 1);
