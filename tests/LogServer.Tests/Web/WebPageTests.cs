@@ -180,6 +180,14 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
     }
 
     [Fact]
+    public async Task a_policy_that_requires_an_anchor_gives_unverified_for_a_bundle_without_one()
+    {
+        var r = (await VerifyBundle(fixture.BundleText, $"log {fixture.VerifierKey}\nanchor required\n")).GetProperty("result");
+        Assert.Equal("UNVERIFIED", r.Str("verdict"));
+        AssertChecks(r, AttestationChecks, failed: ["anchor"], skipped: [.. OfflineSkips.Where(c => c != "anchor")]);
+    }
+
+    [Fact]
     public async Task a_trust_root_that_is_neither_a_key_nor_a_policy_is_refused_naming_the_line_and_nothing_is_pinned()
     {
         var seen = await VerifyBundle(fixture.BundleText, $"log {fixture.VerifierKey}\nquorum nobody\n");
