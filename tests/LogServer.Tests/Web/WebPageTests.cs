@@ -431,9 +431,29 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
 
     private Task<JsonElement> UploadBundle(string bundleText) => WithFiles([bundleText], files => Page("bundle", files[0]));
 
-    /// <summary>The vectors' call: <c>page.mjs &lt;url&gt; verify-bundle &lt;bundle&gt; --trust &lt;file&gt;</c>, the trust root pinned through the page.</summary>
+    /// <summary>
+    /// The vectors' call: <c>page.mjs &lt;url&gt; verify-bundle &lt;bundle&gt; --trust &lt;file&gt;</c>, the trust root pinned
+    /// through the page; when the page pinned it, its verdict and checks must be those of src/Verification's.
+    /// </summary>
     private Task<JsonElement> VerifyBundle(string bundleText, string trustRoot) =>
-        WithFiles([bundleText, trustRoot], files => RunPage(fixture.Server, "verify-bundle", files[0], "--trust", files[1]));
+        WithFiles([bundleText, trustRoot], async files =>
+        {
+            var seen = await RunPage(fixture.Server, "verify-bundle", files[0], "--trust", files[1]);
+            if (seen.GetProperty("trust").GetProperty("pinned").GetBoolean()) AssertAgreesWithBundleVerifier(bundleText, trustRoot, seen.GetProperty("result"));
+            return seen;
+        });
+
+    /// <summary>The page and <see cref="BundleVerifier"/> (the CLI's and the server's verifier) reach the same verdict by the same checks.</summary>
+    internal static void AssertAgreesWithBundleVerifier(string bundleText, string trustRoot, JsonElement page)
+    {
+        var trust = Attest.Merkle.NoteVerifier.TryParse(trustRoot.Trim(), out var key) ? TrustPolicy.OfLogKey(key!) : TrustPolicy.Parse(trustRoot);
+        var report = BundleVerifier.Verify(ProofBundle.Parse(Encoding.UTF8.GetBytes(bundleText)), trust, null);
+        static string Word(Outcome o) => o switch { Outcome.Pass => "pass", Outcome.Fail => "fail", _ => "skip" };
+        Assert.Equal(report.Verdict, page.Str("verdict"));
+        Assert.Equal(
+            report.Checks.Select(c => $"{c.Name} {Word(c.Outcome)}"),
+            page.GetProperty("checks").EnumerateArray().Select(c => $"{c.Str("name")} {c.Str("result")}"));
+    }
 
     private static async Task<JsonElement> WithFiles(string[] texts, Func<string[], Task<JsonElement>> run)
     {

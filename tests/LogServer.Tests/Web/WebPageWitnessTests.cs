@@ -117,7 +117,9 @@ public sealed class WebPageWitnessTests : IAsyncLifetime
         await File.WriteAllTextAsync(policyFile, policy, new UTF8Encoding(false));
         try
         {
-            return await WebPageTests.RunPage(server, "verify-bundle", bundleFile, "--trust", policyFile);
+            var seen = await WebPageTests.RunPage(server, "verify-bundle", bundleFile, "--trust", policyFile);
+            WebPageTests.AssertAgreesWithBundleVerifier(bundleText, policy, seen.GetProperty("result"));
+            return seen;
         }
         finally
         {
