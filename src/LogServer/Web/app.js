@@ -1,7 +1,8 @@
 // The verification page: looks things up through the public REST API and verifies every proof here (verify.js).
 // Untrusted text (bundles, entries, server answers) reaches the page only through textContent, never as markup.
 import {
-  base64, fromHex, hex, sha256, toBase64, verifyAttestationBundle, verifyCheckpointNote, verifyLeafEntry, verifyStampProof,
+  BundleFormatError, base64, fingerprint, fromHex, hex, parseTrustRoot, sha256, toBase64, trustOfServedKey, verifyAttestationBundle,
+  verifyCheckpointNote, verifyLeafEntry, verifyStampProof,
 } from './verify.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,9 +10,17 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const TX_HASH = /^0x[0-9a-f]{64}$/;
 const explorerTemplate = document.querySelector('meta[name="attest-explorer-tx-url"]')?.content ?? '';
 
-let logKey = null;
-let logKeyProblem = null;
+// The key this server serves (GET /v1/log/key) and, once the user pins one, the pinned trust root (a vkey or a policy
+// file, docs/VERIFYING.md "What a verifier trusts"). Until pinned, results are verified under the served key and
+// marked "unpinned": a key served by the server being checked vouches for nothing by itself.
+const PIN_STORAGE = 'attest.trust-root';
+let served = null;
+let servedTrust = null;
+let pinned = null;
 let seq = 0;
+
+const trust = () => pinned?.trust ?? servedTrust;
+const isPinned = () => pinned !== null;
 
 /** An element with attributes and children (strings become text nodes). */
 function el(tag, attrs = {}, ...children) {
@@ -74,11 +83,18 @@ function txReference(anchor) {
 }
 
 function renderVerification(v, heading, extra = []) {
-  const verdictClass = v.failed.length ? 'bad' : ['VALID', 'STAMPED', 'IN THE LOG'].includes(v.verdict) ? 'good' : 'warn';
+  const verdictClass = ['ALTERED', 'NOT VERIFIED'].includes(v.verdict) ? 'bad' : ['VALID', 'STAMPED', 'IN THE LOG'].includes(v.verdict) ? 'good' : 'warn';
+  const pin = isPinned();
   const parts = [
     el('h3', {}, heading),
-    el('p', { id: 'verdict', class: `verdict ${verdictClass}`, 'data-verdict': v.verdict }, 'Status: ', el('strong', {}, v.verdict)),
+    el('p', { id: 'verdict', class: `verdict ${verdictClass}`, 'data-verdict': v.verdict, 'data-pinned': String(pin) },
+      'Status: ', el('strong', {}, pin ? v.verdict : `${v.verdict} (unpinned)`)),
   ];
+  if (v.sentence) parts.push(el('p', { id: 'as-of', class: 'as-of' }, `${v.sentence}.`));
+  if (!pin) {
+    parts.push(el('p', { id: 'unpinned', class: 'unpinned' }, 'Unpinned: verified against the key this server served'
+      + (served ? ` (fingerprint ${served.fingerprint})` : '') + ', which vouches for nothing by itself. Pin the log\'s key from a source you trust (above).'));
+  }
   if (v.failed.length) {
     const labels = v.failed.map((id) => `${v.checks.find((c) => c.id === id).label} (${id})`);
     parts.push(el('p', { id: 'failed', class: 'failed', role: 'alert', 'data-failed': v.failed.join(' ') }, 'Failed: ', labels.join(', ')));
@@ -92,8 +108,9 @@ function renderVerification(v, heading, extra = []) {
     ['Content SHA-256', s.content_hash, 'content_hash'],
     ['Created', s.created_at, 'created_at'],
     ['Log index', s.log_index, 'log_index'],
-    ['Issuer', v.issuer ? `${v.issuer.name ?? ''} (${v.issuer.id})` : null, 'issuer'],
-    ['Issuer key', v.issuer ? `${v.issuer.kid}, ${v.issuer.key_status}` : null, 'key'],
+    ['Issuer', v.issuer ? `${v.issuer.name} (${v.issuer.id})` : null, 'issuer'],
+    ['Issuer key', v.key ? `${v.key.kid}, ${v.key.status}` : null, 'key'],
+    ['Revoked', v.revokedAt, 'revoked_at'],
     ['Checkpoint', v.checkpoint ? `${v.checkpoint.origin}, size ${v.checkpoint.size}, root ${v.checkpoint.root}` : null, 'checkpoint'],
   ]));
   if (s.claims && typeof s.claims === 'object') {
@@ -113,7 +130,7 @@ function renderVerification(v, heading, extra = []) {
     anchorBox.dataset.verified = String(a.verified);
     anchorBox.append(el('h4', {}, 'Anchor'), el('p', {}, `Tree of ${a.tree_size} entries anchored in block ${a.block_number} `,
       when ? `(${when}) ` : '', 'by transaction ', txReference(a), a.verified ? '' : ' (the anchor evidence did not verify)'));
-  } else if (v.kind !== 'entry') {
+  } else if (v.kind !== 'entry' && !v.failed.includes('anchor')) {
     anchorBox.append(el('p', {}, 'Not anchored in a chain yet.'));
   }
   parts.push(anchorBox);
@@ -131,7 +148,7 @@ async function byAttestationOrStampId(id) {
   const token = holderToken();
   const bundle = await getJson(`/v1/attestations/${id}/proof-bundle`, token ? { headers: { 'X-Holder-Token': token } } : undefined);
   if (bundle.status === 200) {
-    const v = await verifyAttestationBundle(bundle.body, logKey);
+    const v = await verifyAttestationBundle(bundle.body, trust());
     const extra = v.withheld ? [message('withheld', token
       ? 'This holder token does not open this attestation, so its payload and claims are withheld. Shown: its status and log proofs.'
       : 'The payload and claims are withheld: only the issuer and the holder may see them. Shown: the status and log proofs. '
@@ -140,7 +157,7 @@ async function byAttestationOrStampId(id) {
   }
   if (bundle.status !== 404) return show(message('error', `The server answered ${bundle.status}: ${bundle.body?.message ?? ''}`));
   const stamp = await getJson(`/v1/stamps/${id}/proof`);
-  if (stamp.status === 200) return show(...renderVerification(await verifyStampProof(stamp.body, logKey), `Stamp ${id}`));
+  if (stamp.status === 200) return show(...renderVerification(await verifyStampProof(stamp.body, trust()), `Stamp ${id}`));
   if (stamp.status !== 404) return show(message('error', `The server answered ${stamp.status}: ${stamp.body?.message ?? ''}`));
   show(message('not-found', `No attestation and no stamp has the id ${id}.`));
 }
@@ -150,7 +167,7 @@ async function byLeafHash(text) {
   if (leaf.length !== 32) throw new Error('a leaf hash is 32 bytes');
   const found = await getJson(`/v1/log/entries?leaf_hash=${encodeURIComponent(text)}`);
   if (found.status === 200) {
-    const v = await verifyLeafEntry(found.body, logKey, leaf);
+    const v = await verifyLeafEntry(found.body, trust(), leaf);
     const extra = [];
     const e = v.entry;
     if (e?.type === 'attestation/v1' && UUID.test(e.id ?? '')) extra.push(openButton('Verify this attestation', e.id));
@@ -184,7 +201,7 @@ async function checkFile(file) {
   if (!r.body.verified) return show(message('not-found', `No stamp of this file is in the log.`), fileFacts);
   const proof = await getJson(`/v1/stamps/${r.body.stamp_id}/proof`);
   if (proof.status !== 200) return show(message('error', `The stamp's proof could not be fetched (${proof.status}).`), fileFacts);
-  const v = await verifyStampProof(proof.body, logKey, digest);
+  const v = await verifyStampProof(proof.body, trust(), digest);
   const found = el('p', { id: 'stamp-count', 'data-total': String(r.body.total_stamps_of_this_hash) },
     `Stamped ${r.body.total_stamps_of_this_hash} time(s); the earliest, verified below, at ${r.body.first_stamped_at}.`);
   show(...renderVerification(v, `Stamps of ${file.name}`, [fileFacts, found]));
@@ -197,7 +214,13 @@ async function checkBundleFile(file) {
   } catch {
     return show(message('error', `${file.name} is not JSON: upload the proof bundle as the API returned it.`));
   }
-  const v = bundle?.format === 'attest-stamp-proof/v1' ? await verifyStampProof(bundle, logKey) : await verifyAttestationBundle(bundle, logKey);
+  let v;
+  try {
+    v = bundle?.format === 'attest-stamp-proof/v1' ? await verifyStampProof(bundle, trust()) : await verifyAttestationBundle(bundle, trust());
+  } catch (e) {
+    if (e instanceof BundleFormatError) return show(message('error', `${file.name} is not an attest proof bundle: ${e.message}`));
+    throw e;
+  }
   show(...renderVerification(v, `Uploaded ${file.name}`));
 }
 
@@ -222,7 +245,7 @@ async function loadLogView() {
     let cp = null;
     let problem = null;
     try {
-      cp = await verifyCheckpointNote(note, logKey);
+      cp = await verifyCheckpointNote(note, trust());
     } catch (e) {
       problem = e.message;
     }
@@ -231,7 +254,7 @@ async function loadLogView() {
     box.replaceChildren(
       el('h3', {}, 'Latest checkpoint'),
       cp ? facts([['Origin', cp.origin, 'origin'], ['Tree size', cp.size, 'size'], ['Root hash', cp.root, 'root'],
-        ['Signature', 'verified with the log key', 'signature']])
+        ['Signature', isPinned() ? 'verified with the pinned log key' : 'verified with the key this server served (unpinned)', 'signature']])
         : message('error', `The latest checkpoint does not verify: ${problem}`),
       el('details', {}, el('summary', {}, 'Signed note'), el('pre', {}, note)));
   } catch (e) {
@@ -260,19 +283,99 @@ async function loadLogView() {
   }
 }
 
+// ---- the trust root ------------------------------------------------------------------------------------------------
+
+/** Pins a trust root (a vkey or a policy file); a text that is neither is refused with the reason, the pin unchanged. */
+async function pin(text) {
+  try {
+    const root = await parseTrustRoot(text);
+    pinned = { text: root.kind === 'key' ? root.text : text, trust: root, fingerprints: await Promise.all(root.logKeys.map((k) => fingerprint(k.text))) };
+    try {
+      localStorage.setItem(PIN_STORAGE, pinned.text);
+    } catch {
+      // Storage may be off (a private window): the pin then lasts as long as the page.
+    }
+    $('trust-message').textContent = root.kind === 'key' ? 'Pinned the log key.' : 'Pinned the policy.';
+    $('trust-message').dataset.kind = 'pinned';
+  } catch (e) {
+    $('trust-message').textContent = `Not pinned: ${e.message}`;
+    $('trust-message').dataset.kind = 'error';
+  }
+  showTrust();
+}
+
+function unpin() {
+  pinned = null;
+  try {
+    localStorage.removeItem(PIN_STORAGE);
+  } catch {
+    // Nothing kept, nothing to remove.
+  }
+  $('trust-message').textContent = 'Unpinned: results are verified against the key this server serves, and marked unpinned.';
+  $('trust-message').dataset.kind = 'unpinned';
+  showTrust();
+}
+
+async function loadPin() {
+  let text = null;
+  try {
+    text = localStorage.getItem(PIN_STORAGE);
+  } catch {
+    text = null;
+  }
+  if (text) await pin(text);
+  else showTrust();
+}
+
+/** The trust state at the top: pinned or not, and, prominently, a pinned key that is not the one this server serves. */
+function showTrust() {
+  const box = $('trust');
+  box.dataset.pinned = String(isPinned());
+  const state = $('trust-state');
+  if (pinned) {
+    const what = pinned.trust.kind === 'key' ? 'the log key' : `a policy naming the log key${pinned.fingerprints.length > 1 ? 's' : ''}`;
+    state.textContent = `Pinned: results are verified against ${what} with fingerprint ${pinned.fingerprints.join(', ')}` +
+      (pinned.trust.witnesses.length ? `, ${pinned.trust.witnesses.length} witness(es)` : '') + (pinned.trust.anchorRequired ? ', anchor required' : '') + '.';
+  } else {
+    state.textContent = served
+      ? 'Unpinned: results are verified against the key this server served, and marked unpinned. Compare its fingerprint with one you trust, or pin the log\'s key.'
+      : 'No trust root: this server served no usable key, and none is pinned. Nothing can be verified.';
+  }
+  const mismatch = $('trust-mismatch');
+  const differs = pinned !== null && served !== null && !pinned.trust.logKeys.some((k) => k.text === served.vkey);
+  mismatch.hidden = !differs;
+  box.dataset.mismatch = String(differs);
+  mismatch.textContent = differs
+    ? `The pinned log key (fingerprint ${pinned.fingerprints.join(', ')}) is not the key this server serves (fingerprint ${served.fingerprint}). `
+      + 'Proofs from this server will not verify against your pin: this may be another log than the one you trust.'
+    : '';
+}
+
 // ---- wiring ------------------------------------------------------------------------------------------------------------
 
 async function start() {
   try {
     const r = await getJson('/v1/log/key');
     if (r.status !== 200) throw new Error(`the server answered ${r.status}`);
-    logKey = r.body;
-    $('log-origin').textContent = logKey.origin;
-    $('log-key').textContent = logKey.verifier_key;
+    servedTrust = await trustOfServedKey(r.body);
+    if (!servedTrust) throw new Error('its verifier key is not a valid signed-note key');
+    served = { origin: r.body.origin, vkey: r.body.verifier_key, fingerprint: await fingerprint(r.body.verifier_key) };
+    $('log-origin').textContent = served.origin;
+    $('log-key').textContent = served.vkey;
+    $('log-fingerprint').textContent = served.fingerprint;
   } catch (e) {
-    logKeyProblem = e.message;
-    $('log-key').textContent = `unavailable (${logKeyProblem}): no proof can be trusted`;
+    $('log-key').textContent = `unavailable (${e.message})`;
+    $('log-fingerprint').textContent = 'unavailable: without a pinned key no proof can be trusted';
   }
+  await loadPin();
+  $('pin-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    pin($('trust-input').value).then(() => loadLogView());
+  });
+  $('unpin').addEventListener('click', () => {
+    unpin();
+    loadLogView();
+  });
 
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -305,9 +408,15 @@ async function start() {
     }
   });
 
+  // A link may carry the log key to pin (?log_key=<vkey>): pinned, kept, and then dropped from the address bar.
+  const params = new URLSearchParams(location.search);
+  if (params.has('log_key')) {
+    await pin(params.get('log_key'));
+    params.delete('log_key');
+    history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
+  }
   await loadLogView();
   // The holder's link: /?attestation=<id>&holder_token=<token>. The token then leaves the address bar (and history).
-  const params = new URLSearchParams(location.search);
   const linked = params.get('attestation');
   if (params.has('holder_token')) {
     $('holder-token').value = params.get('holder_token');

@@ -1,7 +1,8 @@
 // In-browser verification of Attest proofs, with WebCrypto only (Ed25519, SHA-256): nothing here asks the server.
-// The checks are those of src/LogServer/Service/VerifyService.cs and tests/interop/attestation/verify-bundle.mjs;
-// each format function cites its spec. Untrusted input (an uploaded bundle) is parsed strictly: a malformed part
-// fails the check that needs it, with the reason, and never the page.
+// The page's own verifier: the checks, their names, the key rule and the verdicts are those of docs/VERIFYING.md,
+// in step with src/Verification/BundleVerifier.cs (the CLI's and the server's). Each format function cites its spec.
+// Untrusted input (an uploaded bundle, a pasted policy) is parsed strictly: a malformed part fails the check that
+// needs it, with the reason, and never the page.
 
 const utf8 = new TextEncoder();
 
@@ -174,70 +175,137 @@ export function parseCheckpoint(text) {
   return { origin: lines[0], size: decimal(lines[1]), root };
 }
 
-/** c2sp.org/signed-note verifier key: name "+" 8 hex digits of key id "+" base64(0x01 || Ed25519 public key). */
-export async function parseVerifierKey(text) {
+/** c2sp.org/signed-note key names: non-empty, no "+", no white space, no control character, well-formed. */
+function validKeyName(name) {
+  return typeof name === 'string' && name !== '' && name.isWellFormed() && !/[+\s\p{Cc}]/u.test(name);
+}
+
+/**
+ * A c2sp.org/signed-note verifier key: name "+" 8 hex digits of key id "+" base64(type || Ed25519 public key), the
+ * type 0x01 for a note signer (a log) or 0x04 for a c2sp.org/tlog-cosignature witness. The key id must be the first
+ * 4 bytes of SHA-256(name || "\n" || type || public key).
+ */
+export async function parseVerifierKey(text, type = 0x01) {
   if (typeof text !== 'string') throw new Error('the verifier key is missing');
   // Only the first two "+" separate: the base64 key may hold "+" itself.
   const first = text.indexOf('+');
   const second = first < 0 ? -1 : text.indexOf('+', first + 1);
   if (second < 0) throw new Error('the verifier key is not name+id+key');
   const [name, idHex, keyText] = [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
-  if (name === '' || /[\s+]/.test(name)) throw new Error('the verifier key name is invalid');
+  if (!validKeyName(name)) throw new Error('the verifier key name is invalid');
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw new Error('the verifier key id is not 8 lowercase hex digits');
   const key = base64(keyText);
-  if (key.length !== 33 || key[0] !== 0x01) throw new Error('the verifier key is not an Ed25519 (type 0x01) key');
-  // The key id is the first 4 bytes of SHA-256(name || "\n" || type || public key).
+  if (key.length !== 33 || key[0] !== type) throw new Error(`the verifier key is not an Ed25519 key of type 0x0${type}`);
   const derived = hex((await sha256(concat(utf8.encode(name), Uint8Array.of(0x0a), key))).slice(0, 4));
   if (derived !== idHex) throw new Error(`the verifier key id ${idHex} is not the derived ${derived}`);
-  return { text, name, id: fromHex(idHex), publicKey: key.slice(1) };
+  return { text, name, id: fromHex(idHex), publicKey: key.slice(1), type };
 }
 
-/** c2sp.org/signed-note: the text (ending in "\n"), an empty line, then lines "— name base64(key id || signature)". */
+/**
+ * docs/VERIFYING.md "fingerprint": the first 16 bytes of SHA-256 over the vkey's UTF-8 text, lowercase hex in
+ * groups of four joined by ":" (TrustPolicy.Fingerprint in src/Verification).
+ */
+export async function fingerprint(vkey) {
+  const h = hex((await sha256(utf8.encode(vkey))).slice(0, 16));
+  return h.match(/..../g).join(':');
+}
+
+/**
+ * c2sp.org/signed-note: UTF-8 text free of control characters but newline, ending in "\n"; an empty line; then one
+ * line per signature "— name base64(key id || signature)", no name and key id twice (as src/Merkle/Note.cs reads it).
+ */
 export function parseNote(note) {
   if (typeof note !== 'string') throw new Error('the signed note is missing');
+  if (!note.isWellFormed() || /[\u0000-\u0009\u000b-\u001f]/.test(note)) throw new Error('the note holds a control character other than newline');
   const split = note.lastIndexOf('\n\n');
   if (split < 0) throw new Error('the note has no empty line before its signatures');
   const text = note.slice(0, split + 1);
   const rest = note.slice(split + 2);
   if (!rest.endsWith('\n')) throw new Error('the note signatures do not end in a line break');
+  const seen = new Set();
   const signatures = rest.slice(0, -1).split('\n').map((line) => {
     const m = /^\u2014 ([^ ]+) ([A-Za-z0-9+/=]+)$/.exec(line);
-    if (!m) throw new Error(`malformed note signature line ${JSON.stringify(line)}`);
+    if (!m || !validKeyName(m[1])) throw new Error(`malformed note signature line ${JSON.stringify(line)}`);
     const blob = base64(m[2]);
     if (blob.length < 5) throw new Error('a note signature is too short');
-    return { name: m[1], id: blob.slice(0, 4), sig: blob.slice(4) };
+    const signature = { name: m[1], id: blob.slice(0, 4), sig: blob.slice(4), base64: m[2] };
+    const who = `${signature.name}+${hex(signature.id)}`;
+    if (seen.has(who)) throw new Error(`the note has two signatures by ${who}`);
+    seen.add(who);
+    return signature;
   });
   return { text, signatures };
 }
 
-/** The checkpoint of a signed note, after checking a signature line by `key` that verifies, and origin = key name. */
-export async function signedCheckpoint(note, key) {
-  if (!key) throw new Error("no trusted log key: /v1/log/key could not be read, so no checkpoint can be trusted");
+const keyLabel = (key) => `${key.name}+${hex(key.id)}`;
+
+/**
+ * Opens a signed note with `keys` (as src/Merkle/Note.cs Note.Open): every signature line by one of them must verify,
+ * and at least one must be there. `notSigned` on the error tells "no line by these keys" from "a line that fails".
+ */
+async function openNote(note, keys) {
   const { text, signatures } = parseNote(note);
-  const checkpoint = parseCheckpoint(text);
-  if (checkpoint.origin !== key.name) throw new Error(`the checkpoint origin ${checkpoint.origin} is not the log key's name ${key.name}`);
-  const mine = signatures.filter((s) => s.name === key.name && equal(s.id, key.id));
-  if (mine.length === 0) throw new Error(`the checkpoint carries no signature by ${key.name}+${hex(key.id)}`);
-  for (const s of mine)
-    if (!(await ed25519Verify(key.publicKey, s.sig, utf8.encode(text)))) throw new Error('the checkpoint signature does not verify under the log key');
-  return checkpoint;
+  const verified = [];
+  for (const s of signatures) {
+    const key = keys.find((k) => k.name === s.name && equal(k.id, s.id));
+    if (!key) continue;
+    let ok;
+    if (key.type === 0x04) {
+      // c2sp.org/tlog-cosignature: uint64_be timestamp || Ed25519 over "cosignature/v1\ntime <t>\n" || note text.
+      if (s.sig.length !== 72) throw new Error(`the cosignature by ${keyLabel(key)} is not a timestamp and a signature`);
+      const time = new DataView(s.sig.buffer, s.sig.byteOffset).getBigUint64(0);
+      if (time >= 1n << 63n) throw new Error(`the cosignature by ${keyLabel(key)} has an impossible timestamp`);
+      ok = await ed25519Verify(key.publicKey, s.sig.slice(8), concat(utf8.encode(`cosignature/v1\ntime ${time}\n`), utf8.encode(text)));
+      s.time = time;
+    } else {
+      ok = await ed25519Verify(key.publicKey, s.sig, utf8.encode(text));
+    }
+    if (!ok) throw new Error(`the note's signature by ${keyLabel(key)} does not verify`);
+    verified.push({ ...s, key });
+  }
+  if (verified.length === 0) {
+    const e = new Error(`the note carries no signature by ${keys.map(keyLabel).join(' or ') || 'a trusted key'}`);
+    e.notSigned = true;
+    throw e;
+  }
+  return { text, verified };
 }
+
+/** The checkpoint of a signed note with a valid signature by one of the trusted log `keys` whose name is its origin. */
+export async function signedCheckpoint(note, keys) {
+  if (!keys?.length) throw new Error('no trusted log key, so no checkpoint can be trusted');
+  let problem = '';
+  for (const key of keys) {
+    try {
+      const { text } = await openNote(note, [key]);
+      const checkpoint = parseCheckpoint(text);
+      if (checkpoint.origin !== key.name) throw new Error(`the checkpoint's origin ${checkpoint.origin} is not the log key's name ${key.name}`);
+      return { ...checkpoint, key };
+    } catch (e) {
+      problem = `the checkpoint is not signed by ${keyLabel(key)}: ${e.message}`;
+    }
+  }
+  throw new Error(problem);
+}
+
+/** A note's text read as a checkpoint, its signatures aside. */
+const noteCheckpoint = (note) => parseCheckpoint(parseNote(note).text);
 
 /** A log entry {index, entry, tlog_proof}: the entry's leaf is in the tlog-proof's checkpoint (its signature aside). */
 async function entryIncluded(logEntry) {
-  const proof = parseTlogProof(logEntry?.tlog_proof);
-  if (typeof logEntry.entry !== 'string') throw new Error('the log entry text is missing');
-  if (logEntry.index !== undefined && BigInt(logEntry.index) !== proof.index)
-    throw new Error(`the entry's index ${logEntry.index} is not the tlog-proof's index ${proof.index}`);
-  const checkpoint = parseCheckpoint(parseNote(proof.note).text);
+  if (typeof logEntry?.entry !== 'string') throw new Error('the log entry text is missing');
+  const proof = parseTlogProof(logEntry.tlog_proof);
+  if (!Number.isSafeInteger(logEntry.index) || BigInt(logEntry.index) !== proof.index)
+    throw new Error(`the tlog-proof is for index ${proof.index}, the entry says ${logEntry.index}`);
+  const checkpoint = noteCheckpoint(proof.note);
   await verifyInclusion(proof.index, checkpoint.size, await leafHash(utf8.encode(logEntry.entry)), proof.proof, checkpoint.root);
   return { proof, checkpoint };
 }
 
-/** An entry included in a checkpoint signed by the log: its parsed JSON and that checkpoint. */
-async function provenEntry(logEntry, key) {
+/** An entry included in a checkpoint signed by a trusted log key: its parsed JSON and that checkpoint (stamps, leaves). */
+async function provenEntry(logEntry, keys) {
   const { proof } = await entryIncluded(logEntry);
-  const checkpoint = await signedCheckpoint(proof.note, key);
+  const checkpoint = await signedCheckpoint(proof.note, keys);
   return { entry: parseEntry(logEntry.entry), checkpoint, index: proof.index };
 }
 
@@ -263,19 +331,135 @@ async function anchorCalldata(checkpoint) {
   return '0x' + hex(calldata);
 }
 
+// ---- trust roots (docs/VERIFYING.md "What a verifier trusts") -------------------------------------------------------
+
+const POLICY_MAX_BYTES = 64 << 10;
+
+/**
+ * A trust root from text: a log's vkey (one line), or a policy file (docs/VERIFYING.md "Policy file", in the manner
+ * of sigsum-go doc/policy.md), read as strictly as src/Verification/TrustPolicy.cs reads it. Throws naming the line.
+ * Returns {kind, text, logKeys, witnesses: [{name, key}], quorum: rule | null, anchorRequired}.
+ */
+export async function parseTrustRoot(input) {
+  if (typeof input !== 'string') throw new Error('the trust root is missing');
+  const single = input.trim();
+  if (single !== '' && !/\s/.test(single) && !single.startsWith('#')) {
+    let key;
+    try {
+      key = await parseVerifierKey(single);
+    } catch (e) {
+      // A one-word text that is no vkey is not a policy either: no statement has one token.
+      throw new Error(`not a log verifier key (name+hex8+base64 of 0x01 and an Ed25519 key): ${e.message}`);
+    }
+    return { kind: 'key', text: single, logKeys: [key], witnesses: [], quorum: null, anchorRequired: false };
+  }
+  return parsePolicy(input);
+}
+
+export async function parsePolicy(text) {
+  if (utf8.encode(text).length > POLICY_MAX_BYTES) throw new Error(`a policy is at most ${POLICY_MAX_BYTES} bytes`);
+  const logKeys = [];
+  const witnesses = [];
+  const names = new Map();
+  let quorum = null;
+  let quorumSeen = false;
+  let anchorSeen = false;
+  let anchorRequired = false;
+  const declare = (name, at) => {
+    if (name === 'none') throw new Error(`${at}: "none" is reserved`);
+    if (names.has(name)) throw new Error(`${at}: "${name}" is defined twice`);
+  };
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    let line = lines[n];
+    const hash = line.indexOf('#');
+    if (hash >= 0) line = line.slice(0, hash);
+    const t = line.split(/[ \t\r]/).filter((w) => w !== '');
+    if (t.length === 0) continue;
+    const at = `policy line ${n + 1}`;
+    switch (t[0]) {
+      case 'log': {
+        if (t.length < 2 || t.length > 3) throw new Error(`${at}: "log <vkey> [url]"`);
+        const key = await parseVerifierKey(t[1]).catch(() => null);
+        if (!key) throw new Error(`${at}: "${t[1]}" is not a signed-note verifier key (name+hex8+base64 of 0x01 and an Ed25519 key)`);
+        if (logKeys.some((k) => k.name === key.name && equal(k.id, key.id))) throw new Error(`${at}: the log key is named twice`);
+        logKeys.push(key);
+        break;
+      }
+      case 'witness': {
+        if (t.length < 3 || t.length > 4) throw new Error(`${at}: "witness <name> <vkey> [url]"`);
+        declare(t[1], at);
+        const key = await parseVerifierKey(t[2], 0x04).catch(() => null);
+        if (!key) throw new Error(`${at}: "${t[2]}" is not a cosignature verifier key (name+hex8+base64 of 0x04 and an Ed25519 key)`);
+        if (witnesses.some((w) => w.key.name === key.name && equal(w.key.id, key.id))) throw new Error(`${at}: the witness key is named twice`);
+        const witness = { name: t[1], key, witness: true };
+        witnesses.push(witness);
+        names.set(t[1], witness);
+        break;
+      }
+      case 'group': {
+        if (t.length < 4) throw new Error(`${at}: "group <name> <k|any|all> <member>..."`);
+        declare(t[1], at);
+        const members = [];
+        for (const m of t.slice(3)) {
+          const member = names.get(m);
+          if (!member) throw new Error(`${at}: "${m}" is not a witness or group defined above`);
+          if (members.includes(member)) throw new Error(`${at}: "${m}" is named twice in the group`);
+          members.push(member);
+        }
+        let k;
+        if (t[2] === 'any') k = 1;
+        else if (t[2] === 'all') k = members.length;
+        else if (/^[0-9]+$/.test(t[2]) && Number(t[2]) >= 1 && Number(t[2]) <= members.length) k = Number(t[2]);
+        else throw new Error(`${at}: the threshold "${t[2]}" is not any, all or a number from 1 to ${members.length}`);
+        names.set(t[1], { name: t[1], threshold: k, members });
+        break;
+      }
+      case 'quorum':
+        if (t.length !== 2) throw new Error(`${at}: "quorum <name|none>"`);
+        if (quorumSeen) throw new Error(`${at}: a second quorum`);
+        quorumSeen = true;
+        if (t[1] === 'none') quorum = null;
+        else if (names.has(t[1])) quorum = names.get(t[1]);
+        else throw new Error(`${at}: "${t[1]}" is not a witness or group defined above`);
+        break;
+      case 'anchor':
+        if (t.length !== 2 || !['required', 'optional'].includes(t[1])) throw new Error(`${at}: "anchor <required|optional>"`);
+        if (anchorSeen) throw new Error(`${at}: a second anchor statement`);
+        anchorSeen = true;
+        anchorRequired = t[1] === 'required';
+        break;
+      default:
+        throw new Error(`${at}: unknown statement "${t[0]}" (log, witness, group, quorum, anchor)`);
+    }
+  }
+  if (logKeys.length === 0) throw new Error('the policy names no log ("log <vkey>")');
+  return { kind: 'policy', text, logKeys, witnesses, quorum, anchorRequired };
+}
+
+const quorumMet = (rule, passing) =>
+  rule.witness ? passing.has(rule.name) : rule.members.filter((m) => quorumMet(m, passing)).length >= rule.threshold;
+
 // ---- checks ---------------------------------------------------------------------------------------------------------
 
 class Checks {
   list = [];
 
-  /** Runs one check: `fn` returns a detail (pass), or {skip: reason}; a throw fails it with the thrown reason. */
+  /**
+   * Runs one check: `fn` returns a detail (pass), or {skip: reason}, or {fail: reason, policy: true} for a policy not
+   * met; a throw fails it with the thrown reason.
+   */
   async run(id, label, fn) {
-    const check = { id, label, result: 'pass', detail: '' };
+    const check = { id, label, result: 'pass', detail: '', policy: false };
     try {
       const out = await fn();
       if (out && typeof out === 'object' && 'skip' in out) {
         check.result = 'skip';
         check.detail = out.skip;
+      } else if (out && typeof out === 'object' && 'fail' in out) {
+        check.result = 'fail';
+        check.detail = out.fail;
+        check.policy = Boolean(out.policy);
       } else {
         check.detail = out ?? '';
       }
@@ -290,214 +474,595 @@ class Checks {
   get failed() {
     return this.list.filter((c) => c.result === 'fail').map((c) => c.id);
   }
+
+  passed(...ids) {
+    return ids.every((id) => this.list.some((c) => c.id === id && c.result === 'pass'));
+  }
 }
 
-/** The log key the page trusts (from /v1/log/key), parsed, or null when it could not be read. */
-export async function trustedKey(logKey) {
+/** The trust root the page has: the served key (unpinned) or the pinned one, as {logKeys, ...}; null when none. */
+export async function trustOfServedKey(logKey) {
   if (!logKey?.verifier_key) return null;
-  return parseVerifierKey(logKey.verifier_key);
+  return parseTrustRoot(logKey.verifier_key).catch(() => null);
 }
 
-async function logKeyCheck(checks, bundle, key) {
-  await checks.run('log_key', "Bundle names this log's key", () => {
-    if (!key) throw new Error('/v1/log/key could not be read');
-    if (bundle?.log?.verifier_key !== key.text)
-      throw new Error(`the bundle names the log key ${JSON.stringify(bundle?.log?.verifier_key)}, this log's key is ${key.text}`);
-    return key.text;
+async function logKeyCheck(checks, bundle, trust) {
+  await checks.run('log_key', 'Bundle names a trusted log key', () => {
+    if (!trust) throw new Error('no trust root: the log key could not be read and none is pinned');
+    if (!trust.logKeys.some((k) => k.text === bundle?.log?.verifier_key))
+      throw new Error(`the bundle names the log key ${JSON.stringify(bundle?.log?.verifier_key)}, not a trusted one (${trust.logKeys.map((k) => k.text).join(', ')})`);
+    return bundle.log.verifier_key;
   });
 }
 
 /**
- * The anchor evidence of a proof (VerifyService.AnchorProofOk, docs/ANCHORING.md): the anchored checkpoint is
- * signed by the log, is the anchor's size and root, and includes the entry; the calldata is the one that checkpoint
- * implies; and the anchor/v1 entry that logs the transaction is itself in a signed checkpoint and says the same.
- * The chain side (that the transaction carries that calldata) needs a node: the page shows the reference.
+ * Stamp proofs: the anchor evidence (docs/ANCHORING.md) with every checkpoint signed by a trusted log key. The chain
+ * side (that the transaction carries that calldata) needs a node: the page shows the reference.
  */
-async function anchorCheck(checks, anchor, entryText, entryIndex, key) {
+async function stampAnchorCheck(checks, anchor, logEntry, keys) {
   return checks.run('anchor', 'Anchor in the chain', async () => {
     if (anchor == null) return { skip: 'not anchored yet: no anchored checkpoint covers this entry' };
-    const anchored = parseTlogProof(anchor.tlog_proof);
-    const checkpoint = await signedCheckpoint(anchored.note, key);
-    if (checkpoint.size !== BigInt(anchor.tree_size)) throw new Error(`the anchored checkpoint's size ${checkpoint.size} is not the anchor's tree_size ${anchor.tree_size}`);
-    if (!equal(checkpoint.root, base64(anchor.root_hash))) throw new Error("the anchored checkpoint's root is not the anchor's root_hash");
-    if (anchored.index !== BigInt(entryIndex)) throw new Error(`the anchor's proof is for index ${anchored.index}, not ${entryIndex}`);
-    await verifyInclusion(anchored.index, checkpoint.size, await leafHash(utf8.encode(entryText)), anchored.proof, checkpoint.root);
-    const calldata = await anchorCalldata(checkpoint);
-    if (anchor.calldata !== calldata) throw new Error(`the calldata ${anchor.calldata} is not the anchored checkpoint's ${calldata}`);
-    const logged = await provenEntry(anchor.log_entry, key);
-    const a = logged.entry;
-    if (a.type !== 'anchor/v1') throw new Error(`the anchor's log entry is a ${a.type}, not anchor/v1`);
-    for (const field of ['chain_id', 'tx_hash', 'block_number', 'tree_size', 'root_hash'])
-      if (a[field] !== anchor[field]) throw new Error(`the logged anchor/v1 entry's ${field} ${a[field]} is not the anchor's ${anchor[field]}`);
-    return `checkpoint of size ${checkpoint.size} anchored in chain ${a.chain_id}, transaction ${a.tx_hash}, block ${a.block_number}`;
+    await anchorEvidence(logEntry, anchor);
+    for (const note of [anchor.checkpoint, parseTlogProof(anchor.tlog_proof).note, parseTlogProof(anchor.log_entry.tlog_proof).note])
+      await signedCheckpoint(note, keys);
+    return `checkpoint of size ${anchor.tree_size} anchored in chain ${anchor.chain_id}, transaction ${anchor.tx_hash}, block ${anchor.block_number}`;
   });
 }
 
 /**
- * A proof bundle (GET /v1/attestations/{id}/proof-bundle), verified with `logKey` (GET /v1/log/key) as the trust root.
- * A public bundle ("access": "public", "attestation": null: what the server gives anyone but the issuer and the holder)
- * has no payload: its signature and payload checks are skipped, and the rest is checked against the log entry itself.
+ * The anchor evidence without signatures (src/Verification/EntryProofs.cs CheckAnchor, docs/ANCHORING.md): the entry is
+ * included at the anchored size in the anchor's checkpoint, which is the anchor's size and root; the calldata is the
+ * one that checkpoint implies; the anchor/v1 entry is included and says all of it.
  */
-export async function verifyAttestationBundle(bundle, logKey) {
-  const checks = new Checks();
-  const key = await trustedKey(logKey).catch(() => null);
-  const b = bundle ?? {};
-  const withheld = b.access === 'public' && b.attestation === null;
-  let payload = b.attestation?.payload;
-  let jcs = null;
-  let entry = null;
-
-  await checks.run('bundle_format', 'Bundle format', () => {
-    if (b.format !== 'attest-proof-bundle/v1') throw new Error(`format is ${JSON.stringify(b.format)}, not attest-proof-bundle/v1`);
-    if (!withheld && (payload === null || typeof payload !== 'object' || Array.isArray(payload))) throw new Error('attestation.payload is not an object');
-    for (const part of ['issuer_key', 'log', 'log_entry']) if (typeof b[part] !== 'object' || b[part] === null) throw new Error(`"${part}" is missing`);
-    return withheld ? 'attest-proof-bundle/v1, public part: the payload is withheld' : 'attest-proof-bundle/v1';
-  });
+async function anchorEvidence(logEntry, anchor) {
+  if (anchor === null || typeof anchor !== 'object') throw new Error('the anchor is not an object');
+  let anchored;
   try {
-    jcs = withheld ? null : utf8.encode(canonicalize(payload));
-  } catch {
-    jcs = null;
+    anchored = (await entryIncluded({ ...logEntry, tlog_proof: anchor.tlog_proof })).checkpoint;
+  } catch (e) {
+    throw new Error(`at the anchored size: ${e.message}`);
   }
+  if (anchored.size !== BigInt(anchor.tree_size)) throw new Error(`the anchored checkpoint has size ${anchored.size}, the anchor says ${anchor.tree_size}`);
+  if (toBase64(anchored.root) !== anchor.root_hash) throw new Error("the anchored checkpoint's root is not the anchor's root_hash");
+  if (parseTlogProof(anchor.tlog_proof).note !== anchor.checkpoint) throw new Error("the entry's anchored proof is not against the anchor's checkpoint");
+  const calldata = await anchorCalldata(anchored);
+  if (String(anchor.calldata).toLowerCase() !== calldata) throw new Error(`the calldata ${anchor.calldata} is not the anchored checkpoint's ${calldata}`);
   try {
-    entry = parseEntry(b.log_entry?.entry);
+    await entryIncluded(anchor.log_entry);
+  } catch (e) {
+    throw new Error(`the anchor/v1 entry: ${e.message}`);
+  }
+  if (anchor.log_entry.index !== anchor.log_index) throw new Error(`the anchor/v1 entry is at ${anchor.log_entry.index}, the anchor says ${anchor.log_index}`);
+  const a = parseEntry(anchor.log_entry.entry);
+  const same = a.type === 'anchor/v1' && ['tree_size', 'root_hash', 'tx_hash', 'chain_id', 'block_number', 'block_hash', 'block_timestamp', 'from', 'to', 'checkpoint']
+    .every((f) => a[f] === anchor[f]);
+  if (!same) throw new Error('the logged anchor/v1 entry does not say what the anchor evidence says');
+}
+
+// ---- times (the key rule compares them exactly) ---------------------------------------------------------------------
+
+/**
+ * An RFC 3339 time as nanoseconds since 1970 (BigInt), to the 100 ns the C# verifier keeps; null when it is not one.
+ * A "T" is required, as src/Verification reads times.
+ */
+function time(text) {
+  if (typeof text !== 'string') return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+  const fraction = BigInt(((m[7] ?? '') + '0000000').slice(0, 7)) * 100n;
+  return (BigInt(ms) - BigInt(offset) * 60_000n) * 1_000_000n + fraction;
+}
+
+/** A time for a person: RFC 3339 UTC to the millisecond, as src/Verification formats it. */
+const format = (ns) => new Date(Number(ns / 1_000_000n)).toISOString();
+
+// ---- the status note (docs/VERIFYING.md "The proof bundle's evidence") ----------------------------------------------
+
+const STATUSES = ['VALID', 'REVOKED', 'SUPERSEDED'];
+const KEY_STATUSES = ['active', 'rotated', 'compromised'];
+
+/** The 8 lines of an attest-status/v1 note text, each canonical (as src/Verification/StatusNote.cs TryParse); null if not. */
+export function parseStatusNote(text) {
+  if (!text.endsWith('\n')) return null;
+  const l = text.slice(0, -1).split('\n');
+  if (l.length !== 8 || l[0] !== 'attest-status/v1' || !validKeyName(l[1])) return null;
+  if (!/^(0|[1-9][0-9]*)$/.test(l[2]) || BigInt(l[2]) >= 1n << 63n) return null;
+  let root;
+  try {
+    root = base64(l[3]);
+  } catch {
+    return null;
+  }
+  if (root.length !== 32 || l[4] === '' || l[4].includes(' ') || !STATUSES.includes(l[5])) return null;
+  const key = l[6].split(' ');
+  if (key.length !== 2 || key[0] === '' || !KEY_STATUSES.includes(key[1])) return null;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(l[7]) || time(l[7]) === null) return null;
+  return { origin: l[1], size: BigInt(l[2]), root, id: l[4], status: l[5], kid: key[0], keyStatus: key[1], time: l[7] };
+}
+
+// ---- the bundle's shape ---------------------------------------------------------------------------------------------
+
+/** A bundle that is not of the attest-proof-bundle/v1 shape (src/Verification/ProofBundle.cs); the message names the field. */
+export class BundleFormatError extends Error {}
+
+function shape(b) {
+  const fail = (why) => {
+    throw new BundleFormatError(why);
+  };
+  const obj = (v, path) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : fail(`${path} is not a JSON object`));
+  const str = (o, name, prefix) => (typeof o[name] === 'string' ? o[name] : fail(`${prefix}${name} is ${name in o ? 'not a string' : 'missing'}`));
+  const int = (o, name, prefix) => (Number.isSafeInteger(o[name]) && o[name] >= 0 ? o[name] : fail(`${prefix}${name} is not a non-negative integer`));
+  const entry = (e, path) => {
+    obj(e, path);
+    str(e, 'entry', `${path}.`);
+    str(e, 'tlog_proof', `${path}.`);
+    int(e, 'index', `${path}.`);
+    if (utf8.encode(e.entry).length > 65535) fail(`${path}.entry is longer than 65535 bytes, more than a log entry can be`);
+    return e;
+  };
+  const optEntry = (o, name, prefix = '') => (o[name] == null ? null : entry(o[name], prefix + name));
+  obj(b, 'the bundle');
+  if (b.format !== 'attest-proof-bundle/v1') fail(`"format" is ${JSON.stringify(b.format ?? null)}, not "attest-proof-bundle/v1": not an attest proof bundle`);
+  // The server gives a reader who is not entitled to the payload the bundle without it (docs/SECURITY.md).
+  const withheld = b.access === 'public' || b.attestation === null;
+  if (!withheld) {
+    obj(b.attestation, 'attestation');
+    obj(b.attestation.payload, 'attestation.payload');
+    str(b.attestation, 'signature', 'attestation.');
+  }
+  str(b, 'status', '');
+  obj(b.issuer, 'issuer');
+  str(b.issuer, 'id', 'issuer.');
+  str(b.issuer, 'name', 'issuer.');
+  obj(b.issuer_key, 'issuer_key');
+  for (const f of ['kid', 'alg', 'public_key', 'status']) str(b.issuer_key, f, 'issuer_key.');
+  const keyEntries = b.issuer_key.log_entries;
+  if (!Array.isArray(keyEntries)) fail('issuer_key.log_entries is not an array');
+  if (keyEntries.length === 0 || keyEntries.length > 16) fail(`issuer_key.log_entries has ${keyEntries.length} entries, not 1 to 16`);
+  keyEntries.forEach((e, i) => entry(e, `issuer_key.log_entries[${i}]`));
+  obj(b.log, 'log');
+  for (const f of ['origin', 'verifier_key', 'checkpoint']) str(b.log, f, 'log.');
+  entry(b.log_entry, 'log_entry');
+  optEntry(b, 'revocation');
+  optEntry(b, 'superseded_by');
+  optEntry(b.issuer, 'log_entry', 'issuer.');
+  if (b.status_note != null && typeof b.status_note !== 'string') fail('status_note is not a string or null');
+  if (b.anchor != null) {
+    const a = obj(b.anchor, 'anchor');
+    for (const f of ['log_index', 'chain_id', 'block_number', 'block_timestamp', 'tree_size']) int(a, f, 'anchor.');
+    for (const f of ['tx_hash', 'block_hash', 'root_hash', 'from', 'to', 'checkpoint', 'calldata', 'tlog_proof']) str(a, f, 'anchor.');
+    entry(a.log_entry, 'anchor.log_entry');
+  }
+  return withheld;
+}
+
+// ---- attestation bundles (docs/VERIFYING.md "Checks", "The key rule", "Verdicts") -----------------------------------
+
+// A failure of any of these means what was presented is not what was signed and logged.
+const INTEGRITY = ['payload_signature', 'payload_key', 'log_entry', 'issuer', 'inclusion', 'checkpoint_signature', 'key_events', 'status_note', 'anchor',
+  'anchor_chain', 'document', 'consistency'];
+
+const text = (o, name) => (o !== null && typeof o === 'object' && typeof o[name] === 'string' ? o[name] : null);
+
+/** Every entry a bundle carries with a proof against log.checkpoint (the anchor's at-size proof aside). */
+function bundleEntries(b) {
+  const entries = [['log_entry', b.log_entry]];
+  if (b.issuer.log_entry != null) entries.push(['issuer.log_entry', b.issuer.log_entry]);
+  b.issuer_key.log_entries.forEach((e, i) => entries.push([`issuer_key.log_entries[${i}]`, e]));
+  if (b.revocation != null) entries.push(['revocation', b.revocation]);
+  if (b.superseded_by != null) entries.push(['superseded_by', b.superseded_by]);
+  if (b.anchor != null) entries.push(['anchor.log_entry', b.anchor.log_entry]);
+  return entries;
+}
+
+async function parsedEntry(e) {
+  await entryIncluded(e);
+  return parseEntry(e.entry);
+}
+
+/**
+ * The signing key's history from its key/v1 entries (docs/ENTRIES.md; src/Verification KeyHistory): created (or
+ * created by a rotation from another key), rotated (another key replaced it), compromised (from a time).
+ */
+async function keyHistory(b) {
+  const k = b.issuer_key;
+  const h = { createdAt: null, createdIndex: 0, rotatedAt: null, rotatedIndex: 0, compromisedAt: null, compromisedIndex: 0 };
+  for (const [i, entry] of k.log_entries.entries()) {
+    const where = `issuer_key.log_entries[${i}] (entry ${entry.index})`;
+    let e;
+    try {
+      e = await parsedEntry(entry);
+    } catch (err) {
+      throw new Error(`${where}: ${err.message}`);
+    }
+    if (e.type !== 'key/v1') throw new Error(`${where} is not a key/v1 entry`);
+    if (e.issuer_id !== b.issuer.id) throw new Error(`${where} is of another issuer`);
+    const at = time(text(e, 'at'));
+    if (at === null) throw new Error(`${where} has no valid "at" time`);
+    if ((e.event === 'created' || e.event === 'rotated') && e.kid === k.kid) {
+      if (e.public_key !== k.public_key) throw new Error(`${where} logs another public key for ${k.kid} than the bundle's`);
+      if (e.alg !== 'Ed25519') throw new Error(`${where} logs a key that is not Ed25519`);
+      h.createdAt = at;
+      h.createdIndex = entry.index;
+    } else if (e.event === 'rotated' && e.rotated_from === k.kid) {
+      h.rotatedAt = at;
+      h.rotatedIndex = entry.index;
+    } else if (e.event === 'compromised' && e.kid === k.kid) {
+      const from = time(text(e, 'compromised_at'));
+      if (from === null) throw new Error(`${where} has no valid compromised_at`);
+      h.compromisedAt = from;
+      h.compromisedIndex = entry.index;
+    } else {
+      throw new Error(`${where} is not an event of key ${k.kid}`);
+    }
+  }
+  if (h.createdAt === null) throw new Error(`the bundle carries no logged creation of key ${k.kid}: its public key is not tied to the log`);
+  h.status = h.compromisedAt !== null ? 'compromised' : h.rotatedAt !== null ? 'rotated' : 'active';
+  return h;
+}
+
+/**
+ * A proof bundle (GET /v1/attestations/{id}/proof-bundle) verified offline under `trust` (parseTrustRoot: the pinned
+ * key or policy, or the key this server served; null: no trust root, UNVERIFIED). A public bundle ("access": "public",
+ * "attestation": null) has no payload: the payload's checks are skipped and the logged entry speaks for it.
+ * Throws BundleFormatError when it is not of the bundle's shape.
+ */
+export async function verifyAttestationBundle(bundle, trust) {
+  const b = bundle;
+  const withheld = shape(b);
+  const checks = new Checks();
+  const keys = trust?.logKeys ?? [];
+  let entry = null;
+  try {
+    entry = parseEntry(b.log_entry.entry);
   } catch {
     entry = null;
   }
-  // Without the payload, the logged entry (checked by the inclusion proof below) says what the payload would:
+  // Without the payload, the logged entry (checked by the inclusion proof) says what the payload would:
   // id, issuer, key, schema and time; never the claims.
-  if (withheld && entry) payload = { id: entry.id, issuer_id: entry.issuer_id, kid: entry.kid, schema: entry.schema, created_at: entry.created_at };
-  await logKeyCheck(checks, b, key);
+  const payload = withheld ? (entry ?? {}) : b.attestation.payload;
+  const id = text(payload, 'id');
+  let jcs = null;
+  let jcsProblem = null;
+  if (!withheld) {
+    try {
+      jcs = utf8.encode(canonicalize(payload));
+    } catch (e) {
+      jcsProblem = `the payload has no RFC 8785 (JCS) form: ${e.message}`;
+    }
+  }
+  const withheldSkip = { skip: "withheld: only the issuer and the holder get the payload (open the holder's link or upload the holder's bundle)" };
 
-  const withheldSkip = { skip: 'withheld: only the issuer and the holder get the payload (open the holder\'s link or upload the bundle)' };
-  await checks.run('signature', "Issuer's signature", async () => {
+  await checks.run('payload_signature', "Issuer's signature", async () => {
     if (withheld) return withheldSkip;
-    if (!jcs) throw new Error('the payload cannot be canonicalized (RFC 8785)');
-    const ok = await ed25519Verify(base64url(b.issuer_key?.public_key), base64url(b.attestation?.signature), jcs);
-    if (!ok) throw new Error(`the Ed25519 signature does not verify over the RFC 8785 payload under key ${b.issuer_key?.kid}`);
-    if (entry && entry.signature !== b.attestation.signature) throw new Error('the signature is not the one the log entry records');
-    return `Ed25519 over the RFC 8785 payload, key ${b.issuer_key.kid}`;
+    if (!jcs) throw new Error(jcsProblem);
+    if (b.issuer_key.alg !== 'Ed25519') throw new Error(`the key's alg is "${b.issuer_key.alg}", not Ed25519 (RFC 9864)`);
+    let pk;
+    let sig;
+    try {
+      pk = base64url(b.issuer_key.public_key);
+    } catch {
+      pk = null;
+    }
+    if (pk?.length !== 32) throw new Error('issuer_key.public_key is not the base64url of 32 bytes');
+    try {
+      sig = base64url(b.attestation.signature);
+    } catch {
+      sig = null;
+    }
+    if (sig?.length !== 64) throw new Error('attestation.signature is not the base64url of 64 bytes');
+    if (!(await ed25519Verify(pk, sig, jcs))) throw new Error(`the Ed25519 signature does not verify over the JCS payload under key ${b.issuer_key.kid}`);
+    return `Ed25519 signature of the JCS payload (RFC 8032, RFC 8785) verifies under key ${b.issuer_key.kid}`;
   });
 
-  await checks.run('payload', 'Payload is the logged one', async () => {
+  await checks.run('payload_key', 'Payload names this key and issuer', () => {
     if (withheld) return withheldSkip;
-    if (!jcs) throw new Error('the payload cannot be canonicalized (RFC 8785)');
-    if (!entry) throw new Error('the log entry is not JSON');
-    if (entry.type !== 'attestation/v1') throw new Error(`the log entry is a ${entry.type}, not attestation/v1`);
+    if (payload.kid !== b.issuer_key.kid) throw new Error(`the payload names key ${JSON.stringify(payload.kid)}, the bundle carries ${JSON.stringify(b.issuer_key.kid)}`);
+    if (payload.alg !== 'Ed25519') throw new Error('the payload\'s alg is not Ed25519');
+    if (payload.issuer_id !== b.issuer.id) throw new Error(`the payload names issuer ${JSON.stringify(payload.issuer_id)}, the bundle ${JSON.stringify(b.issuer.id)}`);
+    return `the payload names key ${b.issuer_key.kid} (Ed25519) of issuer ${b.issuer.id}`;
+  });
+
+  await checks.run('log_entry', 'Payload is the logged one', async () => {
+    if (!entry) throw new Error('log_entry.entry is not a JSON object');
+    if (entry.type !== 'attestation/v1') throw new Error('the log entry is not an attestation/v1 entry');
+    if (withheld) {
+      if (entry.issuer_id !== b.issuer.id || entry.kid !== b.issuer_key.kid) throw new Error("the logged entry's issuer or key is not the bundle's");
+      return `log entry ${b.log_entry.index} is attestation/v1 of key ${entry.kid} (the payload is withheld: the logged entry speaks for it)`;
+    }
+    if (!jcs) throw new Error(jcsProblem);
     const digest = hex(await sha256(jcs));
-    if (entry.payload_sha256 !== digest) throw new Error(`the log entry records payload_sha256 ${entry.payload_sha256}, the payload hashes to ${digest}`);
-    for (const [field, logged, given] of [
-      ['id', entry.id, payload.id], ['issuer_id', entry.issuer_id, payload.issuer_id], ['kid', entry.kid, payload.kid],
-      ['kid', entry.kid, b.issuer_key?.kid], ['schema', entry.schema, payload.schema],
-    ])
-      if (logged !== given) throw new Error(`the log entry's ${field} ${logged} is not the bundle's ${given}`);
-    return `SHA-256(JCS(payload)) = ${digest}`;
+    if (entry.payload_sha256 !== digest) throw new Error(`the logged payload_sha256 ${entry.payload_sha256} is not SHA-256(JCS(payload)) ${digest}`);
+    if (entry.signature !== b.attestation.signature) throw new Error("the logged signature is not the attestation's signature");
+    for (const field of ['id', 'issuer_id', 'kid', 'created_at', 'schema'])
+      if (text(entry, field) !== text(payload, field)) throw new Error(`the logged ${field} is not the payload's`);
+    return `log entry ${b.log_entry.index} is attestation/v1 with this payload's SHA-256 and signature`;
   });
 
-  let included = null;
-  await checks.run('inclusion', 'Merkle inclusion in the checkpoint', async () => {
-    included = await entryIncluded(b.log_entry);
-    return `entry ${included.proof.index} in the tree of ${included.checkpoint.size} entries (RFC 9162 §2.1.3.2)`;
+  let issuerName = null;
+  await checks.run('issuer', 'Issuer is the logged one', async () => {
+    const logged = b.issuer.log_entry;
+    if (logged == null) throw new Error("the bundle carries no issuer.log_entry: the issuer's name is not tied to the log");
+    let e;
+    try {
+      e = await parsedEntry(logged);
+    } catch (err) {
+      throw new Error(`issuer.log_entry: ${err.message}`);
+    }
+    if (e.type !== 'issuer/v1') throw new Error(`entry ${logged.index} is not an issuer/v1 entry`);
+    if (text(e, 'id') !== b.issuer.id || text(e, 'id') !== text(payload, 'issuer_id'))
+      throw new Error(`the logged issuer/v1 entry ${logged.index} is of another issuer than the bundle's and the payload's`);
+    // The bundle's own name is never repeated here: it is exactly what must not be shown unproven.
+    if (text(e, 'name') !== b.issuer.name) throw new Error(`the bundle's issuer.name is not the name its logged issuer/v1 entry ${logged.index} gives`);
+    issuerName = e.name;
+    // Nor the logged name: it is shown (as the issuer) only when the verdict says the log holding it is trusted.
+    return `issuer ${e.id} has the name its issuer/v1 entry ${logged.index} logs`;
   });
 
   let checkpoint = null;
-  await checks.run('checkpoint_signature', 'Checkpoint signed by the log', async () => {
-    checkpoint = await signedCheckpoint(parseTlogProof(b.log_entry?.tlog_proof).note, key);
-    return `${checkpoint.origin}, size ${checkpoint.size}, signed by ${key.name}+${hex(key.id)}`;
+  await checks.run('inclusion', 'Merkle inclusion in the checkpoint', async () => {
+    let cp;
+    try {
+      cp = noteCheckpoint(b.log.checkpoint);
+    } catch (e) {
+      throw new Error(`log.checkpoint: ${e.message}`);
+    }
+    const entries = bundleEntries(b);
+    for (const [name, e] of entries) {
+      let at;
+      try {
+        at = (await entryIncluded(e)).checkpoint;
+      } catch (err) {
+        throw new Error(`${name}: ${err.message}`);
+      }
+      // The status note speaks of log.checkpoint: every entry must be proven against that very tree.
+      if (at.size !== cp.size || !equal(at.root, cp.root) || at.origin !== cp.origin)
+        throw new Error(`${name}: its proof is against the checkpoint of size ${at.size}, not the bundle's log.checkpoint (size ${cp.size})`);
+    }
+    checkpoint = cp;
+    return `entry ${b.log_entry.index} and the bundle's ${entries.length - 1} other entries are in the tree of size ${cp.size} (RFC 9162 §2.1.3.2)`;
   });
 
-  // The key's history as the log holds it: created (or rotated in), then perhaps rotated out or compromised.
-  const keyHistory = { status: null, compromisedAt: null, rotatedAt: null };
-  await checks.run('issuer_key', 'Issuer key is the logged one', async () => {
-    const entries = b.issuer_key?.log_entries;
-    if (!Array.isArray(entries) || entries.length === 0) throw new Error("the bundle carries no log entry of the issuer's key");
+  await checks.run('checkpoint_signature', 'Checkpoints signed by the trusted log key', async () => {
+    if (!trust) return { skip: 'no trust root: checkpoints were not checked against a trusted log key (the key a bundle names vouches for nothing by itself)' };
+    const notes = [['log.checkpoint', b.log.checkpoint]];
+    const proofs = bundleEntries(b).map(([name, e]) => [name, e.tlog_proof]);
+    if (b.anchor != null) {
+      notes.push(['anchor.checkpoint', b.anchor.checkpoint]);
+      proofs.push(['anchor', b.anchor.tlog_proof]);
+    }
+    for (const [name, proof] of proofs) {
+      try {
+        notes.push([name, parseTlogProof(proof).note]);
+      } catch {
+        // A proof that does not parse fails the inclusion or anchor check.
+      }
+    }
+    const sizes = new Set();
+    const signers = new Set();
+    const done = new Set();
+    for (const [name, note] of notes) {
+      if (done.has(note)) continue;
+      done.add(note);
+      let cp;
+      try {
+        cp = await signedCheckpoint(note, keys);
+      } catch (e) {
+        throw new Error(`${name}: ${e.message}`);
+      }
+      sizes.add(cp.size);
+      signers.add(keyLabel(cp.key));
+    }
+    return `every checkpoint in the bundle (size ${[...sizes].sort((x, y) => (x < y ? -1 : 1)).join(', ')}) is signed by the trusted log key ${[...signers].sort().join(', ')}`;
+  });
+
+  // One check per policy witness (c2sp.org/tlog-cosignature on log.checkpoint), then the quorum.
+  const passing = new Set();
+  for (const w of trust?.witnesses ?? []) {
+    await checks.run(`witness:${w.name}`, `Witness ${w.name}`, async () => {
+      let opened;
+      try {
+        opened = await openNote(b.log.checkpoint, [w.key]);
+      } catch (e) {
+        if (e.notSigned) return { skip: `the bundle's checkpoint carries no cosignature by ${keyLabel(w.key)}` };
+        throw new Error(`the bundle's checkpoint: ${e.message}`);
+      }
+      passing.add(w.name);
+      const t = opened.verified[0].time;
+      return `${keyLabel(w.key)} cosigned the bundle's checkpoint at ${new Date(Number(t) * 1000).toISOString()}`;
+    });
+  }
+  await checks.run('witness_quorum', 'Witness quorum', () => {
+    if (!trust?.quorum) return { skip: !trust || trust.kind === 'key' ? 'no policy' : 'the policy requires no witness (quorum none)' };
+    const who = [...passing].sort().join(', ') || 'none';
+    if (!quorumMet(trust.quorum, passing)) return { fail: `the cosigning witnesses (${who}) do not satisfy the policy's quorum ${trust.quorum.name}`, policy: true };
+    return `the cosigning witnesses (${who}) satisfy the quorum ${trust.quorum.name}`;
+  });
+
+  let key = null;
+  await checks.run('key_events', "Issuer key's logged events", async () => {
+    key = await keyHistory(b);
+    const events = `created ${format(key.createdAt)}` + (key.rotatedAt !== null ? `, rotated ${format(key.rotatedAt)}` : '')
+      + (key.compromisedAt !== null ? `, compromised from ${format(key.compromisedAt)}` : '');
+    return `key ${b.issuer_key.kid} with this public key is logged: ${events}`;
+  });
+
+  // docs/VERIFYING.md "The key rule": by the signer's time and by the log's order.
+  await checks.run('key_status', 'Key valid when it signed', () => {
+    if (!key) return { skip: "the key's log entries did not verify (key_events)" };
+    const signedAt = time(text(payload, 'created_at'));
+    if (signedAt === null) throw new Error("the payload's created_at is not an RFC 3339 time");
+    const i = b.log_entry.index;
     const kid = b.issuer_key.kid;
-    const first = (await provenEntry(entries[0], key)).entry;
-    if (first.type !== 'key/v1' || !['created', 'rotated'].includes(first.event) || first.kid !== kid)
-      throw new Error(`the first key entry is not the creation of key ${kid}`);
-    if (first.public_key !== b.issuer_key.public_key) throw new Error(`the logged public key of ${kid} is not the bundle's`);
-    if (first.alg !== 'Ed25519') throw new Error(`the logged key's alg is ${first.alg}`);
-    if (payload && first.issuer_id !== payload.issuer_id) throw new Error(`key ${kid} belongs to issuer ${first.issuer_id}, not ${payload.issuer_id}`);
-    keyHistory.status = 'active';
-    for (const later of entries.slice(1)) {
-      const e = (await provenEntry(later, key)).entry;
-      if (e.type === 'key/v1' && e.event === 'rotated' && e.rotated_from === kid) {
-        keyHistory.status = 'rotated';
-        keyHistory.rotatedAt = e.at;
-      } else if (e.type === 'key/v1' && e.event === 'compromised' && e.kid === kid) {
-        keyHistory.status = 'compromised';
-        keyHistory.compromisedAt = e.compromised_at;
-      } else {
-        throw new Error(`a key entry of the bundle is not an event of key ${kid}`);
+    if (b.issuer_key.status !== key.status) throw new Error(`the bundle says the key is ${b.issuer_key.status}, its logged events say ${key.status}`);
+    if (signedAt < key.createdAt || i < key.createdIndex)
+      throw new Error(`signed at ${format(signedAt)} and logged at ${i}, before key ${kid} was logged at ${format(key.createdAt)} (entry ${key.createdIndex})`);
+    if (key.compromisedAt !== null && (signedAt >= key.compromisedAt || i > key.compromisedIndex))
+      throw new Error(`key ${kid} is compromised from ${format(key.compromisedAt)} (logged at entry ${key.compromisedIndex}); the attestation was signed at ${format(signedAt)} and logged at entry ${i}`);
+    if (key.rotatedAt !== null && (signedAt > key.rotatedAt || i > key.rotatedIndex))
+      throw new Error(`signed at ${format(signedAt)} and logged at entry ${i}, after key ${kid} was rotated at ${format(key.rotatedAt)} (entry ${key.rotatedIndex})`);
+    const later = key.compromisedAt !== null ? `; compromised from ${format(key.compromisedAt)}, after it signed this`
+      : key.rotatedAt !== null ? `; rotated at ${format(key.rotatedAt)}, after it signed this` : '';
+    return `key ${kid} is ${key.status} (logged ${format(key.createdAt)}${later}); it signed at ${format(signedAt)}`;
+  });
+
+  let note = null;
+  await checks.run('status_note', "The log's signed status", async () => {
+    if (b.status_note == null) throw new Error("the bundle carries no status_note: the log's word on its status is missing");
+    if (!trust) {
+      // Unverified, but its time still says up to when the bundle claims to speak.
+      try {
+        note = parseStatusNote(parseNote(b.status_note).text);
+      } catch {
+        note = null;
       }
+      return { skip: "no trust root: the status note's signature was not checked" };
     }
-    return `key ${kid} of issuer ${first.issuer_id}, logged at index ${entries[0].index}`;
+    let opened;
+    try {
+      opened = await openNote(b.status_note, keys);
+    } catch (e) {
+      throw new Error(`the status note is not signed by a trusted log key: ${e.message}`);
+    }
+    const n = parseStatusNote(opened.text);
+    if (!n) throw new Error('the status note is not an attest-status/v1 statement');
+    if (!opened.verified.some((s) => s.name === n.origin)) throw new Error(`the status note's origin "${n.origin}" is not the name of the key that signed it`);
+    note = n;
+    let cp = null;
+    try {
+      cp = noteCheckpoint(b.log.checkpoint);
+    } catch {
+      cp = null;
+    }
+    const disagree = (why) => new Error(`the log's signed status note disagrees with the bundle: ${why}`);
+    if (!cp || n.origin !== cp.origin || n.size !== cp.size || !equal(n.root, cp.root))
+      throw disagree(`it speaks of the checkpoint of size ${n.size}, not the bundle's log.checkpoint`);
+    if (n.id !== id) throw disagree(`it is about attestation ${n.id}, not ${id}`);
+    if (n.kid !== b.issuer_key.kid || (key && n.keyStatus !== key.status))
+      throw disagree(`it says key ${n.kid} is ${n.keyStatus}; the bundle's key is ${b.issuer_key.kid}, ${key?.status ?? 'unknown'} by its logged events`);
+    if ((n.status === 'REVOKED') !== (b.revocation != null))
+      throw disagree(n.status === 'REVOKED' ? 'it says REVOKED, and the bundle carries no revocation entry' : `it says ${n.status}, and the bundle carries a revocation entry`);
+    if (n.status === 'SUPERSEDED' && b.superseded_by == null) throw disagree('it says SUPERSEDED, and the bundle carries no superseding entry');
+    if (n.status === 'VALID' && b.superseded_by != null) throw disagree('it says VALID, and the bundle carries a superseding entry');
+    if (b.status !== n.status) throw disagree(`it says ${n.status}, the bundle's status field ${b.status}`);
+    return `the log signed at ${n.time} that attestation ${n.id} is ${n.status} and key ${n.kid} ${n.keyStatus} at checkpoint ${n.size}`;
   });
 
-  let compromised = false;
-  await checks.run('key_status', 'Key not compromised before signing', () => {
-    if (keyHistory.status === null) return { skip: "unknown: the key's log entries do not verify (see the issuer key check)" };
-    if (b.issuer_key.status !== keyHistory.status) throw new Error(`the bundle says the key is ${b.issuer_key.status}, its log entries say ${keyHistory.status}`);
-    if (keyHistory.compromisedAt !== null) {
-      const signedAt = Date.parse(payload?.created_at);
-      const at = Date.parse(keyHistory.compromisedAt);
-      if (!(signedAt <= at)) {
-        compromised = true;
-        throw new Error(`key ${b.issuer_key.kid} was compromised at ${keyHistory.compromisedAt}, before the attestation was signed (${payload?.created_at})`);
-      }
-      return `compromised at ${keyHistory.compromisedAt}, after this attestation was signed (${payload.created_at})`;
+  let revokedAt = null;
+  await checks.run('revocation', 'Not revoked', async () => {
+    if (b.revocation == null) {
+      if (b.status === 'REVOKED') throw new Error("the bundle's status is REVOKED but it carries no revocation entry");
+      return 'the bundle carries no revocation entry (the status note speaks for its checkpoint)';
     }
-    return keyHistory.status === 'rotated' ? `rotated at ${keyHistory.rotatedAt}; what it signed before stays valid` : 'active';
+    let e;
+    try {
+      e = await parsedEntry(b.revocation);
+    } catch (err) {
+      throw new Error(`the bundle carries a revocation entry that does not verify: ${err.message}`);
+    }
+    if (e.type !== 'revocation/v1' || e.attestation_id !== id)
+      throw new Error(`entry ${b.revocation.index} is not a revocation/v1 of attestation ${id}, yet the bundle calls it its revocation`);
+    revokedAt = text(e, 'revoked_at');
+    throw new Error(`REVOKED: revoked at ${revokedAt} (log entry ${b.revocation.index})`);
   });
 
-  let status = null;
-  await checks.run('revocation', 'Revocation and supersession', async () => {
-    const derived = [];
-    const notes = [];
-    if (b.revocation != null) {
-      const r = (await provenEntry(b.revocation, key)).entry;
-      if (r.type !== 'revocation/v1' || r.attestation_id !== payload?.id) throw new Error('the revocation entry is not a revocation of this attestation');
-      derived.push('REVOKED');
-      notes.push(`revoked at ${r.revoked_at} (log index ${b.revocation.index})`);
+  await checks.run('superseded', 'Not superseded', async () => {
+    if (b.superseded_by == null) {
+      if (b.status === 'SUPERSEDED') throw new Error("the bundle's status is SUPERSEDED but it carries no superseding entry");
+      return 'the bundle carries no superseding attestation';
     }
-    if (b.superseded_by != null) {
-      const s = (await provenEntry(b.superseded_by, key)).entry;
-      if (s.type !== 'attestation/v1' || s.supersedes !== payload?.id) throw new Error('the superseding entry does not supersede this attestation');
-      derived.push('SUPERSEDED');
-      notes.push(`superseded by ${s.id} (log index ${b.superseded_by.index})`);
+    let e;
+    try {
+      e = await parsedEntry(b.superseded_by);
+    } catch (err) {
+      throw new Error(`the bundle carries a superseding entry that does not verify: ${err.message}`);
     }
-    if (derived.length === 0) derived.push('VALID');
-    if (!derived.includes(b.status)) throw new Error(`the bundle says ${b.status}, its log entries say ${derived.join(' or ')}`);
-    status = b.status;
-    return notes.length ? notes.join('; ') : 'neither revoked nor superseded in the bundle\'s checkpoint';
+    if (e.type !== 'attestation/v1' || e.supersedes !== id)
+      throw new Error(`entry ${b.superseded_by.index} is not an attestation/v1 superseding ${id}, yet the bundle says so`);
+    throw new Error(`SUPERSEDED by attestation ${e.id} at ${e.created_at} (log entry ${b.superseded_by.index})`);
   });
 
-  const anchor = await anchorCheck(checks, b.anchor, b.log_entry?.entry, b.log_entry?.index, key);
+  const anchor = await checks.run('anchor', 'Anchor in the chain', async () => {
+    if (b.anchor == null) {
+      return trust?.anchorRequired
+        ? { fail: 'the policy requires an anchor, and the bundle has none (the entry is not anchored yet, or the log does not anchor)', policy: true }
+        : { skip: 'the bundle has no anchor (the entry is not anchored yet, or the log does not anchor)' };
+    }
+    await anchorEvidence(b.log_entry, b.anchor);
+    // Signatures of the anchored checkpoint are part of checkpoint_signature.
+    const a = b.anchor;
+    return `entry ${b.log_entry.index} is in the checkpoint of size ${a.tree_size} that transaction ${a.tx_hash} anchors (chain ${a.chain_id}, block ${a.block_number}); `
+      + `its calldata names that checkpoint; the anchor is logged as entry ${a.log_index}`;
+  });
+  await checks.run('anchor_chain', 'Anchor transaction on the chain', () => ({
+    skip: b.anchor == null ? 'the bundle has no anchor' : 'the page asks no chain node: look the transaction up (its reference is below)',
+  }));
+  await checks.run('document', 'Document', () => ({ skip: 'no document given' }));
+  await checks.run('consistency', 'Consistent with the latest checkpoint', () => ({ skip: "offline: the bundle's checkpoint was not compared with the log's latest" }));
+  let asOf = null;
+  try {
+    const cp = noteCheckpoint(b.log.checkpoint);
+    asOf = { size: String(cp.size), root: toBase64(cp.root), time: note?.time ?? null };
+  } catch {
+    asOf = null;
+  }
+  await checks.run('freshness', 'Freshness', () => ({
+    skip: asOf === null ? 'offline, and the bundle has no readable checkpoint'
+      : `offline: the status is known as of checkpoint ${asOf.size}${asOf.time ? ` (the log signed it at ${asOf.time})` : ''}; `
+        + 'a revocation, supersession or key compromise logged since is not (attest verify --online asks the log)',
+  }));
 
-  const failed = checks.failed;
-  const verdict = failed.some((id) => id !== 'key_status') ? 'NOT VERIFIED' : compromised ? 'KEY_COMPROMISED' : status;
+  const failed = (id) => checks.list.some((c) => c.id === id && c.result === 'fail');
+  const verdict = checks.list.some((c) => c.result === 'fail' && !c.policy && INTEGRITY.includes(c.id)) ? 'ALTERED'
+    : !trust || checks.list.some((c) => c.result === 'fail' && c.policy) ? 'UNVERIFIED'
+      : failed('key_status') ? 'KEY_COMPROMISED'
+        : failed('revocation') ? 'REVOKED'
+          : failed('superseded') ? 'SUPERSEDED'
+            : 'VALID';
+  const sentence = verdict === 'ALTERED' || verdict === 'UNVERIFIED' || asOf === null ? verdict
+    : `${verdict} as of checkpoint ${asOf.size}${asOf.time ? ` (status signed by the log at ${asOf.time})` : ''}; events logged since are not known offline`;
+
+  // Only what the checks proved is shown (docs/VERIFYING.md "The proof bundle's evidence"): the payload's fields when
+  // its signature and log entry hold, the issuer's name from its logged entry, the key's status from its events.
+  const trusted = verdict !== 'ALTERED';
+  const payloadProven = trusted && checks.passed('log_entry', 'inclusion') && (withheld || checks.passed('payload_signature', 'payload_key'));
   return {
     kind: 'attestation',
     verdict,
-    failed,
+    sentence,
+    failed: checks.failed,
     checks: checks.list,
     withheld,
-    subject: { id: payload?.id, schema: payload?.schema, created_at: payload?.created_at, log_index: b.log_entry?.index, claims: payload?.claims },
-    issuer: { id: b.issuer?.id ?? payload?.issuer_id, name: b.issuer?.name, kid: b.issuer_key?.kid, key_status: b.issuer_key?.status },
-    checkpoint: checkpoint ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
-    anchor: anchor.result === 'skip' ? null : anchorView(b.anchor, anchor.result),
+    asOf: trusted ? asOf : null,
+    subject: payloadProven
+      ? { id, schema: text(payload, 'schema'), created_at: text(payload, 'created_at'), log_index: b.log_entry.index, claims: withheld ? undefined : payload.claims }
+      : {},
+    issuer: trusted && issuerName !== null ? { id: b.issuer.id, name: issuerName } : null,
+    key: trusted && key ? { kid: b.issuer_key.kid, status: key.status } : null,
+    revokedAt: trusted ? revokedAt : null,
+    checkpoint: trusted && checkpoint && checks.passed('checkpoint_signature')
+      ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
+    anchor: trusted && anchor.result === 'pass' ? anchorView(b.anchor, true) : null,
   };
 }
 
+// ---- stamps and log entries ------------------------------------------------------------------------------------------
+
 /** A stamp's proof (GET /v1/stamps/{id}/proof); with `contentHash` (hex), the stamp must be of that content. */
-export async function verifyStampProof(proofBundle, logKey, contentHash = null) {
+export async function verifyStampProof(proofBundle, trust, contentHash = null) {
   const checks = new Checks();
-  const key = await trustedKey(logKey).catch(() => null);
+  const keys = trust?.logKeys ?? [];
   const b = proofBundle ?? {};
   await checks.run('bundle_format', 'Proof format', () => {
     if (b.format !== 'attest-stamp-proof/v1') throw new Error(`format is ${JSON.stringify(b.format)}, not attest-stamp-proof/v1`);
     return 'attest-stamp-proof/v1';
   });
-  await logKeyCheck(checks, b, key);
+  await logKeyCheck(checks, b, trust);
   await checks.run('stamp_entry', 'Stamp is the logged one', () => {
     const e = parseEntry(b.log_entry?.entry);
     if (e.type !== 'stamp/v1') throw new Error(`the log entry is a ${e.type}, not stamp/v1`);
@@ -511,31 +1076,32 @@ export async function verifyStampProof(proofBundle, logKey, contentHash = null) 
     return `entry ${proof.index} in the tree of ${checkpoint.size} entries (RFC 9162 §2.1.3.2)`;
   });
   let checkpoint = null;
-  await checks.run('checkpoint_signature', 'Checkpoint signed by the log', async () => {
-    checkpoint = await signedCheckpoint(parseTlogProof(b.log_entry?.tlog_proof).note, key);
-    return `${checkpoint.origin}, size ${checkpoint.size}, signed by ${key.name}+${hex(key.id)}`;
+  await checks.run('checkpoint_signature', 'Checkpoint signed by the trusted log key', async () => {
+    checkpoint = await signedCheckpoint(parseTlogProof(b.log_entry?.tlog_proof).note, keys);
+    return `${checkpoint.origin}, size ${checkpoint.size}, signed by ${keyLabel(checkpoint.key)}`;
   });
-  const anchor = await anchorCheck(checks, b.anchor, b.log_entry?.entry, b.log_entry?.index, key);
+  const anchor = await stampAnchorCheck(checks, b.anchor, b.log_entry, keys);
   const failed = checks.failed;
+  const ok = failed.length === 0;
   return {
     kind: 'stamp',
-    verdict: failed.length ? 'NOT VERIFIED' : 'STAMPED',
+    verdict: ok ? 'STAMPED' : 'NOT VERIFIED',
     failed,
     checks: checks.list,
-    subject: { id: b.stamp?.id, content_hash: b.stamp?.content_hash, created_at: b.stamp?.created_at, log_index: b.log_entry?.index },
+    subject: ok ? { id: b.stamp?.id, content_hash: b.stamp?.content_hash, created_at: b.stamp?.created_at, log_index: b.log_entry?.index } : {},
     issuer: null,
-    checkpoint: checkpoint ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
-    anchor: anchor.result === 'skip' ? null : anchorView(b.anchor, anchor.result),
+    checkpoint: ok ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
+    anchor: anchor.result === 'skip' ? null : anchorView(b.anchor, anchor.result === 'pass'),
   };
 }
 
 /** A log entry found by its leaf hash (GET /v1/log/entries?leaf_hash=): the leaf hash is the entry's, and it is included. */
-export async function verifyLeafEntry(found, logKey, wantedLeaf) {
+export async function verifyLeafEntry(found, trust, wantedLeaf) {
   const checks = new Checks();
-  const key = await trustedKey(logKey).catch(() => null);
+  const keys = trust?.logKeys ?? [];
   const f = found ?? {};
   let entry = null;
-  await logKeyCheck(checks, f, key);
+  await logKeyCheck(checks, f, trust);
   await checks.run('leaf_hash', 'Leaf hash of the entry', async () => {
     if (typeof f.entry !== 'string') throw new Error('the log entry text is missing');
     const leaf = await leafHash(utf8.encode(f.entry));
@@ -548,36 +1114,36 @@ export async function verifyLeafEntry(found, logKey, wantedLeaf) {
     return `entry ${proof.index} in the tree of ${checkpoint.size} entries (RFC 9162 §2.1.3.2)`;
   });
   let checkpoint = null;
-  await checks.run('checkpoint_signature', 'Checkpoint signed by the log', async () => {
-    checkpoint = await signedCheckpoint(parseTlogProof(f.tlog_proof).note, key);
-    return `${checkpoint.origin}, size ${checkpoint.size}, signed by ${key.name}+${hex(key.id)}`;
+  await checks.run('checkpoint_signature', 'Checkpoint signed by the trusted log key', async () => {
+    checkpoint = await signedCheckpoint(parseTlogProof(f.tlog_proof).note, keys);
+    return `${checkpoint.origin}, size ${checkpoint.size}, signed by ${keyLabel(checkpoint.key)}`;
   });
   const failed = checks.failed;
+  const ok = failed.length === 0;
   return {
     kind: 'entry',
-    verdict: failed.length ? 'NOT VERIFIED' : 'IN THE LOG',
+    verdict: ok ? 'IN THE LOG' : 'NOT VERIFIED',
     failed,
     checks: checks.list,
-    entry,
-    subject: { type: entry?.type, id: entry?.id ?? entry?.attestation_id, log_index: f.index },
+    entry: ok ? entry : null,
+    subject: ok ? { type: entry?.type, id: entry?.id ?? entry?.attestation_id, log_index: f.index } : {},
     issuer: null,
-    checkpoint: checkpoint ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
+    checkpoint: ok ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
     anchor: null,
   };
 }
 
-function anchorView(anchor, result) {
+function anchorView(anchor, verified) {
   if (!anchor) return null;
   return {
-    verified: result === 'pass',
+    verified,
     chain_id: anchor.chain_id, tx_hash: anchor.tx_hash, block_number: anchor.block_number, block_timestamp: anchor.block_timestamp,
     tree_size: anchor.tree_size,
   };
 }
 
-/** The latest checkpoint (GET /checkpoint), its signature checked with the log key. */
-export async function verifyCheckpointNote(note, logKey) {
-  const key = await trustedKey(logKey);
-  const checkpoint = await signedCheckpoint(note, key);
+/** The latest checkpoint (GET /checkpoint), its signature checked with the trusted log keys. */
+export async function verifyCheckpointNote(note, trust) {
+  const checkpoint = await signedCheckpoint(note, trust?.logKeys ?? []);
   return { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) };
 }

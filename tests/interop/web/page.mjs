@@ -1,15 +1,19 @@
 // Drives the verification page (GET /) in Debian's headless chromium through playwright-core, for
 // tests/LogServer.Tests/WebPageTests.cs, and prints what a person would see as one JSON line.
 //
-// Usage: node page.mjs <base-url> <action> [argument] [--screenshot <png>]
-//   search <text>       types into the search box and submits
-//   drop <file>         drops the file on the drop zone (a real DataTransfer drop event)
-//   choose <file>       chooses the file in the file input
-//   bundle <file>       uploads a proof bundle
-//   log                 only loads the page (the log view)
-//   open <query>        loads the page with this query (a holder's link: ?attestation=<id>&holder_token=<token>)
-// Prints {"result": {...} | null, "log": {...}, "requests": [...], "errors": [...]}; exits 0 when the page could be
-// driven (whatever it shows), 2 when chromium is missing or the page never became ready.
+// Usage: node page.mjs <base-url> <action> [argument] [--trust <file>] [--reload] [--screenshot <png>]
+//   search <text>         types into the search box and submits
+//   drop <file>           drops the file on the drop zone (a real DataTransfer drop event)
+//   choose <file>         chooses the file in the file input
+//   bundle <file>         uploads a proof bundle
+//   verify-bundle <file>  the same, for the shared vectors: `result` has `verdict`, `pinned` and `checks` [{name, result}]
+//   log                   only loads the page (the log view)
+//   open <query>          loads the page with this query (a holder's link: ?attestation=<id>&holder_token=<token>,
+//                         or a key to pin: ?log_key=<vkey>)
+//   --trust <file>        first pins the file's text (a log vkey or a policy file) as the trust root, through the page's form
+//   --reload              after the action, loads the page again (no query) in the same browser, and reports that load
+// Prints {"result": {...} | null, "trust": {...}, "log": {...}, "requests": [...], "errors": [...]}; exits 0 when the page
+// could be driven (whatever it shows), 2 when chromium is missing or the page never became ready.
 import { readFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -20,12 +24,18 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
   '--disable-sync', '--no-first-run'];
 
 const args = process.argv.slice(2);
-let screenshot = null;
-const at = args.indexOf('--screenshot');
-if (at >= 0) [, screenshot] = args.splice(at, 2);
+const option = (name) => {
+  const at = args.indexOf(name);
+  return at < 0 ? null : args.splice(at, 2)[1];
+};
+const screenshot = option('--screenshot');
+const trustFile = option('--trust');
+const reloadAt = args.indexOf('--reload');
+const reload = reloadAt >= 0;
+if (reload) args.splice(reloadAt, 1);
 const [base, action, argument] = args;
 if (!base || !action) {
-  process.stderr.write('usage: node page.mjs <base-url> <action> [argument] [--screenshot <png>]\n');
+  process.stderr.write('usage: node page.mjs <base-url> <action> [argument] [--trust <file>] [--reload] [--screenshot <png>]\n');
   process.exit(2);
 }
 if (!existsSync(CHROMIUM)) {
@@ -54,6 +64,16 @@ try {
   await page.goto(action === 'open' ? new URL(argument, base).href : base, { waitUntil: 'load' });
   await page.waitForSelector('body[data-ready="true"]');
 
+  if (trustFile !== null) {
+    // Pinned as a person would: the trust form, opened from its summary, the text pasted, "Pin" pressed.
+    const text = readFileSync(trustFile, 'utf8');
+    await page.evaluate(() => delete document.getElementById('trust-message').dataset.kind);
+    if (!(await page.locator('#trust-details').evaluate((d) => d.open))) await page.click('#trust-details summary');
+    await page.getByLabel('Trust root (a log verifier key or a policy file)').fill(text);
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+    await page.waitForFunction(() => document.getElementById('trust-message').dataset.kind);
+  }
+
   const seq = async () => Number((await page.getAttribute('#result', 'data-seq')) ?? '0');
   const before = await seq();
   const answered = () => page.waitForFunction((n) => Number(document.getElementById('result').dataset.seq ?? '0') > n, before);
@@ -75,13 +95,17 @@ try {
   } else if (action === 'choose') {
     await page.setInputFiles('#file-input', argument);
     await answered();
-  } else if (action === 'bundle') {
+  } else if (action === 'bundle' || action === 'verify-bundle') {
     await page.getByLabel('Proof bundle (JSON)').setInputFiles(argument);
     await answered();
   } else if (action !== 'log' && action !== 'open') {
     throw new Error(`unknown action ${action}`);
   }
   await page.waitForFunction(() => !document.body.dataset.busy);
+  if (reload) {
+    await page.goto(base, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-ready="true"]');
+  }
 
   const observed = await page.evaluate(() => {
     const text = (e) => (e ? e.textContent.trim() : null);
@@ -89,10 +113,15 @@ try {
     const box = document.getElementById('result');
     const result = box.hidden ? null : {
       verdict: document.getElementById('verdict')?.dataset.verdict ?? null,
+      pinned: document.getElementById('verdict') ? document.getElementById('verdict').dataset.pinned === 'true' : null,
+      verdictText: text(document.getElementById('verdict')),
+      asOf: text(document.getElementById('as-of')),
+      unpinned: text(document.getElementById('unpinned')),
       failed: document.getElementById('failed')?.dataset.failed.split(' ') ?? [],
       failedText: text(document.getElementById('failed')),
-      checks: Object.fromEntries([...box.querySelectorAll('[data-check]')].map((li) => [li.dataset.check, li.dataset.result])),
-      details: Object.fromEntries([...box.querySelectorAll('[data-check]')].map((li) => [li.dataset.check, text(li.querySelector('.detail'))])),
+      checks: [...box.querySelectorAll('[data-check]')].map((li) => ({
+        name: li.dataset.check, result: li.dataset.result, detail: text(li.querySelector('.detail')),
+      })),
       message: document.getElementById('message') ? { kind: document.getElementById('message').dataset.kind, text: text(document.getElementById('message')) } : null,
       facts: factsOf(box),
       stampCount: document.getElementById('stamp-count')?.dataset.total ?? null,
@@ -105,9 +134,20 @@ try {
     };
     const cp = document.getElementById('checkpoint');
     const anchors = document.getElementById('anchors');
+    const trust = document.getElementById('trust');
     return {
       result,
       location: location.href,
+      pageText: document.body.textContent,
+      trust: {
+        pinned: trust.dataset.pinned === 'true',
+        mismatch: trust.dataset.mismatch === 'true',
+        fingerprint: text(document.getElementById('log-fingerprint')),
+        state: text(document.getElementById('trust-state')),
+        mismatchText: document.getElementById('trust-mismatch').hidden ? null : text(document.getElementById('trust-mismatch')),
+        message: text(document.getElementById('trust-message')),
+        stored: localStorage.getItem('attest.trust-root'),
+      },
       log: {
         origin: text(document.getElementById('log-origin')),
         verifierKey: text(document.getElementById('log-key')),
