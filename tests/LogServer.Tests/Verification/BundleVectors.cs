@@ -24,11 +24,13 @@ public static class Verifiers
 
 /// <summary>
 /// One entry of tests/testdata/bundles/vectors.json: a bundle file, a trust file (a log vkey or a policy file, none
-/// for <see cref="TrustKind.None"/>), and the verdict every verifier must reach offline and with <c>--online</c>
-/// (null: not checked online).
+/// for <see cref="TrustKind.None"/>), the verdict every verifier must reach offline and with <c>--online</c>
+/// (null: not checked online), and the checks (docs/VERIFYING.md "Checks") that fail offline, so that a verdict is
+/// reached for the right reason.
 /// </summary>
 public sealed record BundleVector(
-    string Name, string Description, string Bundle, string Trust, string? TrustFile, string ExpectedOffline, string? ExpectedOnline, string[] Verifiers)
+    string Name, string Description, string Bundle, string Trust, string? TrustFile, string ExpectedOffline, string? ExpectedOnline, string[] Verifiers,
+    string[] FailedOffline)
 {
     public JsonObject ToJson() => new()
     {
@@ -40,12 +42,14 @@ public sealed record BundleVector(
         ["expected_offline"] = ExpectedOffline,
         ["expected_online"] = ExpectedOnline,
         ["verifiers"] = new JsonArray([.. Verifiers.Select(v => (JsonNode)v)]),
+        ["failed_checks_offline"] = new JsonArray([.. FailedOffline.Select(c => (JsonNode)c)]),
     };
 
     public static BundleVector FromJson(JsonElement v) => new(
         v.GetProperty("name").GetString()!, v.GetProperty("description").GetString()!, v.GetProperty("bundle").GetString()!,
         v.GetProperty("trust").GetString()!, v.GetProperty("trust_file").GetString(), v.GetProperty("expected_offline").GetString()!,
-        v.GetProperty("expected_online").GetString(), [.. v.GetProperty("verifiers").EnumerateArray().Select(e => e.GetString()!)]);
+        v.GetProperty("expected_online").GetString(), [.. v.GetProperty("verifiers").EnumerateArray().Select(e => e.GetString()!)],
+        [.. v.GetProperty("failed_checks_offline").EnumerateArray().Select(e => e.GetString()!)]);
 }
 
 /// <summary>The vector set: its manifest (the single list of expectations) and where the committed copy lives.</summary>
@@ -64,39 +68,39 @@ public static class BundleVectors
     public static readonly BundleVector[] All =
     [
         new("good", "A fresh bundle of a valid attestation, anchored and cosigned by the witness; the log's key as trust root.",
-            "good.json", TrustKind.LogKey, LogKeyFile, Valid, Valid, Verifiers.All),
+            "good.json", TrustKind.LogKey, LogKeyFile, Valid, Valid, Verifiers.All, []),
         new("no-trust-root", "The good bundle with no trust root at all: every proof checks out, but nothing says whose log it is.",
-            "good.json", TrustKind.None, null, Unverified, Unverified, Verifiers.Standalone),
+            "good.json", TrustKind.None, null, Unverified, Unverified, Verifiers.Standalone, []),
         new("forged-other-log", "Minted on a second server with its own log key and the same origin, issuer \"Massachusetts Institute of Technology\"; the real log's key as trust root.",
-            "forged.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All),
+            "forged.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All, [BundleVerifier.CheckpointSignature, BundleVerifier.StatusNoteCheck]),
         new("forged-no-trust-root", "The forged bundle with no trust root: it cannot be told from a genuine one, so it is not VALID.",
-            "forged.json", TrustKind.None, null, Unverified, null, Verifiers.Standalone),
+            "forged.json", TrustKind.None, null, Unverified, null, Verifiers.Standalone, []),
         new("edited-issuer", "The good bundle with issuer.name changed to \"Massachusetts Institute of Technology\": not the name of the logged issuer/v1 entry.",
-            "edited-issuer.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All),
+            "edited-issuer.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All, [BundleVerifier.Issuer]),
         new("stripped-revocation", "A revoked attestation's bundle with its revocation entry deleted and status set back to VALID: the log's status note still says REVOKED.",
-            "stripped-revocation.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All),
+            "stripped-revocation.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All, [BundleVerifier.StatusNoteCheck]),
         new("wrong-key", "The good bundle with issuer_key.public_key replaced by another key and the payload re-signed by it: the signature verifies, but not under the logged key.",
-            "wrong-key.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All),
+            "wrong-key.json", TrustKind.LogKey, LogKeyFile, Altered, Altered, Verifiers.All, [BundleVerifier.KeyEvents, BundleVerifier.LogEntry]),
         new("rotated-key", "Signed by a key that was rotated after signing: what it signed before stays valid.",
-            "rotated-key.json", TrustKind.LogKey, LogKeyFile, Valid, Valid, Verifiers.All),
+            "rotated-key.json", TrustKind.LogKey, LogKeyFile, Valid, Valid, Verifiers.All, []),
         new("compromised-before-signing", "Signed by a key later marked compromised from the signing time on (compromised_at = created_at).",
-            "compromised-before-signing.json", TrustKind.LogKey, LogKeyFile, BundleReport.KeyCompromised, BundleReport.KeyCompromised, Verifiers.All),
-        new("compromised-after-signing", "Signed by a key later marked compromised from a second after the signing time: the signature stays valid.",
-            "compromised-after-signing.json", TrustKind.LogKey, LogKeyFile, Valid, Valid, Verifiers.All),
+            "compromised-before-signing.json", TrustKind.LogKey, LogKeyFile, BundleReport.KeyCompromised, BundleReport.KeyCompromised, Verifiers.All, [BundleVerifier.KeyStatus]),
+        new("compromised-after-signing", "Signed by a key later marked compromised from the whole second after the signing time: the signature stays valid.",
+            "compromised-after-signing.json", TrustKind.LogKey, LogKeyFile, Valid, Valid, Verifiers.All, []),
         new("superseded", "An attestation superseded by another, fetched after the supersession.",
-            "superseded.json", TrustKind.LogKey, LogKeyFile, BundleReport.Superseded, BundleReport.Superseded, Verifiers.All),
+            "superseded.json", TrustKind.LogKey, LogKeyFile, BundleReport.Superseded, BundleReport.Superseded, Verifiers.All, [BundleVerifier.Superseded]),
         new("revoked", "A revoked attestation, fetched after the revocation.",
-            "revoked.json", TrustKind.LogKey, LogKeyFile, BundleReport.Revoked, BundleReport.Revoked, Verifiers.All),
+            "revoked.json", TrustKind.LogKey, LogKeyFile, BundleReport.Revoked, BundleReport.Revoked, Verifiers.All, [BundleVerifier.Revocation]),
         new("revoked-since", "A bundle fetched before the attestation was revoked: VALID as of its checkpoint offline, REVOKED online.",
-            "revoked-since.json", TrustKind.LogKey, LogKeyFile, Valid, BundleReport.Revoked, Verifiers.All),
+            "revoked-since.json", TrustKind.LogKey, LogKeyFile, Valid, BundleReport.Revoked, Verifiers.All, []),
         new("anchored-anchor-required", "The good bundle, whose anchor evidence holds, under a policy with `anchor required`.",
-            "good.json", TrustKind.Policy, AnchorPolicy, Valid, Valid, Verifiers.All),
+            "good.json", TrustKind.Policy, AnchorPolicy, Valid, Valid, Verifiers.All, []),
         new("not-anchored-anchor-required", "A bundle of an entry no anchor covers yet (the chain mined nothing since), under a policy with `anchor required`.",
-            "not-anchored.json", TrustKind.Policy, AnchorPolicy, Unverified, Unverified, Verifiers.All),
+            "not-anchored.json", TrustKind.Policy, AnchorPolicy, Unverified, Unverified, Verifiers.All, [BundleVerifier.Anchor]),
         new("witnessed-quorum", "The good bundle under a policy whose quorum is the one witness that cosigned its checkpoint.",
-            "good.json", TrustKind.Policy, QuorumPolicy, Valid, Valid, Verifiers.All),
+            "good.json", TrustKind.Policy, QuorumPolicy, Valid, Valid, Verifiers.All, []),
         new("witnessed-below-quorum", "The good bundle under a policy that needs both the witness and a second witness key that never cosigns (`group both all w1 w2`, `quorum both`).",
-            "good.json", TrustKind.Policy, BelowQuorumPolicy, Unverified, Unverified, Verifiers.All),
+            "good.json", TrustKind.Policy, BelowQuorumPolicy, Unverified, Unverified, Verifiers.All, [BundleVerifier.WitnessQuorum]),
     ];
 
     public static string ManifestJson()

@@ -96,10 +96,9 @@ public sealed class VectorFixture : IAsyncLifetime
         // Compromised from the signing time on: the signature is no longer worth anything.
         var before = await Mint(c, issuer, "vec-compromised-before", "Cora Compromised");
         await Compromise(c, "vec-compromised-before", before.CreatedAt);
-        // Compromised from a second after it: what was signed before stays valid (the compromise time cannot be in the future).
+        // Compromised from the next whole second on (compromised_at is written to the second): what was signed before stays valid (the compromise time cannot be in the future).
         var after = await Mint(c, issuer, "vec-compromised-after", "Carl Clean");
-        var afterTime = before.CreatedAt > after.CreatedAt ? before.CreatedAt : after.CreatedAt;
-        while (DateTimeOffset.UtcNow < afterTime.AddSeconds(1.5)) await Task.Delay(100);
+        while (DateTimeOffset.UtcNow < after.CreatedAt.AddSeconds(1.5)) await Task.Delay(100);
         await Compromise(c, "vec-compromised-after", after.CreatedAt.AddSeconds(1));
 
         var since = await Mint(c, issuer, "vec-main", "Val Since");

@@ -6,8 +6,8 @@ using Attest.Verification;
 
 namespace Attest.LogServer.Tests.Verification;
 
-/// <summary>What one verifier said of one vector: its verdict, or null when it said none, and what to show when it is wrong.</summary>
-public sealed record VerifierAnswer(string? Verdict, string Evidence);
+/// <summary>What one verifier said of one vector: its verdict (null when it said none), the checks that failed when it lists them, and what to show when it is wrong.</summary>
+public sealed record VerifierAnswer(string? Verdict, string Evidence, string[]? Failed = null);
 
 /// <summary>
 /// Runs each of the four verifiers of docs/VERIFYING.md on a vector, through its public interface: the C# library
@@ -52,7 +52,8 @@ public static class VectorVerifiers
     }
 
     private static VerifierAnswer Answer(BundleReport r) =>
-        new(r.Verdict, string.Join("\n", r.Checks.Select(c => $"  {c.Outcome.ToString().ToLowerInvariant(),-4}  {c.Name}  {c.Detail}")));
+        new(r.Verdict, string.Join("\n", r.Checks.Select(c => $"  {c.Outcome.ToString().ToLowerInvariant(),-4}  {c.Name}  {c.Detail}")),
+            [.. r.Checks.Where(c => c.Outcome == Outcome.Fail).Select(c => c.Name)]);
 
     /// <summary><c>attest verify &lt;bundle&gt; --log-key &lt;file&gt; | --policy &lt;file&gt; --json [--online --url &lt;server&gt;]</c>; it must exit 0 for VALID only.</summary>
     public static async Task<VerifierAnswer> Cli(string dir, BundleVector v, Uri? online = null)
@@ -67,7 +68,21 @@ public static class VectorVerifiers
         string? verdict = Verdict(r.Stdout, j => j);
         if (verdict is not null && (r.ExitCode == 0) != (verdict == BundleReport.Valid))
             return new VerifierAnswer($"{verdict} with exit {r.ExitCode}", r.ToString());
-        return new VerifierAnswer(verdict, r.ToString());
+        return new VerifierAnswer(verdict, r.ToString(), FailedChecks(r.Stdout));
+    }
+
+    /// <summary>The names of the failed checks in <c>attest verify --json</c>'s <c>checks</c>, or null when it printed none.</summary>
+    private static string[]? FailedChecks(string stdout)
+    {
+        try
+        {
+            if (JsonNode.Parse(stdout)?["checks"] is not JsonArray checks) return null;
+            return [.. checks.Where(c => c?["result"]?.GetValue<string>() == "fail").Select(c => c!["name"]!.GetValue<string>())];
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary><c>node verify-bundle.mjs &lt;bundle&gt; [--log-key &lt;vkey&gt; | --policy &lt;file&gt;]</c>: one JSON line with "verdict", exit 0 for VALID only.</summary>
@@ -128,8 +143,13 @@ public static class VectorVerifiers
         return null;
     }
 
-    /// <summary>Runs <paramref name="verify"/> on every vector <paramref name="verifier"/> applies to and fails with one line per disagreement.</summary>
-    public static async Task AssertAll(IEnumerable<BundleVector> vectors, string verifier, Func<BundleVector, string?> expected, Func<BundleVector, Task<VerifierAnswer>> verify)
+    /// <summary>
+    /// Runs <paramref name="verify"/> on every vector <paramref name="verifier"/> applies to and fails with one entry per
+    /// disagreement: on the verdict, and (with <paramref name="failedChecks"/>, for a verifier that lists its checks) on
+    /// which checks failed.
+    /// </summary>
+    public static async Task AssertAll(IEnumerable<BundleVector> vectors, string verifier, Func<BundleVector, string?> expected, Func<BundleVector, Task<VerifierAnswer>> verify,
+        bool failedChecks = false)
     {
         var wrong = new List<string>();
         int checkedCount = 0;
@@ -139,6 +159,8 @@ public static class VectorVerifiers
             var answer = await verify(v);
             checkedCount++;
             if (answer.Verdict != want) wrong.Add($"{v.Name}: expected {want}, got {answer.Verdict ?? "no verdict"}\n{answer.Evidence}");
+            else if (failedChecks && answer.Failed is { } failed && !failed.Order(StringComparer.Ordinal).SequenceEqual(v.FailedOffline.Order(StringComparer.Ordinal)))
+                wrong.Add($"{v.Name}: {want} as expected, but failing [{string.Join(", ", failed)}], not [{string.Join(", ", v.FailedOffline)}]\n{answer.Evidence}");
         }
         Assert.True(checkedCount > 0, $"no vector applies to {verifier}");
         Assert.True(wrong.Count == 0, $"{verifier} disagrees on {wrong.Count} of {checkedCount} vectors:\n\n" + string.Join("\n\n", wrong));
