@@ -16,7 +16,6 @@ public sealed class VectorFixture : IAsyncLifetime
 {
     public const string Origin = "test.attest.local/log";
     private readonly List<IAsyncDisposable> owned = [];
-    private readonly Dictionary<string, string> ids = [];
 
     public ServerProcess Server { get; private set; } = null!;
 
@@ -30,11 +29,6 @@ public sealed class VectorFixture : IAsyncLifetime
 
     /// <summary>The live set: bundles, trust files and vectors.json, as committed.</summary>
     public string Dir { get; } = Directory.CreateTempSubdirectory("attest-vectors-").FullName;
-
-    public string Url => Server.BaseAddress.ToString();
-
-    /// <summary>The attestation id of a bundle file of the live set.</summary>
-    public string AttestationId(string bundle) => ids[bundle];
 
     public async Task InitializeAsync()
     {
@@ -225,7 +219,6 @@ public sealed class VectorFixture : IAsyncLifetime
         Assert.Equal("full", JsonNode.Parse(text)!["access"]!.GetValue<string>());
         string path = Path.Combine(Dir, file);
         File.WriteAllText(path, text.EndsWith('\n') ? text : text + "\n");
-        ids[file] = a.Id;
         return path;
     }
 
@@ -234,6 +227,5 @@ public sealed class VectorFixture : IAsyncLifetime
         var node = JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, from)))!;
         edit(node);
         File.WriteAllText(Path.Combine(Dir, to), node.ToJsonString(BundleVectors.Pretty) + "\n");
-        ids[to] = ids[from];
     }
 }
