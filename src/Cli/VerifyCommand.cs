@@ -75,9 +75,16 @@ public static class VerifyCommand
         Uri? server = o.Online ? Common.BaseUrl(o.Url) : null;
 
         var held = ReadBundle(o.Bundle);
+        CheckResult? chain = null;
+        if (rpc is not null && held.Anchor is { } anchor)
+        {
+            using var http = Common.Http(TimeSpan.FromSeconds(30));
+            chain = await AnchorChain.Check(new EthRpc(http, rpc), anchor);
+        }
         var bundle = held;
-        CheckResult? consistency = null;
-        if (server is not null)
+        var report = BundleVerifier.Verify(held, trust, documentHash, chain);
+        // An altered bundle stays altered whatever the log holds now (docs/VERIFYING.md "Freshness", step 0): the log is not asked.
+        if (server is not null && report.Verdict != BundleReport.Altered)
         {
             if (!held.Payload.TryGetProperty("id", out var idElement) || idElement.ValueKind != JsonValueKind.String || !Guid.TryParseExact(idElement.GetString(), "D", out var id))
                 throw new UsageException($"{o.Bundle}: the payload has no attestation id (a UUID) to ask the log about");
@@ -85,15 +92,9 @@ public static class VerifyCommand
             var log = new VerifyOnline(http, server);
             var fresh = await log.FreshBundle(id.ToString("D"), token);
             Hash[] proof = OnlineCheck.ProofSizes(held, fresh) is { } sizes ? await log.ConsistencyProof(sizes.First, sizes.Second, token) : [];
-            (bundle, consistency) = OnlineCheck.Merge(held, fresh, proof);
+            report = OnlineCheck.Verify(held, fresh, proof, trust, documentHash, chain);
+            if (report.Verdict != BundleReport.Altered) bundle = OnlineCheck.Merge(held, fresh, proof).Merged;
         }
-        CheckResult? chain = null;
-        if (rpc is not null && bundle.Anchor is { } anchor)
-        {
-            using var http = Common.Http(TimeSpan.FromSeconds(30));
-            chain = await AnchorChain.Check(new EthRpc(http, rpc), anchor);
-        }
-        var report = BundleVerifier.Verify(bundle, trust, documentHash, chain, consistency);
         if (o.Json) Console.WriteLine(JsonSerializer.Serialize(ToJson(report, trust), Indented));
         else Print(report, bundle, trust, o.Policy);
         return report.Ok ? ExitCodes.Ok : ExitCodes.Failed;

@@ -25,7 +25,8 @@ public sealed record AsOf(long TreeSize, string RootHash, DateTimeOffset? Status
 /// <summary>
 /// The checks of a proof bundle and the verdict they add up to (docs/VERIFYING.md "Verdicts"): ALTERED, UNVERIFIED,
 /// KEY_COMPROMISED, REVOKED, SUPERSEDED or VALID. <see cref="IssuerName"/> is the name of the issuer's logged entry
-/// (null when there is none), the only issuer name a verifier shows.
+/// when the verdict is neither ALTERED nor UNVERIFIED, and null otherwise (an unproven name is not shown): the only
+/// issuer name a verifier shows.
 /// </summary>
 public sealed record BundleReport(string Verdict, string? AttestationId, string? IssuerName, AsOf? AsOf, IReadOnlyList<CheckResult> Checks)
 {
@@ -124,7 +125,8 @@ public static class BundleVerifier
             : Failed(Revocation) ? BundleReport.Revoked
             : Failed(Superseded) ? BundleReport.Superseded
             : BundleReport.Valid;
-        return new BundleReport(verdict, id, issuerName, asOf, checks);
+        // A name is shown only as the trusted log holds it: an ALTERED or UNVERIFIED bundle's name is anyone's to write.
+        return new BundleReport(verdict, id, verdict is BundleReport.Altered or BundleReport.Unverified ? null : issuerName, asOf, checks);
     }
 
     /// <summary>Whether this check's failure makes the verdict ALTERED (docs/VERIFYING.md "Checks").</summary>
@@ -201,7 +203,8 @@ public static class BundleVerifier
         if (id != b.IssuerId || id != EntryProofs.Text(b.Payload, "issuer_id")) return (Fail(Issuer, $"the logged issuer/v1 entry {entry.Index} is of issuer {id}, not the bundle's and the payload's"), null);
         // The bundle's own name is not repeated: a verifier shows no issuer name the log does not hold.
         if (name != b.IssuerName) return (Fail(Issuer, $"the bundle's issuer.name is not the name its logged issuer/v1 entry {entry.Index} gives"), null);
-        return (Pass(Issuer, $"issuer {id} is \"{name}\", as its issuer/v1 entry {entry.Index} logs"), name);
+        // The name stays out of the detail too: it is shown only once the verdict says the log is trusted.
+        return (Pass(Issuer, $"issuer {id} and its name are those of its issuer/v1 entry {entry.Index}"), name);
     }
 
     private static CheckResult CheckCheckpointSignatures(ProofBundle b, TrustPolicy? trust)

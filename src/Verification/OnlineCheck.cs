@@ -32,6 +32,24 @@ public static class OnlineCheck
         return (merged, Check(held, fresh, proof));
     }
 
+    /// <summary>
+    /// The online verdict (docs/VERIFYING.md "Freshness"): the holder's bundle is first judged as it is, offline; when
+    /// that is ALTERED, so is the answer, with the held bundle's checks (what was presented is not what the log signed,
+    /// whatever it holds now). Otherwise the holder's payload and signature are judged against the fresh evidence.
+    /// </summary>
+    public static BundleReport Verify(ProofBundle held, ProofBundle fresh, IReadOnlyList<Hash> proof, TrustPolicy? trust, Hash? documentSha256, CheckResult? anchorChain = null)
+    {
+        var offline = BundleVerifier.Verify(held, trust, documentSha256, anchorChain);
+        var (merged, consistency) = Merge(held, fresh, proof);
+        var online = BundleVerifier.Verify(merged, trust, documentSha256, anchorChain, consistency);
+        if (offline.Verdict != BundleReport.Altered) return online;
+        return offline with
+        {
+            Checks = [.. offline.Checks.Select(c => c.Name is BundleVerifier.Consistency or BundleVerifier.Freshness ? online.Checks.Single(o => o.Name == c.Name) : c)],
+            AsOf = online.AsOf,
+        };
+    }
+
     private static CheckResult Check(ProofBundle held, ProofBundle fresh, IReadOnlyList<Hash> proof)
     {
         if (fresh.LogEntry.Index != held.LogEntry.Index || fresh.LogEntry.Entry != held.LogEntry.Entry)

@@ -121,24 +121,11 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         var sizes = OnlineCheck.ProofSizes(held, fresh);
         // A bundle claiming a larger tree than the log's latest checkpoint has no proof to it: the check fails.
         IReadOnlyList<Hash> proof = sizes is { } s && s.First > 0 && s.Second <= log.Latest.Size ? ConsistencyProof.Prove(s.First, s.Second, log.Hashes) : [];
-        var (merged, consistency) = OnlineCheck.Merge(held, fresh, proof);
-        var online = BundleVerifier.Verify(merged, trust, document, null, consistency);
+        var report = OnlineCheck.Verify(held, fresh, proof, trust, document);
 
-        var report = online;
-        if (offline.Verdict == BundleReport.Altered)
-        {
-            // The checks that name what was altered are the held bundle's; the online ones say what the log holds now.
-            report = offline with
-            {
-                Verdict = BundleReport.Altered,
-                Checks = [.. offline.Checks.Select(c => c.Name is BundleVerifier.Consistency or BundleVerifier.Freshness ? online.Checks.Single(o => o.Name == c.Name) : c)],
-                AsOf = online.AsOf,
-            };
-        }
-
-        var result = await State(id, report.Verdict, BundleReasons(held, offline, online), token);
+        var result = await State(id, report.Verdict, BundleReasons(held, offline, report), token);
         // The name comes from the log's own issuer/v1 entry (the fresh evidence), never from what the holder presented.
-        return result with { Checks = [.. report.Checks.Select(VerifyCheck.Of)], AsOf = AsOfOf(report.AsOf), IssuerName = online.IssuerName };
+        return result with { Checks = [.. report.Checks.Select(VerifyCheck.Of)], AsOf = AsOfOf(report.AsOf), IssuerName = report.IssuerName };
     }
 
     /// <summary>The reasons the bundle form answered with before it had checks, kept for existing callers.</summary>
