@@ -183,8 +183,8 @@ public static class VerifyCommand
     private static void Print(BundleReport report, ProofBundle bundle, TrustPolicy? trust, string? policyPath)
     {
         // Only the logged issuer/v1 entry's name is shown (docs/VERIFYING.md), and only as established as the verdict.
-        string issuer = report.IssuerName is { } name
-            ? $"\"{name}\" ({bundle.IssuerId}), as its logged issuer/v1 entry names it" + (report.Verdict is BundleReport.Altered or BundleReport.Unverified ? " (not established: see the verdict)" : "")
+        string issuer = report.IssuerName is { } name ? $"\"{name}\" ({bundle.IssuerId}), as its logged issuer/v1 entry names it"
+            : report.Verdict is BundleReport.Altered or BundleReport.Unverified ? "not shown: the verdict does not establish that a trusted log holds it"
             : "not shown: the bundle carries no issuer entry that verifies";
         Line($"attestation {report.AttestationId}, key {bundle.IssuerKey.Kid}, log {bundle.Origin}");
         Line($"issuer: {issuer}");
