@@ -550,10 +550,15 @@ for (const [name, witness] of policy?.witnesses ?? []) {
 
 check('witness_quorum', () => {
   if (!policy || policy.quorum === null) return skip(policy ? 'the policy requires no witness' : 'no policy');
+  // Each group is judged once: groups may share members, and n groups each naming the two above it have ~1.6^n paths.
+  const judged = new Map();
   const satisfied = (name) => {
     if (policy.witnesses.has(name)) return witnessPasses.has(name);
-    const group = policy.groups.get(name);
-    return group.members.filter(satisfied).length >= group.k;
+    if (!judged.has(name)) {
+      const group = policy.groups.get(name);
+      judged.set(name, group.members.filter(satisfied).length >= group.k);
+    }
+    return judged.get(name);
   };
   must(satisfied(policy.quorum), `the cosigning witnesses (${[...witnessPasses].join(', ') || 'none'}) do not satisfy quorum ${policy.quorum}`);
   return pass(`quorum ${policy.quorum} is met by ${[...witnessPasses].join(', ')}`);
