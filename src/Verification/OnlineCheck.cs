@@ -10,11 +10,14 @@ namespace Attest.Verification;
 /// </summary>
 public static class OnlineCheck
 {
-    /// <summary>The sizes of the consistency proof to fetch (<c>first</c> ≤ <c>second</c>), or null when the trees are the same size.</summary>
+    /// <summary>
+    /// The sizes of the consistency proof to fetch, from the bundle's checkpoint to the log's latest, or null when there
+    /// is none to fetch: the same size, or a latest older than the bundle's (which fails <c>consistency</c> anyway).
+    /// </summary>
     public static (long First, long Second)? ProofSizes(ProofBundle held, ProofBundle fresh)
     {
         if (!EntryProofs.TryReadCheckpoint(held.Checkpoint, out var a, out _) || !EntryProofs.TryReadCheckpoint(fresh.Checkpoint, out var b, out _)) return null;
-        return a!.Size == b!.Size ? null : (Math.Min(a.Size, b.Size), Math.Max(a.Size, b.Size));
+        return a!.Size >= b!.Size ? null : (a.Size, b.Size);
     }
 
     /// <summary>
@@ -63,12 +66,14 @@ public static class OnlineCheck
                 ? Pass($"the log's latest checkpoint is the bundle's (size {a.Size})")
                 : Fail($"the log serves another root for size {a.Size} than the bundle's checkpoint: a fork");
         }
-        var (small, large) = a.Size < b.Size ? (a, b) : (b, a);
-        if (!ConsistencyProof.Verify(small.Size, large.Size, [.. proof], small.Root, large.Root))
-            return Fail($"the consistency proof from size {small.Size} to {large.Size} does not verify: the log forked, or the proof is wrong");
-        return Pass(a.Size < b.Size
-            ? $"the bundle's checkpoint (size {a.Size}) is consistent with the log's latest (size {b.Size}) (RFC 9162 §2.1.4.2)"
-            : $"the log's latest checkpoint (size {b.Size}) is older than the bundle's (size {a.Size}), and consistent with it");
+        // A log's latest checkpoint is never older than one it signed before. An older one is a stale or replayed
+        // answer, such as the public bundle from before a revocation the held bundle carries: judged as the latest, it
+        // would turn the held REVOKED into VALID.
+        if (b.Size < a.Size)
+            return Fail($"the log's latest checkpoint (size {b.Size}) is older than the bundle's (size {a.Size}): a stale or replayed answer, not the log's latest");
+        if (!ConsistencyProof.Verify(a.Size, b.Size, [.. proof], a.Root, b.Root))
+            return Fail($"the consistency proof from size {a.Size} to {b.Size} does not verify: the log forked, or the proof is wrong");
+        return Pass($"the bundle's checkpoint (size {a.Size}) is consistent with the log's latest (size {b.Size}) (RFC 9162 §2.1.4.2)");
     }
 
     private static CheckResult Pass(string detail) => new(BundleVerifier.Consistency, Outcome.Pass, detail);

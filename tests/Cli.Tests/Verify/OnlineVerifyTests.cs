@@ -117,6 +117,30 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
     }
 
     [Fact]
+    public async Task a_mirror_that_replays_the_logs_answer_from_before_the_revocation_does_not_make_a_revoked_bundle_valid()
+    {
+        var a = await fixture.Mint("Revoked, Then Replayed");
+        string id = a.GetProperty("id").GetString()!;
+        await Published();
+        // What anyone could have recorded from the log before the revocation: the public bundle, signed VALID.
+        byte[] before = await fixture.Server.Client.GetByteArrayAsync($"v1/attestations/{id}/proof-bundle");
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Server.Client.Post($"v1/attestations/{id}/revoke", new { reason = "degree rescinded" })).Status);
+        await Published();
+        string held = await fixture.Bundle(id);
+        var offline = await VerifyReport.Run(fixture.Dir, held, "--log-key", fixture.VerifierKey);
+        Assert.Equal("REVOKED", offline.Verdict);
+
+        // The replayed checkpoint is genuine and consistent with the bundle's, only older: a log's latest never is.
+        await using var mirror = await LyingMirror.Start(fixture.Server.BaseAddress, (path, body) => path.EndsWith("/proof-bundle", StringComparison.Ordinal) ? before : body);
+        var r = await VerifyReport.Run(fixture.Dir, held, "--log-key", fixture.VerifierKey, "--online", "--url", mirror.Url);
+        Assert.True(mirror.Tampered > 0, "the mirror never served the proof bundle");
+        AttestCli.AssertExit(1, r.Result);
+        Assert.Equal("ALTERED", r.Verdict);
+        Assert.Equal(["consistency"], r.Failed);
+        Assert.Contains("older than the bundle's", r.Detail("consistency"));
+    }
+
+    [Fact]
     public async Task a_log_that_forked_after_the_bundle_under_the_same_key_is_altered_online_at_the_same_size_and_beyond()
     {
         // A real fork: two servers with one log key and one history, which then go their own ways.
