@@ -242,6 +242,38 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         }
     }
 
+    [Fact]
+    public async Task a_log_that_trickles_its_answer_stops_the_verifier_with_exit_code_2()
+    {
+        var a = await fixture.Mint("Slow Server");
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+
+        // Headers at once, then a byte of a megabyte body now and then: each read succeeds, the answer never ends.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync(stop.Token);
+            var stream = client.GetStream();
+            // The request's bytes are not read to their end: the answer does not depend on them.
+            _ = await stream.ReadAtLeastAsync(new byte[64 << 10], 1, throwOnEndOfStream: false, stop.Token);
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"u8.ToArray(), stop.Token);
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+                await stream.WriteAsync(" "u8.ToArray(), stop.Token);
+            }
+        });
+        string url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/";
+        var r = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--online", "--url", url], directory: fixture.Dir, timeout: TimeSpan.FromMinutes(5));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => trickle);
+        AttestCli.AssertExit(2, r);
+        Assert.Contains("no answer within 30 seconds", r.Stderr);
+        Assert.Equal("", r.Stdout);
+    }
+
     /// <summary>Waits for a checkpoint covering every entry logged so far (checkpoints are published apart from the commit).</summary>
     private async Task Published() => await fixture.Server.Client.CheckpointCovering(await fixture.Server.Client.TreeSize());
 
