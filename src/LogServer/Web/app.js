@@ -1,7 +1,7 @@
 // The verification page: looks things up through the public REST API and verifies every proof here (verify.js).
 // Untrusted text (bundles, entries, server answers) reaches the page only through textContent, never as markup.
 import {
-  BundleFormatError, base64, fingerprint, fromHex, hex, parseTrustRoot, sha256, toBase64, trustOfServedKey, verifyAttestationBundle,
+  BundleFormatError, base64, duplicateProperty, fingerprint, fromHex, hex, parseTrustRoot, sha256, toBase64, trustOfServedKey, verifyAttestationBundle,
   verifyCheckpointNote, verifyLeafEntry, verifyStampProof,
 } from './verify.js';
 
@@ -216,11 +216,14 @@ async function checkFile(file) {
 
 async function checkBundleFile(file) {
   let bundle;
+  const text = await file.text();
   try {
-    bundle = JSON.parse(await file.text());
+    bundle = JSON.parse(text);
   } catch {
     return show(message('error', `${file.name} is not JSON: upload the proof bundle as the API returned it.`));
   }
+  const twice = duplicateProperty(text);
+  if (twice !== null) return show(message('error', `${file.name} is not an attest proof bundle: the property "${twice}" occurs twice in one object.`));
   let v;
   try {
     v = bundle?.format === 'attest-stamp-proof/v1' ? await verifyStampProof(bundle, trust()) : await verifyAttestationBundle(bundle, trust());

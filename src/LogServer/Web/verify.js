@@ -595,6 +595,41 @@ export function parseStatusNote(text) {
 /** A bundle that is not of the attest-proof-bundle/v1 shape (src/Verification/ProofBundle.cs); the message names the field. */
 export class BundleFormatError extends Error {}
 
+/**
+ * The first property named twice in one object of valid JSON text, or null. JSON.parse keeps the last of two and
+ * other parsers the first (or refuse, as src/Verification does), so a bundle with one means different things to
+ * different verifiers: the page refuses it too. Keys are compared decoded ("a" and "\u0061" are one name).
+ */
+export function duplicateProperty(text) {
+  const stack = []; // per open object or array: the keys seen (objects) or null (arrays)
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1));
+        const keys = stack[stack.length - 1];
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push(null);
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return null;
+}
+
 function shape(b) {
   const fail = (why) => {
     throw new BundleFormatError(why);
