@@ -45,12 +45,35 @@ public static class OnlineCheck
         var offline = BundleVerifier.Verify(held, trust, documentSha256, anchorChain);
         var (merged, consistency) = Merge(held, fresh, proof);
         var online = BundleVerifier.Verify(merged, trust, documentSha256, anchorChain, consistency);
+        if (trust is not null && offline.Verdict != BundleReport.Altered && consistency.Outcome == Outcome.Pass && Unlogged(held, merged, offline, online) is { } undone)
+        {
+            // The held bundle proves, under the trust root, an event in a tree the latest is proven to extend: a log never
+            // unlogs an entry, so latest evidence without it (and a status note signed without it) is the log contradicting
+            // itself, not news.
+            consistency = Fail($"the bundle proves {undone} in the checkpoint of size {offline.AsOf?.TreeSize}, which the log's latest extends, " +
+                "and the log's latest evidence leaves it out: the log contradicts what it signed");
+            online = BundleVerifier.Verify(merged, trust, documentSha256, anchorChain, consistency);
+        }
         if (offline.Verdict != BundleReport.Altered) return online;
         return offline with
         {
             Checks = [.. offline.Checks.Select(c => c.Name is BundleVerifier.Consistency or BundleVerifier.Freshness ? online.Checks.Single(o => o.Name == c.Name) : c)],
             AsOf = online.AsOf,
         };
+    }
+
+    /// <summary>What the held bundle proved (a revocation, a supersession, the key's state) that the fresh evidence no longer shows, or null.</summary>
+    private static string? Unlogged(ProofBundle held, ProofBundle merged, BundleReport offline, BundleReport online)
+    {
+        bool Failed(BundleReport r, string name) => r.Checks.Any(c => c.Name == name && c.Outcome == Outcome.Fail);
+        if (Failed(offline, BundleVerifier.Revocation) && !Failed(online, BundleVerifier.Revocation)) return "the attestation's revocation";
+        if (Failed(offline, BundleVerifier.Superseded) && !Failed(online, BundleVerifier.Superseded)) return "the attestation's supersession";
+        // By the logged events, not the bundle's status field: a key is only ever rotated, then compromised, never back.
+        static int Rank(string status) => Array.IndexOf(StatusNote.KeyStatuses, status);
+        KeyHistory before = KeyHistory.Read(held), now = KeyHistory.Read(merged);
+        if (before.Check.Outcome == Outcome.Pass && now.Check.Outcome == Outcome.Pass && Rank(now.Status) < Rank(before.Status))
+            return $"key {held.IssuerKey.Kid} {before.Status}";
+        return null;
     }
 
     private static CheckResult Check(ProofBundle held, ProofBundle fresh, IReadOnlyList<Hash> proof)

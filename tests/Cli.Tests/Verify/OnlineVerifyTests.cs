@@ -141,6 +141,61 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
     }
 
     [Fact]
+    public async Task a_log_whose_latest_evidence_leaves_out_a_revocation_the_held_bundle_proves_is_altered_online()
+    {
+        // The log's own key signs the lie: a fresh status note saying VALID, the revocation entry left out.
+        var (privateKey, verifierKey) = NoteSigner.Generate("test.attest.local/log");
+        Assert.True(NoteSigner.TryParse(privateKey, out var logKey));
+        string data = ServerProcess.NewDataDir();
+        try
+        {
+            await using var log = await ServerProcess.Start(data, new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey });
+            var (status, issuer) = await log.Client.Post("v1/issuers", new { name = "Forgetful University" });
+            Assert.Equal(HttpStatusCode.Created, status);
+            string issuerId = issuer.GetProperty("id").GetString()!;
+            Assert.Equal(HttpStatusCode.Created, (await log.Client.Post($"v1/issuers/{issuerId}/keys", new { kid = "forgetful" })).Status);
+            var mint = await AttestCli.Run(["mint", "--url", log.BaseAddress.ToString(), "--issuer", issuerId, "--kid", "forgetful", "--schema", "degree",
+                "--claims", IssuerFixture.DegreeClaims("Revoked Graduate")], ServerProcess.AdminKey, fixture.Dir);
+            AttestCli.AssertExit(0, mint);
+            string id = JsonDocument.Parse(mint.Stdout).RootElement.GetProperty("id").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await log.Client.Post($"v1/attestations/{id}/revoke", new { reason = "degree rescinded" })).Status);
+            await log.Client.CheckpointCovering(await log.Client.TreeSize());
+            string held = Path.Combine(fixture.Dir, $"revoked-{Guid.NewGuid():N}.json");
+            AttestCli.AssertExit(0, await AttestCli.Run(["bundle", id, "--url", log.BaseAddress.ToString(), "--out", held], ServerProcess.AdminKey, fixture.Dir));
+            await log.Client.Stamp("the log grows past the bundle");
+            await log.Client.CheckpointCovering(await log.Client.TreeSize());
+
+            await using var mirror = await LyingMirror.Start(log.BaseAddress, (path, body) =>
+            {
+                if (!path.EndsWith("/proof-bundle", StringComparison.Ordinal)) return body;
+                var json = JsonNode.Parse(body)!;
+                string note = json["status_note"]!.GetValue<string>();
+                string text = note[..(note.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)];
+                json["status_note"] = Note.Sign(text.Replace("\nREVOKED\n", "\nVALID\n", StringComparison.Ordinal), logKey!);
+                json["status"] = "VALID";
+                json["revocation"] = null;
+                return Encoding.UTF8.GetBytes(json.ToJsonString());
+            });
+            var r = await VerifyReport.Run(fixture.Dir, held, "--log-key", verifierKey, "--online", "--url", mirror.Url);
+            Assert.True(mirror.Tampered > 0, "the mirror never served the proof bundle");
+            AttestCli.AssertExit(1, r.Result);
+            Assert.Equal("ALTERED", r.Verdict);
+            Assert.Equal(["consistency"], r.Failed);
+            Assert.Contains("the attestation's revocation", r.Detail("consistency"));
+            Assert.Contains("the log contradicts what it signed", r.Detail("consistency"));
+
+            // The honest log, for contrast: REVOKED, proven consistent.
+            var honest = await VerifyReport.Run(fixture.Dir, held, "--log-key", verifierKey, "--online", "--url", log.BaseAddress.ToString());
+            Assert.Equal("REVOKED", honest.Verdict);
+            Assert.Equal("pass", honest.Checks["consistency"]);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task a_log_that_forked_after_the_bundle_under_the_same_key_is_altered_online_at_the_same_size_and_beyond()
     {
         // A real fork: two servers with one log key and one history, which then go their own ways.
