@@ -870,6 +870,14 @@ export async function verifyAttestationBundle(bundle, trust) {
 
   await checks.run('checkpoint_signature', 'Checkpoints signed by the trusted log key', async () => {
     if (!trust) return { skip: 'no trust root: checkpoints were not checked against a trusted log key (the key a bundle names vouches for nothing by itself)' };
+    // log.origin is shown by attest verify: it must be the signed checkpoint's, as src/Verification requires.
+    let own = null;
+    try {
+      own = parseCheckpoint(b.log.checkpoint.slice(0, b.log.checkpoint.lastIndexOf('\n\n') + 1));
+    } catch {
+      // An unreadable checkpoint fails the signature check below.
+    }
+    if (own !== null && own.origin !== b.log.origin) throw new Error(`log.origin "${b.log.origin}" is not the origin of log.checkpoint, "${own.origin}"`);
     const notes = [['log.checkpoint', b.log.checkpoint]];
     const proofs = bundleEntries(b).map(([name, e]) => [name, e.tlog_proof]);
     if (b.anchor != null) {
