@@ -63,10 +63,18 @@ internal sealed class VerifyOnline(HttpClient http, Uri server)
         }
     }
 
-    /// <summary>A GET without credentials; the body is read up to <paramref name="maxBytes"/> and refused beyond.</summary>
-    private async Task<byte[]> Get(string path, int maxBytes, CancellationToken token)
+    /// <summary>
+    /// A GET without credentials; the body is read up to <paramref name="maxBytes"/> and refused beyond, the whole answer
+    /// within the client's timeout.
+    /// </summary>
+    private async Task<byte[]> Get(string path, int maxBytes, CancellationToken outer)
     {
         var uri = new Uri(server, path);
+        // HttpClient.Timeout ends with the headers when the body is streamed: a log that trickles a byte now and then
+        // would hold the verifier for as long as it likes, so the deadline covers the body too.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        deadline.CancelAfter(http.Timeout);
+        var token = deadline.Token;
         try
         {
             using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, token);
@@ -88,7 +96,7 @@ internal sealed class VerifyOnline(HttpClient http, Uri server)
         {
             throw new UnavailableException($"cannot reach the log at {server}: {e.Message}");
         }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        catch (OperationCanceledException) when (!outer.IsCancellationRequested)
         {
             throw new UnavailableException($"{uri}: no answer within {http.Timeout.TotalSeconds:0} seconds");
         }

@@ -211,6 +211,9 @@ public static class BundleVerifier
     {
         if (trust is null)
             return Skip(CheckpointSignature, $"no trust root (--log-key or --policy): checkpoints were not checked against a trusted log key (the bundle names {b.VerifierKey}, which vouches for nothing by itself)");
+        // log.origin is printed beside the verdict (attest verify's "log …" line): it must be the signed checkpoint's.
+        if (EntryProofs.TryReadCheckpoint(b.Checkpoint, out var own, out _) && own!.Origin != b.Origin)
+            return Fail(CheckpointSignature, $"log.origin \"{b.Origin}\" is not the origin of log.checkpoint, \"{own.Origin}\"");
         var notes = new List<(string Name, string Note)> { ("log.checkpoint", b.Checkpoint) };
         var proofs = Entries(b).Select(e => (e.Name, e.Entry.TlogProof)).ToList();
         if (b.Anchor is { } a)

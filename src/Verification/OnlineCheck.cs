@@ -10,11 +10,14 @@ namespace Attest.Verification;
 /// </summary>
 public static class OnlineCheck
 {
-    /// <summary>The sizes of the consistency proof to fetch (<c>first</c> ≤ <c>second</c>), or null when the trees are the same size.</summary>
+    /// <summary>
+    /// The sizes of the consistency proof to fetch, from the bundle's checkpoint to the log's latest, or null when there
+    /// is none to fetch: the same size, or a latest older than the bundle's (which fails <c>consistency</c> anyway).
+    /// </summary>
     public static (long First, long Second)? ProofSizes(ProofBundle held, ProofBundle fresh)
     {
         if (!EntryProofs.TryReadCheckpoint(held.Checkpoint, out var a, out _) || !EntryProofs.TryReadCheckpoint(fresh.Checkpoint, out var b, out _)) return null;
-        return a!.Size == b!.Size ? null : (Math.Min(a.Size, b.Size), Math.Max(a.Size, b.Size));
+        return a!.Size >= b!.Size ? null : (a.Size, b.Size);
     }
 
     /// <summary>
@@ -42,12 +45,35 @@ public static class OnlineCheck
         var offline = BundleVerifier.Verify(held, trust, documentSha256, anchorChain);
         var (merged, consistency) = Merge(held, fresh, proof);
         var online = BundleVerifier.Verify(merged, trust, documentSha256, anchorChain, consistency);
+        if (trust is not null && offline.Verdict != BundleReport.Altered && consistency.Outcome == Outcome.Pass && Unlogged(held, merged, offline, online) is { } undone)
+        {
+            // The held bundle proves, under the trust root, an event in a tree the latest is proven to extend: a log never
+            // unlogs an entry, so latest evidence without it (and a status note signed without it) is the log contradicting
+            // itself, not news.
+            consistency = Fail($"the bundle proves {undone} in the checkpoint of size {offline.AsOf?.TreeSize}, which the log's latest extends, " +
+                "and the log's latest evidence leaves it out: the log contradicts what it signed");
+            online = BundleVerifier.Verify(merged, trust, documentSha256, anchorChain, consistency);
+        }
         if (offline.Verdict != BundleReport.Altered) return online;
         return offline with
         {
             Checks = [.. offline.Checks.Select(c => c.Name is BundleVerifier.Consistency or BundleVerifier.Freshness ? online.Checks.Single(o => o.Name == c.Name) : c)],
             AsOf = online.AsOf,
         };
+    }
+
+    /// <summary>What the held bundle proved (a revocation, a supersession, the key's state) that the fresh evidence no longer shows, or null.</summary>
+    private static string? Unlogged(ProofBundle held, ProofBundle merged, BundleReport offline, BundleReport online)
+    {
+        bool Failed(BundleReport r, string name) => r.Checks.Any(c => c.Name == name && c.Outcome == Outcome.Fail);
+        if (Failed(offline, BundleVerifier.Revocation) && !Failed(online, BundleVerifier.Revocation)) return "the attestation's revocation";
+        if (Failed(offline, BundleVerifier.Superseded) && !Failed(online, BundleVerifier.Superseded)) return "the attestation's supersession";
+        // By the logged events, not the bundle's status field: a key is only ever rotated, then compromised, never back.
+        static int Rank(string status) => Array.IndexOf(StatusNote.KeyStatuses, status);
+        KeyHistory before = KeyHistory.Read(held), now = KeyHistory.Read(merged);
+        if (before.Check.Outcome == Outcome.Pass && now.Check.Outcome == Outcome.Pass && Rank(now.Status) < Rank(before.Status))
+            return $"key {held.IssuerKey.Kid} {before.Status}";
+        return null;
     }
 
     private static CheckResult Check(ProofBundle held, ProofBundle fresh, IReadOnlyList<Hash> proof)
@@ -63,12 +89,14 @@ public static class OnlineCheck
                 ? Pass($"the log's latest checkpoint is the bundle's (size {a.Size})")
                 : Fail($"the log serves another root for size {a.Size} than the bundle's checkpoint: a fork");
         }
-        var (small, large) = a.Size < b.Size ? (a, b) : (b, a);
-        if (!ConsistencyProof.Verify(small.Size, large.Size, [.. proof], small.Root, large.Root))
-            return Fail($"the consistency proof from size {small.Size} to {large.Size} does not verify: the log forked, or the proof is wrong");
-        return Pass(a.Size < b.Size
-            ? $"the bundle's checkpoint (size {a.Size}) is consistent with the log's latest (size {b.Size}) (RFC 9162 §2.1.4.2)"
-            : $"the log's latest checkpoint (size {b.Size}) is older than the bundle's (size {a.Size}), and consistent with it");
+        // A log's latest checkpoint is never older than one it signed before. An older one is a stale or replayed
+        // answer, such as the public bundle from before a revocation the held bundle carries: judged as the latest, it
+        // would turn the held REVOKED into VALID.
+        if (b.Size < a.Size)
+            return Fail($"the log's latest checkpoint (size {b.Size}) is older than the bundle's (size {a.Size}): a stale or replayed answer, not the log's latest");
+        if (!ConsistencyProof.Verify(a.Size, b.Size, [.. proof], a.Root, b.Root))
+            return Fail($"the consistency proof from size {a.Size} to {b.Size} does not verify: the log forked, or the proof is wrong");
+        return Pass($"the bundle's checkpoint (size {a.Size}) is consistent with the log's latest (size {b.Size}) (RFC 9162 §2.1.4.2)");
     }
 
     private static CheckResult Pass(string detail) => new(BundleVerifier.Consistency, Outcome.Pass, detail);

@@ -10,17 +10,30 @@ public sealed class PolicyFormatException(string message) : Exception(message);
 /// <summary>A quorum rule: a witness, or a group of rules of which at least <see cref="Threshold"/> must hold.</summary>
 public abstract record Quorum(string Name)
 {
-    public abstract bool IsMet(IReadOnlySet<string> passingWitnesses);
+    /// <summary>
+    /// Whether the rule holds; each rule is judged once. Groups may share members, so a policy of n groups each naming
+    /// the two above it is a DAG whose tree of paths has about 1.6^n leaves: walked without remembering, a 1 KiB
+    /// policy keeps a core busy for hours (and the server takes policies from anyone, in POST /v1/verify).
+    /// </summary>
+    public bool IsMet(IReadOnlySet<string> passingWitnesses) => IsMet(passingWitnesses, new Dictionary<Quorum, bool>(ReferenceEqualityComparer.Instance));
+
+    internal abstract bool IsMet(IReadOnlySet<string> passingWitnesses, Dictionary<Quorum, bool> judged);
 }
 
 public sealed record WitnessRule(string Name, CosignatureVerifier Key) : Quorum(Name)
 {
-    public override bool IsMet(IReadOnlySet<string> passingWitnesses) => passingWitnesses.Contains(Name);
+    internal override bool IsMet(IReadOnlySet<string> passingWitnesses, Dictionary<Quorum, bool> judged) => passingWitnesses.Contains(Name);
 }
 
 public sealed record GroupRule(string Name, int Threshold, IReadOnlyList<Quorum> Members) : Quorum(Name)
 {
-    public override bool IsMet(IReadOnlySet<string> passingWitnesses) => Members.Count(m => m.IsMet(passingWitnesses)) >= Threshold;
+    internal override bool IsMet(IReadOnlySet<string> passingWitnesses, Dictionary<Quorum, bool> judged)
+    {
+        if (judged.TryGetValue(this, out bool met)) return met;
+        met = Members.Count(m => m.IsMet(passingWitnesses, judged)) >= Threshold;
+        judged[this] = met;
+        return met;
+    }
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 // The verification page: looks things up through the public REST API and verifies every proof here (verify.js).
 // Untrusted text (bundles, entries, server answers) reaches the page only through textContent, never as markup.
 import {
-  BundleFormatError, base64, fingerprint, fromHex, hex, parseTrustRoot, sha256, toBase64, trustOfServedKey, verifyAttestationBundle,
+  BundleFormatError, base64, duplicateProperty, fingerprint, fromHex, hex, parseTrustRoot, sha256, toBase64, trustOfServedKey, verifyAttestationBundle,
   verifyCheckpointNote, verifyLeafEntry, verifyStampProof,
 } from './verify.js';
 
@@ -63,11 +63,18 @@ function message(kind, text) {
   return el('p', { id: 'message', class: `message ${kind}`, 'data-kind': kind, role: kind === 'error' ? 'alert' : null }, text);
 }
 
+/**
+ * Text with every control, format (bidi overrides and isolates, zero-width characters) and line or paragraph separator
+ * written as \uXXXX, as `attest verify` prints it: a logged name such as "\u202e" + a reversed string would otherwise
+ * show as another name, and carry the text after it along.
+ */
+const visible = (text) => String(text).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.codePointAt(0).toString(16).padStart(4, '0')}`);
+
 function facts(pairs) {
   const dl = el('dl', { class: 'facts' });
   for (const [name, value, id] of pairs) {
     if (value === undefined || value === null || value === '') continue;
-    dl.append(el('dt', {}, name), el('dd', { 'data-fact': id ?? null }, value));
+    dl.append(el('dt', {}, name), el('dd', { 'data-fact': id ?? null }, visible(value)));
   }
   return dl;
 }
@@ -114,13 +121,13 @@ function renderVerification(v, heading, extra = []) {
     ['Checkpoint', v.checkpoint ? `${v.checkpoint.origin}, size ${v.checkpoint.size}, root ${v.checkpoint.root}` : null, 'checkpoint'],
   ]));
   if (s.claims && typeof s.claims === 'object') {
-    parts.push(el('details', {}, el('summary', {}, 'Claims'), el('pre', {}, JSON.stringify(s.claims, null, 2))));
+    parts.push(el('details', {}, el('summary', {}, 'Claims'), el('pre', {}, JSON.stringify(s.claims, null, 2).split('\n').map(visible).join('\n'))));
   }
   const list = el('ol', { id: 'checks', class: 'checks' });
   for (const c of v.checks) {
     list.append(el('li', { 'data-check': c.id, 'data-result': c.result, class: c.result },
       el('span', { class: 'badge' }, c.result.toUpperCase()), ' ', el('strong', {}, c.label), ' ',
-      el('span', { class: 'detail' }, c.detail)));
+      el('span', { class: 'detail' }, visible(c.detail))));
   }
   parts.push(el('h4', {}, 'Checks'), list);
   const anchorBox = el('div', { id: 'anchor-ref', class: 'anchor' });
@@ -209,11 +216,14 @@ async function checkFile(file) {
 
 async function checkBundleFile(file) {
   let bundle;
+  const text = await file.text();
   try {
-    bundle = JSON.parse(await file.text());
+    bundle = JSON.parse(text);
   } catch {
     return show(message('error', `${file.name} is not JSON: upload the proof bundle as the API returned it.`));
   }
+  const twice = duplicateProperty(text);
+  if (twice !== null) return show(message('error', `${file.name} is not an attest proof bundle: the property "${twice}" occurs twice in one object.`));
   let v;
   try {
     v = bundle?.format === 'attest-stamp-proof/v1' ? await verifyStampProof(bundle, trust()) : await verifyAttestationBundle(bundle, trust());

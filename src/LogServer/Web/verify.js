@@ -437,8 +437,13 @@ export async function parsePolicy(text) {
   return { kind: 'policy', text, logKeys, witnesses, quorum, anchorRequired };
 }
 
-const quorumMet = (rule, passing) =>
-  rule.witness ? passing.has(rule.name) : rule.members.filter((m) => quorumMet(m, passing)).length >= rule.threshold;
+// Each rule is judged once: groups may share members, and a policy of n groups each naming the two above it has about
+// 1.6^n paths, hours of work for a 1 KiB policy if walked without remembering.
+const quorumMet = (rule, passing, judged = new Map()) => {
+  if (rule.witness) return passing.has(rule.name);
+  if (!judged.has(rule)) judged.set(rule, rule.members.filter((m) => quorumMet(m, passing, judged)).length >= rule.threshold);
+  return judged.get(rule);
+};
 
 // ---- checks ---------------------------------------------------------------------------------------------------------
 
@@ -589,6 +594,41 @@ export function parseStatusNote(text) {
 
 /** A bundle that is not of the attest-proof-bundle/v1 shape (src/Verification/ProofBundle.cs); the message names the field. */
 export class BundleFormatError extends Error {}
+
+/**
+ * The first property named twice in one object of valid JSON text, or null. JSON.parse keeps the last of two and
+ * other parsers the first (or refuse, as src/Verification does), so a bundle with one means different things to
+ * different verifiers: the page refuses it too. Keys are compared decoded ("a" and "\u0061" are one name).
+ */
+export function duplicateProperty(text) {
+  const stack = []; // per open object or array: the keys seen (objects) or null (arrays)
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1));
+        const keys = stack[stack.length - 1];
+        if (keys.has(key)) return key;
+        keys.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push(null);
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return null;
+}
 
 function shape(b) {
   const fail = (why) => {
@@ -830,6 +870,14 @@ export async function verifyAttestationBundle(bundle, trust) {
 
   await checks.run('checkpoint_signature', 'Checkpoints signed by the trusted log key', async () => {
     if (!trust) return { skip: 'no trust root: checkpoints were not checked against a trusted log key (the key a bundle names vouches for nothing by itself)' };
+    // log.origin is shown by attest verify: it must be the signed checkpoint's, as src/Verification requires.
+    let own = null;
+    try {
+      own = parseCheckpoint(b.log.checkpoint.slice(0, b.log.checkpoint.lastIndexOf('\n\n') + 1));
+    } catch {
+      // An unreadable checkpoint fails the signature check below.
+    }
+    if (own !== null && own.origin !== b.log.origin) throw new Error(`log.origin "${b.log.origin}" is not the origin of log.checkpoint, "${own.origin}"`);
     const notes = [['log.checkpoint', b.log.checkpoint]];
     const proofs = bundleEntries(b).map(([name, e]) => [name, e.tlog_proof]);
     if (b.anchor != null) {

@@ -117,6 +117,85 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
     }
 
     [Fact]
+    public async Task a_mirror_that_replays_the_logs_answer_from_before_the_revocation_does_not_make_a_revoked_bundle_valid()
+    {
+        var a = await fixture.Mint("Revoked, Then Replayed");
+        string id = a.GetProperty("id").GetString()!;
+        await Published();
+        // What anyone could have recorded from the log before the revocation: the public bundle, signed VALID.
+        byte[] before = await fixture.Server.Client.GetByteArrayAsync($"v1/attestations/{id}/proof-bundle");
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Server.Client.Post($"v1/attestations/{id}/revoke", new { reason = "degree rescinded" })).Status);
+        await Published();
+        string held = await fixture.Bundle(id);
+        var offline = await VerifyReport.Run(fixture.Dir, held, "--log-key", fixture.VerifierKey);
+        Assert.Equal("REVOKED", offline.Verdict);
+
+        // The replayed checkpoint is genuine and consistent with the bundle's, only older: a log's latest never is.
+        await using var mirror = await LyingMirror.Start(fixture.Server.BaseAddress, (path, body) => path.EndsWith("/proof-bundle", StringComparison.Ordinal) ? before : body);
+        var r = await VerifyReport.Run(fixture.Dir, held, "--log-key", fixture.VerifierKey, "--online", "--url", mirror.Url);
+        Assert.True(mirror.Tampered > 0, "the mirror never served the proof bundle");
+        AttestCli.AssertExit(1, r.Result);
+        Assert.Equal("ALTERED", r.Verdict);
+        Assert.Equal(["consistency"], r.Failed);
+        Assert.Contains("older than the bundle's", r.Detail("consistency"));
+    }
+
+    [Fact]
+    public async Task a_log_whose_latest_evidence_leaves_out_a_revocation_the_held_bundle_proves_is_altered_online()
+    {
+        // The log's own key signs the lie: a fresh status note saying VALID, the revocation entry left out.
+        var (privateKey, verifierKey) = NoteSigner.Generate("test.attest.local/log");
+        Assert.True(NoteSigner.TryParse(privateKey, out var logKey));
+        string data = ServerProcess.NewDataDir();
+        try
+        {
+            await using var log = await ServerProcess.Start(data, new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey });
+            var (status, issuer) = await log.Client.Post("v1/issuers", new { name = "Forgetful University" });
+            Assert.Equal(HttpStatusCode.Created, status);
+            string issuerId = issuer.GetProperty("id").GetString()!;
+            Assert.Equal(HttpStatusCode.Created, (await log.Client.Post($"v1/issuers/{issuerId}/keys", new { kid = "forgetful" })).Status);
+            var mint = await AttestCli.Run(["mint", "--url", log.BaseAddress.ToString(), "--issuer", issuerId, "--kid", "forgetful", "--schema", "degree",
+                "--claims", IssuerFixture.DegreeClaims("Revoked Graduate")], ServerProcess.AdminKey, fixture.Dir);
+            AttestCli.AssertExit(0, mint);
+            string id = JsonDocument.Parse(mint.Stdout).RootElement.GetProperty("id").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await log.Client.Post($"v1/attestations/{id}/revoke", new { reason = "degree rescinded" })).Status);
+            await log.Client.CheckpointCovering(await log.Client.TreeSize());
+            string held = Path.Combine(fixture.Dir, $"revoked-{Guid.NewGuid():N}.json");
+            AttestCli.AssertExit(0, await AttestCli.Run(["bundle", id, "--url", log.BaseAddress.ToString(), "--out", held], ServerProcess.AdminKey, fixture.Dir));
+            await log.Client.Stamp("the log grows past the bundle");
+            await log.Client.CheckpointCovering(await log.Client.TreeSize());
+
+            await using var mirror = await LyingMirror.Start(log.BaseAddress, (path, body) =>
+            {
+                if (!path.EndsWith("/proof-bundle", StringComparison.Ordinal)) return body;
+                var json = JsonNode.Parse(body)!;
+                string note = json["status_note"]!.GetValue<string>();
+                string text = note[..(note.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)];
+                json["status_note"] = Note.Sign(text.Replace("\nREVOKED\n", "\nVALID\n", StringComparison.Ordinal), logKey!);
+                json["status"] = "VALID";
+                json["revocation"] = null;
+                return Encoding.UTF8.GetBytes(json.ToJsonString());
+            });
+            var r = await VerifyReport.Run(fixture.Dir, held, "--log-key", verifierKey, "--online", "--url", mirror.Url);
+            Assert.True(mirror.Tampered > 0, "the mirror never served the proof bundle");
+            AttestCli.AssertExit(1, r.Result);
+            Assert.Equal("ALTERED", r.Verdict);
+            Assert.Equal(["consistency"], r.Failed);
+            Assert.Contains("the attestation's revocation", r.Detail("consistency"));
+            Assert.Contains("the log contradicts what it signed", r.Detail("consistency"));
+
+            // The honest log, for contrast: REVOKED, proven consistent.
+            var honest = await VerifyReport.Run(fixture.Dir, held, "--log-key", verifierKey, "--online", "--url", log.BaseAddress.ToString());
+            Assert.Equal("REVOKED", honest.Verdict);
+            Assert.Equal("pass", honest.Checks["consistency"]);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task a_log_that_forked_after_the_bundle_under_the_same_key_is_altered_online_at_the_same_size_and_beyond()
     {
         // A real fork: two servers with one log key and one history, which then go their own ways.
@@ -216,6 +295,38 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
             Assert.Contains(message, r.Stderr);
             Assert.Equal("", r.Stdout);
         }
+    }
+
+    [Fact]
+    public async Task a_log_that_trickles_its_answer_stops_the_verifier_with_exit_code_2()
+    {
+        var a = await fixture.Mint("Slow Server");
+        string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
+
+        // Headers at once, then a byte of a megabyte body now and then: each read succeeds, the answer never ends.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync(stop.Token);
+            var stream = client.GetStream();
+            // The request's bytes are not read to their end: the answer does not depend on them.
+            _ = await stream.ReadAtLeastAsync(new byte[64 << 10], 1, throwOnEndOfStream: false, stop.Token);
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"u8.ToArray(), stop.Token);
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+                await stream.WriteAsync(" "u8.ToArray(), stop.Token);
+            }
+        });
+        string url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/";
+        var r = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--online", "--url", url], directory: fixture.Dir, timeout: TimeSpan.FromMinutes(5));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => trickle);
+        AttestCli.AssertExit(2, r);
+        Assert.Contains("no answer within 30 seconds", r.Stderr);
+        Assert.Equal("", r.Stdout);
     }
 
     /// <summary>Waits for a checkpoint covering every entry logged so far (checkpoints are published apart from the commit).</summary>

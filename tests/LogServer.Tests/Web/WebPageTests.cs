@@ -132,6 +132,38 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
     }
 
     [Fact]
+    public async Task a_logged_issuer_name_with_a_bidi_override_is_shown_escaped_on_the_page_and_by_the_cli()
+    {
+        // The server refuses control characters in a name, not format ones: U+202E (right-to-left override) makes the
+        // reversed text after it read "Harvard University", and a zero-width joiner hides between letters.
+        const string name = "\u202Eytisrevinu dravraH\u200D";
+        var c = fixture.Server.Client;
+        string issuerId = await c.CreateIssuer(name);
+        string kid = (await c.CreateKey(issuerId)).Str("kid");
+        var minted = await c.Mint(AttestApi.MintBody(issuerId, kid, AttestApi.DegreeClaims("Bidi \u202Egnirts")));
+        await c.CheckpointCovering(await c.TreeSize());
+        using var response = await c.GetAsync($"v1/attestations/{minted.Str("id")}/proof-bundle?holder_token={minted.Str("holder_token")}");
+        string bundle = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, bundle);
+
+        var r = (await VerifyBundle(bundle, fixture.VerifierKey)).GetProperty("result");
+        Assert.Equal("VALID", r.Str("verdict"));
+        string shown = r.GetProperty("facts").Str("issuer");
+        Assert.StartsWith("\\u202eytisrevinu dravraH\\u200d (", shown);
+        Assert.DoesNotContain('\u202E', shown);
+
+        await WithFiles([bundle], async files =>
+        {
+            var cli = await ExternalTools.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "attest.dll"), "verify", files[0], "--log-key", fixture.VerifierKey],
+                Path.GetTempPath(), TimeSpan.FromMinutes(2));
+            Assert.True(cli.ExitCode == 0, cli.ToString());
+            Assert.Contains("\\u202eytisrevinu dravraH\\u200d", cli.Stdout);
+            Assert.DoesNotContain('\u202E', cli.Stdout);
+            return default(JsonElement);
+        });
+    }
+
+    [Fact]
     public async Task an_edited_issuer_name_is_altered_and_never_shown()
     {
         var bundle = JsonNode.Parse(fixture.BundleText)!;

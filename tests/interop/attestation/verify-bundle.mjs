@@ -90,6 +90,37 @@ function rfc3339(text, what) {
   return ms;
 }
 
+/**
+ * A name that occurs twice in one object of the (already parsed, so valid) JSON text, or null: JSON.parse would keep
+ * the last silently, where another parser keeps the first. Names are compared as decoded strings.
+ */
+function repeatedName(text) {
+  const open = []; // for each open container: a Set of its names (object) or false (array)
+  let nameNext = false;
+  for (let at = 0; at < text.length; at++) {
+    switch (text[at]) {
+      case '"': {
+        let end = at + 1;
+        for (; text[end] !== '"'; end++) if (text[end] === '\\') end++;
+        if (nameNext) {
+          const name = JSON.parse(text.slice(at, end + 1));
+          if (open.at(-1).has(name)) return name;
+          open.at(-1).add(name);
+          nameNext = false;
+        }
+        at = end;
+        break;
+      }
+      case '{': open.push(new Set()); nameNext = true; break;
+      case '[': open.push(false); break;
+      case '}': case ']': open.pop(); break;
+      case ',': nameNext = open.at(-1) !== false; break;
+      default: break;
+    }
+  }
+  return null;
+}
+
 /** A log entry's JSON object. Entries are RFC 8785 bytes (docs/ENTRIES.md): anything else (a duplicate key, say,
  * which JSON.parse would quietly resolve one way and another parser another) is refused. */
 function entryObject(text, what) {
@@ -370,12 +401,15 @@ function readArguments(argv) {
     }
   }
   if (bundlePath === null) throw new UsageError('usage: node verify-bundle.mjs <bundle.json> [--log-key <vkey | file>] [--policy <file>]');
-  let bundle;
+  let bundle, text;
   try {
-    bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+    text = readFileSync(bundlePath, 'utf8');
+    bundle = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`cannot read the bundle: ${e.message}`);
   }
+  const twice = repeatedName(text);
+  if (twice !== null) throw new UsageError(`the bundle names the property ${JSON.stringify(twice)} twice in one object (RFC 8259 §4: names SHOULD be unique)`);
   if (bundle === null || typeof bundle !== 'object' || Array.isArray(bundle)) throw new UsageError('the bundle is not a JSON object');
   if (bundle.format !== 'attest-proof-bundle/v1') throw new UsageError(`the bundle's format is not attest-proof-bundle/v1: ${JSON.stringify(bundle.format)}`);
   return { bundle, trusted: [...logKeys, ...(policy?.logs ?? [])], policy };
@@ -550,10 +584,15 @@ for (const [name, witness] of policy?.witnesses ?? []) {
 
 check('witness_quorum', () => {
   if (!policy || policy.quorum === null) return skip(policy ? 'the policy requires no witness' : 'no policy');
+  // Each group is judged once: groups may share members, and n groups each naming the two above it have ~1.6^n paths.
+  const judged = new Map();
   const satisfied = (name) => {
     if (policy.witnesses.has(name)) return witnessPasses.has(name);
-    const group = policy.groups.get(name);
-    return group.members.filter(satisfied).length >= group.k;
+    if (!judged.has(name)) {
+      const group = policy.groups.get(name);
+      judged.set(name, group.members.filter(satisfied).length >= group.k);
+    }
+    return judged.get(name);
   };
   must(satisfied(policy.quorum), `the cosigning witnesses (${[...witnessPasses].join(', ') || 'none'}) do not satisfy quorum ${policy.quorum}`);
   return pass(`quorum ${policy.quorum} is met by ${[...witnessPasses].join(', ')}`);
