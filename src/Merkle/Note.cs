@@ -121,15 +121,17 @@ public static class Note
             var base64 = Encoding.UTF8.GetString(line[(space + 1)..]);
             if (!StrictBase64.TryDecode(base64, raw, out int length) || length < 5) throw new NoteException($"note signature by {name} is not canonical base64 of a key ID and a signature");
             uint id = BinaryPrimitives.ReadUInt32BigEndian(raw);
-            if (!seen.Add((name, id))) throw new NoteException($"note has two signatures by {name}+{id:x8}");
 
+            // As Go's golang.org/x/mod/sumdb/note does: a line repeated by an unknown key is dropped, and a known key's
+            // later lines are not read (its first decides), so a relayed note that gained a copied line still opens.
             var signature = new NoteSignature(name, id, base64);
             var verifier = Find(verifiers, name, id);
             if (verifier is null)
             {
-                unknown.Add(signature);
+                if (!unknown.Contains(signature)) unknown.Add(signature);
                 continue;
             }
+            if (!seen.Add((name, id))) continue;
             if (!verifier.Verify(text, raw[4..length])) throw new NoteException($"note signature by {name}+{id:x8} does not verify", NoteFailure.BadSignature);
             verified.Add(signature);
         }

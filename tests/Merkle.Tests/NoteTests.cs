@@ -144,11 +144,18 @@ public class NoteTests
     }
 
     [Fact]
-    public void two_signatures_by_one_key_are_rejected()
+    public void a_key_signing_twice_is_read_once_as_go_reads_it()
     {
         var line = SingleSigned[(SingleSigned.LastIndexOf("\n\n", StringComparison.Ordinal) + 2)..];
-        Rejected(SingleSigned + line, Peter);
-        Rejected(DoubleSigned + DoubleSigned[DoubleSigned.IndexOf("— EnochRoot", StringComparison.Ordinal)..], Peter); // unknown key twice
+        Assert.Single(Open(SingleSigned + line, Peter).Verified);
+        // A known key's first line decides: a bad copy after a good one is not read, a bad one before a good one fails.
+        int at = line.Length - 20; // inside the signature, away from base64's padding bits
+        var bad = line[..at] + (line[at] == 'A' ? "B" : "A") + line[(at + 1)..];
+        Assert.Single(Open(SingleSigned + bad, Peter).Verified);
+        Rejected(SingleSigned[..(SingleSigned.Length - line.Length)] + bad + line, Peter);
+        // An unknown key's identical lines count once.
+        var enoch = DoubleSigned[DoubleSigned.IndexOf("— EnochRoot", StringComparison.Ordinal)..];
+        Assert.Single(Open(DoubleSigned + enoch, Peter).Unknown);
     }
 
     [Fact]

@@ -212,7 +212,8 @@ export async function fingerprint(vkey) {
 
 /**
  * c2sp.org/signed-note: UTF-8 text free of control characters but newline, ending in "\n"; an empty line; then one
- * line per signature "— name base64(key id || signature)", no name and key id twice (as src/Merkle/Note.cs reads it).
+ * line per signature "— name base64(key id || signature)". A key may sign twice (a relay can copy a line): as Go's
+ * note.Open and src/Merkle/Note.cs read it, openNote takes a key's first line only.
  */
 export function parseNote(note) {
   if (typeof note !== 'string') throw new Error('the signed note is missing');
@@ -222,16 +223,12 @@ export function parseNote(note) {
   const text = note.slice(0, split + 1);
   const rest = note.slice(split + 2);
   if (!rest.endsWith('\n')) throw new Error('the note signatures do not end in a line break');
-  const seen = new Set();
   const signatures = rest.slice(0, -1).split('\n').map((line) => {
     const m = /^\u2014 ([^ ]+) ([A-Za-z0-9+/=]+)$/.exec(line);
     if (!m || !validKeyName(m[1])) throw new Error(`malformed note signature line ${JSON.stringify(line)}`);
     const blob = base64(m[2]);
     if (blob.length < 5) throw new Error('a note signature is too short');
     const signature = { name: m[1], id: blob.slice(0, 4), sig: blob.slice(4), base64: m[2] };
-    const who = `${signature.name}+${hex(signature.id)}`;
-    if (seen.has(who)) throw new Error(`the note has two signatures by ${who}`);
-    seen.add(who);
     return signature;
   });
   return { text, signatures };
@@ -248,7 +245,7 @@ async function openNote(note, keys) {
   const verified = [];
   for (const s of signatures) {
     const key = keys.find((k) => k.name === s.name && equal(k.id, s.id));
-    if (!key) continue;
+    if (!key || verified.some((v) => v.key === key)) continue;
     let ok;
     if (key.type === 0x04) {
       // c2sp.org/tlog-cosignature: uint64_be timestamp || Ed25519 over "cosignature/v1\ntime <t>\n" || note text.
