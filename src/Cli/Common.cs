@@ -35,7 +35,6 @@ internal static class Common
     {
         try
         {
-            if (!Ed25519.IsAvailable(out string problem)) throw new UsageException(problem);
             return await body();
         }
         catch (UsageException e)

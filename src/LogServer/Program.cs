@@ -6,9 +6,8 @@ using Attest.LogServer.Log;
 
 var builder = WebApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection("Attest").Get<AttestOptions>() ?? new AttestOptions();
-// Settings and the machine are checked before anything starts; a problem names the setting, never a secret value.
-if (!Attest.Merkle.Ed25519.IsAvailable(out var problem)
-    || !AnchorSetup.TryCreate(options.Anchor, out var anchor, out problem)
+// Settings are checked before anything starts; a problem names the setting, never a secret value.
+if (!AnchorSetup.TryCreate(options.Anchor, out var anchor, out var problem)
     || !Attest.LogServer.Witnessing.WitnessSetup.TryCreate(options, out var witnesses, out problem)
     || !WebPage.TryValidate(options.Web, out problem)
     || !options.Limits.TryValidate(out problem)

@@ -70,9 +70,9 @@ public static class Cosignature
 /// <summary>A witness's cosignature key, checking v1 Ed25519 cosignatures (c2sp.org/tlog-cosignature).</summary>
 public sealed class CosignatureVerifier : INoteVerifier
 {
-    private readonly byte[] publicKey;
+    private readonly Ed25519PublicKey publicKey;
 
-    private CosignatureVerifier(string name, uint keyId, byte[] publicKey)
+    private CosignatureVerifier(string name, uint keyId, Ed25519PublicKey publicKey)
     {
         Name = name;
         KeyId = keyId;
@@ -93,8 +93,8 @@ public sealed class CosignatureVerifier : INoteVerifier
         verifier = null;
         Span<byte> key = stackalloc byte[NoteKeyText.KeySize];
         if (!NoteKeyText.TryParse(verifierKey, out var name, out uint id, key, Cosignature.Ed25519Type)) return false;
-        if (NoteKeyId.Compute(name, key) != id) return false;
-        verifier = new CosignatureVerifier(name, id, key[1..].ToArray());
+        if (NoteKeyId.Compute(name, key) != id || !Ed25519PublicKey.TryImport(key[1..], out var publicKey)) return false;
+        verifier = new CosignatureVerifier(name, id, publicKey);
         return true;
     }
 
@@ -104,9 +104,9 @@ public sealed class CosignatureVerifier : INoteVerifier
     /// </summary>
     public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
         Cosignature.TryReadTimestamp(signature, out long timestamp)
-        && Ed25519.Verify(publicKey, Cosignature.SignedMessage(timestamp, message), signature[8..]);
+        && publicKey.Verify(Cosignature.SignedMessage(timestamp, message), signature[8..]);
 
-    public override string ToString() => NoteKeyText.Format(Name, KeyId, [Cosignature.Ed25519Type, .. publicKey]);
+    public override string ToString() => NoteKeyText.Format(Name, KeyId, [Cosignature.Ed25519Type, .. publicKey.Bytes]);
 }
 
 /// <summary>A witness's Ed25519 cosigning key. Dispose it to zero the secret key.</summary>
@@ -137,7 +137,6 @@ public sealed class CosignatureSigner : IDisposable
     /// Go's note.GenerateKey writes it (so a key made by any signed-note tool works), or type 0x04 with the key ID of
     /// type 0x04 (as transparency-dev/formats also accepts). The seed becomes an Ed25519 cosigning key either way.
     /// </summary>
-    /// <exception cref="DllNotFoundException">when libsodium is not installed.</exception>
     public static bool TryParse(string privateKey, out CosignatureSigner? signer)
     {
         signer = null;

@@ -49,9 +49,9 @@ public interface INoteVerifier
 /// <summary>Knows Ed25519 note verifiers by name and key ID, and checks their signatures.</summary>
 public sealed class NoteVerifier : INoteVerifier
 {
-    private readonly byte[] publicKey;
+    private readonly Ed25519PublicKey publicKey;
 
-    private NoteVerifier(string name, uint keyId, byte[] publicKey)
+    private NoteVerifier(string name, uint keyId, Ed25519PublicKey publicKey)
     {
         Name = name;
         KeyId = keyId;
@@ -71,15 +71,15 @@ public sealed class NoteVerifier : INoteVerifier
         verifier = null;
         Span<byte> key = stackalloc byte[NoteKeyText.KeySize];
         if (!NoteKeyText.TryParse(verifierKey, out var name, out uint id, key)) return false;
-        if (NoteKeyId.Compute(name, key) != id) return false;
-        verifier = new NoteVerifier(name, id, key[1..].ToArray());
+        if (NoteKeyId.Compute(name, key) != id || !Ed25519PublicKey.TryImport(key[1..], out var publicKey)) return false;
+        verifier = new NoteVerifier(name, id, publicKey);
         return true;
     }
 
-    /// <summary>Whether <paramref name="signature"/> (the 64 bytes after the key ID) signs <paramref name="message"/>.</summary>
-    public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) => Ed25519.Verify(publicKey, message, signature);
+    /// <summary>Whether <paramref name="signature"/> (the 64 bytes after the key ID) signs <paramref name="message"/>. Does not allocate.</summary>
+    public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) => publicKey.Verify(message, signature);
 
-    public override string ToString() => NoteKeyText.Format(Name, KeyId, [NoteKeyText.Ed25519Type, .. publicKey]);
+    public override string ToString() => NoteKeyText.Format(Name, KeyId, [NoteKeyText.Ed25519Type, .. publicKey.Bytes]);
 }
 
 /// <summary>An Ed25519 note signing key. Dispose it to zero the secret key.</summary>
@@ -108,7 +108,6 @@ public sealed class NoteSigner : IDisposable
     /// Reads Go's signer key <c>PRIVATE+KEY+name+hex8+base64(0x01||seed)</c>, with the rules of
     /// <see cref="NoteVerifier.TryParse"/>; the ID must match the public key derived from the seed.
     /// </summary>
-    /// <exception cref="DllNotFoundException">when libsodium is not installed.</exception>
     public static bool TryParse(string privateKey, out NoteSigner? signer)
     {
         signer = null;
@@ -135,7 +134,6 @@ public sealed class NoteSigner : IDisposable
 
     /// <summary>A fresh key pair for <paramref name="name"/>, as Go's note.GenerateKey.</summary>
     /// <exception cref="ArgumentException">when <paramref name="name"/> is not a valid key name.</exception>
-    /// <exception cref="DllNotFoundException">when libsodium is not installed.</exception>
     public static (string PrivateKey, string VerifierKey) Generate(string name)
     {
         if (!NoteKeyName.IsValid(name)) throw new ArgumentException("a key name is non-empty, without '+', spaces or control characters", nameof(name));

@@ -9,13 +9,6 @@ public class Ed25519Tests
         "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
 
     [Fact]
-    public void libsodium_is_installed()
-    {
-        Assert.True(Ed25519.IsAvailable(out var problem), problem);
-        Assert.Equal("", problem);
-    }
-
-    [Fact]
     public void rfc8032_test_1_derives_the_public_key_and_signs_the_empty_message_as_published()
     {
         using var key = Ed25519PrivateKey.FromSeed(Rfc8032Seed);
@@ -45,8 +38,21 @@ public class Ed25519Tests
     public void verify_treats_wrong_lengths_as_invalid_signatures()
     {
         Assert.False(Ed25519.Verify(Rfc8032PublicKey.AsSpan(1), [], Rfc8032Signature));
+        Assert.False(Ed25519.Verify([.. Rfc8032PublicKey, 0], [], Rfc8032Signature));
         Assert.False(Ed25519.Verify(Rfc8032PublicKey, [], Rfc8032Signature.AsSpan(1)));
         Assert.False(Ed25519.Verify(Rfc8032PublicKey, [], [.. Rfc8032Signature, 0]));
+        Assert.False(Ed25519PublicKey.TryImport(Rfc8032PublicKey.AsSpan(1), out _));
+        Assert.True(Ed25519PublicKey.TryImport(Rfc8032PublicKey, out var key));
+        Assert.False(key.Verify([], Rfc8032Signature.AsSpan(1)));
+    }
+
+    [Fact]
+    public void an_imported_public_key_verifies_what_the_one_off_check_verifies()
+    {
+        Assert.True(Ed25519PublicKey.TryImport(Rfc8032PublicKey, out var key));
+        Assert.Equal(Rfc8032PublicKey, key.Bytes.ToArray());
+        Assert.True(key.Verify([], Rfc8032Signature));
+        Assert.False(key.Verify([0], Rfc8032Signature));
     }
 
     [Fact]
@@ -88,19 +94,20 @@ public class Ed25519Tests
     }
 
     [Fact]
-    public void signing_and_verifying_do_not_allocate()
+    public void signing_and_verifying_under_an_imported_key_do_not_allocate()
     {
         using var key = Ed25519PrivateKey.FromSeed(Rfc8032Seed);
+        Assert.True(Ed25519PublicKey.TryImport(key.PublicKey, out var publicKey));
         var message = new byte[1000];
         var signature = new byte[Ed25519.SignatureSize];
         key.Sign(message, signature);
-        Assert.True(Ed25519.Verify(key.PublicKey, message, signature)); // warm up
+        Assert.True(publicKey.Verify(message, signature)); // warm up
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++)
         {
             key.Sign(message, signature);
-            Ed25519.Verify(key.PublicKey, message, signature);
+            publicKey.Verify(message, signature);
         }
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }

@@ -5,7 +5,7 @@ using BenchmarkDotNet.Attributes;
 namespace Attest.Bench.Baselines;
 
 /// <summary>
-/// The signing bound: one libsodium crypto_sign_detached through <see cref="Ed25519PrivateKey.Sign(ReadOnlySpan{byte}, Span{byte})"/>,
+/// The signing bound: one libsodium crypto_sign_detached (inside NSec) through <see cref="Ed25519PrivateKey.Sign(ReadOnlySpan{byte}, Span{byte})"/>,
 /// of the checkpoint body <see cref="NoteBenchmarks"/> signs and of a 300-byte entry.
 /// </summary>
 [MemoryDiagnoser]

@@ -1,4 +1,4 @@
-using System.Text;
+using Nethereum.Util;
 
 namespace Attest.LogServer.Anchor;
 
@@ -35,14 +35,6 @@ public static class EvmAddress
     public static string Format(ReadOnlySpan<byte> address20)
     {
         if (address20.Length != 20) throw new ArgumentException("An Ethereum address is 20 bytes.", nameof(address20));
-        var hex = Convert.ToHexStringLower(address20);
-        var hash = Keccak.Hash256(Encoding.ASCII.GetBytes(hex));
-        var text = new StringBuilder("0x", 42);
-        for (int i = 0; i < hex.Length; i++)
-        {
-            int nibble = i % 2 == 0 ? hash[i / 2] >> 4 : hash[i / 2] & 0x0f;
-            text.Append(nibble >= 8 ? char.ToUpperInvariant(hex[i]) : hex[i]);
-        }
-        return text.ToString();
+        return AddressUtil.Current.ConvertToChecksumAddress(address20.ToArray());
     }
 }
