@@ -3,6 +3,7 @@ using Attest.LogServer.Anchor;
 using Attest.LogServer.Api;
 using Attest.LogServer.Grpc;
 using Attest.LogServer.Log;
+using Attest.LogServer.Observability;
 
 var builder = WebApplication.CreateBuilder(args);
 var options = builder.Configuration.GetSection("Attest").Get<AttestOptions>() ?? new AttestOptions();
@@ -28,6 +29,7 @@ builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();
 builder.Services.AddPublicRateLimits(options.RateLimits);
 builder.Services.AddOpenApi();
+builder.Services.AddAttestMetrics(builder.Configuration);
 
 var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
@@ -45,6 +47,8 @@ app.MapAnchorApi();
 app.MapHealthApi();
 app.MapWebPage(options.Web);
 app.MapGrpcApi(options.Grpc.MaxMessageBytes);
+app.MapPrometheusScrapingEndpoint();
+app.Lifetime.ApplicationStarted.Register(() => GrpcHosting.Report(app));
 app.Run();
 return 0;
 
