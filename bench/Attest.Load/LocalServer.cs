@@ -55,6 +55,7 @@ public sealed class LocalServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory, // the content root: the server's appsettings.json (its endpoints) is copied here
         };
         psi.Environment["Attest__DataDir"] = dataDir;
         psi.Environment["Attest__AdminKey"] = AdminKey;

@@ -21,7 +21,7 @@ public sealed class LyingMirror : IAsyncDisposable
     public static async Task<LyingMirror> Start(Uri target, Func<string, byte[], byte[]> tamper)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls("http://127.0.0.1:0").PreferHostingUrls(true); // not the endpoints of the server's appsettings.json beside the tests
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var mirror = new LyingMirror(app, new HttpClient { BaseAddress = target });

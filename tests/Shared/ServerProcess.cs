@@ -58,6 +58,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory, // the content root: the server's appsettings.json (its endpoints) is copied here
         };
         psi.Environment["Attest__DataDir"] = dataDir;
         // Port 0: the server binds free ports and reports them, so no other process can take them between choice and bind.

@@ -212,6 +212,7 @@ public static class ScaleRun
         var psi = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory, // the content root: the server's appsettings.json (its endpoints) is copied here
         };
         psi.Environment.Remove(InlineCompletions);
         psi.Environment["Attest__DataDir"] = dir;

@@ -1,8 +1,13 @@
 using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Attest.LogServer.Tests.Hosting;
 
-/// <summary><c>/metrics</c>: OpenTelemetry's Prometheus exporter, scraped from a real server.</summary>
+/// <summary>Metrics through OpenTelemetry: scraped at <c>/metrics</c> (Prometheus text format) and pushed by OTLP when configured.</summary>
 public sealed class MetricsTests
 {
     [Fact]
@@ -23,4 +28,41 @@ public sealed class MetricsTests
             && l.Contains("http_route=\"/v1/attestations/mint\"", StringComparison.Ordinal) && l.Contains("http_response_status_code=\"201\"", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("dotnet_gc_heap_total_allocated_bytes_total", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task with_an_otlp_endpoint_configured_the_server_pushes_its_metrics_over_otlp_http()
+    {
+        // A collector stand-in that keeps what OTLP/HTTP posts to /v1/metrics (opentelemetry.io/docs/specs/otlp, "OTLP/HTTP").
+        var received = new TaskCompletionSource<(string ContentType, byte[] Body)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0").PreferHostingUrls(true); // not the endpoints of the server's appsettings.json beside the tests
+        builder.Logging.ClearProviders();
+        await using var collector = builder.Build();
+        collector.MapPost("/v1/metrics", async (HttpContext context) =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            byte[] bytes = body.ToArray();
+            // Exports come every 200 ms from the start; the one to check is the first after the stamp's append was measured.
+            if (Contains(bytes, "attest.log.append.duration")) received.TrySetResult((context.Request.ContentType ?? "", bytes));
+            return Results.Ok();
+        });
+        await collector.StartAsync();
+
+        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Urls.Single(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+        });
+        await server.Client.Stamp("measured");
+
+        var (contentType, exported) = await received.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("application/x-protobuf", contentType);
+        // Cumulative, so the requests before the stamp are in it too; and the runtime's meter.
+        Assert.True(Contains(exported, "http.server.request.duration"));
+        Assert.True(Contains(exported, "dotnet.gc.heap.total_allocated"));
+    }
+
+    private static bool Contains(byte[] haystack, string needle) => haystack.AsSpan().IndexOf(Encoding.UTF8.GetBytes(needle)) >= 0;
 }
