@@ -226,7 +226,7 @@ public static class ScaleRun
 
         var clock = Stopwatch.StartNew();
         var server = Process.Start(psi)!;
-        server.OutputDataReceived += (_, e) => { if (e.Data is not null && Listening.TryParse(e.Data, out var rest, out _)) listening.TrySetResult(rest); };
+        server.OutputDataReceived += (_, e) => { if (e.Data is not null && Listening.TryParse(e.Data, out var rest, out Uri _)) listening.TrySetResult(rest); };
         server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("  server: " + e.Data); };
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
