@@ -27,10 +27,10 @@ public static class Metrics
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "attest"))
             .WithMetrics(metrics =>
-        {
-            metrics.AddMeter(Meters).AddPrometheusExporter();
-            if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) metrics.AddOtlpExporter();
-        });
+            {
+                metrics.AddMeter(Meters).AddPrometheusExporter();
+                if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) metrics.AddOtlpExporter();
+            });
         return services;
     }
 }
