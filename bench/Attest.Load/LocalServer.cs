@@ -1,13 +1,12 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Attest.Tests.Shared;
 
 namespace Attest.Load;
 
 /// <summary>
-/// <c>--start-server</c>: the Attest.LogServer.dll built beside this tool (LogServer is a project reference), on two
-/// free loopback ports, with a fresh temporary data directory and a known admin key, the way the integration tests'
+/// <c>--start-server</c>: the Attest.LogServer.dll built beside this tool (LogServer is a project reference), on the
+/// loopback ports it binds and reports, with a fresh temporary data directory and a known admin key, the way the integration tests'
 /// ServerProcess runs it.
 /// </summary>
 public sealed class LocalServer : IAsyncDisposable
@@ -20,17 +19,27 @@ public sealed class LocalServer : IAsyncDisposable
     private readonly Process process;
     private readonly string dataDir;
 
-    private LocalServer(Process process, string dataDir, Uri url, Uri grpcUrl)
+    private readonly TaskCompletionSource<(Uri Http, Uri Grpc)> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private LocalServer(Process process, string dataDir)
     {
         this.process = process;
         this.dataDir = dataDir;
-        Url = url;
-        GrpcUrl = grpcUrl;
+        // Its log goes to our stderr, so that stdout holds only the report.
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            Console.Error.WriteLine("server: " + e.Data);
+            if (Listening.TryParse(e.Data, out var rest, out var grpc)) listening.TrySetResult((rest, grpc));
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
 
-    public Uri Url { get; }
+    public Uri Url { get; private set; } = null!;
 
-    public Uri GrpcUrl { get; }
+    public Uri GrpcUrl { get; private set; } = null!;
 
     public int Pid => process.Id;
 
@@ -41,29 +50,24 @@ public sealed class LocalServer : IAsyncDisposable
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("the server build output is missing; build Attest.sln first", dll);
         string dataDir = Directory.CreateTempSubdirectory("attest-load-").FullName;
-        var (port, grpcPort) = FreePorts.Two();
-        var (url, grpcUrl) = (new Uri($"http://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{grpcPort}"));
-        var psi = new ProcessStartInfo("dotnet", [dll, "--urls", url.ToString().TrimEnd('/')])
+        var psi = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory, // the content root: the server's appsettings.json (its endpoints) is copied here
         };
         psi.Environment["Attest__DataDir"] = dataDir;
         psi.Environment["Attest__AdminKey"] = AdminKey;
         // The tool measures the server, not its per-address limits of public routes: all its load comes from 127.0.0.1.
         psi.Environment["Attest__RateLimits__PublicPerMinute"] = "0";
         psi.Environment["Attest__RateLimits__ExpensiveConcurrency"] = "0";
-        psi.Environment["Kestrel__Endpoints__Grpc__Url"] = grpcUrl.ToString().TrimEnd('/');
+        // Port 0: the server binds free ports and reports them (no port picked here and released before it binds).
+        psi.Environment["Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
+        psi.Environment["Kestrel__Endpoints__Grpc__Url"] = "http://127.0.0.1:0";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment.Remove(InlineCompletions); // the tool's own setting (Program.cs); the server runs with the defaults
-        var process = Process.Start(psi)!;
-        // Its log goes to our stderr, so that stdout holds only the report.
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("server: " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new LocalServer(process, dataDir, url, grpcUrl);
+        var server = new LocalServer(Process.Start(psi)!, dataDir);
         await server.WaitReady();
         return server;
     }
@@ -79,23 +83,21 @@ public sealed class LocalServer : IAsyncDisposable
 
     private async Task WaitReady()
     {
-        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        // The line comes once every endpoint listens.
+        if (await Task.WhenAny(listening.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60))) != listening.Task)
+            throw new InvalidOperationException(process.HasExited ? $"the server exited with {process.ExitCode}" : "the server did not report its addresses in 60 s");
+        (Url, GrpcUrl) = await listening.Task;
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited) throw new InvalidOperationException($"the server exited with {process.ExitCode}");
             try
             {
-                // Kestrel binds its endpoints one after the other: REST may answer before gRPC listens.
                 using var ready = await http.GetAsync("readyz");
-                using var grpc = new TcpClient();
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    await grpc.ConnectAsync(IPAddress.Loopback, GrpcUrl.Port);
-                    return;
-                }
+                if (ready.StatusCode == HttpStatusCode.OK) return;
             }
-            catch (Exception e) when (e is HttpRequestException or SocketException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
             await Task.Delay(100);

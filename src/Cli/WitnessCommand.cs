@@ -51,6 +51,8 @@ public static class WitnessCommand
                 try
                 {
                     await app.StartAsync(token);
+                    // With port 0 in --listen, this is how a caller learns the port the system chose.
+                    Console.Out.WriteLine("attest witness: listening " + string.Join(',', app.Urls));
                     await app.WaitForShutdownAsync(token);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)

@@ -3,8 +3,10 @@ using Attest.LogServer.Anchor;
 using Attest.LogServer.Api;
 using Attest.LogServer.Grpc;
 using Attest.LogServer.Log;
+using Attest.LogServer.Observability;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json (the endpoints among its defaults) is read from beside the server's assembly, wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var options = builder.Configuration.GetSection("Attest").Get<AttestOptions>() ?? new AttestOptions();
 // Settings are checked before anything starts; a problem names the setting, never a secret value.
 if (!AnchorSetup.TryCreate(options.Anchor, out var anchor, out var problem)
@@ -27,6 +29,7 @@ builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();
 builder.Services.AddPublicRateLimits(options.RateLimits);
 builder.Services.AddOpenApi();
+builder.Services.AddAttestMetrics(builder.Configuration);
 
 var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
@@ -44,6 +47,8 @@ app.MapAnchorApi();
 app.MapHealthApi();
 app.MapWebPage(options.Web);
 app.MapGrpcApi(options.Grpc.MaxMessageBytes);
+app.MapPrometheusScrapingEndpoint();
+app.Lifetime.ApplicationStarted.Register(() => GrpcHosting.Report(app));
 app.Run();
 return 0;
 

@@ -33,6 +33,9 @@ public static class WitnessApp
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(urls);
+        // The addresses given here win over Kestrel:Endpoints in an appsettings.json of the working directory (such as
+        // the log server's, beside it in a build output), which Kestrel would otherwise bind instead.
+        builder.WebHost.PreferHostingUrls(true);
         // The body is read by the handler with its own cap (413); Kestrel's limit only has to be above it.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = setup.MaxBodyBytes + 1);
         builder.Services.AddSingleton(setup.Signer); // disposed (key zeroed) with the application

@@ -104,7 +104,8 @@ public sealed class ClientCommandTests(IssuerFixture fixture) : IClassFixture<Is
         var missing = await AttestCli.Run(["bundle", Guid.NewGuid().ToString(), "--url", fixture.Url], directory: fixture.Dir);
         AttestCli.AssertExit(1, missing);
         Assert.Contains("not_found", missing.Stderr);
-        var nobody = await AttestCli.Run(["bundle", id, "--url", $"http://127.0.0.1:{FreePorts.One()}"], directory: fixture.Dir);
+        using var closed = new ReservedPort();
+        var nobody = await AttestCli.Run(["bundle", id, "--url", closed.Url], directory: fixture.Dir);
         AttestCli.AssertExit(3, nobody);
         Assert.Contains("cannot reach", nobody.Stderr);
     }

@@ -11,20 +11,20 @@ public sealed class LyingMirror : IAsyncDisposable
     private readonly HttpClient upstream;
     private int tampered;
 
-    private LyingMirror(WebApplication app, HttpClient upstream, string url) => (this.app, this.upstream, Url) = (app, upstream, url);
+    private LyingMirror(WebApplication app, HttpClient upstream) => (this.app, this.upstream) = (app, upstream);
 
-    public string Url { get; }
+    /// <summary>The port the system chose, known once it has started.</summary>
+    public string Url => app.Urls.Single();
 
     public int Tampered => Volatile.Read(ref tampered);
 
     public static async Task<LyingMirror> Start(Uri target, Func<string, byte[], byte[]> tamper)
     {
-        string url = $"http://127.0.0.1:{FreePorts.One()}";
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(url);
+        builder.WebHost.UseUrls("http://127.0.0.1:0").PreferHostingUrls(true); // not the endpoints of the server's appsettings.json beside the tests
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var mirror = new LyingMirror(app, new HttpClient { BaseAddress = target }, url);
+        var mirror = new LyingMirror(app, new HttpClient { BaseAddress = target });
         app.MapGet("/{**path}", async (Microsoft.AspNetCore.Http.HttpContext context) =>
         {
             string path = context.Request.Path.Value!;

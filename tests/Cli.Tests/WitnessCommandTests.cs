@@ -19,10 +19,10 @@ public sealed class WitnessCommandTests
         var (logPrivate, logVerifier) = NoteSigner.Generate("test.attest.local/log");
         string dir = Directory.CreateTempSubdirectory("attest-witness-cli-").FullName;
         File.WriteAllText(Path.Combine(dir, "witness.key"), lines[0]);
-        string url = $"http://127.0.0.1:{FreePorts.One()}";
-        using var witness = StartWitness(dir, logVerifier, url);
+        using var witness = StartWitness(dir, logVerifier, "http://127.0.0.1:0", out var listening);
         try
         {
+            string url = await listening;
             await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
             {
                 ["Attest__Log__PrivateKey"] = logPrivate,
@@ -40,7 +40,7 @@ public sealed class WitnessCommandTests
             witness.Kill();
             await witness.WaitForExitAsync();
             Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(dir, "state"), "*", SearchOption.AllDirectories));
-            using var again = StartWitness(dir, logVerifier, url);
+            using var again = StartWitness(dir, logVerifier, url, out _);
             try
             {
                 using var http = new HttpClient();
@@ -74,11 +74,18 @@ public sealed class WitnessCommandTests
         Assert.Contains("--key-file", result.Stderr);
     }
 
-    private static Process StartWitness(string dir, string logVerifier, string url)
+    /// <summary>Starts <c>attest witness serve</c>; <paramref name="listening"/> completes with the address it reports once it listens.</summary>
+    private static Process StartWitness(string dir, string logVerifier, string url, out Task<string> listening)
     {
         var psi = new ProcessStartInfo("dotnet", [AttestCli.Dll, "witness", "serve", "--key-file", Path.Combine(dir, "witness.key"), "--log", logVerifier,
             "--state-dir", Path.Combine(dir, "state"), "--listen", url]) { RedirectStandardOutput = true, RedirectStandardError = true };
         var p = Process.Start(psi)!;
+        var reported = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        const string prefix = "attest witness: listening ";
+        p.OutputDataReceived += (_, e) => { if (e.Data?.StartsWith(prefix, StringComparison.Ordinal) == true) reported.TrySetResult(e.Data[prefix.Length..].Split(',')[0]); };
+        p.Exited += (_, _) => reported.TrySetException(new InvalidOperationException($"the witness exited with {p.ExitCode} before it listened"));
+        p.EnableRaisingEvents = true;
+        listening = reported.Task.WaitAsync(TimeSpan.FromSeconds(60));
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;

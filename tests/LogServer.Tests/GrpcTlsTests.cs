@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -21,12 +20,9 @@ public sealed class GrpcTlsTests
         string dir = ServerProcess.NewDataDir();
         string pfx = Path.Combine(dir, "grpc.pfx");
         File.WriteAllBytes(pfx, certificate.Export(X509ContentType.Pfx, "test"));
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
-
         await using var server = await ServerProcess.Start(dir, new Dictionary<string, string>
         {
-            ["Kestrel__Endpoints__Grpc__Url"] = $"https://127.0.0.1:{port}",
+            ["Kestrel__Endpoints__Grpc__Url"] = "https://127.0.0.1:0",
             ["Kestrel__Endpoints__Grpc__Certificate__Path"] = pfx,
             ["Kestrel__Endpoints__Grpc__Certificate__Password"] = "test",
         });
@@ -34,7 +30,7 @@ public sealed class GrpcTlsTests
         handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && cert.GetCertHashString() == certificate.GetCertHashString();
         handler.SslOptions.ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2];
         using var client = new HttpClient(handler);
-        using var call = new HttpRequestMessage(HttpMethod.Post, $"https://127.0.0.1:{port}/attest.v1.Log/GetCheckpoint")
+        using var call = new HttpRequestMessage(HttpMethod.Post, new Uri(server.GrpcUrl, "/attest.v1.Log/GetCheckpoint"))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

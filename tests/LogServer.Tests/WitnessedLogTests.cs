@@ -275,10 +275,14 @@ public sealed class WitnessedLogTests : IAsyncLifetime
     }
 }
 
-/// <summary>A witness application (Attest.Witness) on a fixed loopback port, so it can be stopped, wiped and started again there.</summary>
+/// <summary>
+/// A witness application (Attest.Witness) on a loopback port known before it starts (a server may be told of a witness
+/// that is down or starts later), so it can be stopped, wiped and started again there.
+/// </summary>
 public sealed class LoopbackWitness : IAsyncDisposable
 {
     private readonly WitnessConfig config;
+    private readonly ReservedPort port = new();
     private WebApplication? app;
 
     public LoopbackWitness(string name, string origin, string logVerifierKey)
@@ -289,7 +293,7 @@ public sealed class LoopbackWitness : IAsyncDisposable
         LogVerifierKey = logVerifierKey;
         Assert.True(CosignatureVerifier.TryParse(verifierKey, out var v));
         Verifier = v!;
-        Url = $"http://127.0.0.1:{FreePorts.One()}";
+        Url = port.Url;
         config = new WitnessConfig
         {
             PrivateKey = privateKey,
@@ -310,6 +314,7 @@ public sealed class LoopbackWitness : IAsyncDisposable
 
     public async Task Start()
     {
+        port.Dispose(); // until now connections were refused; the witness binds the port next
         app = WitnessApp.Build(config, [Url]);
         await app.StartAsync();
     }
@@ -333,6 +338,7 @@ public sealed class LoopbackWitness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Stop();
+        port.Dispose();
         if (Directory.Exists(config.StateDir)) Directory.Delete(config.StateDir, recursive: true);
     }
 }

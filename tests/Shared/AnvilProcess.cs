@@ -22,13 +22,12 @@ public sealed class AnvilProcess : IAsyncDisposable
     private readonly string stateDir = Directory.CreateTempSubdirectory("attest-anvil-").FullName;
     private Process? process;
 
-    private AnvilProcess(int port, string[] arguments)
-    {
-        Port = port;
-        this.arguments = arguments;
-    }
+    // anvil binds the port it is given; held until then, so that nothing else takes it.
+    private readonly ReservedPort port = new();
 
-    public int Port { get; }
+    private AnvilProcess(string[] arguments) => this.arguments = arguments;
+
+    public int Port => port.Port;
 
     public string RpcUrl => $"http://127.0.0.1:{Port}";
 
@@ -38,7 +37,7 @@ public sealed class AnvilProcess : IAsyncDisposable
     public static async Task<AnvilProcess> Start(params string[] flags)
     {
         await ExternalTools.NpmCi(Folder, "@foundry-rs/anvil-linux-amd64", "ethers");
-        var anvil = new AnvilProcess(FreePorts.One(), flags);
+        var anvil = new AnvilProcess(flags);
         await anvil.Restart();
         return anvil;
     }
@@ -48,6 +47,7 @@ public sealed class AnvilProcess : IAsyncDisposable
     {
         string binary = Path.Combine(Folder, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
         if (!File.Exists(binary)) throw new Xunit.Sdk.XunitException($"anvil is missing at {binary}: run npm ci in {Folder} (scripts/test does)");
+        port.Dispose();
         var psi = new ProcessStartInfo(binary, ["--port", Port.ToString(), "--silent", "--state", Path.Combine(stateDir, "state.json"), .. arguments])
         {
             RedirectStandardOutput = true,
@@ -113,6 +113,7 @@ public sealed class AnvilProcess : IAsyncDisposable
             await process.WaitForExitAsync();
         }
         process?.Dispose();
+        port.Dispose();
         try { Directory.Delete(stateDir, recursive: true); } catch (IOException) { }
     }
 }

@@ -208,28 +208,33 @@ public static class ScaleRun
     /// <summary>Starts the server dll on the data directory; returns once <c>/readyz</c> answers 200, with the seconds that took.</summary>
     private static async Task<(Process Server, HttpClient Http, double ReadySeconds)> StartServer(string dir)
     {
-        var (port, grpcPort) = FreePorts.Two();
         string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
-        var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        var psi = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory, // the content root: the server's appsettings.json (its endpoints) is copied here
         };
         psi.Environment.Remove(InlineCompletions);
         psi.Environment["Attest__DataDir"] = dir;
         psi.Environment["Attest__Log__Origin"] = Origin;
         psi.Environment["Attest__AdminKey"] = "scale-admin-key-0123456789";
-        psi.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}";
+        // Port 0: the server binds free ports and reports them (no port picked here and released before it binds).
+        psi.Environment["Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
+        psi.Environment["Kestrel__Endpoints__Grpc__Url"] = "http://127.0.0.1:0";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var clock = Stopwatch.StartNew();
         var server = Process.Start(psi)!;
-        server.OutputDataReceived += (_, _) => { };
+        server.OutputDataReceived += (_, e) => { if (e.Data is not null && Listening.TryParse(e.Data, out var rest, out Uri _)) listening.TrySetResult(rest); };
         server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("  server: " + e.Data); };
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
+        HttpClient? http = null;
         try
         {
+            if (await Task.WhenAny(listening.Task, server.WaitForExitAsync()) != listening.Task) throw new InvalidOperationException($"the server exited with {server.ExitCode}");
+            http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(await listening.Task, "/") };
             while (true)
             {
                 if (server.HasExited) throw new InvalidOperationException($"the server exited with {server.ExitCode}");
@@ -247,7 +252,7 @@ public static class ScaleRun
         {
             await StopServer(server);
             server.Dispose();
-            http.Dispose();
+            http?.Dispose();
             throw;
         }
     }

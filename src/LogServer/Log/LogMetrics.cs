@@ -5,8 +5,9 @@ namespace Attest.LogServer.Log;
 /// <summary>
 /// The write path's own timings, as .NET metrics (meter <c>Attest.Log</c>): what the sequencer spends between a
 /// submission and its acknowledgement, so a slow request can be placed inside the log or outside it (Kestrel, the
-/// handler, the client). Read them live with <c>dotnet-counters monitor -p &lt;pid&gt; --counters Attest.Log</c>
-/// (docs/PERFORMANCE.md). Durations are in milliseconds; each sequencer has its own meter, disposed with it.
+/// handler, the client). Exported through OpenTelemetry (Observability/Metrics.cs: <c>/metrics</c>, OTLP), or read live
+/// with <c>dotnet-counters monitor -p &lt;pid&gt; --counters Attest.Log</c>. Durations are in milliseconds; each sequencer
+/// has its own meter, disposed with it.
 /// </summary>
 public sealed class LogMetrics : IDisposable
 {

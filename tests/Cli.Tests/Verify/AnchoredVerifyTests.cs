@@ -61,7 +61,8 @@ public sealed class AnchoredVerifyTests
             Assert.Equal(["anchor", "anchor_chain"], badChecks.Where(c => c.Value == "fail").Select(c => c.Key).Order());
 
             // A node that is not there: the chain side fails, saying it could not confirm.
-            var noNode = Checks(await AttestCli.Run(["verify", bundle, "--rpc-url", $"http://127.0.0.1:{FreePorts.One()}", "--json"], directory: dir));
+            using var closed = new ReservedPort();
+            var noNode = Checks(await AttestCli.Run(["verify", bundle, "--rpc-url", closed.Url, "--json"], directory: dir));
             Assert.Equal("fail", noNode["anchor_chain"]);
         }
         finally

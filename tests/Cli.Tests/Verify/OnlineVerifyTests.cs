@@ -263,7 +263,8 @@ public sealed class OnlineVerifyTests(IssuerFixture fixture) : IClassFixture<Iss
         var a = await fixture.Mint("Offline Server");
         string bundle = await fixture.Bundle(a.GetProperty("id").GetString()!);
 
-        var unreachable = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--online", "--url", $"http://127.0.0.1:{FreePorts.One()}"], directory: fixture.Dir);
+        using var closed = new ReservedPort();
+        var unreachable = await AttestCli.Run(["verify", bundle, "--log-key", fixture.VerifierKey, "--online", "--url", closed.Url], directory: fixture.Dir);
         AttestCli.AssertExit(2, unreachable);
         Assert.Contains("cannot reach the log", unreachable.Stderr);
         Assert.Equal("", unreachable.Stdout);
