@@ -28,6 +28,7 @@ builder.Services.AddAttestLog(options, anchor, witnesses);
 builder.Services.AddPublicCors();
 builder.Services.AddPublicRateLimits(options.RateLimits);
 builder.Services.AddOpenApi();
+builder.Services.AddAttestGrpc(options);
 
 var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
@@ -35,6 +36,7 @@ app.Services.GetRequiredService<Attest.LogServer.Service.KeyVault>(); // warns a
 app.UseJsonErrors();
 app.UseCors();
 app.UsePublicRateLimits();
+app.UseGrpcLimits();
 app.MapOpenApi();
 app.MapLogApi();
 app.MapStampApi();
@@ -44,7 +46,7 @@ app.MapVerifyApi();
 app.MapAnchorApi();
 app.MapHealthApi();
 app.MapWebPage(options.Web);
-app.MapGrpcApi(options.Grpc.MaxMessageBytes);
+app.MapAttestGrpc();
 app.Run();
 return 0;
 
