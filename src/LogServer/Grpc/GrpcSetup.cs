@@ -67,8 +67,8 @@ public static class GrpcSetup
         app.MapGrpcService<StampsGrpcService>().Add(Limit);
         app.MapGrpcService<IssuersGrpcService>().Add(Limit);
         app.MapGrpcService<LogGrpcService>().Add(Limit);
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService().Add(Limit);
+        app.MapGrpcReflectionService().Add(Limit);
     }
 
     /// <summary>
@@ -122,6 +122,9 @@ public sealed record GrpcLimits(int MaxMessageBytes, string? Bucket, bool Peek)
 
     private static async Task Check(HttpContext context, RequestDelegate next, GrpcLimits limits, Auth auth)
     {
+        // The message limits are the library's and ours (RESOURCE_EXHAUSTED), not Kestrel's request body limit, which
+        // the library lifts only for client streams: it refused a 2 MB request by its content-length, as UNKNOWN.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body) body.MaxRequestBodySize = null;
         try
         {
             if (limits.Bucket is { } bucket) context.Features.Set(auth.Require(context.Request, bucket));
@@ -179,9 +182,18 @@ internal sealed class CappedGzip : ICompressionProvider
 
         public override int Read(Span<byte> buffer)
         {
-            int n = inner.Read(buffer);
+            int n;
+            try
+            {
+                n = inner.Read(buffer);
+            }
+            catch (InvalidDataException)
+            {
+                // grpc/doc/statuscodes.md: a message the server cannot decompress is INTERNAL (the library would say UNKNOWN).
+                throw new RpcException(new Status(StatusCode.Internal, "the message is not valid gzip"));
+            }
             total += n;
-            // A limit of 0: a call the middleware did not see (reflection, health), which takes only small messages.
+            // A limit of 0: a call the middleware did not see, which takes only small messages.
             long max = limit > 0 ? limit : 1 << 20;
             return total > max ? throw new RpcException(new Status(StatusCode.ResourceExhausted, $"decompressed message is over the limit of {max} bytes")) : n;
         }
