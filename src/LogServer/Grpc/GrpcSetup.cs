@@ -120,7 +120,8 @@ public sealed record GrpcLimits(int MaxMessageBytes, string? Bucket, bool Peek)
                 : next(context));
     }
 
-    private static async Task Check(HttpContext context, RequestDelegate next, GrpcLimits limits, Auth auth)
+    /// <remarks>Synchronous unless it must read (the prefix) or set the decompression limit: a mint pays no state machine here.</remarks>
+    private static Task Check(HttpContext context, RequestDelegate next, GrpcLimits limits, Auth auth)
     {
         // The message limits are the library's and ours (RESOURCE_EXHAUSTED), not Kestrel's request body limit, which
         // the library lifts only for client streams: it refused a 2 MB request by its content-length, as UNKNOWN.
@@ -131,9 +132,16 @@ public sealed record GrpcLimits(int MaxMessageBytes, string? Bucket, bool Peek)
         }
         catch (ApiError e)
         {
+            foreach (var (name, value) in e.Headers) context.Response.Headers[name] = value; // Retry-After of a rate limit
             GrpcStatus.WriteTrailersOnly(context, GrpcStatus.FromHttp(e.Status, e.Code), $"{e.Code}: {e.Message}");
-            return;
+            return Task.CompletedTask;
         }
+        bool compressed = context.Request.Headers.TryGetValue("grpc-encoding", out var encoding) && encoding != "identity";
+        return limits.Peek || compressed ? Read(context, next, limits, compressed) : next(context);
+    }
+
+    private static async Task Read(HttpContext context, RequestDelegate next, GrpcLimits limits, bool compressed)
+    {
         if (limits.Peek)
         {
             // The 5-byte prefix (grpc/doc/PROTOCOL-HTTP2.md, Length-Prefixed-Message), examined but left for the library.
@@ -153,7 +161,8 @@ public sealed record GrpcLimits(int MaxMessageBytes, string? Bucket, bool Peek)
                 return;
             }
         }
-        if (context.Request.Headers.ContainsKey("grpc-encoding")) CappedGzip.Limit.Value = limits.MaxMessageBytes;
+        // Flows into the library's read of the message, which runs inside this call.
+        if (compressed) CappedGzip.Limit.Value = limits.MaxMessageBytes;
         await next(context);
     }
 }
