@@ -23,7 +23,6 @@ public static class AllocationGuard
         (typeof(InclusionProofBenchmarks), nameof(InclusionProofBenchmarks.Verify), 0, [("TreeSize", 1 << 16)]),
         (typeof(ConsistencyProofBenchmarks), nameof(ConsistencyProofBenchmarks.Verify), 0, []),
         (typeof(Ed25519Benchmarks), nameof(Ed25519Benchmarks.Verify), 0, []),
-        (typeof(GrpcFramingBenchmarks), nameof(GrpcFramingBenchmarks.Write), 0, [("Size", 300)]),
         (typeof(NoteBenchmarks), nameof(NoteBenchmarks.Open), 1200, []),
         // Append paths: the in-memory store's amortised array doubling, and the sequencer's per-submission objects.
         (typeof(MerkleAppendBenchmarks), nameof(MerkleAppendBenchmarks.Append), 160, []),

@@ -130,6 +130,9 @@ public sealed class GrpcOptions
 {
     /// <summary>Largest gRPC message, received or sent (before and after decompression); larger is RESOURCE_EXHAUSTED.</summary>
     public int MaxMessageBytes { get; set; } = 52 * 1024 * 1024;
+
+    /// <summary>Streams (calls) one HTTP/2 connection may have open at once (Kestrel's Http2.MaxStreamsPerConnection).</summary>
+    public int MaxConcurrentStreams { get; set; } = 100;
 }
 
 public sealed class LogOptions

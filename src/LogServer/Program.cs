@@ -30,6 +30,7 @@ builder.Services.AddPublicCors();
 builder.Services.AddPublicRateLimits(options.RateLimits);
 builder.Services.AddOpenApi();
 builder.Services.AddAttestMetrics(builder.Configuration);
+builder.Services.AddAttestGrpc(options);
 
 var app = builder.Build();
 app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
@@ -37,6 +38,7 @@ app.Services.GetRequiredService<Attest.LogServer.Service.KeyVault>(); // warns a
 app.UseJsonErrors();
 app.UseCors();
 app.UsePublicRateLimits();
+app.UseGrpcLimits();
 app.MapOpenApi();
 app.MapLogApi();
 app.MapStampApi();
@@ -46,7 +48,7 @@ app.MapVerifyApi();
 app.MapAnchorApi();
 app.MapHealthApi();
 app.MapWebPage(options.Web);
-app.MapGrpcApi(options.Grpc.MaxMessageBytes);
+app.MapAttestGrpc();
 app.MapPrometheusScrapingEndpoint();
 app.Lifetime.ApplicationStarted.Register(() => GrpcHosting.Report(app));
 app.Run();

@@ -47,6 +47,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The server process's id, to read its memory from <c>/proc/&lt;pid&gt;/status</c>.</summary>
+    public int ProcessId => process.Id;
+
     public static string NewDataDir() => Directory.CreateTempSubdirectory("attest-test-").FullName;
 
     /// <summary>Starts the server and waits until it answers /readyz (or only /healthz, for a server expected to stay unready).</summary>

@@ -171,11 +171,8 @@ public sealed class PublicRateLimits : IDisposable
         string seconds = retryAfter.ToString(CultureInfo.InvariantCulture);
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
-            // A trailers-only gRPC response: HTTP 200 with the status in the headers.
-            context.Response.ContentType = "application/grpc";
             context.Response.Headers.RetryAfter = seconds;
-            context.Response.Headers["grpc-status"] = ((int)Attest.LogServer.Grpc.StatusCode.ResourceExhausted).ToString(CultureInfo.InvariantCulture);
-            context.Response.Headers["grpc-message"] = Attest.LogServer.Grpc.GrpcStatus.EncodeMessage("rate_limited: " + message);
+            Attest.LogServer.Grpc.GrpcStatus.WriteTrailersOnly(context, global::Grpc.Core.StatusCode.ResourceExhausted, "rate_limited: " + message);
             return Task.CompletedTask;
         }
         var error = new ApiError(429, "rate_limited", message);

@@ -1,15 +1,9 @@
 using System.Text;
+using Grpc.Core;
 
 namespace Attest.LogServer.Grpc;
 
-/// <summary>gRPC status codes (grpc/doc/statuscodes.md) and the mapping from the REST error codes.</summary>
-public enum StatusCode
-{
-    OK = 0, Cancelled = 1, Unknown = 2, InvalidArgument = 3, DeadlineExceeded = 4, NotFound = 5, AlreadyExists = 6,
-    PermissionDenied = 7, ResourceExhausted = 8, FailedPrecondition = 9, Aborted = 10, OutOfRange = 11,
-    Unimplemented = 12, Internal = 13, Unavailable = 14, DataLoss = 15, Unauthenticated = 16,
-}
-
+/// <summary>gRPC status codes (grpc/doc/statuscodes.md) for the REST error codes.</summary>
 public static class GrpcStatus
 {
     /// <summary>
@@ -30,10 +24,21 @@ public static class GrpcStatus
     };
 
     /// <summary>
+    /// A trailers-only reply (grpc/doc/PROTOCOL-HTTP2.md: HTTP 200 with the status in the headers), for a call that
+    /// middleware answers before the gRPC library reads it.
+    /// </summary>
+    public static void WriteTrailersOnly(HttpContext context, StatusCode status, string message)
+    {
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-message"] = EncodeMessage(message);
+    }
+
+    /// <summary>
     /// Percent-encodes a status message as the gRPC HTTP/2 protocol requires: UTF-8, with every byte outside
     /// printable ASCII (0x20–0x7E) and '%' itself written as %XX.
     /// </summary>
-    public static string EncodeMessage(string message)
+    private static string EncodeMessage(string message)
     {
         var sb = new StringBuilder();
         foreach (byte b in Encoding.UTF8.GetBytes(message))

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Attest.V1;
+using Google.Protobuf;
 
 namespace Attest.LogServer.Tests.Security;
 
@@ -42,6 +43,65 @@ public sealed class LargeRequestTests
         {
             release.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// 50 MB of one letter gzips to about 50 KB: small on the wire, under every method's limit until inflated. Without
+    /// a cap on the inflated size, six of these took about +0.7 GB of the server's memory.
+    /// </summary>
+    [Fact]
+    public async Task six_unauthenticated_50_mb_gzip_messages_do_not_grow_the_servers_memory_by_hundreds_of_mb()
+    {
+        await using var server = await ServerProcess.Start();
+        byte[] bomb = Gzip(new VerifyRequest { Content = new string('a', 50 << 20) }.ToByteArray());
+        Assert.True(bomb.Length < 1 << 20, $"{bomb.Length} bytes compressed");
+        using var client = RawGrpc.H2c(server);
+        // The paths these calls take, once, before the baseline.
+        Assert.Equal("0", await SendCompressed(client, "attest.v1.Log/GetCheckpoint", Gzip([])));
+        long before = Memory(server.ProcessId, "VmRSS");
+        string[] methods = ["attest.v1.Attestations/Verify", "attest.v1.Attestations/Mint", "attest.v1.Log/GetCheckpoint"];
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => SendCompressed(client, methods[i % 3], bomb)));
+        long after = Memory(server.ProcessId, "VmRSS"), peak = Memory(server.ProcessId, "VmHWM");
+        // RESOURCE_EXHAUSTED where the message is read (and stops at the method's limit); UNAUTHENTICATED from the headers for a mint.
+        Assert.Equal(["8", "16", "8", "8", "16", "8"], statuses.Select(s => s ?? "none"));
+        Assert.True(after - before < 150 << 20, $"resident memory grew by {(after - before) >> 20} MB");
+        Assert.True(peak - before < 150 << 20, $"resident memory peaked {(peak - before) >> 20} MB above where it was");
+        Assert.False(server.HasExited);
+    }
+
+    private static byte[] Gzip(byte[] message)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal)) gzip.Write(message);
+        return output.ToArray();
+    }
+
+    /// <summary>One anonymous call whose message is gzip-compressed; its grpc-status.</summary>
+    private static async Task<string?> SendCompressed(HttpClient client, string path, byte[] compressed)
+    {
+        var frame = new byte[5 + compressed.Length];
+        frame[0] = 1;
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)compressed.Length);
+        compressed.CopyTo(frame, 5);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(frame),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        request.Headers.Add("grpc-encoding", "gzip");
+        using var response = await client.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        return RawGrpc.Header(response, "grpc-status");
+    }
+
+    /// <summary>A memory figure of a process from <c>/proc/&lt;pid&gt;/status</c> (proc(5)), in bytes.</summary>
+    private static long Memory(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]) * 1024; // "VmRSS:   123456 kB"
     }
 
     [Fact]

@@ -745,13 +745,29 @@ async function main() {
 
   await check('errors.unimplemented', async () => {
     const out = {};
-    for (const p of ['/attest.v1.Attestations/NoSuchMethod', '/attest.v1.NoSuchService/Get', '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo']) {
+    for (const p of ['/attest.v1.Attestations/NoSuchMethod', '/attest.v1.NoSuchService/Get', '/grpc.health.v1.Health/NoSuchMethod']) {
       const e = await rpcError(new Promise((resolve, reject) =>
         generic.makeUnaryRequest(p, (b) => b, (b) => b, Buffer.alloc(0), new grpc.Metadata(), { deadline: deadline(30) }, (err, r) => (err ? reject(err) : resolve(r)))));
       expectStatus(e, S.UNIMPLEMENTED);
       out[p] = statusName(e.code);
     }
     return out;
+  });
+
+  await check('reflection.list_services', async () => {
+    // Server reflection (grpc/doc/server-reflection.md) without its stubs: a ServerReflectionRequest with
+    // list_services (field 7) = "*", written by hand; the reply names the services.
+    const call = generic.makeBidiStreamRequest('/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo', (b) => b, (b) => b, new grpc.Metadata(), { deadline: deadline(30) });
+    const reply = await new Promise((resolve, reject) => {
+      call.on('data', resolve);
+      call.on('error', reject);
+      call.write(Buffer.from([0x3a, 0x01, 0x2a]));
+    });
+    call.end();
+    const names = ['attest.v1.Attestations', 'attest.v1.Stamps', 'attest.v1.Issuers', 'attest.v1.Log', 'grpc.health.v1.Health'];
+    const listed = names.filter((n) => reply.includes(Buffer.from(n)));
+    expect(listed.length === names.length, `reflection listed only ${listed}`);
+    return listed;
   });
 
   await check('compression.gzip', async () => {

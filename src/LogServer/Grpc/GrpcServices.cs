@@ -1,0 +1,231 @@
+using Attest.LogServer.Api;
+using Attest.LogServer.Log;
+using Attest.LogServer.Service;
+using Attest.V1;
+using Google.Protobuf;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Attest.LogServer.Grpc;
+
+// The services of proto/attest/v1. Each method calls the same parsing and services as its REST twin; metadata
+// carries authorization/x-api-key and idempotency-key exactly as the REST headers do. A method that needs an API key
+// finds its caller already checked (GrpcLimits, from the headers, before the message was read). Methods are virtual
+// because Grpc.AspNetCore binds a service's methods by overriding (ProviderServiceBinder).
+
+[BindServiceMethod(typeof(AttestationsGrpcService), nameof(BindService))]
+public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, Auth auth, LimitOptions limits, AttestOptions options)
+{
+    public const string Name = "attest.v1.Attestations";
+
+    public static ServiceDescriptor Descriptor => AttestationsReflection.Descriptor.Services[0];
+
+    public static void BindService(ServiceBinderBase binder, AttestationsGrpcService? service)
+    {
+        binder.AddMethod(GrpcMethods.Unary<V1.MintRequest, AttestationReply>(Name, "Mint", V1.MintRequest.Parser), (UnaryServerMethod<V1.MintRequest, AttestationReply>?)null);
+        binder.AddMethod(GrpcMethods.Unary<GetAttestationRequest, AttestationReply>(Name, "Get", GetAttestationRequest.Parser), (UnaryServerMethod<GetAttestationRequest, AttestationReply>?)null);
+        binder.AddMethod(GrpcMethods.Unary<RevokeRequest, AttestationReply>(Name, "Revoke", RevokeRequest.Parser), (UnaryServerMethod<RevokeRequest, AttestationReply>?)null);
+        binder.AddMethod(GrpcMethods.Unary<SupersedeRequest, AttestationReply>(Name, "Supersede", SupersedeRequest.Parser), (UnaryServerMethod<SupersedeRequest, AttestationReply>?)null);
+        binder.AddMethod(GrpcMethods.Unary<VerifyRequest, VerifyResponse>(Name, "Verify", VerifyRequest.Parser), (UnaryServerMethod<VerifyRequest, VerifyResponse>?)null);
+        binder.AddMethod(GrpcMethods.Unary<GetProofBundleRequest, ProofBundle>(Name, "GetProofBundle", GetProofBundleRequest.Parser), (UnaryServerMethod<GetProofBundleRequest, ProofBundle>?)null);
+    }
+
+    public virtual async Task<AttestationReply> Mint(V1.MintRequest r, ServerCallContext context)
+    {
+        var request = context.GetHttpContext().Request;
+        string key = AttestationApi.RequiredIdempotencyKey(request, limits);
+        var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint", limits);
+        return ProtoReply.Attestation(await attestations.Mint(GrpcLimits.Caller(context), mint, key, digest, context.CancellationToken));
+    }
+
+    public virtual async Task<AttestationReply> Get(GetAttestationRequest r, ServerCallContext context) =>
+        ProtoReply.Attestation(await attestations.Get(AttestationReader.From(context.GetHttpContext().Request, auth), AttestationApi.Id(r.Id, "attestation"), context.CancellationToken));
+
+    public virtual async Task<AttestationReply> Revoke(RevokeRequest r, ServerCallContext context) =>
+        ProtoReply.Attestation(await attestations.Revoke(GrpcLimits.Caller(context), AttestationApi.Id(r.Id, "attestation"),
+            AttestationApi.Reason(r.Reason.Length > 0 ? r.Reason : null, limits), context.CancellationToken));
+
+    public virtual async Task<AttestationReply> Supersede(SupersedeRequest r, ServerCallContext context)
+    {
+        var caller = GrpcLimits.Caller(context);
+        var oldId = AttestationApi.Id(r.Id, "attestation");
+        string key = AttestationApi.RequiredIdempotencyKey(context.GetHttpContext().Request, limits);
+        var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}", limits);
+        return ProtoReply.Attestation(await attestations.Supersede(caller, oldId, mint, key, digest, context.CancellationToken));
+    }
+
+    public virtual async Task<VerifyResponse> Verify(VerifyRequest r, ServerCallContext context) =>
+        ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), stamps, verify, options.MaxVerifyBodyBytes, context.CancellationToken));
+
+    public virtual async Task<ProofBundle> GetProofBundle(GetProofBundleRequest r, ServerCallContext context) => new()
+    {
+        Bundle = Struct.Parser.ParseJson((await verify.ProofBundle(
+            AttestationApi.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext().Request, auth), context.CancellationToken)).ToJsonString()),
+    };
+}
+
+[BindServiceMethod(typeof(StampsGrpcService), nameof(BindService))]
+public class StampsGrpcService(StampService stamps, LimitOptions limits)
+{
+    public const string Name = "attest.v1.Stamps";
+
+    public static ServiceDescriptor Descriptor => StampsReflection.Descriptor.Services[0];
+
+    public static void BindService(ServiceBinderBase binder, StampsGrpcService? service)
+    {
+        binder.AddMethod(GrpcMethods.Unary<CreateStampRequest, V1.Stamp>(Name, "Create", CreateStampRequest.Parser), (UnaryServerMethod<CreateStampRequest, V1.Stamp>?)null);
+        binder.AddMethod(GrpcMethods.Unary<GetStampRequest, V1.Stamp>(Name, "Get", GetStampRequest.Parser), (UnaryServerMethod<GetStampRequest, V1.Stamp>?)null);
+    }
+
+    public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
+        ProtoReply.Stamp(await StampApi.Create(GrpcLimits.Caller(context), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), ProtoJson.Body(r), stamps, limits, context.CancellationToken));
+
+    public virtual async Task<V1.Stamp> Get(GetStampRequest r, ServerCallContext context) =>
+        ProtoReply.Stamp(await stamps.Get(GrpcLimits.Caller(context), AttestationApi.Id(r.Id, "stamp").ToString(), context.CancellationToken));
+}
+
+[BindServiceMethod(typeof(IssuersGrpcService), nameof(BindService))]
+public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
+{
+    public const string Name = "attest.v1.Issuers";
+
+    public static ServiceDescriptor Descriptor => IssuersReflection.Descriptor.Services[0];
+
+    public static void BindService(ServiceBinderBase binder, IssuersGrpcService? service)
+    {
+        binder.AddMethod(GrpcMethods.Unary<CreateIssuerRequest, V1.Issuer>(Name, "CreateIssuer", CreateIssuerRequest.Parser), (UnaryServerMethod<CreateIssuerRequest, V1.Issuer>?)null);
+        binder.AddMethod(GrpcMethods.Unary<CreateKeyRequest, V1.IssuerKey>(Name, "CreateKey", CreateKeyRequest.Parser), (UnaryServerMethod<CreateKeyRequest, V1.IssuerKey>?)null);
+        binder.AddMethod(GrpcMethods.Unary<RotateKeyRequest, V1.IssuerKey>(Name, "RotateKey", RotateKeyRequest.Parser), (UnaryServerMethod<RotateKeyRequest, V1.IssuerKey>?)null);
+        binder.AddMethod(GrpcMethods.Unary<CompromiseKeyRequest, CompromiseKeyResponse>(Name, "CompromiseKey", CompromiseKeyRequest.Parser), (UnaryServerMethod<CompromiseKeyRequest, CompromiseKeyResponse>?)null);
+        binder.AddMethod(GrpcMethods.Unary<ListKeysRequest, ListKeysResponse>(Name, "ListKeys", ListKeysRequest.Parser), (UnaryServerMethod<ListKeysRequest, ListKeysResponse>?)null);
+    }
+
+    public virtual async Task<V1.Issuer> CreateIssuer(CreateIssuerRequest r, ServerCallContext context)
+    {
+        GrpcLimits.Caller(context).RequireAdmin();
+        return ProtoJson.Reply<V1.Issuer>(await issuers.CreateIssuer(IssuerApi.Text(Required(r.Name, "name", limits.MaxNameLength), "name")));
+    }
+
+    public virtual async Task<V1.IssuerKey> CreateKey(CreateKeyRequest r, ServerCallContext context) =>
+        ProtoJson.Reply<V1.IssuerKey>(await issuers.CreateKey(GrpcLimits.Caller(context), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid, limits)));
+
+    public virtual async Task<V1.IssuerKey> RotateKey(RotateKeyRequest r, ServerCallContext context) =>
+        ProtoJson.Reply<V1.IssuerKey>(await issuers.Rotate(GrpcLimits.Caller(context), IssuerApi.Kid(r.Kid, limits), IssuerApi.Kid(r.NewKid, limits)));
+
+    public virtual async Task<CompromiseKeyResponse> CompromiseKey(CompromiseKeyRequest r, ServerCallContext context)
+    {
+        var caller = GrpcLimits.Caller(context);
+        var at = new RequestFields(ProtoJson.Body(r), "kid", "compromised_at").Time("compromised_at");
+        return ProtoJson.Reply<CompromiseKeyResponse>(await issuers.Compromise(caller, IssuerApi.Kid(r.Kid, limits), at, context.CancellationToken));
+    }
+
+    public virtual Task<ListKeysResponse> ListKeys(ListKeysRequest r, ServerCallContext context)
+    {
+        var issuerId = AttestationApi.Id(r.IssuerId, "issuer");
+        GrpcLimits.Caller(context).RequireIssuer(issuerId);
+        if (r.PageSize < 0) throw ApiError.BadRequest("parameter_out_of_range", "page_size must not be negative");
+        var page = issuers.Keys(issuerId, PageRequest.Of(r.PageToken, r.PageSize == 0 ? null : Math.Min(r.PageSize, PageRequest.MaxLimit)));
+        return Task.FromResult(ProtoJson.Reply<ListKeysResponse>(new { keys = page.Items, next_page_token = page.NextCursor ?? "" }));
+    }
+
+    private static string Required(string v, string name, int max) =>
+        v.Length == 0 ? throw ApiError.BadRequest("missing_field", $"\"{name}\" is required")
+        : v.Length > max ? throw LimitOptions.TooLong($"\"{name}\"", nameof(LimitOptions.MaxNameLength), max) : v;
+}
+
+[BindServiceMethod(typeof(LogGrpcService), nameof(BindService))]
+public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
+{
+    public const string Name = "attest.v1.Log";
+
+    public static ServiceDescriptor Descriptor => LogReflection.Descriptor.Services[0];
+
+    public static void BindService(ServiceBinderBase binder, LogGrpcService? service)
+    {
+        binder.AddMethod(GrpcMethods.Unary<GetCheckpointRequest, V1.Checkpoint>(Name, "GetCheckpoint", GetCheckpointRequest.Parser), (UnaryServerMethod<GetCheckpointRequest, V1.Checkpoint>?)null);
+        binder.AddMethod(GrpcMethods.Unary<InclusionProofRequest, V1.InclusionProof>(Name, "GetInclusionProof", InclusionProofRequest.Parser), (UnaryServerMethod<InclusionProofRequest, V1.InclusionProof>?)null);
+        binder.AddMethod(GrpcMethods.Unary<ConsistencyProofRequest, V1.ConsistencyProof>(Name, "GetConsistencyProof", ConsistencyProofRequest.Parser), (UnaryServerMethod<ConsistencyProofRequest, V1.ConsistencyProof>?)null);
+        binder.AddMethod(GrpcMethods.ServerStreaming<StreamEntriesRequest, Entry>(Name, "StreamEntries", StreamEntriesRequest.Parser), (ServerStreamingServerMethod<StreamEntriesRequest, Entry>?)null);
+        binder.AddMethod(GrpcMethods.ServerStreaming<WatchCheckpointsRequest, V1.Checkpoint>(Name, "WatchCheckpoints", WatchCheckpointsRequest.Parser), (ServerStreamingServerMethod<WatchCheckpointsRequest, V1.Checkpoint>?)null);
+        binder.AddMethod(GrpcMethods.Unary<ListAnchorsRequest, ListAnchorsResponse>(Name, "ListAnchors", ListAnchorsRequest.Parser), (UnaryServerMethod<ListAnchorsRequest, ListAnchorsResponse>?)null);
+        binder.AddMethod(GrpcMethods.Unary<GetLatestAnchorRequest, V1.Anchor>(Name, "GetLatestAnchor", GetLatestAnchorRequest.Parser), (UnaryServerMethod<GetLatestAnchorRequest, V1.Anchor>?)null);
+        binder.AddMethod(GrpcMethods.ServerStreaming<StreamAnchorsRequest, V1.Anchor>(Name, "StreamAnchors", StreamAnchorsRequest.Parser), (ServerStreamingServerMethod<StreamAnchorsRequest, V1.Anchor>?)null);
+    }
+
+    public virtual Task<V1.Checkpoint> GetCheckpoint(GetCheckpointRequest r, ServerCallContext context) => Task.FromResult(Checkpoint(log.Latest));
+
+    public virtual Task<V1.InclusionProof> GetInclusionProof(InclusionProofRequest r, ServerCallContext context)
+    {
+        var (size, proof, cp) = LogApi.Inclusion(log, NonNegative(r.Index, "index"), r.TreeSize != 0 ? r.TreeSize : null);
+        var reply = new V1.InclusionProof { Index = r.Index, TreeSize = size };
+        reply.Proof.AddRange(proof.Select(h => ByteString.CopyFrom(h.Bytes)));
+        if (cp is not null) reply.TlogProof = new Merkle.TlogProof(r.Index, proof, cp.Note, null).Format();
+        return Task.FromResult(reply);
+    }
+
+    public virtual Task<V1.ConsistencyProof> GetConsistencyProof(ConsistencyProofRequest r, ServerCallContext context)
+    {
+        var reply = new V1.ConsistencyProof { First = r.First, Second = r.Second };
+        reply.Proof.AddRange(LogApi.Consistency(log, r.First, r.Second).Select(h => ByteString.CopyFrom(h.Bytes)));
+        return Task.FromResult(reply);
+    }
+
+    public virtual async Task StreamEntries(StreamEntriesRequest r, IServerStreamWriter<Entry> stream, ServerCallContext context)
+    {
+        var token = context.CancellationToken;
+        // Entries as far as a signed checkpoint covers them, then each newly published stretch, until cancelled.
+        for (long next = NonNegative(r.Start, "start"); ;)
+        {
+            var cp = await log.CheckpointAfter(next, token);
+            // From the entry bundles, as /tile/entries serves them: a record also holds private bytes.
+            while (next < cp.Size)
+            {
+                long n = next / Merkle.Tile.FullWidth;
+                int width = (int)Math.Min(Merkle.Tile.FullWidth, cp.Size - n * Merkle.Tile.FullWidth);
+                var entries = new List<byte[]>(width);
+                if (!Merkle.EntryBundle.TryParse(await log.EntryTiles.ReadAsync(n, width, token), width, entries))
+                    throw new System.Diagnostics.UnreachableException($"entry bundle {n} of the tile store is not {width} framed entries");
+                // Each write waits for the client's HTTP/2 flow-control window, so a slow reader slows the stream down. The writes
+                // take no token: the library ends the call on a deadline or a cancel itself.
+                for (; next < n * Merkle.Tile.FullWidth + width; next++)
+                    await stream.WriteAsync(new Entry { Index = next, Entry_ = ByteString.CopyFrom(entries[(int)(next - n * Merkle.Tile.FullWidth)]) });
+            }
+        }
+    }
+
+    public virtual async Task WatchCheckpoints(WatchCheckpointsRequest r, IServerStreamWriter<V1.Checkpoint> stream, ServerCallContext context)
+    {
+        var cp = log.Latest;
+        await stream.WriteAsync(Checkpoint(cp));
+        while (true)
+        {
+            cp = await log.CheckpointAfter(cp.Size, context.CancellationToken);
+            await stream.WriteAsync(Checkpoint(cp));
+        }
+    }
+
+    public virtual async Task<ListAnchorsResponse> ListAnchors(ListAnchorsRequest r, ServerCallContext context) => ProtoJson.Reply<ListAnchorsResponse>(
+        await AnchorApi.Page(ledger, NonNegative(r.Start, "start"), r.Limit == 0 ? AnchorApi.DefaultPage : r.Limit, context.CancellationToken));
+
+    public virtual async Task<V1.Anchor> GetLatestAnchor(GetLatestAnchorRequest r, ServerCallContext context) =>
+        ProtoJson.Reply<V1.Anchor>(await AnchorApi.Latest(ledger, context.CancellationToken));
+
+    public virtual async Task StreamAnchors(StreamAnchorsRequest r, IServerStreamWriter<V1.Anchor> stream, ServerCallContext context)
+    {
+        var token = context.CancellationToken;
+        // A new anchor is a new entry, so a checkpoint follows it: wake on each and send what arrived.
+        for (long next = NonNegative(r.Start, "start"); ;)
+        {
+            var cp = log.Latest;
+            for (long count = ledger.Count; next < count; next++) await stream.WriteAsync(ProtoJson.Reply<V1.Anchor>(await ledger.Read(next, token)));
+            await log.CheckpointAfter(cp.Size, token);
+        }
+    }
+
+    private static V1.Checkpoint Checkpoint(SignedCheckpoint cp) =>
+        new() { Origin = cp.Checkpoint.Origin, Size = cp.Size, RootHash = cp.Checkpoint.Root.ToBase64(), Note = cp.Note };
+
+    private static long NonNegative(long v, string name) =>
+        v >= 0 ? v : throw ApiError.BadRequest("parameter_out_of_range", $"\"{name}\" must not be negative");
+}
