@@ -92,8 +92,8 @@ public static class VerifyCommand
             var log = new VerifyOnline(http, server);
             var fresh = await log.FreshBundle(id.ToString("D"), token);
             Hash[] proof = OnlineCheck.ProofSizes(held, fresh) is { } sizes ? await log.ConsistencyProof(sizes.First, sizes.Second, token) : [];
-            report = OnlineCheck.Verify(held, fresh, proof, trust, documentHash, chain);
-            if (report.Verdict != BundleReport.Altered) bundle = OnlineCheck.Merge(held, fresh, proof).Merged;
+            (report, var merged) = OnlineCheck.Verify(held, report, fresh, proof, trust, documentHash, chain);
+            if (report.Verdict != BundleReport.Altered) bundle = merged;
         }
         if (o.Json) Console.WriteLine(JsonSerializer.Serialize(ToJson(report, trust), Indented));
         else Print(report, bundle, trust, o.Policy);

@@ -40,9 +40,10 @@ public static class OnlineCheck
     /// that is ALTERED, so is the answer, with the held bundle's checks (what was presented is not what the log signed,
     /// whatever it holds now). Otherwise the holder's payload and signature are judged against the fresh evidence.
     /// </summary>
-    public static BundleReport Verify(ProofBundle held, ProofBundle fresh, IReadOnlyList<Hash> proof, TrustPolicy? trust, Hash? documentSha256, CheckResult? anchorChain = null)
+    /// <param name="offline">The held bundle's own report, <see cref="BundleVerifier.Verify"/> under the same trust root (the caller has it already).</param>
+    public static (BundleReport Report, ProofBundle Merged) Verify(
+        ProofBundle held, BundleReport offline, ProofBundle fresh, IReadOnlyList<Hash> proof, TrustPolicy? trust, Hash? documentSha256, CheckResult? anchorChain = null)
     {
-        var offline = BundleVerifier.Verify(held, trust, documentSha256, anchorChain);
         var (merged, consistency) = Merge(held, fresh, proof);
         var online = BundleVerifier.Verify(merged, trust, documentSha256, anchorChain, consistency);
         if (trust is not null && offline.Verdict != BundleReport.Altered && consistency.Outcome == Outcome.Pass && Unlogged(held, merged, offline, online) is { } undone)
@@ -54,12 +55,12 @@ public static class OnlineCheck
                 "and the log's latest evidence leaves it out: the log contradicts what it signed");
             online = BundleVerifier.Verify(merged, trust, documentSha256, anchorChain, consistency);
         }
-        if (offline.Verdict != BundleReport.Altered) return online;
-        return offline with
+        if (offline.Verdict != BundleReport.Altered) return (online, merged);
+        return (offline with
         {
             Checks = [.. offline.Checks.Select(c => c.Name is BundleVerifier.Consistency or BundleVerifier.Freshness ? online.Checks.Single(o => o.Name == c.Name) : c)],
             AsOf = online.AsOf,
-        };
+        }, merged);
     }
 
     /// <summary>What the held bundle proved (a revocation, a supersession, the key's state) that the fresh evidence no longer shows, or null.</summary>

@@ -121,7 +121,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         var sizes = OnlineCheck.ProofSizes(held, fresh);
         // A bundle claiming a larger tree than the log's latest checkpoint has no proof to it: the check fails.
         IReadOnlyList<Hash> proof = sizes is { } s && s.First > 0 && s.Second <= log.Latest.Size ? ConsistencyProof.Prove(s.First, s.Second, log.Hashes) : [];
-        var report = OnlineCheck.Verify(held, fresh, proof, trust, document);
+        var (report, _) = OnlineCheck.Verify(held, offline, fresh, proof, trust, document);
 
         var result = await State(id, report.Verdict, BundleReasons(held, offline, report), token);
         // The name comes from the log's own issuer/v1 entry (the fresh evidence), never from what the holder presented.
