@@ -15,8 +15,9 @@ public sealed record Options
           --admin-key <key>     admin API key of a running server (exempt from rate limits)
           --clients <n>         concurrent requests (default 64)
           --connections <n>     HTTP/2 connections for gRPC (default 2); REST uses one HTTP/1.1 connection per client
-          --grpc-client <c>     lean (default): the tool's own HTTP/2 client; httpclient: .NET's HttpClient, which
-                                takes more of the machine's CPU from the server it measures
+          --grpc-client <c>     lean (default): the tool's own HTTP/2 client; httpclient: gRPC framed by hand over .NET's
+                                HttpClient; grpc-net: the standard client, Grpc.Net.Client. The last two take more of
+                                the machine's CPU from the server they measure
           --duration <t>        measured time, e.g. 30s, 2m (default 30s)
           --warmup <t>          unmeasured load before it (default 10s: a fresh server is still JIT-compiling after 5 s;
                                 under an open loop of 10,000 mints/s it still is 40 s after start, so use 60s there)
@@ -64,7 +65,7 @@ public sealed record Options
                     "--admin-key" => o with { AdminKey = Next() },
                     "--clients" => o with { Clients = Positive(Next(), "--clients") },
                     "--connections" => o with { Connections = Positive(Next(), "--connections") },
-                    "--grpc-client" => o with { GrpcClient = Next() is var c && c is "lean" or "httpclient" ? c : throw new FormatException("--grpc-client is lean or httpclient") },
+                    "--grpc-client" => o with { GrpcClient = Next() is var c && c is "lean" or "httpclient" or "grpc-net" ? c : throw new FormatException("--grpc-client is lean, httpclient or grpc-net") },
                     "--duration" => o with { Duration = Time(Next()) },
                     "--warmup" => o with { Warmup = Time(Next()) },
                     "--rate" => o with { Rate = Positive(Next(), "--rate") },

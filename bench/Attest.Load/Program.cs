@@ -19,7 +19,12 @@ if (o.Limits)
 await using var server = o.StartServer ? await LocalServer.Start() : null;
 using var rest = new RestChannel(server?.Url ?? o.Url, server is null ? o.AdminKey! : LocalServer.AdminKey);
 var (grpcUrl, grpcKey) = (server?.GrpcUrl ?? o.GrpcUrl, server is null ? o.AdminKey! : LocalServer.AdminKey);
-using IGrpcChannel grpc = o.GrpcClient == "lean" ? await LeanGrpcChannel.Connect(grpcUrl, o.Connections, grpcKey) : new GrpcChannel(grpcUrl, o.Connections, grpcKey);
+using IGrpcChannel grpc = o.GrpcClient switch
+{
+    "lean" => await LeanGrpcChannel.Connect(grpcUrl, o.Connections, grpcKey),
+    "grpc-net" => new NetGrpcChannel(grpcUrl, o.Connections, grpcKey),
+    _ => new GrpcChannel(grpcUrl, o.Connections, grpcKey),
+};
 var request = await Scenarios.Prepare(o.Scenario, rest, grpc, o.Prefill, o.Clients);
 long? proofTreeSize = o.Scenario == "proof-rest" ? await Scenarios.CheckpointSize(rest) : null;
 
