@@ -45,9 +45,11 @@ public sealed class LocalServer : IAsyncDisposable
 
     public string DataDir => dataDir;
 
-    public static async Task<LocalServer> Start()
+    /// <param name="dll">The server to run; by default the one built beside this tool.</param>
+    /// <param name="environment">Variables for the server only (such as runtime settings to compare).</param>
+    public static async Task<LocalServer> Start(string? dll = null, IEnumerable<KeyValuePair<string, string>>? environment = null)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
+        dll ??= Path.Combine(AppContext.BaseDirectory, "Attest.LogServer.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("the server build output is missing; build Attest.sln first", dll);
         string dataDir = Directory.CreateTempSubdirectory("attest-load-").FullName;
         var psi = new ProcessStartInfo("dotnet", [dll])
@@ -55,7 +57,7 @@ public sealed class LocalServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory, // the content root: the server's appsettings.json (its endpoints) is copied here
+            WorkingDirectory = Path.GetDirectoryName(dll)!, // the content root: the server's appsettings.json (its endpoints) is copied here
         };
         psi.Environment["Attest__DataDir"] = dataDir;
         psi.Environment["Attest__AdminKey"] = AdminKey;
@@ -67,6 +69,7 @@ public sealed class LocalServer : IAsyncDisposable
         psi.Environment["Kestrel__Endpoints__Grpc__Url"] = "http://127.0.0.1:0";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment.Remove(InlineCompletions); // the tool's own setting (Program.cs); the server runs with the defaults
+        foreach (var (name, value) in environment ?? []) psi.Environment[name] = value;
         var server = new LocalServer(Process.Start(psi)!, dataDir);
         await server.WaitReady();
         return server;

@@ -10,6 +10,9 @@ public sealed record Options
 
           --start-server        run the Attest.LogServer.dll built beside this tool on loopback, with a fresh data
                                 directory, and stop it at the end
+          --server-dll <path>   with --start-server: this Attest.LogServer.dll instead (e.g. a ReadyToRun publish)
+          --server-env <k=v>    with --start-server: an environment variable for the server only (repeatable),
+                                e.g. DOTNET_TieredPGO=0
           --url <url>           REST endpoint of a running server (default http://127.0.0.1:5000)
           --grpc-url <url>      gRPC endpoint of a running server (default http://127.0.0.1:5001)
           --admin-key <key>     admin API key of a running server (exempt from rate limits)
@@ -32,6 +35,8 @@ public sealed record Options
 
     public required string Scenario { get; init; }
     public bool StartServer { get; init; }
+    public string? ServerDll { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
     public Uri Url { get; init; } = new("http://127.0.0.1:5000");
     public Uri GrpcUrl { get; init; } = new("http://127.0.0.1:5001");
     public string? AdminKey { get; init; }
@@ -60,6 +65,8 @@ public sealed record Options
                 {
                     "--scenario" => o with { Scenario = Next() },
                     "--start-server" => o with { StartServer = true },
+                    "--server-dll" => o with { ServerDll = Path.GetFullPath(Next()) },
+                    "--server-env" => o with { ServerEnvironment = [.. o.ServerEnvironment, Variable(Next())] },
                     "--url" => o with { Url = new Uri(Next()) },
                     "--grpc-url" => o with { GrpcUrl = new Uri(Next()) },
                     "--admin-key" => o with { AdminKey = Next() },
@@ -78,6 +85,7 @@ public sealed record Options
                 };
             }
             if (!Scenarios.Contains(o.Scenario)) throw new FormatException($"--scenario must be one of {string.Join(", ", Scenarios)}");
+            if (!o.StartServer && (o.ServerDll is not null || o.ServerEnvironment.Count > 0)) throw new FormatException("--server-dll and --server-env need --start-server");
             if (!o.StartServer && o.AdminKey is null) throw new FormatException("--admin-key is needed unless --start-server");
             if (o.Duration <= TimeSpan.Zero) throw new FormatException("--duration must be positive");
             return o;
@@ -89,6 +97,9 @@ public sealed record Options
             return null;
         }
     }
+
+    private static KeyValuePair<string, string> Variable(string s) =>
+        s.IndexOf('=') is > 0 and var eq ? new(s[..eq], s[(eq + 1)..]) : throw new FormatException("--server-env takes NAME=value");
 
     private static int Positive(string s, string name) =>
         int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new FormatException($"{name} takes a positive integer");

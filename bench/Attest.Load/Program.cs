@@ -16,7 +16,7 @@ if (o.Limits)
     limits = await Limits.Measure(o.Clients);
 }
 
-await using var server = o.StartServer ? await LocalServer.Start() : null;
+await using var server = o.StartServer ? await LocalServer.Start(o.ServerDll, o.ServerEnvironment) : null;
 using var rest = new RestChannel(server?.Url ?? o.Url, server is null ? o.AdminKey! : LocalServer.AdminKey);
 var (grpcUrl, grpcKey) = (server?.GrpcUrl ?? o.GrpcUrl, server is null ? o.AdminKey! : LocalServer.AdminKey);
 using IGrpcChannel grpc = o.GrpcClient switch
