@@ -10,9 +10,10 @@ namespace Attest.LogServer.Commands;
 /// <summary>Claims against the schema catalogue: every listed field a non-empty string, nothing unknown, every cap kept.</summary>
 public static class Claims
 {
-    public static JsonElement Check(Schema schema, JsonElement claims, LimitOptions limits)
+    /// <summary>Checks the claims and returns their RFC 8785 (JCS) form, which is what gets signed and what the idempotency digest covers.</summary>
+    public static byte[] Check(Schema schema, JsonElement claims, LimitOptions limits)
     {
-        CheckSizes(claims, limits);
+        var jcs = CheckSizes(claims, limits);
         foreach (var field in schema.ClaimFields)
         {
             if (!claims.TryGetProperty(field, out var v)) throw DomainError.Invalid("missing_claim", $"schema \"{schema.Id}\" needs claim \"{field}\"");
@@ -27,19 +28,18 @@ public static class Claims
             else if (!schema.AllowsExtraFields && !Listed(schema, p))
                 throw DomainError.Invalid("unknown_claim", $"schema \"{schema.Id}\" has no claim \"{p.Name}\"");
         }
-        return claims;
+        return jcs;
     }
 
     /// <summary>
     /// The caps of <see cref="LimitOptions"/> on the claims: count, name and value lengths, and the size of their JCS
-    /// form (what is signed and stored). Measured on the raw UTF-8 text where that bounds the answer, so a mint's
-    /// usual claims cost no strings and no canonicalization: a string's UTF-8 text, escapes included, is never
-    /// shorter than its UTF-16 length, nor than its JCS form.
+    /// form (what is signed and stored), which it returns. The lengths are measured on the raw UTF-8 text where that
+    /// bounds the answer, so a mint's usual claims cost no strings: a string's UTF-8 text, escapes included, is never
+    /// shorter than its UTF-16 length. The JCS form is made once per mint, here.
     /// </summary>
-    private static void CheckSizes(JsonElement claims, LimitOptions limits)
+    private static byte[] CheckSizes(JsonElement claims, LimitOptions limits)
     {
         int count = 0;
-        bool onlyStrings = true;
         foreach (var p in claims.EnumerateObject())
         {
             if (++count > limits.MaxClaims)
@@ -54,15 +54,13 @@ public static class Claims
             }
             else
             {
-                onlyStrings = false;
                 if (raw.Length > limits.MaxClaimValueLength)
                     throw LimitOptions.TooLong($"the JSON text of claim \"{p.Name}\"", nameof(limits.MaxClaimValueLength), limits.MaxClaimValueLength);
             }
         }
-        // Numbers can grow in JCS (1e20 is written out in 21 digits): only then, or near the cap, is the JCS size computed.
-        int size = JsonMarshal.GetRawUtf8Value(claims).Length;
-        if (onlyStrings && size <= limits.MaxClaimsBytes) return;
-        var jcs = new ArrayBufferWriter<byte>(size);
+        // Numbers can grow in JCS (1e20 is written out in 21 digits), so the cap is on the JCS form itself.
+        var jcs = scratch ??= new ArrayBufferWriter<byte>(1024);
+        jcs.ResetWrittenCount();
         try
         {
             Jcs.Canonicalize(claims, jcs);
@@ -73,7 +71,12 @@ public static class Claims
         }
         if (jcs.WrittenCount > limits.MaxClaimsBytes)
             throw new DomainError(ErrorKind.TooLarge, "claims_too_large", $"the claims take {jcs.WrittenCount} bytes in JCS form, over {limits.MaxClaimsBytes} (Attest:Limits:MaxClaimsBytes)");
+        var canonical = jcs.WrittenSpan.ToArray();
+        if (jcs.Capacity > 64 * 1024) scratch = null; // an unusually large one is not kept
+        return canonical;
     }
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? scratch;
 
     private static bool Listed(Schema schema, JsonProperty claim)
     {

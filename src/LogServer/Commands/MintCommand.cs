@@ -17,6 +17,9 @@ public sealed record MintCommand(
     Guid IssuerId, string Kid, string Schema, JsonElement Claims, string? RecipientEmail, string? DocumentHash,
     Guid? PackId, string ContentType, byte[]? Payload)
 {
+    /// <summary>The RFC 8785 (JCS) form of <see cref="Claims"/>, made once: what the signed payload and the idempotency digest hold.</summary>
+    public required byte[] ClaimsJcs { get; init; }
+
     /// <summary>The seed's limit on the base64url-encoded payload; a gRPC payload is held to the bytes it would encode.</summary>
     public const int MaxEncodedPayload = 50 * 1000 * 1000;
 
@@ -62,7 +65,7 @@ public sealed record MintCommand(
         schema = Field.Required(schema, "schema", 64);
         var entry = SchemaCatalogue.Find(schema) ?? throw DomainError.Invalid("unknown_schema", $"unknown schema \"{schema}\"; see GET /v1/schemas");
         if (claims is not { ValueKind: JsonValueKind.Object } c) throw DomainError.Invalid("invalid_field", "\"claims\" must be an object");
-        Commands.Claims.Check(entry, c, limits);
+        var claimsJcs = Commands.Claims.Check(entry, c, limits);
         if (Field.Optional(recipientEmail, "recipient_email", 254) is { } email && !System.Net.Mail.MailAddress.TryCreate(email, out _))
             throw DomainError.Invalid("invalid_email", "recipient_email is not an e-mail address");
         if (Field.Optional(documentHash, "document_hash", 64) is { } hash && !Hash.TryParseHex(hash, out _))
@@ -74,13 +77,13 @@ public sealed record MintCommand(
         // Unpadded base64url: 4 characters per 3 bytes, and 2 or 3 for a last group of 1 or 2.
         if (payload is not null && (payload.LongLength * 4 + 2) / 3 > MaxEncodedPayload) throw TooLarge();
         return new MintCommand(issuer, kid, schema, c, recipientEmail, documentHash?.ToLowerInvariant() ?? Commands.Claims.DocumentSha256(c),
-            pack, contentType, payload);
+            pack, contentType, payload) { ClaimsJcs = claimsJcs };
     }
 
     /// <summary>The <see cref="IdempotencyDigest"/> of this command as <paramref name="operation"/>.</summary>
     public byte[] Digest(string operation) => IdempotencyDigest.Of(operation, this, static (m, w) =>
     {
-        w.String("alg", "Ed25519").Value("claims", m.Claims).String("content_type", m.ContentType);
+        w.String("alg", "Ed25519").Canonical("claims", m.ClaimsJcs).String("content_type", m.ContentType);
         if (m.DocumentHash is not null) w.String("document_hash", m.DocumentHash);
         w.String("issuer_id", m.IssuerId.ToString()).String("kid", m.Kid);
         if (m.PackId is { } pack) w.String("pack_id", pack.ToString());

@@ -230,7 +230,7 @@ public sealed class AttestationService(
         // The signed payload, written in canonical (RFC 8785) member order: it is what the signature covers.
         var payload = Scratch(ref payloadScratch);
         var members = new Jcs.ObjectWriter(payload)
-            .String("alg", "Ed25519").Value("claims", request.Claims).String("content_type", request.ContentType).String("created_at", createdAt);
+            .String("alg", "Ed25519").Canonical("claims", request.ClaimsJcs).String("content_type", request.ContentType).String("created_at", createdAt);
         if (documentHash is not null) members.String("document_hash", documentHash);
         members.String("id", id.ToString()).String("issuer_id", request.IssuerId.ToString()).String("kid", request.Kid)
             .String("salt", new string(salt)).String("schema", request.Schema);
