@@ -119,6 +119,14 @@ public static class Jcs
             return this;
         }
 
+        /// <summary>A member whose value is already canonical: <paramref name="jcs"/> MUST be the RFC 8785 bytes of one JSON value.</summary>
+        public ObjectWriter Canonical(string name, ReadOnlySpan<byte> jcs)
+        {
+            Name(name);
+            output.Write(jcs);
+            return this;
+        }
+
         public void End() => WriteByte(output, (byte)'}');
 
         private void Name(string name)

@@ -5,9 +5,17 @@ using Google.Protobuf;
 
 namespace Attest.LogServer.Tests;
 
-/// <summary>The hand-built gRPC replies of the write paths against the JSON round trip every other method uses.</summary>
+/// <summary>
+/// The gRPC replies, built from the services' typed results, against the reference of what REST answers for the same
+/// result: its JSON read by Google.Protobuf's proto3 JSON parser. A client of either API then reads the same values.
+/// </summary>
 public sealed class GrpcReplyTests
 {
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    private static T ThroughRestJson<T>(object result) where T : IMessage<T>, new() =>
+        Parser.Parse<T>(JsonSerializer.Serialize(result, Api.Json.Options));
+
     private static readonly JsonElement Payload = JsonDocument.Parse("""
         {"alg":"Ed25519","claims":{"n":42,"f":-0.5,"big":1e21,"tiny":5e-324,"t":true,"no":false,"none":null,"s":"Zoë \u2028 \"q\"",
          "list":[1,"two",[3],{"four":4},null],"nested":{"deeper":{"x":[]}},"empty":{}},"id":"019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a10","type":"attestation/v1"}
@@ -23,12 +31,12 @@ public sealed class GrpcReplyTests
 
     [Theory]
     [MemberData(nameof(Views))]
-    public void an_attestation_reply_reads_back_as_the_one_the_json_round_trip_gives(AttestationView view)
+    public void an_attestation_reply_reads_back_as_the_rest_answer(AttestationView view)
     {
         var reply = ProtoReply.Attestation(view);
         var bytes = reply.ToByteArray();
         Assert.Equal(reply.CalculateSize(), bytes.Length);
-        Assert.Equal(ProtoJson.Reply<V1.Attestation>(view), V1.Attestation.Parser.ParseFrom(bytes));
+        Assert.Equal(ThroughRestJson<V1.Attestation>(view), V1.Attestation.Parser.ParseFrom(bytes));
         // The span path the server writes with gives the same bytes.
         var span = new byte[bytes.Length];
         reply.WriteTo(span.AsSpan());
@@ -61,10 +69,66 @@ public sealed class GrpcReplyTests
     [Theory]
     [InlineData(null, null)]
     [InlineData("hello", "a title")]
-    public void a_stamp_reply_equals_the_one_the_json_round_trip_gives(string? content, string? title)
+    public void a_stamp_reply_equals_the_rest_answer(string? content, string? title)
     {
         var stamp = new Stamp(true, Guid.NewGuid().ToString(), 12, new string('b', 64), "2026-11-23T12:00:00.123Z", content is null ? "hash_only" : "public",
             content, title, content is null ? [] : ["x", "y"], "bGVhZg", "{}");
-        Assert.Equal(ProtoJson.Reply<V1.Stamp>(stamp), ProtoReply.Stamp(stamp));
+        Assert.Equal(ThroughRestJson<V1.Stamp>(stamp), ProtoReply.Stamp(stamp));
+    }
+
+    [Fact]
+    public void issuer_and_key_replies_equal_the_rest_answers()
+    {
+        var issuer = new IssuerView(Guid.NewGuid(), "Example University", "2026-11-23T12:00:00.123Z", 3);
+        Assert.Equal(ThroughRestJson<V1.Issuer>(issuer), ProtoReply.Issuer(issuer));
+        var active = new KeyView("k-1", Guid.NewGuid(), "Ed25519", "cHVi", "active", "2026-11-23T12:00:00.123Z", null, null, null, 4);
+        var rotated = new KeyView("k-0", Guid.NewGuid(), "Ed25519", "cHVi", "rotated", "2026-11-23T12:00:00.123Z", "2026-11-24T12:00:00.000Z", "k-1",
+            "2026-11-25T12:00:00.000Z", 1L << 40);
+        Assert.Equal(ThroughRestJson<V1.IssuerKey>(active), ProtoReply.Key(active));
+        Assert.Equal(ThroughRestJson<V1.IssuerKey>(rotated), ProtoReply.Key(rotated));
+        var compromise = new CompromiseResult("k-0", "compromised", "2026-11-25T12:00:00.000Z", 17, 9);
+        Assert.Equal(ThroughRestJson<V1.CompromiseKeyResponse>(compromise), ProtoReply.Compromise(compromise));
+        foreach (var cursor in new[] { "next", null })
+        {
+            var page = new Page<KeyView>([active, rotated], cursor);
+            Assert.Equal(ThroughRestJson<V1.ListKeysResponse>(new { keys = page.Items, next_page_token = page.NextCursor ?? "" }), ProtoReply.Keys(page));
+        }
+    }
+
+    [Fact]
+    public void verify_replies_equal_the_rest_answers()
+    {
+        var checkpoint = new CheckpointRef("example.org/log", 12, "cm9vdA==");
+        var bare = new Service.Verification(false, "UNKNOWN", ["no_attestation_of_document"], null, null, null, null, null, checkpoint, null, null, null);
+        var full = new Service.Verification(true, "SUPERSEDED", ["signature_ok", "payload_matches_log"], Guid.NewGuid(), Guid.NewGuid(), "k-1", "SUPERSEDED", 5,
+            checkpoint, "2026-11-25T12:00:00.000Z", Guid.NewGuid(), "active")
+        {
+            Checks = [new VerifyCheck("signature", "pass", "ok"), new VerifyCheck("anchor", "skip", "")],
+            AsOf = new VerifyAsOf(12, "cm9vdA==", null, true),
+            IssuerName = "Example University",
+        };
+        var stamp = new VerifyResult(true, true, new string('a', 64), 3, "2026-11-23T12:00:00.123Z", 2, Guid.NewGuid().ToString());
+        var unstamped = new VerifyResult(true, false, new string('b', 64), null, null, 0, null);
+        foreach (object result in new object[] { bare, full, stamp, unstamped })
+            Assert.Equal(ThroughRestJson<V1.VerifyResponse>(result), ProtoReply.Verify(result));
+    }
+
+    [Fact]
+    public void anchor_replies_equal_the_rest_answers()
+    {
+        var anchor = new Anchor.AnchorView(0, 40, 31337, "0xab", 7, "0xcd", 1_700_000_000, 39, "cm9vdA==", "0x01", "0x02", "note\n");
+        Assert.Equal(ThroughRestJson<V1.Anchor>(anchor), ProtoReply.Anchor(anchor));
+        foreach (long? next in new long?[] { 1, null })
+        {
+            var page = new Api.AnchorApi.AnchorPage([anchor], 2, next);
+            Assert.Equal(ThroughRestJson<V1.ListAnchorsResponse>(page), ProtoReply.Anchors(page));
+        }
+    }
+
+    [Fact]
+    public void a_proof_bundle_reply_holds_the_rest_bundle()
+    {
+        var bundle = System.Text.Json.Nodes.JsonNode.Parse(Payload.GetRawText())!.AsObject();
+        Assert.Equal(Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson(bundle.ToJsonString()), ProtoReply.ProofBundle(bundle).Bundle);
     }
 }

@@ -1,4 +1,6 @@
 using Attest.LogServer.Anchor;
+using Attest.LogServer.Commands;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
@@ -12,9 +14,7 @@ public static class AnchorApi
         // Oldest first, as the log holds them; next_start is null on the last page.
         app.MapGet("/v1/anchors", async (HttpRequest request, AnchorLedger ledger) =>
         {
-            long start = request.Query.ContainsKey("start") ? LogApi.Param(request, "start", min: 0) : 0;
-            long limit = request.Query.ContainsKey("limit") ? LogApi.Param(request, "limit", min: 0) : DefaultPage;
-            return Json.Result(await Page(ledger, start, limit, request.HttpContext.RequestAborted));
+            return Json.Result(await Page(ledger, AnchorPageQuery.FromQuery(request), request.HttpContext.RequestAborted));
         }).RequireCors(Cors.Public).PublicRoute();
 
         app.MapGet("/v1/anchors/latest", async (AnchorLedger ledger, HttpContext context) =>
@@ -25,9 +25,9 @@ public static class AnchorApi
 
     public sealed record AnchorPage(IReadOnlyList<AnchorView> Anchors, long Total, long? NextStart);
 
-    public static async Task<AnchorPage> Page(AnchorLedger ledger, long start, long limit, CancellationToken token)
+    public static async Task<AnchorPage> Page(AnchorLedger ledger, AnchorPageQuery query, CancellationToken token)
     {
-        if (limit is < 1 or > MaxPage) throw ApiError.BadRequest("parameter_out_of_range", $"\"limit\" must be between 1 and {MaxPage}");
+        var (start, limit) = query;
         long total = ledger.Count;
         var anchors = new List<AnchorView>();
         for (long n = start; n < total && anchors.Count < limit; n++) anchors.Add(await ledger.Read(n, token));
@@ -36,5 +36,5 @@ public static class AnchorApi
     }
 
     public static async Task<AnchorView> Latest(AnchorLedger ledger, CancellationToken token) =>
-        ledger.Count is var n and > 0 ? await ledger.Read(n - 1, token) : throw ApiError.NotFound("no checkpoint has been anchored yet");
+        ledger.Count is var n and > 0 ? await ledger.Read(n - 1, token) : throw DomainError.NotFound("no checkpoint has been anchored yet");
 }

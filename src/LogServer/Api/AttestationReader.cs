@@ -16,10 +16,10 @@ public static class AttestationReader
         string? header = Single(request.Headers.TryGetValue("X-Holder-Token", out var h) ? h : default);
         string? query = Single(request.Query.TryGetValue("holder_token", out var q) ? q : default);
         if (header is not null && query is not null && header != query)
-            throw ApiError.BadRequest("invalid_holder_token", "send one holder token, as X-Holder-Token or as ?holder_token=, not two different ones");
+            throw DomainError.Invalid("invalid_holder_token", "send one holder token, as X-Holder-Token or as ?holder_token=, not two different ones");
         string? token = header ?? query;
         if (token is { Length: 0 or > HolderToken.MaxLength })
-            throw ApiError.BadRequest("invalid_holder_token", $"a holder token is 1 to {HolderToken.MaxLength} characters");
+            throw DomainError.Invalid("invalid_holder_token", $"a holder token is 1 to {HolderToken.MaxLength} characters");
         return token;
     }
 
@@ -27,6 +27,6 @@ public static class AttestationReader
     {
         0 => null,
         1 => values[0],
-        _ => throw ApiError.BadRequest("invalid_holder_token", "send the holder token once"),
+        _ => throw DomainError.Invalid("invalid_holder_token", "send the holder token once"),
     };
 }

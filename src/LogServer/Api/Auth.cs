@@ -10,12 +10,12 @@ public sealed record Principal(bool IsAdmin, Guid? IssuerId, string Scope)
 
     public void RequireAdmin()
     {
-        if (!IsAdmin) throw new ApiError(403, "forbidden", "this needs the admin key");
+        if (!IsAdmin) throw new DomainError(ErrorKind.PermissionDenied, "forbidden", "this needs the admin key");
     }
 
     public void RequireIssuer(Guid issuerId)
     {
-        if (!IsAdmin && IssuerId != issuerId) throw new ApiError(403, "forbidden", "this API key cannot act for that issuer");
+        if (!IsAdmin && IssuerId != issuerId) throw new DomainError(ErrorKind.PermissionDenied, "forbidden", "this API key cannot act for that issuer");
     }
 }
 
@@ -44,19 +44,19 @@ public sealed class Auth(byte[] adminKeyHash, Registry registry, RateLimiter lim
         if (authorization.Length > 0)
         {
             if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || authorization.Length == 7)
-                throw new ApiError(401, "invalid_api_key", "the Authorization header must be \"Bearer <key>\"");
+                throw new DomainError(ErrorKind.Unauthenticated, "invalid_api_key", "the Authorization header must be \"Bearer <key>\"");
             key = authorization[7..];
         }
         else if (request.Headers.TryGetValue("X-API-Key", out var x))
         {
             key = x.ToString();
         }
-        if (string.IsNullOrEmpty(key)) throw new ApiError(401, "missing_api_key", "send an API key as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"");
+        if (string.IsNullOrEmpty(key)) throw new DomainError(ErrorKind.Unauthenticated, "missing_api_key", "send an API key as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"");
         var hash = Secrets.HashKey(key);
         if (CryptographicOperations.FixedTimeEquals(hash, adminKeyHash)) return Principal.Admin;
         var record = registry.ApiKeyByHash(Convert.ToHexStringLower(hash));
         if (record is null || record.RevokedAt is not null || (record.ExpiresAt is { } exp && DateTimeOffset.Parse(exp) <= time.GetUtcNow()))
-            throw new ApiError(401, "invalid_api_key", "the API key is wrong, expired or revoked");
+            throw new DomainError(ErrorKind.Unauthenticated, "invalid_api_key", "the API key is wrong, expired or revoked");
         return new Principal(false, record.IssuerId, "api-key:" + record.Id);
     }
 }

@@ -1,9 +1,14 @@
+using System.Globalization;
 using System.Text.Json;
 using Attest.LogServer.Log;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
-/// <summary>Turns every failure into the JSON error body, so no client ever sees a stack trace or an HTML page.</summary>
+/// <summary>
+/// Turns every failure into the JSON error body <c>{"success": false, "error": code, "message": …}</c> with the HTTP
+/// status of its <see cref="ErrorKind"/>, so no client ever sees a stack trace or an HTML page.
+/// </summary>
 public static class ErrorHandling
 {
     public static void UseJsonErrors(this WebApplication app)
@@ -14,9 +19,14 @@ public static class ErrorHandling
             {
                 await next(context);
                 if (context.Response.StatusCode == 404 && !context.Response.HasStarted && context.GetEndpoint() is null)
-                    await Write(context, new ApiError(404, "not_found", $"no such resource: {context.Request.Path}"));
+                    await Write(context, DomainError.NotFound($"no such resource: {context.Request.Path}"));
                 else if (context.Response.StatusCode == 405 && !context.Response.HasStarted)
-                    await Write(context, new ApiError(405, "method_not_allowed", $"{context.Request.Method} is not allowed on {context.Request.Path}"));
+                    await Write(context, 405, "method_not_allowed", $"{context.Request.Method} is not allowed on {context.Request.Path}", null);
+            }
+            catch (BadHttpRequestException bad) when (bad.StatusCode != 413 && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Kestrel's own refusals (a malformed request, a timeout) keep the status Kestrel chose.
+                await Write(context, bad.StatusCode, "bad_request", bad.Message, null);
             }
             catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
@@ -25,30 +35,65 @@ public static class ErrorHandling
         });
     }
 
-    public static ApiError Map(Exception e, ILogger logger) => e switch
+    /// <summary>Any failure as a <see cref="DomainError"/>: what both transports answer for it. An unexpected one is logged.</summary>
+    public static DomainError Map(Exception e, ILogger logger) => e switch
     {
-        ApiError api => api,
-        BadHttpRequestException { StatusCode: 413 } => new ApiError(413, "payload_too_large", "the request body is larger than the server accepts"),
-        BadHttpRequestException bad => new ApiError(bad.StatusCode, "bad_request", bad.Message),
-        JsonException => ApiError.BadRequest("invalid_json", "the request body is not valid JSON"),
-        SequencerUnavailableException => new ApiError(503, "unavailable", e.Message),
-        RecordTooLargeException => new ApiError(413, "record_too_large", e.Message),
-        RecordRefusedException => new ApiError(413, "record_too_large", e.Message),
+        DomainError domain => domain,
+        BadHttpRequestException { StatusCode: 413 } => DomainError.TooLarge("payload_too_large", "the request body is larger than the server accepts"),
+        BadHttpRequestException bad => DomainError.Invalid("bad_request", bad.Message),
+        JsonException => DomainError.Invalid("invalid_json", "the request body is not valid JSON"),
+        SequencerUnavailableException => new DomainError(ErrorKind.Unavailable, "unavailable", e.Message),
+        RecordTooLargeException or RecordRefusedException => DomainError.TooLarge("record_too_large", e.Message),
         _ => Unexpected(e, logger),
     };
 
-    private static ApiError Unexpected(Exception e, ILogger logger)
+    private static DomainError Unexpected(Exception e, ILogger logger)
     {
         logger.LogError(e, "Unhandled error");
-        return new ApiError(500, "internal_error", "the server failed to handle the request");
+        return new DomainError(ErrorKind.Internal, "internal_error", "the server failed to handle the request");
     }
 
-    public static Task Write(HttpContext context, ApiError error)
+    /// <summary>The HTTP status of each kind (RFC 9110 §15; 429 from RFC 6585 §4, 507 from RFC 4918 §11.5).</summary>
+    public static int Status(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => 400,
+        ErrorKind.Unauthenticated => 401,
+        ErrorKind.PermissionDenied => 403,
+        ErrorKind.NotFound => 404,
+        ErrorKind.AlreadyExists or ErrorKind.FailedPrecondition => 409,
+        ErrorKind.TooLarge => 413,
+        ErrorKind.UnsupportedMediaType => 415,
+        ErrorKind.RateLimited => 429,
+        ErrorKind.Unavailable => 503,
+        ErrorKind.InsufficientStorage => 507,
+        ErrorKind.Internal => 500,
+        _ => throw new System.Diagnostics.UnreachableException($"no HTTP status for {kind}"),
+    };
+
+    /// <summary>
+    /// The headers an error carries: <c>Retry-After</c> (RFC 9110 §10.2.3) and the <c>X-RateLimit-*</c> window of a
+    /// rate limit. gRPC sends the same as response metadata.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> Headers(DomainError error)
+    {
+        if (error.RetryAfterSeconds is { } seconds) yield return new("Retry-After", seconds.ToString(CultureInfo.InvariantCulture));
+        if (error.RateLimit is { } window)
+        {
+            yield return new("X-RateLimit-Limit", window.Limit.ToString(CultureInfo.InvariantCulture));
+            yield return new("X-RateLimit-Remaining", "0");
+            yield return new("X-RateLimit-Reset", window.Reset.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    public static Task Write(HttpContext context, DomainError error) => Write(context, Status(error.Kind), error.Code, error.Message, error);
+
+    private static Task Write(HttpContext context, int status, string code, string message, DomainError? error)
     {
         context.Response.Clear();
-        context.Response.StatusCode = error.Status;
-        foreach (var (name, value) in error.Headers) context.Response.Headers[name] = value;
-        return Json.Write(context, new ErrorBody(false, error.Code, error.Message), error.Status);
+        context.Response.StatusCode = status;
+        if (error is not null)
+            foreach (var (name, value) in Headers(error)) context.Response.Headers[name] = value;
+        return Json.Write(context, new ErrorBody(false, code, message), status);
     }
 
     private sealed record ErrorBody(bool Success, string Error, string Message);

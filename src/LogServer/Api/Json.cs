@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
@@ -37,7 +38,7 @@ public static class Json
     public static async Task<JsonElement> ReadObject(HttpRequest request, CancellationToken token, bool allowEmpty = false)
     {
         if (request.ContentType is { } ct && !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
+            throw new DomainError(ErrorKind.UnsupportedMediaType, "unsupported_media_type", "send the body as application/json");
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, token);
         if (allowEmpty && body.Length == 0) return EmptyObject;
@@ -47,19 +48,19 @@ public static class Json
             var bytes = body.ToArray();
             // The reader checks UTF-8 only in what it decodes (escaped strings, names); the rest would reach a string
             // read later, as a 500 (RFC 8259 §8.1: JSON text exchanged between systems is UTF-8).
-            if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw ApiError.BadRequest("invalid_json", "the request body is not UTF-8 text");
+            if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw DomainError.Invalid("invalid_json", "the request body is not UTF-8 text");
             // First: the duplicate-name check of Parse decodes names, and throws on a lone surrogate in one.
             CheckIJson(bytes);
             doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {
-            throw ApiError.BadRequest("invalid_json", "the request body is not valid JSON");
+            throw DomainError.Invalid("invalid_json", "the request body is not valid JSON");
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw ApiError.BadRequest("invalid_json", "the request body must be a JSON object");
+                throw DomainError.Invalid("invalid_json", "the request body must be a JSON object");
             return doc.RootElement.Clone();
         }
     }
@@ -78,13 +79,13 @@ public static class Json
             {
                 case JsonTokenType.String or JsonTokenType.PropertyName when reader.ValueIsEscaped:
                     if (!IsUnicode(ref reader))
-                        throw ApiError.BadRequest("invalid_json", "a string holds a lone surrogate escape (such as \\ud800), which is not Unicode text (RFC 7493 §2.1)");
+                        throw DomainError.Invalid("invalid_json", "a string holds a lone surrogate escape (such as \\ud800), which is not Unicode text (RFC 7493 §2.1)");
                     break;
                 case JsonTokenType.Number:
                     if (!reader.TryGetDouble(out double d) || !double.IsFinite(d))
-                        throw ApiError.BadRequest("invalid_json", "a number is outside the range of an IEEE 754 double (RFC 7493 §2.2)");
+                        throw DomainError.Invalid("invalid_json", "a number is outside the range of an IEEE 754 double (RFC 7493 §2.2)");
                     if (Math.Abs(d) > MaxExactInteger && reader.ValueSpan.IndexOfAny(".eE"u8) < 0)
-                        throw ApiError.BadRequest("invalid_json", "an integer is beyond ±(2^53 − 1), which JSON numbers do not hold exactly (RFC 7493 §2.2)");
+                        throw DomainError.Invalid("invalid_json", "an integer is beyond ±(2^53 − 1), which JSON numbers do not hold exactly (RFC 7493 §2.2)");
                     break;
             }
         }

@@ -1,3 +1,4 @@
+using Attest.LogServer.Service;
 using System.Collections.Concurrent;
 
 namespace Attest.LogServer.Api;
@@ -28,12 +29,8 @@ public sealed class LargeBodies(AttestOptions options)
         return new Slot(this, caller.Scope);
     }
 
-    private static ApiError Busy(string why)
-    {
-        var error = new ApiError(429, "rate_limited", why + "; retry after 1 s");
-        error.Headers["Retry-After"] = "1";
-        return error;
-    }
+    private static DomainError Busy(string why) =>
+        new(ErrorKind.RateLimited, "rate_limited", why + "; retry after 1 s") { RetryAfterSeconds = 1 };
 
     private sealed class Slot(LargeBodies owner, string scope) : IDisposable
     {

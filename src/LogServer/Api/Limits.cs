@@ -1,3 +1,4 @@
+using Attest.LogServer.Service;
 namespace Attest.LogServer.Api;
 
 /// <summary>
@@ -90,6 +91,6 @@ public sealed class LimitOptions
     }
 
     /// <summary>400 <c>field_too_long</c>: <paramref name="what"/> is over the cap of setting <paramref name="setting"/>.</summary>
-    public static ApiError TooLong(string what, string setting, int max) =>
-        ApiError.BadRequest("field_too_long", $"{what} is longer than {max} characters (Attest:Limits:{setting})");
+    public static Service.DomainError TooLong(string what, string setting, int max) =>
+        DomainError.Invalid("field_too_long", $"{what} is longer than {max} characters (Attest:Limits:{setting})");
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
 using Attest.Merkle;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
@@ -35,18 +37,16 @@ public static class LogApi
 
         app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
         {
-            long index = Param(request, "index", min: 0);
-            long? treeSize = request.Query.ContainsKey("tree_size") ? Param(request, "tree_size", min: 1) : null;
-            var (size, proof, checkpoint) = Inclusion(log, index, treeSize);
-            if (checkpoint is not null) return Results.Text(new TlogProof(index, proof, checkpoint.Note, null).Format(), "text/plain; charset=utf-8");
-            return Json.Result(new { index, tree_size = size, proof = proof.Select(h => h.ToBase64()) });
+            var query = InclusionQuery.FromQuery(request);
+            var (size, proof, checkpoint) = Inclusion(log, query);
+            if (checkpoint is not null) return Results.Text(new TlogProof(query.Index, proof, checkpoint.Note, null).Format(), "text/plain; charset=utf-8");
+            return Json.Result(new { index = query.Index, tree_size = size, proof = proof.Select(h => h.ToBase64()) });
         }).RequireCors(Cors.Public).PublicRoute(expensive: true);
 
         app.MapGet("/v1/log/proofs/consistency", (HttpRequest request, TransparencyLog log) =>
         {
-            long first = Param(request, "first", min: 0), second = Param(request, "second", min: 0);
-            var proof = Consistency(log, first, second);
-            return Json.Result(new { first, second, proof = proof.Select(h => h.ToBase64()) });
+            var query = ConsistencyQuery.FromQuery(request);
+            return Json.Result(new { first = query.First, second = query.Second, proof = Consistency(log, query).Select(h => h.ToBase64()) });
         }).RequireCors(Cors.Public).PublicRoute(expensive: true);
     }
 
@@ -54,22 +54,24 @@ public static class LogApi
     /// The inclusion proof of <paramref name="index"/> at <paramref name="treeSize"/> (1 ≤ size ≤ the latest
     /// checkpoint), or, without a size, against the latest checkpoint, which is then returned for the tlog-proof.
     /// </summary>
-    public static (long TreeSize, Hash[] Proof, SignedCheckpoint? Checkpoint) Inclusion(TransparencyLog log, long index, long? treeSize)
+    public static (long TreeSize, Hash[] Proof, SignedCheckpoint? Checkpoint) Inclusion(TransparencyLog log, InclusionQuery query)
     {
+        var (index, treeSize) = query;
         var latest = log.Latest;
         if (treeSize is { } n)
         {
             InRange("tree_size", n, 1, latest.Size);
-            if (index >= n) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below tree_size {n}");
+            if (index >= n) throw DomainError.Invalid("index_out_of_range", $"index {index} is not below tree_size {n}");
             return (n, InclusionProof.Prove(index, n, log.Hashes), null);
         }
-        if (index >= latest.Size) throw ApiError.BadRequest("index_out_of_range", $"index {index} is not below the checkpoint size {latest.Size}");
+        if (index >= latest.Size) throw DomainError.Invalid("index_out_of_range", $"index {index} is not below the checkpoint size {latest.Size}");
         return (latest.Size, InclusionProof.Prove(index, latest.Size, log.Hashes), latest);
     }
 
     /// <summary>The consistency proof between two published sizes, 1 ≤ first ≤ second ≤ the latest checkpoint.</summary>
-    public static Hash[] Consistency(TransparencyLog log, long first, long second)
+    public static Hash[] Consistency(TransparencyLog log, ConsistencyQuery query)
     {
+        var (first, second) = query;
         long latest = log.Latest.Size;
         InRange("first", first, 1, latest);
         InRange("second", second, first, latest);
@@ -78,14 +80,14 @@ public static class LogApi
 
     private static void InRange(string name, long v, long min, long max)
     {
-        if (v < min || v > max) throw ApiError.BadRequest("parameter_out_of_range", $"\"{name}\" must be between {min} and {max}");
+        if (v < min || v > max) throw DomainError.Invalid("parameter_out_of_range", $"\"{name}\" must be between {min} and {max}");
     }
 
     private static async Task<IResult> ServeTile(string path, TransparencyLog log, HttpContext context)
     {
-        if (!Tile.TryParsePath(path, out var tile)) throw ApiError.NotFound($"no such tile: /{path}");
+        if (!Tile.TryParsePath(path, out var tile)) throw DomainError.NotFound($"no such tile: /{path}");
         long treeSize = log.Latest.Size;
-        if (!Tile.IsWithin(tile, treeSize)) throw ApiError.NotFound($"tile /{path} is not in the tree of size {treeSize}");
+        if (!Tile.IsWithin(tile, treeSize)) throw DomainError.NotFound($"tile /{path} is not in the tree of size {treeSize}");
         // An entry bundle comes from the tile store, never from the records: those hold private bytes too.
         byte[] body = tile.Level < 0 ? await log.EntryTiles.ReadAsync(tile.N, tile.Width, context.RequestAborted) : Tile.ReadTileData(tile, log.Hashes);
         // A full tile never changes; a partial tile of width W never changes either, but it is superseded and may go.
@@ -100,19 +102,19 @@ public static class LogApi
     private static Hash LeafHashParam(HttpRequest request)
     {
         var values = request.Query["leaf_hash"];
-        if (values.Count == 0) throw ApiError.BadRequest("missing_parameter", "query parameter \"leaf_hash\" is required");
+        if (values.Count == 0) throw DomainError.Invalid("missing_parameter", "query parameter \"leaf_hash\" is required");
         string text = values.Count == 1 ? values[0] ?? "" : "";
         if ((text.Length == 64 && Hash.TryParseHex(text, out var h)) || (text.Length == 44 && Hash.TryParseBase64(text, out h))) return h;
-        throw ApiError.BadRequest("invalid_parameter", "query parameter \"leaf_hash\" must be a SHA-256: 64 hex digits or 44 base64 characters");
+        throw DomainError.Invalid("invalid_parameter", "query parameter \"leaf_hash\" must be a SHA-256: 64 hex digits or 44 base64 characters");
     }
 
     /// <summary>A required decimal query parameter: digits only, at least <paramref name="min"/>, else a 400 naming it.</summary>
     public static long Param(HttpRequest request, string name, long min)
     {
         var values = request.Query[name];
-        if (values.Count == 0) throw ApiError.BadRequest("missing_parameter", $"query parameter \"{name}\" is required");
+        if (values.Count == 0) throw DomainError.Invalid("missing_parameter", $"query parameter \"{name}\" is required");
         if (values.Count > 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long v) || (values[0]!.Length > 1 && values[0]![0] == '0'))
-            throw ApiError.BadRequest("invalid_parameter", $"query parameter \"{name}\" must be a decimal number");
+            throw DomainError.Invalid("invalid_parameter", $"query parameter \"{name}\" must be a decimal number");
         InRange(name, v, min, long.MaxValue);
         return v;
     }

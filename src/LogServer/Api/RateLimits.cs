@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
@@ -57,12 +58,10 @@ public sealed class RateLimiter(RateLimitOptions options, TimeProvider time)
         response.Headers["X-RateLimit-Reset"] = reset.ToString();
         if (w.Count > limit)
         {
-            var error = new ApiError(429, "rate_limited", $"more than {limit} requests a minute for this API key; retry after {reset - now} s");
-            error.Headers["Retry-After"] = (reset - now).ToString();
-            error.Headers["X-RateLimit-Limit"] = limit.ToString();
-            error.Headers["X-RateLimit-Remaining"] = "0";
-            error.Headers["X-RateLimit-Reset"] = reset.ToString();
-            throw error;
+            throw new DomainError(ErrorKind.RateLimited, "rate_limited", $"more than {limit} requests a minute for this API key; retry after {reset - now} s")
+            {
+                RetryAfterSeconds = reset - now, RateLimit = new RateLimitWindow(limit, reset),
+            };
         }
     }
 
@@ -168,15 +167,12 @@ public sealed class PublicRateLimits : IDisposable
     {
         int retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
         string message = $"{why}; retry after {retryAfter} s";
-        string seconds = retryAfter.ToString(CultureInfo.InvariantCulture);
+        var error = new DomainError(ErrorKind.RateLimited, "rate_limited", message) { RetryAfterSeconds = retryAfter };
         if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
-            context.Response.Headers.RetryAfter = seconds;
-            Attest.LogServer.Grpc.GrpcStatus.WriteTrailersOnly(context, global::Grpc.Core.StatusCode.ResourceExhausted, "rate_limited: " + message);
+            Attest.LogServer.Grpc.GrpcStatus.WriteTrailersOnly(context, error);
             return Task.CompletedTask;
         }
-        var error = new ApiError(429, "rate_limited", message);
-        error.Headers["Retry-After"] = seconds;
         return ErrorHandling.Write(context, error);
     }
 

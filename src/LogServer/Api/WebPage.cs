@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
@@ -43,7 +44,7 @@ public static class WebPage
         var files = Load(options);
         app.MapGet("/", (HttpContext context) => Serve(context, files["index.html"]));
         app.MapGet("/web/{name}", (string name, HttpContext context) =>
-            files.TryGetValue(name, out var file) ? Serve(context, file) : throw ApiError.NotFound($"no such file: /web/{name}"));
+            files.TryGetValue(name, out var file) ? Serve(context, file) : throw DomainError.NotFound($"no such file: /web/{name}"));
     }
 
     private static IResult Serve(HttpContext context, WebFile file)

@@ -1,15 +1,16 @@
 using Attest.LogServer.Api;
+using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
 using Attest.LogServer.Service;
 using Attest.V1;
 using Google.Protobuf;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace Attest.LogServer.Grpc;
 
-// The services of proto/attest/v1. Each method calls the same parsing and services as its REST twin; metadata
+// The services of proto/attest/v1. Each method maps its message to the command its REST twin binds (Commands/), calls
+// the same service, and builds its reply from the service's typed result (ProtoReply); metadata
 // carries authorization/x-api-key and idempotency-key exactly as the REST headers do. A method that needs an API key
 // finds its caller already checked (GrpcLimits, from the headers, before the message was read). Methods are virtual
 // because Grpc.AspNetCore binds a service's methods by overriding (ProviderServiceBinder).
@@ -35,34 +36,28 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
     {
         var request = context.GetHttpContext().Request;
         string key = AttestationApi.RequiredIdempotencyKey(request, limits);
-        var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint", limits);
-        return ProtoReply.Attestation(await attestations.Mint(GrpcLimits.Caller(context), mint, key, digest, context.CancellationToken));
+        return ProtoReply.Attestation(await attestations.Mint(GrpcLimits.Caller(context), MintCommand.FromProto(r, limits), key, context.CancellationToken));
     }
 
     public virtual async Task<AttestationReply> Get(GetAttestationRequest r, ServerCallContext context) =>
-        ProtoReply.Attestation(await attestations.Get(AttestationReader.From(context.GetHttpContext().Request, auth), AttestationApi.Id(r.Id, "attestation"), context.CancellationToken));
+        ProtoReply.Attestation(await attestations.Get(AttestationReader.From(context.GetHttpContext().Request, auth), Field.Id(r.Id, "attestation"), context.CancellationToken));
 
     public virtual async Task<AttestationReply> Revoke(RevokeRequest r, ServerCallContext context) =>
-        ProtoReply.Attestation(await attestations.Revoke(GrpcLimits.Caller(context), AttestationApi.Id(r.Id, "attestation"),
-            AttestationApi.Reason(r.Reason.Length > 0 ? r.Reason : null, limits), context.CancellationToken));
+        ProtoReply.Attestation(await attestations.Revoke(GrpcLimits.Caller(context), RevokeCommand.FromProto(r, limits), context.CancellationToken));
 
     public virtual async Task<AttestationReply> Supersede(SupersedeRequest r, ServerCallContext context)
     {
         var caller = GrpcLimits.Caller(context);
-        var oldId = AttestationApi.Id(r.Id, "attestation");
+        Field.Id(r.Id, "attestation");
         string key = AttestationApi.RequiredIdempotencyKey(context.GetHttpContext().Request, limits);
-        var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}", limits);
-        return ProtoReply.Attestation(await attestations.Supersede(caller, oldId, mint, key, digest, context.CancellationToken));
+        return ProtoReply.Attestation(await attestations.Supersede(caller, SupersedeCommand.FromProto(r, limits), key, context.CancellationToken));
     }
 
     public virtual async Task<VerifyResponse> Verify(VerifyRequest r, ServerCallContext context) =>
-        ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), stamps, verify, options.MaxVerifyBodyBytes, context.CancellationToken));
+        ProtoReply.Verify(await VerifyApi.Verify(VerifyCommand.FromProto(r, options.MaxVerifyBodyBytes), stamps, verify, context.CancellationToken));
 
-    public virtual async Task<ProofBundle> GetProofBundle(GetProofBundleRequest r, ServerCallContext context) => new()
-    {
-        Bundle = Struct.Parser.ParseJson((await verify.ProofBundle(
-            AttestationApi.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext().Request, auth), context.CancellationToken)).ToJsonString()),
-    };
+    public virtual async Task<ProofBundle> GetProofBundle(GetProofBundleRequest r, ServerCallContext context) => ProtoReply.ProofBundle(
+        await verify.ProofBundle(Field.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext().Request, auth), context.CancellationToken));
 }
 
 [BindServiceMethod(typeof(StampsGrpcService), nameof(BindService))]
@@ -79,10 +74,10 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
     }
 
     public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
-        ProtoReply.Stamp(await StampApi.Create(GrpcLimits.Caller(context), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), ProtoJson.Body(r), stamps, limits, context.CancellationToken));
+        ProtoReply.Stamp(await stamps.Create(GrpcLimits.Caller(context), StampCommand.FromProto(r, limits), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), context.CancellationToken));
 
     public virtual async Task<V1.Stamp> Get(GetStampRequest r, ServerCallContext context) =>
-        ProtoReply.Stamp(await stamps.Get(GrpcLimits.Caller(context), AttestationApi.Id(r.Id, "stamp").ToString(), context.CancellationToken));
+        ProtoReply.Stamp(await stamps.Get(GrpcLimits.Caller(context), Field.Id(r.Id, "stamp").ToString(), context.CancellationToken));
 }
 
 [BindServiceMethod(typeof(IssuersGrpcService), nameof(BindService))]
@@ -104,34 +99,27 @@ public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
     public virtual async Task<V1.Issuer> CreateIssuer(CreateIssuerRequest r, ServerCallContext context)
     {
         GrpcLimits.Caller(context).RequireAdmin();
-        return ProtoJson.Reply<V1.Issuer>(await issuers.CreateIssuer(IssuerApi.Text(Required(r.Name, "name", limits.MaxNameLength), "name")));
+        return ProtoReply.Issuer(await issuers.CreateIssuer(CreateIssuerCommand.FromProto(r, limits)));
     }
 
     public virtual async Task<V1.IssuerKey> CreateKey(CreateKeyRequest r, ServerCallContext context) =>
-        ProtoJson.Reply<V1.IssuerKey>(await issuers.CreateKey(GrpcLimits.Caller(context), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid, limits)));
+        ProtoReply.Key(await issuers.CreateKey(GrpcLimits.Caller(context), CreateKeyCommand.FromProto(r, limits)));
 
     public virtual async Task<V1.IssuerKey> RotateKey(RotateKeyRequest r, ServerCallContext context) =>
-        ProtoJson.Reply<V1.IssuerKey>(await issuers.Rotate(GrpcLimits.Caller(context), IssuerApi.Kid(r.Kid, limits), IssuerApi.Kid(r.NewKid, limits)));
+        ProtoReply.Key(await issuers.Rotate(GrpcLimits.Caller(context), RotateKeyCommand.FromProto(r, limits)));
 
     public virtual async Task<CompromiseKeyResponse> CompromiseKey(CompromiseKeyRequest r, ServerCallContext context)
     {
         var caller = GrpcLimits.Caller(context);
-        var at = new RequestFields(ProtoJson.Body(r), "kid", "compromised_at").Time("compromised_at");
-        return ProtoJson.Reply<CompromiseKeyResponse>(await issuers.Compromise(caller, IssuerApi.Kid(r.Kid, limits), at, context.CancellationToken));
+        return ProtoReply.Compromise(await issuers.Compromise(caller, CompromiseKeyCommand.FromProto(r, limits), context.CancellationToken));
     }
 
     public virtual Task<ListKeysResponse> ListKeys(ListKeysRequest r, ServerCallContext context)
     {
-        var issuerId = AttestationApi.Id(r.IssuerId, "issuer");
-        GrpcLimits.Caller(context).RequireIssuer(issuerId);
-        if (r.PageSize < 0) throw ApiError.BadRequest("parameter_out_of_range", "page_size must not be negative");
-        var page = issuers.Keys(issuerId, PageRequest.Of(r.PageToken, r.PageSize == 0 ? null : Math.Min(r.PageSize, PageRequest.MaxLimit)));
-        return Task.FromResult(ProtoJson.Reply<ListKeysResponse>(new { keys = page.Items, next_page_token = page.NextCursor ?? "" }));
+        var query = ListKeysQuery.FromProto(r);
+        GrpcLimits.Caller(context).RequireIssuer(query.IssuerId);
+        return Task.FromResult(ProtoReply.Keys(issuers.Keys(query)));
     }
-
-    private static string Required(string v, string name, int max) =>
-        v.Length == 0 ? throw ApiError.BadRequest("missing_field", $"\"{name}\" is required")
-        : v.Length > max ? throw LimitOptions.TooLong($"\"{name}\"", nameof(LimitOptions.MaxNameLength), max) : v;
 }
 
 [BindServiceMethod(typeof(LogGrpcService), nameof(BindService))]
@@ -157,7 +145,7 @@ public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
 
     public virtual Task<V1.InclusionProof> GetInclusionProof(InclusionProofRequest r, ServerCallContext context)
     {
-        var (size, proof, cp) = LogApi.Inclusion(log, NonNegative(r.Index, "index"), r.TreeSize != 0 ? r.TreeSize : null);
+        var (size, proof, cp) = LogApi.Inclusion(log, InclusionQuery.FromProto(r));
         var reply = new V1.InclusionProof { Index = r.Index, TreeSize = size };
         reply.Proof.AddRange(proof.Select(h => ByteString.CopyFrom(h.Bytes)));
         if (cp is not null) reply.TlogProof = new Merkle.TlogProof(r.Index, proof, cp.Note, null).Format();
@@ -167,7 +155,7 @@ public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
     public virtual Task<V1.ConsistencyProof> GetConsistencyProof(ConsistencyProofRequest r, ServerCallContext context)
     {
         var reply = new V1.ConsistencyProof { First = r.First, Second = r.Second };
-        reply.Proof.AddRange(LogApi.Consistency(log, r.First, r.Second).Select(h => ByteString.CopyFrom(h.Bytes)));
+        reply.Proof.AddRange(LogApi.Consistency(log, ConsistencyQuery.FromProto(r)).Select(h => ByteString.CopyFrom(h.Bytes)));
         return Task.FromResult(reply);
     }
 
@@ -175,7 +163,7 @@ public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
     {
         var token = context.CancellationToken;
         // Entries as far as a signed checkpoint covers them, then each newly published stretch, until cancelled.
-        for (long next = NonNegative(r.Start, "start"); ;)
+        for (long next = Field.NonNegative(r.Start, "start"); ;)
         {
             var cp = await log.CheckpointAfter(next, token);
             // From the entry bundles, as /tile/entries serves them: a record also holds private bytes.
@@ -205,27 +193,24 @@ public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
         }
     }
 
-    public virtual async Task<ListAnchorsResponse> ListAnchors(ListAnchorsRequest r, ServerCallContext context) => ProtoJson.Reply<ListAnchorsResponse>(
-        await AnchorApi.Page(ledger, NonNegative(r.Start, "start"), r.Limit == 0 ? AnchorApi.DefaultPage : r.Limit, context.CancellationToken));
+    public virtual async Task<ListAnchorsResponse> ListAnchors(ListAnchorsRequest r, ServerCallContext context) => ProtoReply.Anchors(
+        await AnchorApi.Page(ledger, AnchorPageQuery.FromProto(r), context.CancellationToken));
 
     public virtual async Task<V1.Anchor> GetLatestAnchor(GetLatestAnchorRequest r, ServerCallContext context) =>
-        ProtoJson.Reply<V1.Anchor>(await AnchorApi.Latest(ledger, context.CancellationToken));
+        ProtoReply.Anchor(await AnchorApi.Latest(ledger, context.CancellationToken));
 
     public virtual async Task StreamAnchors(StreamAnchorsRequest r, IServerStreamWriter<V1.Anchor> stream, ServerCallContext context)
     {
         var token = context.CancellationToken;
         // A new anchor is a new entry, so a checkpoint follows it: wake on each and send what arrived.
-        for (long next = NonNegative(r.Start, "start"); ;)
+        for (long next = Field.NonNegative(r.Start, "start"); ;)
         {
             var cp = log.Latest;
-            for (long count = ledger.Count; next < count; next++) await stream.WriteAsync(ProtoJson.Reply<V1.Anchor>(await ledger.Read(next, token)));
+            for (long count = ledger.Count; next < count; next++) await stream.WriteAsync(ProtoReply.Anchor(await ledger.Read(next, token)));
             await log.CheckpointAfter(cp.Size, token);
         }
     }
 
     private static V1.Checkpoint Checkpoint(SignedCheckpoint cp) =>
         new() { Origin = cp.Checkpoint.Origin, Size = cp.Size, RootHash = cp.Checkpoint.Root.ToBase64(), Note = cp.Note };
-
-    private static long NonNegative(long v, string name) =>
-        v >= 0 ? v : throw ApiError.BadRequest("parameter_out_of_range", $"\"{name}\" must not be negative");
 }

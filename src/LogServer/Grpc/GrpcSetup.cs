@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using Attest.LogServer.Api;
 using Attest.LogServer.Log;
+using Attest.LogServer.Service;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -130,10 +131,9 @@ public sealed record GrpcLimits(int MaxMessageBytes, string? Bucket, bool Peek)
         {
             if (limits.Bucket is { } bucket) context.Features.Set(auth.Require(context.Request, bucket));
         }
-        catch (ApiError e)
+        catch (DomainError e)
         {
-            foreach (var (name, value) in e.Headers) context.Response.Headers[name] = value; // Retry-After of a rate limit
-            GrpcStatus.WriteTrailersOnly(context, GrpcStatus.FromHttp(e.Status, e.Code), $"{e.Code}: {e.Message}");
+            GrpcStatus.WriteTrailersOnly(context, e);
             return Task.CompletedTask;
         }
         bool compressed = context.Request.Headers.TryGetValue("grpc-encoding", out var encoding) && encoding != "identity";
@@ -226,8 +226,8 @@ internal sealed class CappedGzip : ICompressionProvider
 }
 
 /// <summary>
-/// Failures of our services as gRPC statuses: an <see cref="ApiError"/> (and what <see cref="ErrorHandling.Map"/> maps
-/// to one) becomes its status with the REST error code at the start of the message.
+/// Failures of our services as gRPC statuses: a <see cref="DomainError"/> (or what <see cref="ErrorHandling.Map"/> maps
+/// to one) becomes the status of its kind with its error code at the start of the message (<see cref="GrpcStatus"/>).
 /// </summary>
 public sealed class GrpcErrors(ILogger<GrpcErrors> logger) : Interceptor
 {
@@ -237,9 +237,9 @@ public sealed class GrpcErrors(ILogger<GrpcErrors> logger) : Interceptor
         {
             return await continuation(request, context);
         }
-        catch (Exception e) when (Status(e, context) is { } status)
+        catch (Exception e) when (Error(e, context) is { } error)
         {
-            throw new RpcException(status);
+            throw GrpcStatus.Exception(error);
         }
     }
 
@@ -249,19 +249,15 @@ public sealed class GrpcErrors(ILogger<GrpcErrors> logger) : Interceptor
         {
             await continuation(request, responseStream, context);
         }
-        catch (Exception e) when (Status(e, context) is { } status)
+        catch (Exception e) when (Error(e, context) is { } error)
         {
-            throw new RpcException(status);
+            throw GrpcStatus.Exception(error);
         }
     }
 
     /// <summary>Null for what the library answers itself: a status already, or the end of a cancelled or timed-out call.</summary>
-    private Status? Status(Exception e, ServerCallContext context)
-    {
-        if (e is RpcException || (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)) return null;
-        var api = ErrorHandling.Map(e, logger);
-        return new Status(GrpcStatus.FromHttp(api.Status, api.Code), $"{api.Code}: {api.Message}");
-    }
+    private DomainError? Error(Exception e, ServerCallContext context) =>
+        e is RpcException || (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested) ? null : ErrorHandling.Map(e, logger);
 }
 
 /// <summary>The state behind <c>/readyz</c> (<see cref="HealthApi.Unavailable"/>) as a health check.</summary>

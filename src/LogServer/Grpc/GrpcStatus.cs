@@ -1,32 +1,52 @@
 using System.Text;
+using Attest.LogServer.Api;
+using Attest.LogServer.Service;
 using Grpc.Core;
 
 namespace Attest.LogServer.Grpc;
 
-/// <summary>gRPC status codes (grpc/doc/statuscodes.md) for the REST error codes.</summary>
+/// <summary>
+/// A <see cref="DomainError"/> as a gRPC status (grpc/doc/statuscodes.md): the code of its kind, and the error code
+/// at the start of the message, <c>"&lt;code&gt;: &lt;message&gt;"</c>, so clients of both APIs match on the same codes.
+/// Both the <see cref="GrpcErrors"/> interceptor and the middleware's early refusals answer through here.
+/// </summary>
 public static class GrpcStatus
 {
-    /// <summary>
-    /// The gRPC status for a REST error. The REST error code itself travels in <c>grpc-message</c> as
-    /// <c>"&lt;code&gt;: &lt;message&gt;"</c>, so clients of both APIs match on the same codes.
-    /// </summary>
-    public static StatusCode FromHttp(int status, string code) => (status, code) switch
+    public static StatusCode Code(ErrorKind kind) => kind switch
     {
-        (401, _) => StatusCode.Unauthenticated,
-        (403, _) => StatusCode.PermissionDenied,
-        (404, _) => StatusCode.NotFound,
-        (409, "kid_exists") => StatusCode.AlreadyExists,
-        (409, _) => StatusCode.FailedPrecondition,
-        (413, _) or (429, _) or (507, _) => StatusCode.ResourceExhausted,
-        (503, _) => StatusCode.Unavailable,
-        (>= 400 and < 500, _) => StatusCode.InvalidArgument,
-        _ => StatusCode.Internal,
+        ErrorKind.InvalidArgument or ErrorKind.UnsupportedMediaType => StatusCode.InvalidArgument,
+        ErrorKind.Unauthenticated => StatusCode.Unauthenticated,
+        ErrorKind.PermissionDenied => StatusCode.PermissionDenied,
+        ErrorKind.NotFound => StatusCode.NotFound,
+        ErrorKind.AlreadyExists => StatusCode.AlreadyExists,
+        ErrorKind.FailedPrecondition => StatusCode.FailedPrecondition,
+        ErrorKind.TooLarge or ErrorKind.RateLimited or ErrorKind.InsufficientStorage => StatusCode.ResourceExhausted,
+        ErrorKind.Unavailable => StatusCode.Unavailable,
+        ErrorKind.Internal => StatusCode.Internal,
+        _ => throw new System.Diagnostics.UnreachableException($"no gRPC status for {kind}"),
     };
 
+    public static Status Of(DomainError error) => new(Code(error.Kind), $"{error.Code}: {error.Message}");
+
+    /// <summary>The error as the exception Grpc.AspNetCore ends a call with, its headers (Retry-After) as trailers.</summary>
+    public static RpcException Exception(DomainError error)
+    {
+        var trailers = new Metadata();
+        foreach (var (name, value) in ErrorHandling.Headers(error)) trailers.Add(name.ToLowerInvariant(), value);
+        return new RpcException(Of(error), trailers);
+    }
+
     /// <summary>
-    /// A trailers-only reply (grpc/doc/PROTOCOL-HTTP2.md: HTTP 200 with the status in the headers), for a call that
-    /// middleware answers before the gRPC library reads it.
+    /// The error as a trailers-only reply (grpc/doc/PROTOCOL-HTTP2.md: HTTP 200 with the status in the headers), for a
+    /// call that middleware answers before the gRPC library reads it.
     /// </summary>
+    public static void WriteTrailersOnly(HttpContext context, DomainError error)
+    {
+        foreach (var (name, value) in ErrorHandling.Headers(error)) context.Response.Headers[name] = value;
+        WriteTrailersOnly(context, Code(error.Kind), $"{error.Code}: {error.Message}");
+    }
+
+    /// <summary>A trailers-only reply with a status of the library's own kind (a message over its size limit).</summary>
     public static void WriteTrailersOnly(HttpContext context, StatusCode status, string message)
     {
         context.Response.ContentType = "application/grpc";

@@ -6,9 +6,9 @@ using Google.Protobuf.Reflection;
 namespace Attest.LogServer.Grpc;
 
 /// <summary>
-/// The replies of the two hot write paths (mint, stamp), built field by field instead of through
-/// <see cref="ProtoJson.Reply{T}"/>'s JSON round trip, which cost more than the signing (docs/PERFORMANCE.md).
-/// Read back, they MUST equal what <see cref="ProtoJson.Reply{T}"/> gives for the same result: a test compares the two.
+/// gRPC replies built field by field from the services' typed results. A field REST answers as null is the field's
+/// default here (proto3 has no null; the proto3 JSON mapping reads a null the same way), so a client of either API
+/// reads the same values. Each message is in proto/attest/v1.
 /// </summary>
 public static class ProtoReply
 {
@@ -31,6 +31,73 @@ public static class ProtoReply
         reply.Tags.AddRange(s.Tags);
         return reply;
     }
+
+    public static V1.Issuer Issuer(IssuerView v) => new() { Id = v.Id.ToString(), Name = v.Name, CreatedAt = v.CreatedAt, LogIndex = v.LogIndex };
+
+    public static V1.IssuerKey Key(KeyView k) => new()
+    {
+        Kid = k.Kid, IssuerId = k.IssuerId.ToString(), Alg = k.Alg, PublicKey = k.PublicKey, Status = k.Status, CreatedAt = k.CreatedAt,
+        RotatedAt = k.RotatedAt ?? "", ReplacedBy = k.ReplacedBy ?? "", CompromisedAt = k.CompromisedAt ?? "", LogIndex = k.LogIndex,
+    };
+
+    public static V1.CompromiseKeyResponse Compromise(CompromiseResult c) => new()
+    {
+        Kid = c.Kid, Status = c.Status, CompromisedAt = c.CompromisedAt, AffectedAttestations = c.AffectedAttestations, LogIndex = c.LogIndex,
+    };
+
+    /// <summary>A page of keys; the last page's token is empty (AIP-158).</summary>
+    public static V1.ListKeysResponse Keys(Page<KeyView> page)
+    {
+        var reply = new V1.ListKeysResponse { NextPageToken = page.NextCursor ?? "" };
+        reply.Keys.AddRange(page.Items.Select(Key));
+        return reply;
+    }
+
+    /// <summary>A stamp's verification (<see cref="VerifyResult"/>) or an attestation's (<see cref="Verification"/>).</summary>
+    public static V1.VerifyResponse Verify(object result) => result switch
+    {
+        VerifyResult s => new()
+        {
+            Verified = s.Verified, ContentHash = s.ContentHash, LogIndex = s.LogIndex ?? 0, FirstStampedAt = s.FirstStampedAt ?? "",
+            TotalStampsOfThisHash = s.TotalStampsOfThisHash, StampId = s.StampId ?? "",
+        },
+        Service.Verification v => Attestation(v),
+        _ => throw new System.Diagnostics.UnreachableException($"{result.GetType()} is not a verification"),
+    };
+
+    private static V1.VerifyResponse Attestation(Service.Verification v)
+    {
+        var reply = new V1.VerifyResponse
+        {
+            Verdict = v.Verdict, AttestationId = v.AttestationId?.ToString() ?? "", IssuerId = v.IssuerId?.ToString() ?? "", Kid = v.Kid ?? "",
+            Status = v.Status ?? "", LogIndex = v.LogIndex ?? 0, RevokedAt = v.RevokedAt ?? "",
+            SupersededByAttestationId = v.SupersededByAttestationId?.ToString() ?? "", KeyStatus = v.KeyStatus ?? "", IssuerName = v.IssuerName ?? "",
+            Checkpoint = new V1.CheckpointRef { Origin = v.Checkpoint.Origin, Size = v.Checkpoint.Size, RootHash = v.Checkpoint.RootHash },
+        };
+        reply.Reasons.AddRange(v.Reasons);
+        if (v.Checks is { } checks) reply.Checks.AddRange(checks.Select(c => new V1.VerifyCheck { Name = c.Name, Result = c.Result, Detail = c.Detail }));
+        if (v.AsOf is { } asOf)
+            reply.AsOf = new V1.VerifyAsOf { TreeSize = asOf.TreeSize, RootHash = asOf.RootHash, StatusTime = asOf.StatusTime ?? "", Online = asOf.Online };
+        return reply;
+    }
+
+    public static V1.Anchor Anchor(Anchor.AnchorView a) => new()
+    {
+        Sequence = a.Sequence, LogIndex = a.LogIndex, ChainId = a.ChainId, TxHash = a.TxHash, BlockNumber = a.BlockNumber, BlockHash = a.BlockHash,
+        BlockTimestamp = a.BlockTimestamp, TreeSize = a.TreeSize, RootHash = a.RootHash, From = a.From, To = a.To, Checkpoint = a.Checkpoint,
+    };
+
+    /// <summary>A page of anchors; <c>next_start</c> is 0 on the last page.</summary>
+    public static V1.ListAnchorsResponse Anchors(Api.AnchorApi.AnchorPage page)
+    {
+        var reply = new V1.ListAnchorsResponse { Total = page.Total, NextStart = page.NextStart ?? 0 };
+        reply.Anchors.AddRange(page.Anchors.Select(Anchor));
+        return reply;
+    }
+
+    /// <summary>A proof bundle, a JSON object, as the Struct of the same object.</summary>
+    public static V1.ProofBundle ProofBundle(System.Text.Json.Nodes.JsonObject bundle) =>
+        new() { Bundle = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseFrom(ProtoStruct.Encode(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(bundle))) };
 }
 
 /// <summary>

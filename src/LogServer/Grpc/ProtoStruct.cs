@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
+using Attest.LogServer.Service;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Attest.LogServer.Grpc;
 
@@ -8,13 +10,64 @@ namespace Attest.LogServer.Grpc;
 /// The protobuf encoding of a JSON object as a <c>google.protobuf.Struct</c> (google/protobuf/struct.proto), written
 /// from the JSON text instead of through Google.Protobuf's <c>Struct</c>, whose map of <c>Value</c> objects cost a
 /// mint's reply about 5 KB of garbage (docs/PERFORMANCE.md). The bytes are what <c>Struct.ToByteArray()</c> gives for
-/// the same object: members in JSON order, numbers as doubles, as the proto3 JSON mapping reads them.
+/// the same object: members in JSON order, numbers as doubles, as the proto3 JSON mapping reads them. The other way,
+/// <see cref="ToJson"/> writes a request's Struct (claims, a payload to verify, a bundle) as the JSON object REST takes.
 /// </summary>
 public static class ProtoStruct
 {
     // Field tags (field number << 3 | wire type) of struct.proto.
     private const byte StructFields = 0x0A, EntryKey = 0x0A, EntryValue = 0x12, ListValues = 0x0A;
     private const byte NullValue = 0x08, NumberValue = 0x11, StringValue = 0x1A, BoolValue = 0x20, StructValue = 0x2A, ListValue = 0x32;
+
+    /// <summary>
+    /// A Struct as the JSON object it stands for (the proto3 JSON mapping), written once, with REST's nesting cap: a
+    /// deeper Struct is the same 400 <c>invalid_json</c> as a deeper REST body.
+    /// </summary>
+    public static JsonElement ToJson(Struct s)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer)) WriteStruct(writer, s);
+        return JsonElement.Parse(buffer.WrittenSpan, new JsonDocumentOptions { MaxDepth = Api.Json.MaxDepth });
+    }
+
+    private static void WriteStruct(Utf8JsonWriter w, Struct s)
+    {
+        w.WriteStartObject();
+        foreach (var (name, value) in s.Fields)
+        {
+            w.WritePropertyName(name);
+            WriteValue(w, value);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteList(Utf8JsonWriter w, ListValue list)
+    {
+        w.WriteStartArray();
+        foreach (var item in list.Values) WriteValue(w, item);
+        w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// A <c>google.protobuf.Value</c> with no kind, or a NaN or infinite number, is valid protobuf but not JSON:
+    /// rejected as REST rejects such a body.
+    /// </summary>
+    private static void WriteValue(Utf8JsonWriter w, Value v)
+    {
+        switch (v.KindCase)
+        {
+            case Value.KindOneofCase.NullValue: w.WriteNullValue(); break;
+            case Value.KindOneofCase.NumberValue: WriteNumber(w, v.NumberValue); break;
+            case Value.KindOneofCase.StringValue: w.WriteStringValue(v.StringValue); break;
+            case Value.KindOneofCase.BoolValue: w.WriteBooleanValue(v.BoolValue); break;
+            case Value.KindOneofCase.StructValue: WriteStruct(w, v.StructValue); break;
+            case Value.KindOneofCase.ListValue: WriteList(w, v.ListValue); break;
+            default: throw DomainError.Invalid("invalid_field", "a google.protobuf.Value has no kind set");
+        }
+    }
+
+    private static void WriteNumber(Utf8JsonWriter w, double number) =>
+        w.WriteNumberValue(double.IsFinite(number) ? number : throw DomainError.Invalid("invalid_field", "a number is NaN or infinite, which JSON cannot hold"));
 
     /// <summary>The Struct's bytes for <paramref name="json"/>, which MUST be one valid JSON object (a parsed one's raw text).</summary>
     public static byte[] Encode(ReadOnlySpan<byte> json)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Log;
 
@@ -137,7 +138,7 @@ public sealed class TransparencyLog : IDisposable
     public long RecordReads => Interlocked.Read(ref recordReads);
 
     /// <summary>Reads the record (entry and private bytes) of a log index below <see cref="Size"/>.</summary>
-    /// <exception cref="Api.ApiError">503 <c>entry_log_corrupt</c>: the record fails its checksum; the log then stops as at recovery.</exception>
+    /// <exception cref="Service.DomainError">Unavailable <c>entry_log_corrupt</c>: the record fails its checksum; the log then stops as at recovery.</exception>
     public async ValueTask<byte[]> ReadRecordAsync(long index, CancellationToken token = default)
     {
         if (index < 0 || index >= Size) throw new ArgumentOutOfRangeException(nameof(index));
@@ -149,7 +150,7 @@ public sealed class TransparencyLog : IDisposable
         catch (CorruptRecordException e)
         {
             ReportCorruption(index, e.Address, e.Detail);
-            throw new Api.ApiError(503, "entry_log_corrupt", Corruption!);
+            throw new DomainError(ErrorKind.Unavailable, "entry_log_corrupt", Corruption!);
         }
     }
 

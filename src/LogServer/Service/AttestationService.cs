@@ -4,16 +4,12 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
+using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
 
 namespace Attest.LogServer.Service;
-
-/// <summary>A mint request after parsing (see <see cref="AttestationApi"/>); claims already checked against the schema.</summary>
-public sealed record MintRequest(
-    Guid IssuerId, string Kid, string Schema, JsonElement Claims, string? RecipientEmail, string? DocumentHash,
-    Guid? PackId, string ContentType, byte[]? Payload);
 
 public sealed record AttestationView(
     Guid Id, Guid IssuerId, string Kid, string Schema, string Status, long LogIndex, string CreatedAt,
@@ -46,12 +42,12 @@ public sealed class AttestationService(
     private readonly ConcurrentDictionary<string, Ed25519PrivateKey> signers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim lifecycle = new(1, 1);
 
-    public async Task<AttestationView> Mint(Principal caller, MintRequest request, string idempotencyKey, byte[] requestDigest, CancellationToken token)
+    public async Task<AttestationView> Mint(Principal caller, MintCommand request, string idempotencyKey, CancellationToken token)
     {
         caller.RequireIssuer(request.IssuerId);
         // A retry of a mint that succeeded returns it even if its key or pack has changed since: checks guard new appends only.
         AttestationView? minted = null;
-        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, request.Digest("mint"), async idem =>
         {
             // Inside the key's gate from the state check until the entry is acknowledged (see KeyGates).
             var gate = EnterKeyGate(request.Kid);
@@ -71,13 +67,14 @@ public sealed class AttestationService(
     }
 
     /// <summary>A new attestation replacing a VALID one, which becomes SUPERSEDED (one log entry does both).</summary>
-    public async Task<AttestationView> Supersede(Principal caller, Guid oldId, MintRequest request, string idempotencyKey, byte[] requestDigest, CancellationToken token)
+    public async Task<AttestationView> Supersede(Principal caller, SupersedeCommand command, string idempotencyKey, CancellationToken token)
     {
+        var (oldId, request) = command;
         var old = await Find(oldId, token);
         caller.RequireIssuer(old.IssuerId);
-        if (request.IssuerId != old.IssuerId) throw ApiError.BadRequest("issuer_mismatch", "a superseding attestation must come from the same issuer");
+        if (request.IssuerId != old.IssuerId) throw DomainError.Invalid("issuer_mismatch", "a superseding attestation must come from the same issuer");
         AttestationView? created = null;
-        long i = await idempotency.Run(caller.Scope, idempotencyKey, requestDigest, async idem =>
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, command.Digest(), async idem =>
         {
             var gate = EnterKeyGate(request.Kid);
             try
@@ -87,7 +84,7 @@ public sealed class AttestationService(
                 try
                 {
                     var current = await Find(oldId, token);
-                    if (current.Status != Valid) throw ApiError.Conflict("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
+                    if (current.Status != Valid) throw DomainError.FailedPrecondition("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
                     (var index, created) = await Append(request, oldId, idem);
                     return index;
                 }
@@ -106,15 +103,16 @@ public sealed class AttestationService(
     }
 
     /// <summary>Irreversible: a <c>revocation/v1</c> entry; the reason stays private.</summary>
-    public async Task<AttestationView> Revoke(Principal caller, Guid id, string? reason, CancellationToken token)
+    public async Task<AttestationView> Revoke(Principal caller, RevokeCommand command, CancellationToken token)
     {
+        var (id, reason) = command;
         var attestation = await Find(id, token);
         caller.RequireIssuer(attestation.IssuerId);
         await lifecycle.WaitAsync(token);
         try
         {
             attestation = await Find(id, token);
-            if (attestation.Status == Revoked) throw ApiError.Conflict("already_revoked", $"attestation {id} is already revoked");
+            if (attestation.Status == Revoked) throw DomainError.FailedPrecondition("already_revoked", $"attestation {id} is already revoked");
             var priv = reason is null ? null : new JsonObject { ["reason"] = reason };
             await writer.Append(AttestationEntries.Revocation(id, attestation.IssuerId, Now()), priv);
         }
@@ -129,15 +127,15 @@ public sealed class AttestationService(
     public async Task<AttestationView> Get(Reader reader, Guid id, CancellationToken token)
     {
         if (reader.IsAnonymous)
-            throw new ApiError(401, "missing_api_key", "send the issuer's API key (\"Authorization: Bearer <key>\") or the attestation's holder token (X-Holder-Token)");
+            throw new DomainError(ErrorKind.Unauthenticated, "missing_api_key", "send the issuer's API key (\"Authorization: Bearer <key>\") or the attestation's holder token (X-Holder-Token)");
         var attestation = await Find(id, token);
-        if (!reader.Entitled(attestation)) throw new ApiError(403, "forbidden", "neither this API key nor this holder token may read that attestation");
+        if (!reader.Entitled(attestation)) throw new DomainError(ErrorKind.PermissionDenied, "forbidden", "neither this API key nor this holder token may read that attestation");
         return attestation;
     }
 
     public async Task<AttestationView> Find(Guid id, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) throw ApiError.NotFound($"no attestation with id {id}");
+        if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) throw DomainError.NotFound($"no attestation with id {id}");
         return await View(v, token);
     }
 
@@ -176,26 +174,26 @@ public sealed class AttestationService(
 
     // Gates exist only for keys that exist: a stream of mints naming made-up kids must not grow the gates without bound.
     private KeyGates.Gate EnterKeyGate(string kid) =>
-        registry.Key(kid) is null ? throw ApiError.NotFound($"no key with kid \"{kid}\"")
+        registry.Key(kid) is null ? throw DomainError.NotFound($"no key with kid \"{kid}\"")
         : gates.TryEnter(kid, out var gate) ? gate
-        : throw ApiError.Conflict("key_not_active", $"key \"{kid}\" is being rotated or marked compromised and signs nothing more");
+        : throw DomainError.FailedPrecondition("key_not_active", $"key \"{kid}\" is being rotated or marked compromised and signs nothing more");
 
-    private void CheckMint(Principal caller, MintRequest request)
+    private void CheckMint(Principal caller, MintCommand request)
     {
         caller.RequireIssuer(request.IssuerId);
-        if (registry.Issuer(request.IssuerId) is null) throw ApiError.NotFound($"no issuer with id {request.IssuerId}");
-        var key = registry.Key(request.Kid) ?? throw ApiError.NotFound($"no key with kid \"{request.Kid}\"");
-        if (key.IssuerId != request.IssuerId) throw ApiError.BadRequest("kid_not_of_issuer", $"key \"{request.Kid}\" belongs to another issuer");
-        if (key.Status != IssuerKey.Active) throw ApiError.Conflict("key_not_active", $"key \"{request.Kid}\" is {key.Status} and signs nothing more");
+        if (registry.Issuer(request.IssuerId) is null) throw DomainError.NotFound($"no issuer with id {request.IssuerId}");
+        var key = registry.Key(request.Kid) ?? throw DomainError.NotFound($"no key with kid \"{request.Kid}\"");
+        if (key.IssuerId != request.IssuerId) throw DomainError.Invalid("kid_not_of_issuer", $"key \"{request.Kid}\" belongs to another issuer");
+        if (key.Status != IssuerKey.Active) throw DomainError.FailedPrecondition("key_not_active", $"key \"{request.Kid}\" is {key.Status} and signs nothing more");
         if (request.PackId is { } packId)
         {
-            var pack = registry.Pack(packId) ?? throw ApiError.NotFound($"no attestation pack with id {packId}");
-            if (pack.IssuerId != request.IssuerId) throw ApiError.BadRequest("pack_not_of_issuer", "the pack belongs to another issuer");
-            if (pack.Status != Pack.Active) throw ApiError.Conflict("pack_not_active", "the pack is not active");
+            var pack = registry.Pack(packId) ?? throw DomainError.NotFound($"no attestation pack with id {packId}");
+            if (pack.IssuerId != request.IssuerId) throw DomainError.Invalid("pack_not_of_issuer", "the pack belongs to another issuer");
+            if (pack.Status != Pack.Active) throw DomainError.FailedPrecondition("pack_not_active", "the pack is not active");
         }
     }
 
-    private async Task<(long Index, AttestationView View)> Append(MintRequest request, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
+    private async Task<(long Index, AttestationView View)> Append(MintCommand request, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
     {
         var id = Guid.CreateVersion7();
         string createdAt = Now();
@@ -219,7 +217,7 @@ public sealed class AttestationService(
 
     /// <summary>The signed payload (JCS), its signature, and the log record (entry and private data) of a mint.</summary>
     private (byte[] Record, byte[] Jcs, string Signature) Build(
-        MintRequest request, Guid id, string createdAt, string? documentHash, string? payloadBlob, Guid? supersedes, IdempotencyRecord? idempotencyRecord,
+        MintCommand request, Guid id, string createdAt, string? documentHash, string? payloadBlob, Guid? supersedes, IdempotencyRecord? idempotencyRecord,
         string holderToken)
     {
         // 128 random bits per attestation, signed but never logged: the logged payload hash then confirms no guessed claims.
@@ -232,7 +230,7 @@ public sealed class AttestationService(
         // The signed payload, written in canonical (RFC 8785) member order: it is what the signature covers.
         var payload = Scratch(ref payloadScratch);
         var members = new Jcs.ObjectWriter(payload)
-            .String("alg", "Ed25519").Value("claims", request.Claims).String("content_type", request.ContentType).String("created_at", createdAt);
+            .String("alg", "Ed25519").Canonical("claims", request.ClaimsJcs).String("content_type", request.ContentType).String("created_at", createdAt);
         if (documentHash is not null) members.String("document_hash", documentHash);
         members.String("id", id.ToString()).String("issuer_id", request.IssuerId.ToString()).String("kid", request.Kid)
             .String("salt", new string(salt)).String("schema", request.Schema);

@@ -22,9 +22,10 @@ public sealed class Idempotency(KvIndex index, TransparencyLog log, TimeProvider
     /// Returns the log index of the entry for this request: the earlier one for a retry, else the one
     /// <paramref name="append"/> makes (it must put the given record under <c>"idempotency"</c> in the private data).
     /// </summary>
-    public async Task<long> Run(string scope, string? key, byte[] requestDigest, Func<IdempotencyRecord?, Task<long>> append, CancellationToken token)
+    public async Task<long> Run(string scope, string? key, byte[]? requestDigest, Func<IdempotencyRecord?, Task<long>> append, CancellationToken token)
     {
         if (key is null) return await append(null);
+        ArgumentNullException.ThrowIfNull(requestDigest);
         string slot = scope + "\n" + key;
         string digest = Convert.ToHexStringLower(requestDigest);
         while (true)
@@ -63,7 +64,7 @@ public sealed class Idempotency(KvIndex index, TransparencyLog log, TimeProvider
         var idem = priv.RootElement.GetProperty("idempotency");
         if (time.GetUtcNow() - DateTimeOffset.Parse(idem.Str("at")) > Window) return null;
         if (idem.Str("request") != digest)
-            throw ApiError.Conflict("idempotency_key_reused", "this Idempotency-Key was already used with a different request");
+            throw DomainError.FailedPrecondition("idempotency_key_reused", "this Idempotency-Key was already used with a different request");
         return v.A;
     }
 }

@@ -46,11 +46,12 @@ public sealed class IssuerQuotas(AttestOptions options, Registry registry, TimeP
             if (count.Day != day) (count.Day, count.Bytes) = (day, 0);
             if (count.Bytes + bytes > max)
             {
-                var error = new ApiError(429, "quota_exceeded",
-                    $"this issuer's payload uploads would exceed {max} bytes today (UTC), the quota Attest:Quotas:MaxBlobBytesPerDay; {Math.Max(0, max - count.Bytes)} bytes remain today");
                 var midnight = new DateTimeOffset((day + 1L) * TimeSpan.TicksPerDay, TimeSpan.Zero);
-                error.Headers["Retry-After"] = ((long)Math.Ceiling((midnight - now).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                throw error;
+                throw new DomainError(ErrorKind.RateLimited, "quota_exceeded",
+                    $"this issuer's payload uploads would exceed {max} bytes today (UTC), the quota Attest:Quotas:MaxBlobBytesPerDay; {Math.Max(0, max - count.Bytes)} bytes remain today")
+                {
+                    RetryAfterSeconds = (long)Math.Ceiling((midnight - now).TotalSeconds),
+                };
             }
             count.Bytes += bytes;
         }
@@ -59,7 +60,7 @@ public sealed class IssuerQuotas(AttestOptions options, Registry registry, TimeP
     private static void Check(int count, int max, string what, string setting)
     {
         if (max > 0 && count >= max)
-            throw new ApiError(429, "quota_exceeded", $"this issuer already has {count} {what}, the quota Attest:Quotas:{setting} ({max})");
+            throw new DomainError(ErrorKind.RateLimited, "quota_exceeded", $"this issuer already has {count} {what}, the quota Attest:Quotas:{setting} ({max})");
     }
 
     private sealed class DayCount

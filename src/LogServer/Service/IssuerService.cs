@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
+using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -38,8 +39,9 @@ public sealed class IssuerService(
 {
     private readonly SemaphoreSlim changes = new(1, 1);
 
-    public async Task<IssuerView> CreateIssuer(string name)
+    public async Task<IssuerView> CreateIssuer(CreateIssuerCommand command)
     {
+        string name = command.Name;
         var id = Guid.CreateVersion7();
         long i = await writer.Append(IssuerEntries.Issuer(id, name, Now()), null);
         var issuer = registry.Issuer(id)!;
@@ -52,20 +54,22 @@ public sealed class IssuerService(
         return new IssuerView(issuer.Id, issuer.Name, issuer.CreatedAt, issuer.EntryIndex);
     }
 
-    public Page<KeyView> Keys(Guid issuerId, PageRequest page)
+    public Page<KeyView> Keys(ListKeysQuery query)
     {
+        var (issuerId, page) = query;
         FindIssuer(issuerId);
         var keys = page.Take(registry.Keys.Where(k => k.IssuerId == issuerId), k => k.CreatedEntryIndex);
         return new Page<KeyView>([.. keys.Items.Select(KeyView.Of)], keys.NextCursor);
     }
 
-    public async Task<KeyView> CreateKey(Principal caller, Guid issuerId, string kid)
+    public async Task<KeyView> CreateKey(Principal caller, CreateKeyCommand command)
     {
+        var (issuerId, kid) = command;
         caller.RequireIssuer(issuerId);
         FindIssuer(issuerId);
         return await Serialized(async () =>
         {
-            if (registry.Key(kid) is not null) throw ApiError.Conflict("kid_exists", $"a key with kid \"{kid}\" already exists");
+            if (registry.Key(kid) is not null) throw new DomainError(ErrorKind.AlreadyExists, "kid_exists", $"a key with kid \"{kid}\" already exists");
             quotas.CheckNewKey(issuerId);
             var (publicKey, sealedSeed) = NewKey(kid);
             await writer.Append(IssuerEntries.Key("created", issuerId, kid, publicKey, Now()), new JsonObject { ["encrypted_seed"] = sealedSeed });
@@ -74,15 +78,16 @@ public sealed class IssuerService(
     }
 
     /// <summary>A new active key replaces <paramref name="kid"/>, which signs nothing more; what it signed stays valid.</summary>
-    public async Task<KeyView> Rotate(Principal caller, string kid, string newKid)
+    public async Task<KeyView> Rotate(Principal caller, RotateKeyCommand command)
     {
+        var (kid, newKid) = command;
         var old = FindKey(kid);
         caller.RequireIssuer(old.IssuerId);
         return await Serialized(async () =>
         {
             old = FindKey(kid);
-            if (old.Status != IssuerKey.Active) throw ApiError.Conflict("key_not_active", $"key \"{kid}\" is {old.Status}; only an active key can be rotated");
-            if (registry.Key(newKid) is not null) throw ApiError.Conflict("kid_exists", $"a key with kid \"{newKid}\" already exists");
+            if (old.Status != IssuerKey.Active) throw DomainError.FailedPrecondition("key_not_active", $"key \"{kid}\" is {old.Status}; only an active key can be rotated");
+            if (registry.Key(newKid) is not null) throw new DomainError(ErrorKind.AlreadyExists, "kid_exists", $"a key with kid \"{newKid}\" already exists");
             quotas.CheckNewKey(old.IssuerId);
             var (publicKey, sealedSeed) = NewKey(newKid);
             await KeyEvent(kid, () => writer.Append(IssuerEntries.Key("rotated", old.IssuerId, newKid, publicKey, Now(), rotatedFrom: kid), new JsonObject { ["encrypted_seed"] = sealedSeed }));
@@ -94,16 +99,17 @@ public sealed class IssuerService(
     /// Marks a key compromised from <paramref name="compromisedAt"/> (default now): it signs nothing more, and what
     /// it signed after that time verifies as not valid. Says how many attestations that affects.
     /// </summary>
-    public async Task<CompromiseResult> Compromise(Principal caller, string kid, DateTimeOffset? compromisedAt, CancellationToken token)
+    public async Task<CompromiseResult> Compromise(Principal caller, CompromiseKeyCommand command, CancellationToken token)
     {
+        var (kid, compromisedAt) = command;
         var key = FindKey(kid);
         caller.RequireIssuer(key.IssuerId);
         var at = compromisedAt ?? time.GetUtcNow();
-        if (at > time.GetUtcNow()) throw ApiError.BadRequest("invalid_field", "compromised_at is in the future");
+        if (at > time.GetUtcNow()) throw DomainError.Invalid("invalid_field", "compromised_at is in the future");
         return await Serialized(async () =>
         {
             key = FindKey(kid);
-            if (key.Status == IssuerKey.Compromised) throw ApiError.Conflict("key_compromised", $"key \"{kid}\" is already marked compromised");
+            if (key.Status == IssuerKey.Compromised) throw DomainError.FailedPrecondition("key_compromised", $"key \"{kid}\" is already marked compromised");
             string atText = StampService.Timestamp(at);
             long i = await KeyEvent(kid, () => writer.Append(IssuerEntries.Key("compromised", key.IssuerId, kid, key.PublicKey, Now(), compromisedAt: atText), null));
             return new CompromiseResult(kid, IssuerKey.Compromised, atText, await CountSignedAfter(kid, at, token), i);
@@ -144,10 +150,11 @@ public sealed class IssuerService(
         return affected;
     }
 
-    public async Task<ApiKeyView> CreateApiKey(Guid issuerId, string name, DateTimeOffset? expiresAt)
+    public async Task<ApiKeyView> CreateApiKey(CreateApiKeyCommand command)
     {
+        var (issuerId, name, expiresAt) = command;
         FindIssuer(issuerId);
-        if (expiresAt <= time.GetUtcNow()) throw ApiError.BadRequest("invalid_field", "expires_at is in the past");
+        if (expiresAt <= time.GetUtcNow()) throw DomainError.Invalid("invalid_field", "expires_at is in the past");
         // Serialized, so that two concurrent creations cannot both pass the quota.
         return await Serialized(async () =>
         {
@@ -170,15 +177,16 @@ public sealed class IssuerService(
     {
         return await Serialized(async () =>
         {
-            var key = registry.ApiKey(id) ?? throw ApiError.NotFound($"no API key with id {id}");
-            if (key.RevokedAt is not null) throw ApiError.Conflict("already_revoked", "this API key is already revoked");
+            var key = registry.ApiKey(id) ?? throw DomainError.NotFound($"no API key with id {id}");
+            if (key.RevokedAt is not null) throw DomainError.FailedPrecondition("already_revoked", "this API key is already revoked");
             await writer.Append(IssuerEntries.ApiKey("revoked", id, key.IssuerId, Now()), null);
             return ApiKeyView.Of(registry.ApiKey(id)!);
         });
     }
 
-    public async Task<PackView> CreatePack(Principal caller, Guid issuerId, string name, string? description)
+    public async Task<PackView> CreatePack(Principal caller, CreatePackCommand command)
     {
+        var (issuerId, name, description) = command;
         caller.RequireIssuer(issuerId);
         FindIssuer(issuerId);
         return await Serialized(async () =>
@@ -197,7 +205,7 @@ public sealed class IssuerService(
         var pack = GetPack(caller, id);
         return await Serialized(async () =>
         {
-            if (registry.Pack(id)!.Status != Pack.Draft) throw ApiError.Conflict("pack_not_draft", "only a draft pack can be activated");
+            if (registry.Pack(id)!.Status != Pack.Draft) throw DomainError.FailedPrecondition("pack_not_draft", "only a draft pack can be activated");
             await writer.Append(IssuerEntries.Pack("activated", id, pack.IssuerId, Now()), null);
             return PackView.Of(registry.Pack(id)!);
         });
@@ -205,14 +213,14 @@ public sealed class IssuerService(
 
     public PackView GetPack(Principal caller, Guid id)
     {
-        var pack = registry.Pack(id) ?? throw ApiError.NotFound($"no attestation pack with id {id}");
+        var pack = registry.Pack(id) ?? throw DomainError.NotFound($"no attestation pack with id {id}");
         caller.RequireIssuer(pack.IssuerId);
         return PackView.Of(pack);
     }
 
-    public Issuer FindIssuer(Guid id) => registry.Issuer(id) ?? throw ApiError.NotFound($"no issuer with id {id}");
+    public Issuer FindIssuer(Guid id) => registry.Issuer(id) ?? throw DomainError.NotFound($"no issuer with id {id}");
 
-    public IssuerKey FindKey(string kid) => registry.Key(kid) ?? throw ApiError.NotFound($"no key with kid \"{kid}\"");
+    public IssuerKey FindKey(string kid) => registry.Key(kid) ?? throw DomainError.NotFound($"no key with kid \"{kid}\"");
 
     private (string PublicKey, string SealedSeed) NewKey(string kid)
     {

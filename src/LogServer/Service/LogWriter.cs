@@ -26,7 +26,7 @@ public sealed class LogWriter(Sequencer sequencer, TransparencyLog log, FreeSpac
         // Refused before it is queued: a nearly full disk, or an entry log with a corrupt record (no entry may be
         // logged after one that no checkpoint can cover).
         freeSpace.EnsureRoomFor(record.Length);
-        if (log.Corruption is { } corruption) throw new Api.ApiError(503, "entry_log_corrupt", corruption);
+        if (log.Corruption is { } corruption) throw new DomainError(ErrorKind.Unavailable, "entry_log_corrupt", corruption);
         return sequencer.AppendAsync(record, CancellationToken.None);
     }
 

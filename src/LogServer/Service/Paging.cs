@@ -17,7 +17,7 @@ public readonly record struct PageRequest(long After, int Limit)
     /// <summary>From a client's cursor (null or empty: the first page) and limit (null: the default).</summary>
     public static PageRequest Of(string? cursor, long? limit)
     {
-        if (limit is { } l && (l < 1 || l > MaxLimit)) throw ApiError.BadRequest("parameter_out_of_range", $"\"limit\" must be between 1 and {MaxLimit}");
+        if (limit is { } l && (l < 1 || l > MaxLimit)) throw DomainError.Invalid("parameter_out_of_range", $"\"limit\" must be between 1 and {MaxLimit}");
         return new PageRequest(string.IsNullOrEmpty(cursor) ? -1 : Decode(cursor), (int)(limit ?? DefaultLimit));
     }
 
@@ -45,7 +45,7 @@ public readonly record struct PageRequest(long After, int Limit)
     private static long Decode(string cursor)
     {
         long i = cursor.Length == 11 && Base64Url.TryDecode(cursor, out var bytes) && bytes.Length == 8 ? BinaryPrimitives.ReadInt64BigEndian(bytes) : -1;
-        return i >= 0 ? i : throw ApiError.BadRequest("invalid_cursor", "the cursor is not one this server gave (pass next_cursor back unchanged)");
+        return i >= 0 ? i : throw DomainError.Invalid("invalid_cursor", "the cursor is not one this server gave (pass next_cursor back unchanged)");
     }
 }
 

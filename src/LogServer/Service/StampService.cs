@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
+using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -11,8 +12,6 @@ using Attest.Merkle;
 namespace Attest.LogServer.Service;
 
 /// <summary>A stamp to append; <paramref name="IssuerId"/> is its creator's issuer, null for the admin (then the admin's alone).</summary>
-public sealed record StampRequest(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string>? Tags, Guid? IssuerId = null);
-
 public sealed record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
     string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry);
@@ -24,12 +23,12 @@ public sealed record VerifyResult(
 public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter writer, Idempotency idempotency, TimeProvider time)
 {
     /// <summary>Appends a stamp; with an idempotency key, a retry returns the original stamp (see <see cref="Idempotency"/>).</summary>
-    public async Task<Stamp> Create(StampRequest request, string scope, string? idempotencyKey, byte[] requestDigest, CancellationToken token)
+    public async Task<Stamp> Create(Principal caller, StampCommand command, string? idempotencyKey, CancellationToken token)
     {
         Stamp? created = null;
-        long i = await idempotency.Run(scope, idempotencyKey, requestDigest, async idem =>
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), async idem =>
         {
-            var record = Record(request, idem);
+            var record = Record(command, caller.IssuerId, idem);
             long index = await writer.Append(record);
             created = View(index, record);
             return index;
@@ -38,12 +37,12 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
         return created ?? View(i, await log.ReadRecordAsync(i, token));
     }
 
-    private byte[] Record(StampRequest request, IdempotencyRecord? idempotencyRecord)
+    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord)
     {
         string id = Guid.CreateVersion7().ToString();
         var entry = StampEntry.Encode(id, request.ContentHash, Timestamp(time.GetUtcNow()));
         var priv = new JsonObject { ["visibility"] = request.Visibility };
-        if (request.IssuerId is { } owner) priv["issuer_id"] = owner.ToString();
+        if (owner is { } issuer) priv["issuer_id"] = issuer.ToString();
         if (request.Visibility == "public") priv["content"] = request.Content;
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
@@ -57,7 +56,7 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
     /// </summary>
     public async Task<Stamp> Get(Principal caller, string id, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw ApiError.NotFound($"no stamp with id {id}");
+        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw DomainError.NotFound($"no stamp with id {id}");
         var record = await log.ReadRecordAsync(v.A, token);
         var stamp = View(v.A, record);
         if (caller.IsAdmin) return stamp;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
+using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -64,14 +65,18 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         return await Evaluate(a.Payload, a.Signature, documentSha256, [], token);
     }
 
-    public Task<Verification> ByAttestation(JsonElement attestation, string? documentSha256, CancellationToken token)
+    /// <summary>An attestation verification, by the command's subject (not a stamp's: see <see cref="StampService.Verify"/>).</summary>
+    public Task<Verification> Verify(VerifyCommand command, CancellationToken token) => command.Subject switch
     {
-        if (attestation.ValueKind != JsonValueKind.Object
-            || !attestation.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object
-            || !attestation.TryGetProperty("signature", out var sig) || sig.ValueKind != JsonValueKind.String)
-            throw ApiError.BadRequest("invalid_field", "\"attestation\" must be {\"payload\": {…}, \"signature\": \"…\"}");
-        return Evaluate(payload, sig.GetString()!, documentSha256, [], token);
-    }
+        VerifySubject.AttestationId => ById(command.AttestationId, command.DocumentSha256, token),
+        VerifySubject.Attestation => ByAttestation(command.Payload, command.Signature, command.DocumentSha256, token),
+        VerifySubject.Bundle => ByBundle(command.Bundle, command.Policy, command.DocumentSha256, token),
+        VerifySubject.DocumentHash => ByDocumentHash(command.DocumentHash, command.DocumentSha256, token),
+        _ => throw new System.Diagnostics.UnreachableException($"{command.Subject} is not an attestation subject"),
+    };
+
+    public Task<Verification> ByAttestation(JsonElement payload, string signature, string? documentSha256, CancellationToken token) =>
+        Evaluate(payload, signature, documentSha256, [], token);
 
     /// <summary>
     /// A proof bundle, judged as <c>attest verify --online</c> judges it (docs/VERIFYING.md "Freshness"): the
@@ -90,7 +95,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         }
         catch (BundleFormatException e)
         {
-            throw ApiError.BadRequest("invalid_bundle", $"\"bundle\" is not an attest proof bundle (GET /v1/attestations/{{id}}/proof-bundle): {e.Message}");
+            throw DomainError.Invalid("invalid_bundle", $"\"bundle\" is not an attest proof bundle (GET /v1/attestations/{{id}}/proof-bundle): {e.Message}");
         }
         TrustPolicy trust;
         try
@@ -99,7 +104,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         }
         catch (PolicyFormatException e)
         {
-            throw ApiError.BadRequest("invalid_policy", $"\"policy\" is not a policy file (docs/VERIFYING.md \"Policy file\"): {e.Message}");
+            throw DomainError.Invalid("invalid_policy", $"\"policy\" is not a policy file (docs/VERIFYING.md \"Policy file\"): {e.Message}");
         }
         Hash? document = documentSha256 is not null && Hash.TryParseHex(documentSha256, out var d) ? d : null;
         var offline = BundleVerifier.Verify(held, trust, document);
@@ -286,7 +291,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     /// </summary>
     public async Task<JsonObject> StampProof(string id, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw ApiError.NotFound($"no stamp with id {id}");
+        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw DomainError.NotFound($"no stamp with id {id}");
         var anchor = anchors.FirstCovering(v.A) is { } n ? await anchors.Read(n, token) : null;
         var checkpoint = await CheckpointCovering(Math.Max(v.A, anchor?.LogIndex ?? 0), token);
         var logEntry = await EntryProof(v.A, checkpoint, token);
@@ -307,7 +312,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     /// <summary>The log entry whose RFC 6962 leaf hash is <paramref name="leaf"/> (GET /v1/log/entries?leaf_hash=), with its tlog-proof.</summary>
     public async Task<JsonObject> EntryByLeafHash(Hash leaf, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.LeafKey(leaf), out var v)) throw ApiError.NotFound($"no log entry has the leaf hash {leaf.ToBase64()}");
+        if (!index.TryGet(EntryIndexer.LeafKey(leaf), out var v)) throw DomainError.NotFound($"no log entry has the leaf hash {leaf.ToBase64()}");
         var checkpoint = await CheckpointCovering(v.A, token);
         var proof = await EntryProof(v.A, checkpoint, token);
         proof["leaf_hash"] = leaf.ToBase64();
@@ -351,7 +356,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
-            throw new ApiError(503, "checkpoint_pending", "the entry is not yet in a signed checkpoint; retry shortly");
+            throw new DomainError(ErrorKind.Unavailable, "checkpoint_pending", "the entry is not yet in a signed checkpoint; retry shortly");
         }
     }
 }

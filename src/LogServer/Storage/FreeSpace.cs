@@ -1,4 +1,5 @@
 using Attest.LogServer.Api;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Storage;
 
@@ -29,7 +30,7 @@ public sealed class FreeSpace(AttestOptions options)
         long now = Environment.TickCount64;
         if (now >= Volatile.Read(ref nextReading)) Read(now);
         if (Volatile.Read(ref available) - bytes < minFree)
-            throw new ApiError(507, "insufficient_storage",
+            throw new DomainError(ErrorKind.InsufficientStorage, "insufficient_storage",
                 "the server's disk is nearly full (below Attest:Storage:MinFreeBytes); writes are refused until space is freed, and nothing already accepted is affected");
     }
 

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Attest.LogServer.Api;
+using Attest.LogServer.Service;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Commands;
+
+/// <summary>
+/// A stamp, after the TruthStamp API (README "HTTP API": <c>POST /v1/stamps</c>; <c>attest.v1.CreateStampRequest</c>
+/// in proto/attest/v1/stamps.proto), validated: the content hashed, <see cref="Visibility"/> defaulted to
+/// <c>hash_only</c>, and the content kept only for a public stamp, as only a public stamp stores it.
+/// </summary>
+public sealed record StampCommand(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string> Tags)
+{
+    /// <summary>The longest content <c>POST /v1/verify</c> hashes (it stores nothing); stamps use <see cref="LimitOptions.MaxContentLength"/>.</summary>
+    public const int MaxVerifyContentLength = 100_000;
+
+    public static StampCommand FromJson(JsonElement body, LimitOptions limits)
+    {
+        var f = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags");
+        return Validate(f.String("content_hash"), f.String("content"), f.String("visibility"), f.String("display_title"), f.Strings("tags"), limits);
+    }
+
+    public static StampCommand FromProto(V1.CreateStampRequest r, LimitOptions limits) => Validate(
+        r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.ContentHash ? r.ContentHash : null,
+        r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.Content ? r.Content : null,
+        Field.Present(r.Visibility), Field.Present(r.DisplayTitle), r.Tags, limits);
+
+    public static StampCommand Validate(string? contentHash, string? content, string? visibility, string? displayTitle, IReadOnlyList<string>? tags, LimitOptions limits)
+    {
+        var (hash, text) = ContentHashOf(contentHash, content, limits.MaxContentLength, nameof(limits.MaxContentLength));
+        visibility = Field.Optional(visibility, "visibility", 20) ?? "hash_only";
+        if (visibility is not ("hash_only" or "public"))
+            throw DomainError.Invalid("invalid_visibility", "visibility must be \"hash_only\" or \"public\"");
+        if (visibility == "public" && text is null)
+            throw DomainError.Invalid("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
+        return new StampCommand(hash, visibility, visibility == "public" ? text : null,
+            Field.Optional(displayTitle, "display_title", limits.MaxTitleLength, nameof(limits.MaxTitleLength)),
+            CheckTags(tags, limits));
+    }
+
+    /// <summary>Exactly one of <c>content_hash</c> (64 hex digits) or <c>content</c> (hashed with SHA-256 as UTF-8).</summary>
+    public static (Hash Hash, string? Content) ContentHashOf(string? contentHash, string? content, int maxContentLength, string? setting = null)
+    {
+        if ((contentHash is null) == (content is null))
+            throw DomainError.Invalid("missing_content", "send exactly one of \"content_hash\" or \"content\"");
+        if (contentHash is not null)
+        {
+            if (contentHash.Length > 64 || !Hash.TryParseHex(contentHash, out var h))
+                throw contentHash.Length > 64 ? DomainError.Invalid("field_too_long", "\"content_hash\" is longer than 64 characters")
+                    : DomainError.Invalid("invalid_content_hash", "content_hash must be 64 hex digits (a SHA-256)");
+            return (h, null);
+        }
+        Field.Optional(content, "content", maxContentLength, setting);
+        if (content!.Length == 0) throw DomainError.Invalid("missing_content", "content is empty");
+        return (StampService.Sha256(content), content);
+    }
+
+    private static IReadOnlyList<string> CheckTags(IReadOnlyList<string>? tags, LimitOptions limits)
+    {
+        if (tags is null || tags.Count == 0) return [];
+        if (tags.Count > limits.MaxTags) throw DomainError.Invalid("too_many_tags", $"\"tags\" has more than {limits.MaxTags} items (Attest:Limits:{nameof(limits.MaxTags)})");
+        foreach (var tag in tags)
+        {
+            if (tag.Length == 0) throw DomainError.Invalid("invalid_field", $"each of \"tags\" must be 1 to {limits.MaxTagLength} characters");
+            if (tag.Length > limits.MaxTagLength) throw LimitOptions.TooLong("one of \"tags\"", nameof(limits.MaxTagLength), limits.MaxTagLength);
+        }
+        return [.. tags];
+    }
+
+    /// <summary>The <see cref="IdempotencyDigest"/> of this stamp.</summary>
+    public byte[] Digest() => IdempotencyDigest.Of("stamp", this, static (s, w) =>
+    {
+        if (s.Content is not null) w.String("content", s.Content);
+        w.String("content_hash", s.ContentHash.ToHex());
+        if (s.DisplayTitle is not null) w.String("display_title", s.DisplayTitle);
+        if (s.Tags.Count > 0) w.Value("tags", JsonSerializer.SerializeToElement(s.Tags));
+        w.String("visibility", s.Visibility).End();
+    });
+}
