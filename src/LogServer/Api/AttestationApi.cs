@@ -26,36 +26,34 @@ public static class AttestationApi
     public static void MapAttestationApi(this WebApplication app)
     {
         var mintLimit = new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxEncodedPayload + (1 << 20));
+        var keyed = app.Keyed(AuthPolicies.ApiKey);
 
-        app.MapPost("/v1/attestations/mint", async (HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, LargeBodies large, CancellationToken token) =>
+        keyed.MapPost("/v1/attestations/mint", async (HttpRequest request, Principal caller, AttestationService attestations, LimitOptions limits, LargeBodies large, CancellationToken token) =>
         {
-            var caller = auth.Require(request, "mint");
             using var slot = large.Enter(request, caller);
             string key = RequiredIdempotencyKey(request, limits);
             var (mint, digest) = await ReadMint(request, "mint", limits, token);
             return Json.Result(await attestations.Mint(caller, mint, key, digest, token), 201);
-        }).WithMetadata(mintLimit);
+        }).WithMetadata(mintLimit, RateLimitBucketAttribute.Mint);
 
         // Keyless with a holder token, so limited per address like the public routes (a key's reader is limited there too).
-        app.MapGet("/v1/attestations/{id}", async (string id, HttpRequest request, Auth auth, AttestationService attestations, CancellationToken token) =>
-            Json.Result(await attestations.Get(AttestationReader.From(request, auth), Id(id, "attestation"), token))).PublicRoute();
+        app.Keyed(AuthPolicies.Reader).MapGet("/v1/attestations/{id}", async (string id, HttpContext context, AttestationService attestations, CancellationToken token) =>
+            Json.Result(await attestations.Get(AttestationReader.From(context), Id(id, "attestation"), token))).PublicRoute();
 
-        app.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
+        keyed.MapPost("/v1/attestations/{id}/revoke", async (string id, HttpRequest request, Principal caller, AttestationService attestations, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             var fields = new RequestFields(await Json.ReadObject(request, token, allowEmpty: true), "reason");
             return Json.Result(await attestations.Revoke(caller, Id(id, "attestation"), fields.String("reason", limits.MaxReasonLength, nameof(limits.MaxReasonLength)), token));
         });
 
-        app.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Auth auth, AttestationService attestations, LimitOptions limits, LargeBodies large, CancellationToken token) =>
+        keyed.MapPost("/v1/attestations/{id}/supersede", async (string id, HttpRequest request, Principal caller, AttestationService attestations, LimitOptions limits, LargeBodies large, CancellationToken token) =>
         {
-            var caller = auth.Require(request, "mint");
             using var slot = large.Enter(request, caller);
             var oldId = Id(id, "attestation");
             string key = RequiredIdempotencyKey(request, limits);
             var (mint, digest) = await ReadMint(request, $"supersede {oldId}", limits, token);
             return Json.Result(await attestations.Supersede(caller, oldId, mint, key, digest, token), 201);
-        }).WithMetadata(mintLimit);
+        }).WithMetadata(mintLimit, RateLimitBucketAttribute.Mint);
     }
 
     /// <summary>

@@ -10,85 +10,79 @@ public static class IssuerApi
 
     public static void MapIssuerApi(this WebApplication app)
     {
-        app.MapPost("/v1/issuers", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        var admin = app.Keyed(AuthPolicies.Admin);
+        var issuer = app.Keyed(AuthPolicies.Issuer);
+        var keyed = app.Keyed(AuthPolicies.ApiKey);
+
+        admin.MapPost("/v1/issuers", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            auth.Require(request).RequireAdmin();
             var f = new RequestFields(await Json.ReadObject(request, token), "name");
             return Json.Result(await issuers.CreateIssuer(Text(f.Required("name", limits.MaxNameLength, nameof(limits.MaxNameLength)), "name")), 201);
         });
 
-        app.MapGet("/v1/issuers/{id}", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
+        issuer.MapGet("/v1/issuers/{id}", (string id, IssuerService issuers) =>
         {
             var issuerId = AttestationApi.Id(id, "issuer");
-            auth.Require(request).RequireIssuer(issuerId);
             return Json.Result(issuers.GetIssuer(issuerId));
         });
 
-        app.MapGet("/v1/issuers/{id}/keys", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
+        issuer.MapGet("/v1/issuers/{id}/keys", (string id, HttpRequest request, IssuerService issuers) =>
         {
             var issuerId = AttestationApi.Id(id, "issuer");
-            auth.Require(request).RequireIssuer(issuerId);
             var page = issuers.Keys(issuerId, Page(request));
             return Json.Result(new { keys = page.Items, next_cursor = page.NextCursor });
         });
 
-        app.MapPost("/v1/issuers/{id}/keys", async (string id, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        issuer.MapPost("/v1/issuers/{id}/keys", async (string id, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             var issuerId = AttestationApi.Id(id, "issuer");
             var f = new RequestFields(await Json.ReadObject(request, token), "kid");
             return Json.Result(await issuers.CreateKey(caller, issuerId, Kid(f.Required("kid", int.MaxValue), limits)), 201);
         });
 
-        app.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        keyed.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             var f = new RequestFields(await Json.ReadObject(request, token), "new_kid");
             return Json.Result(await issuers.Rotate(caller, Kid(kid, limits), Kid(f.Required("new_kid", int.MaxValue), limits)), 201);
         });
 
-        app.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        keyed.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             var f = new RequestFields(await Json.ReadObject(request, token, allowEmpty: true), "compromised_at");
             return Json.Result(await issuers.Compromise(caller, Kid(kid, limits), f.Time("compromised_at"), token));
         });
 
-        app.MapPost("/v1/api-keys", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        admin.MapPost("/v1/api-keys", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            auth.Require(request).RequireAdmin();
             var f = new RequestFields(await Json.ReadObject(request, token), "issuer_id", "name", "expires_at");
             var issuerId = AttestationApi.Id(f.Required("issuer_id", 36), "issuer");
             return Json.Result(await issuers.CreateApiKey(issuerId, Text(f.Required("name", limits.MaxNameLength, nameof(limits.MaxNameLength)), "name"), f.Time("expires_at")), 201);
         });
 
-        app.MapGet("/v1/api-keys", (HttpRequest request, Auth auth, IssuerService issuers) =>
+        admin.MapGet("/v1/api-keys", (HttpRequest request, IssuerService issuers) =>
         {
-            auth.Require(request).RequireAdmin();
             var page = issuers.ApiKeys(Page(request));
             return Json.Result(new { api_keys = page.Items, next_cursor = page.NextCursor });
         });
 
-        app.MapDelete("/v1/api-keys/{id}", async (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
+        admin.MapDelete("/v1/api-keys/{id}", async (string id, IssuerService issuers) =>
         {
-            auth.Require(request).RequireAdmin();
             return Json.Result(await issuers.RevokeApiKey(AttestationApi.Id(id, "API key")));
         });
 
-        app.MapPost("/v1/attestation-packs", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        keyed.MapPost("/v1/attestation-packs", async (HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             var f = new RequestFields(await Json.ReadObject(request, token), "issuer_id", "name", "description");
             var issuerId = AttestationApi.Id(f.Required("issuer_id", 36), "issuer");
             return Json.Result(await issuers.CreatePack(caller, issuerId, Text(f.Required("name", limits.MaxNameLength, nameof(limits.MaxNameLength)), "name"),
                 f.String("description", limits.MaxDescriptionLength, nameof(limits.MaxDescriptionLength))), 201);
         });
 
-        app.MapGet("/v1/attestation-packs/{id}", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
-            Json.Result(issuers.GetPack(auth.Require(request), AttestationApi.Id(id, "pack"))));
+        keyed.MapGet("/v1/attestation-packs/{id}", (string id, Principal caller, IssuerService issuers) =>
+            Json.Result(issuers.GetPack(caller, AttestationApi.Id(id, "pack"))));
 
-        app.MapPost("/v1/attestation-packs/{id}/activate", async (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
-            Json.Result(await issuers.ActivatePack(auth.Require(request), AttestationApi.Id(id, "pack"))));
+        keyed.MapPost("/v1/attestation-packs/{id}/activate", async (string id, Principal caller, IssuerService issuers) =>
+            Json.Result(await issuers.ActivatePack(caller, AttestationApi.Id(id, "pack"))));
 
         app.MapGet("/v1/schemas", () => Json.Result(new { schemas = SchemaCatalogue.All })).RequireCors(Cors.Public).PublicRoute();
 

@@ -12,15 +12,15 @@ public static class StampApi
 
     public static void MapStampApi(this WebApplication app)
     {
-        app.MapPost("/v1/stamps", async (HttpRequest request, Auth auth, StampService stamps, LimitOptions limits, CancellationToken token) =>
+        var keyed = app.Keyed(AuthPolicies.ApiKey);
+
+        keyed.MapPost("/v1/stamps", async (HttpRequest request, Principal caller, StampService stamps, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             return Json.Result(await Create(caller, IdempotencyKey(request, limits), await Json.ReadObject(request, token), stamps, limits, token), 201);
         });
 
-        app.MapGet("/v1/stamps/{id}", async (string id, HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
+        keyed.MapGet("/v1/stamps/{id}", async (string id, Principal caller, StampService stamps, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             if (!Guid.TryParseExact(id, "D", out _)) throw ApiError.BadRequest("invalid_id", "a stamp id is a UUID");
             return Json.Result(await stamps.Get(caller, id, token));
         });

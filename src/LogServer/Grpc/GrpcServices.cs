@@ -6,16 +6,18 @@ using Google.Protobuf;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Attest.LogServer.Grpc;
 
 // The services of proto/attest/v1. Each method calls the same parsing and services as its REST twin; metadata
-// carries authorization/x-api-key and idempotency-key exactly as the REST headers do. A method that needs an API key
-// finds its caller already checked (GrpcLimits, from the headers, before the message was read). Methods are virtual
-// because Grpc.AspNetCore binds a service's methods by overriding (ProviderServiceBinder).
+// carries authorization/x-api-key and idempotency-key exactly as the REST headers do. Who may call a method is its
+// [Authorize] policy (AuthPolicies), checked from the headers before the message is read, and its caller is
+// context.Caller(). Methods are virtual because Grpc.AspNetCore binds a service's methods by overriding
+// (ProviderServiceBinder), which also takes the attributes of the class and method as the endpoint's metadata.
 
 [BindServiceMethod(typeof(AttestationsGrpcService), nameof(BindService))]
-public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, Auth auth, LimitOptions limits, AttestOptions options)
+public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, LimitOptions limits, AttestOptions options)
 {
     public const string Name = "attest.v1.Attestations";
 
@@ -31,24 +33,28 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
         binder.AddMethod(GrpcMethods.Unary<GetProofBundleRequest, ProofBundle>(Name, "GetProofBundle", GetProofBundleRequest.Parser), (UnaryServerMethod<GetProofBundleRequest, ProofBundle>?)null);
     }
 
+    [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.MintName)]
     public virtual async Task<AttestationReply> Mint(V1.MintRequest r, ServerCallContext context)
     {
         var request = context.GetHttpContext().Request;
         string key = AttestationApi.RequiredIdempotencyKey(request, limits);
         var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r, "payload"), "mint", limits);
-        return ProtoReply.Attestation(await attestations.Mint(GrpcLimits.Caller(context), mint, key, digest, context.CancellationToken));
+        return ProtoReply.Attestation(await attestations.Mint(context.Caller(), mint, key, digest, context.CancellationToken));
     }
 
+    [Authorize(AuthPolicies.Reader), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<AttestationReply> Get(GetAttestationRequest r, ServerCallContext context) =>
-        ProtoReply.Attestation(await attestations.Get(AttestationReader.From(context.GetHttpContext().Request, auth), AttestationApi.Id(r.Id, "attestation"), context.CancellationToken));
+        ProtoReply.Attestation(await attestations.Get(AttestationReader.From(context.GetHttpContext()), AttestationApi.Id(r.Id, "attestation"), context.CancellationToken));
 
+    [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<AttestationReply> Revoke(RevokeRequest r, ServerCallContext context) =>
-        ProtoReply.Attestation(await attestations.Revoke(GrpcLimits.Caller(context), AttestationApi.Id(r.Id, "attestation"),
+        ProtoReply.Attestation(await attestations.Revoke(context.Caller(), AttestationApi.Id(r.Id, "attestation"),
             AttestationApi.Reason(r.Reason.Length > 0 ? r.Reason : null, limits), context.CancellationToken));
 
+    [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.MintName)]
     public virtual async Task<AttestationReply> Supersede(SupersedeRequest r, ServerCallContext context)
     {
-        var caller = GrpcLimits.Caller(context);
+        var caller = context.Caller();
         var oldId = AttestationApi.Id(r.Id, "attestation");
         string key = AttestationApi.RequiredIdempotencyKey(context.GetHttpContext().Request, limits);
         var (mint, digest) = AttestationApi.ParseMint(ProtoJson.Body(r.Attestation ?? new V1.MintRequest(), "payload"), $"supersede {oldId}", limits);
@@ -58,14 +64,16 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
     public virtual async Task<VerifyResponse> Verify(VerifyRequest r, ServerCallContext context) =>
         ProtoJson.Reply<VerifyResponse>(await VerifyApi.Verify(ProtoJson.Body(r, "document"), stamps, verify, options.MaxVerifyBodyBytes, context.CancellationToken));
 
+    [Authorize(AuthPolicies.KeyIfAny), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<ProofBundle> GetProofBundle(GetProofBundleRequest r, ServerCallContext context) => new()
     {
         Bundle = Struct.Parser.ParseJson((await verify.ProofBundle(
-            AttestationApi.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext().Request, auth), context.CancellationToken)).ToJsonString()),
+            AttestationApi.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext()), context.CancellationToken)).ToJsonString()),
     };
 }
 
 [BindServiceMethod(typeof(StampsGrpcService), nameof(BindService))]
+[Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
 public class StampsGrpcService(StampService stamps, LimitOptions limits)
 {
     public const string Name = "attest.v1.Stamps";
@@ -79,13 +87,14 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
     }
 
     public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
-        ProtoReply.Stamp(await StampApi.Create(GrpcLimits.Caller(context), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), ProtoJson.Body(r), stamps, limits, context.CancellationToken));
+        ProtoReply.Stamp(await StampApi.Create(context.Caller(), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), ProtoJson.Body(r), stamps, limits, context.CancellationToken));
 
     public virtual async Task<V1.Stamp> Get(GetStampRequest r, ServerCallContext context) =>
-        ProtoReply.Stamp(await stamps.Get(GrpcLimits.Caller(context), AttestationApi.Id(r.Id, "stamp").ToString(), context.CancellationToken));
+        ProtoReply.Stamp(await stamps.Get(context.Caller(), AttestationApi.Id(r.Id, "stamp").ToString(), context.CancellationToken));
 }
 
 [BindServiceMethod(typeof(IssuersGrpcService), nameof(BindService))]
+[Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
 public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
 {
     public const string Name = "attest.v1.Issuers";
@@ -101,21 +110,21 @@ public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
         binder.AddMethod(GrpcMethods.Unary<ListKeysRequest, ListKeysResponse>(Name, "ListKeys", ListKeysRequest.Parser), (UnaryServerMethod<ListKeysRequest, ListKeysResponse>?)null);
     }
 
+    [Authorize(AuthPolicies.Admin)]
     public virtual async Task<V1.Issuer> CreateIssuer(CreateIssuerRequest r, ServerCallContext context)
     {
-        GrpcLimits.Caller(context).RequireAdmin();
         return ProtoJson.Reply<V1.Issuer>(await issuers.CreateIssuer(IssuerApi.Text(Required(r.Name, "name", limits.MaxNameLength), "name")));
     }
 
     public virtual async Task<V1.IssuerKey> CreateKey(CreateKeyRequest r, ServerCallContext context) =>
-        ProtoJson.Reply<V1.IssuerKey>(await issuers.CreateKey(GrpcLimits.Caller(context), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid, limits)));
+        ProtoJson.Reply<V1.IssuerKey>(await issuers.CreateKey(context.Caller(), AttestationApi.Id(r.IssuerId, "issuer"), IssuerApi.Kid(r.Kid, limits)));
 
     public virtual async Task<V1.IssuerKey> RotateKey(RotateKeyRequest r, ServerCallContext context) =>
-        ProtoJson.Reply<V1.IssuerKey>(await issuers.Rotate(GrpcLimits.Caller(context), IssuerApi.Kid(r.Kid, limits), IssuerApi.Kid(r.NewKid, limits)));
+        ProtoJson.Reply<V1.IssuerKey>(await issuers.Rotate(context.Caller(), IssuerApi.Kid(r.Kid, limits), IssuerApi.Kid(r.NewKid, limits)));
 
     public virtual async Task<CompromiseKeyResponse> CompromiseKey(CompromiseKeyRequest r, ServerCallContext context)
     {
-        var caller = GrpcLimits.Caller(context);
+        var caller = context.Caller();
         var at = new RequestFields(ProtoJson.Body(r), "kid", "compromised_at").Time("compromised_at");
         return ProtoJson.Reply<CompromiseKeyResponse>(await issuers.Compromise(caller, IssuerApi.Kid(r.Kid, limits), at, context.CancellationToken));
     }
@@ -123,7 +132,7 @@ public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
     public virtual Task<ListKeysResponse> ListKeys(ListKeysRequest r, ServerCallContext context)
     {
         var issuerId = AttestationApi.Id(r.IssuerId, "issuer");
-        GrpcLimits.Caller(context).RequireIssuer(issuerId);
+        context.Caller().RequireIssuer(issuerId); // the issuer is in the message, read after the policy ran
         if (r.PageSize < 0) throw ApiError.BadRequest("parameter_out_of_range", "page_size must not be negative");
         var page = issuers.Keys(issuerId, PageRequest.Of(r.PageToken, r.PageSize == 0 ? null : Math.Min(r.PageSize, PageRequest.MaxLimit)));
         return Task.FromResult(ProtoJson.Reply<ListKeysResponse>(new { keys = page.Items, next_page_token = page.NextCursor ?? "" }));
@@ -228,4 +237,11 @@ public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
 
     private static long NonNegative(long v, string name) =>
         v >= 0 ? v : throw ApiError.BadRequest("parameter_out_of_range", $"\"{name}\" must not be negative");
+}
+
+internal static class GrpcCaller
+{
+    /// <summary>The caller of a method whose policy requires an API key (<see cref="AuthPolicies"/>).</summary>
+    public static Principal Caller(this ServerCallContext context) =>
+        Principal.Of(context.GetHttpContext().User) ?? throw new InvalidOperationException($"{context.Method} has no policy that requires an API key");
 }
