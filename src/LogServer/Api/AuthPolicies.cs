@@ -4,6 +4,7 @@ using Attest.LogServer.Service;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Attest.LogServer.Api;
 
@@ -46,6 +47,14 @@ public static class AuthPolicies
             .AddPolicy(Reader, p => p.AddRequirements(new KeyOrHolderToken()))
             .AddPolicy(KeyIfAny, p => p.AddRequirements(new NoRejectedKey()));
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, Refusals>();
+        // Stateless, but registered transient: the authorization middleware would build this graph of six objects for
+        // every request (a mint too). As singletons, once.
+        foreach (var type in (Type[])[typeof(IPolicyEvaluator), typeof(IAuthorizationService), typeof(IAuthorizationPolicyProvider),
+                     typeof(IAuthorizationHandlerProvider), typeof(IAuthorizationHandlerContextFactory), typeof(IAuthorizationEvaluator)])
+        {
+            var transient = services.Single(d => d.ServiceType == type && d.Lifetime == ServiceLifetime.Transient);
+            services.Replace(ServiceDescriptor.Singleton(type, transient.ImplementationType!));
+        }
         return services;
     }
 
@@ -134,13 +143,12 @@ public static class AuthPolicies
     /// </summary>
     private sealed class Refusals : IAuthorizationMiddlewareResultHandler
     {
-        public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+        // Not async where it lets a request through: a mint pays no state machine here.
+        public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result) =>
+            result.Succeeded ? next(context) : Refuse(context, policy, result);
+
+        private static async Task Refuse(HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
         {
-            if (result.Succeeded)
-            {
-                await next(context);
-                return;
-            }
             if (result.Challenged)
             {
                 // The scheme's result of this request, kept by its handler: no second check of the key.
