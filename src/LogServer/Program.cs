@@ -31,13 +31,15 @@ builder.Services.AddPublicRateLimits(options.RateLimits);
 builder.Services.AddOpenApi();
 builder.Services.AddAttestMetrics(builder.Configuration);
 builder.Services.AddAttestGrpc(options);
+builder.Services.AddAttestAuth(options);
 
 var app = builder.Build();
-app.Services.GetRequiredService<Auth>(); // generates and shows the admin key at first start, not at first request
+app.Services.GetRequiredService<ApiKeys>(); // generates and shows the admin key at first start, not at first request
 app.Services.GetRequiredService<Attest.LogServer.Service.KeyVault>(); // warns at every start of a key kept in the data dir
 app.UseJsonErrors();
 app.UseCors();
 app.UsePublicRateLimits();
+app.UseAttestAuth();
 app.UseGrpcLimits();
 app.MapOpenApi();
 app.MapLogApi();

@@ -9,12 +9,15 @@ namespace Attest.LogServer.Api;
 /// </summary>
 public static class AttestationReader
 {
-    public static Reader From(HttpRequest request, Auth auth) => new(auth.Optional(request), Token(request));
+    public const string Header = "X-Holder-Token", Query = "holder_token";
+
+    /// <summary>The reader of a request that passed <see cref="AuthPolicies.Reader"/> or <see cref="AuthPolicies.KeyIfAny"/>: a sent key is valid.</summary>
+    public static Reader From(HttpContext context) => new(Principal.Of(context.User), Token(context.Request));
 
     private static string? Token(HttpRequest request)
     {
-        string? header = Single(request.Headers.TryGetValue("X-Holder-Token", out var h) ? h : default);
-        string? query = Single(request.Query.TryGetValue("holder_token", out var q) ? q : default);
+        string? header = Single(request.Headers.TryGetValue(Header, out var h) ? h : default);
+        string? query = Single(request.Query.TryGetValue(Query, out var q) ? q : default);
         if (header is not null && query is not null && header != query)
             throw DomainError.Invalid("invalid_holder_token", "send one holder token, as X-Holder-Token or as ?holder_token=, not two different ones");
         string? token = header ?? query;

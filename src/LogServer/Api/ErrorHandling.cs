@@ -91,6 +91,8 @@ public static class ErrorHandling
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
+        // RFC 9110 §15.5.2: a 401 names the scheme that would be accepted (RFC 6750 §3).
+        if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
         if (error is not null)
             foreach (var (name, value) in Headers(error)) context.Response.Headers[name] = value;
         return Json.Write(context, new ErrorBody(false, code, message), status);

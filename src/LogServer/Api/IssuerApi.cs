@@ -9,76 +9,70 @@ public static class IssuerApi
 {
     public static void MapIssuerApi(this WebApplication app)
     {
-        app.MapPost("/v1/issuers", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        var admin = app.Keyed(AuthPolicies.Admin);
+        var issuer = app.Keyed(AuthPolicies.Issuer);
+        var keyed = app.Keyed(AuthPolicies.ApiKey);
+
+        admin.MapPost("/v1/issuers", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            auth.Require(request).RequireAdmin();
             return Json.Result(await issuers.CreateIssuer(CreateIssuerCommand.FromJson(await Json.ReadObject(request, token), limits)), 201);
         });
 
-        app.MapGet("/v1/issuers/{id}", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
+        issuer.MapGet("/v1/issuers/{id}", (string id, IssuerService issuers) =>
         {
             var issuerId = Field.Id(id, "issuer");
-            auth.Require(request).RequireIssuer(issuerId);
             return Json.Result(issuers.GetIssuer(issuerId));
         });
 
-        app.MapGet("/v1/issuers/{id}/keys", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
+        issuer.MapGet("/v1/issuers/{id}/keys", (string id, HttpRequest request, IssuerService issuers) =>
         {
             var query = ListKeysQuery.FromQuery(id, request);
-            auth.Require(request).RequireIssuer(query.IssuerId);
             var page = issuers.Keys(query);
             return Json.Result(new { keys = page.Items, next_cursor = page.NextCursor });
         });
 
-        app.MapPost("/v1/issuers/{id}/keys", async (string id, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        issuer.MapPost("/v1/issuers/{id}/keys", async (string id, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             Field.Id(id, "issuer");
             return Json.Result(await issuers.CreateKey(caller, CreateKeyCommand.FromJson(id, await Json.ReadObject(request, token), limits)), 201);
         });
 
-        app.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        keyed.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             return Json.Result(await issuers.Rotate(caller, RotateKeyCommand.FromJson(kid, await Json.ReadObject(request, token), limits)), 201);
         });
 
-        app.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        keyed.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             return Json.Result(await issuers.Compromise(caller, CompromiseKeyCommand.FromJson(kid, await Json.ReadObject(request, token, allowEmpty: true), limits), token));
         });
 
-        app.MapPost("/v1/api-keys", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        admin.MapPost("/v1/api-keys", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            auth.Require(request).RequireAdmin();
             return Json.Result(await issuers.CreateApiKey(CreateApiKeyCommand.FromJson(await Json.ReadObject(request, token), limits)), 201);
         });
 
-        app.MapGet("/v1/api-keys", (HttpRequest request, Auth auth, IssuerService issuers) =>
+        admin.MapGet("/v1/api-keys", (HttpRequest request, IssuerService issuers) =>
         {
-            auth.Require(request).RequireAdmin();
             var page = issuers.ApiKeys(Paging.FromQuery(request));
             return Json.Result(new { api_keys = page.Items, next_cursor = page.NextCursor });
         });
 
-        app.MapDelete("/v1/api-keys/{id}", async (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
+        admin.MapDelete("/v1/api-keys/{id}", async (string id, IssuerService issuers) =>
         {
-            auth.Require(request).RequireAdmin();
             return Json.Result(await issuers.RevokeApiKey(Field.Id(id, "API key")));
         });
 
-        app.MapPost("/v1/attestation-packs", async (HttpRequest request, Auth auth, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        keyed.MapPost("/v1/attestation-packs", async (HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             return Json.Result(await issuers.CreatePack(caller, CreatePackCommand.FromJson(await Json.ReadObject(request, token), limits)), 201);
         });
 
-        app.MapGet("/v1/attestation-packs/{id}", (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
-            Json.Result(issuers.GetPack(auth.Require(request), Field.Id(id, "pack"))));
+        keyed.MapGet("/v1/attestation-packs/{id}", (string id, Principal caller, IssuerService issuers) =>
+            Json.Result(issuers.GetPack(caller, Field.Id(id, "pack"))));
 
-        app.MapPost("/v1/attestation-packs/{id}/activate", async (string id, HttpRequest request, Auth auth, IssuerService issuers) =>
-            Json.Result(await issuers.ActivatePack(auth.Require(request), Field.Id(id, "pack"))));
+        keyed.MapPost("/v1/attestation-packs/{id}/activate", async (string id, Principal caller, IssuerService issuers) =>
+            Json.Result(await issuers.ActivatePack(caller, Field.Id(id, "pack"))));
 
         app.MapGet("/v1/schemas", () => Json.Result(new { schemas = SchemaCatalogue.All })).RequireCors(Cors.Public).PublicRoute();
 

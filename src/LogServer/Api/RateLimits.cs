@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
-using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
@@ -37,32 +36,51 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// Fixed one-minute windows per (API key, bucket). Answers 429 <c>rate_limited</c> with <c>Retry-After</c>, and
-/// every limited response carries <c>X-RateLimit-Limit</c>, <c>X-RateLimit-Remaining</c> and
-/// <c>X-RateLimit-Reset</c> (Unix seconds when the window ends).
+/// Endpoint metadata (an attribute on a gRPC method): requests to the endpoint count against the caller's API key in
+/// this bucket. The admin key is exempt; an anonymous request (a holder token's) is not counted here.
 /// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class RateLimitBucketAttribute(string name) : Attribute
+{
+    public static readonly RateLimitBucketAttribute Mint = new(MintName), Default = new(DefaultName);
+
+    public const string MintName = "mint", DefaultName = "default";
+
+    public string Name { get; } = name;
+}
+
+/// <summary>
+/// Fixed one-minute windows per (API key, bucket), as middleware after authorization: it takes the authenticated
+/// caller and the endpoint's <see cref="RateLimitBucketAttribute"/>. Answers 429 <c>rate_limited</c> with
+/// <c>Retry-After</c> (gRPC: RESOURCE_EXHAUSTED), and every limited response carries <c>X-RateLimit-Limit</c>,
+/// <c>X-RateLimit-Remaining</c> and <c>X-RateLimit-Reset</c> (Unix seconds when the window ends).
+/// </summary>
+/// <remarks>
+/// Ours, not ASP.NET Core's rate limiter: that one exposes no lease or statistics for an accepted request
+/// (dotnet/aspnetcore#44140), so it cannot send the X-RateLimit headers on every response, only on a 429.
+/// </remarks>
 public sealed class RateLimiter(RateLimitOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(string Scope, string Bucket), Window> windows = new();
 
-    public void Take(Principal caller, string bucket, HttpResponse response)
+    public Task Invoke(HttpContext context, RequestDelegate next)
     {
-        if (caller.IsAdmin) return;
-        int limit = bucket == "mint" ? options.Mint : options.Default;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RateLimitBucketAttribute>() is not { } bucket || Principal.Of(context.User) is not { IsAdmin: false } caller)
+            return next(context);
+        int limit = bucket.Name == RateLimitBucketAttribute.MintName ? options.Mint : options.Default;
         long now = time.GetUtcNow().ToUnixTimeSeconds();
         long start = now - now % 60;
-        var w = windows.AddOrUpdate((caller.Scope, bucket), _ => new Window(start, 1), (_, old) => old.Start == start ? old with { Count = old.Count + 1 } : new Window(start, 1));
+        var w = windows.AddOrUpdate((caller.Scope, bucket.Name), _ => new Window(start, 1), (_, old) => old.Start == start ? old with { Count = old.Count + 1 } : new Window(start, 1));
         long reset = start + 60;
-        response.Headers["X-RateLimit-Limit"] = limit.ToString();
-        response.Headers["X-RateLimit-Remaining"] = Math.Max(0, limit - w.Count).ToString();
-        response.Headers["X-RateLimit-Reset"] = reset.ToString();
-        if (w.Count > limit)
+        var headers = context.Response.Headers;
+        headers["X-RateLimit-Limit"] = limit.ToString(CultureInfo.InvariantCulture);
+        headers["X-RateLimit-Remaining"] = Math.Max(0, limit - w.Count).ToString(CultureInfo.InvariantCulture);
+        headers["X-RateLimit-Reset"] = reset.ToString(CultureInfo.InvariantCulture);
+        if (w.Count <= limit) return next(context);
+        return AuthErrors.Write(context, new DomainError(ErrorKind.RateLimited, "rate_limited", $"more than {limit} requests a minute for this API key; retry after {reset - now} s")
         {
-            throw new DomainError(ErrorKind.RateLimited, "rate_limited", $"more than {limit} requests a minute for this API key; retry after {reset - now} s")
-            {
-                RetryAfterSeconds = reset - now, RateLimit = new RateLimitWindow(limit, reset),
-            };
-        }
+            RetryAfterSeconds = reset - now, RateLimit = new RateLimitWindow(limit, reset),
+        });
     }
 
     private sealed record Window(long Start, long Count);

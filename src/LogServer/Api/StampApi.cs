@@ -8,16 +8,16 @@ public static class StampApi
 {
     public static void MapStampApi(this WebApplication app)
     {
-        app.MapPost("/v1/stamps", async (HttpRequest request, Auth auth, StampService stamps, LimitOptions limits, CancellationToken token) =>
+        var keyed = app.Keyed(AuthPolicies.ApiKey);
+
+        keyed.MapPost("/v1/stamps", async (HttpRequest request, Principal caller, StampService stamps, LimitOptions limits, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             string? key = IdempotencyKey(request, limits);
             return Json.Result(await stamps.Create(caller, StampCommand.FromJson(await Json.ReadObject(request, token), limits), key, token), 201);
         });
 
-        app.MapGet("/v1/stamps/{id}", async (string id, HttpRequest request, Auth auth, StampService stamps, CancellationToken token) =>
+        keyed.MapGet("/v1/stamps/{id}", async (string id, Principal caller, StampService stamps, CancellationToken token) =>
         {
-            var caller = auth.Require(request);
             Field.Id(id, "stamp");
             return Json.Result(await stamps.Get(caller, id, token));
         });

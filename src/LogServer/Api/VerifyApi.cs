@@ -22,8 +22,8 @@ public static class VerifyApi
         }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxBody)).RequireCors(Cors.Public).PublicRoute(expensive: true);
 
         // Anyone gets the public part; the payload needs the issuer's key, the admin key or the holder token.
-        app.MapGet("/v1/attestations/{id}/proof-bundle", async (string id, HttpRequest request, Auth auth, VerifyService verify, CancellationToken token) =>
-            Json.Result(await verify.ProofBundle(Field.Id(id, "attestation"), AttestationReader.From(request, auth), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        app.Keyed(AuthPolicies.KeyIfAny).MapGet("/v1/attestations/{id}/proof-bundle", async (string id, HttpContext context, VerifyService verify, CancellationToken token) =>
+            Json.Result(await verify.ProofBundle(Field.Id(id, "attestation"), AttestationReader.From(context), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
     }
 
     /// <summary>Runs a verification; the answer is a stamp's (<see cref="VerifyResult"/>) or an attestation's (<see cref="Verification"/>).</summary>

@@ -6,17 +6,19 @@ using Attest.V1;
 using Google.Protobuf;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Attest.LogServer.Grpc;
 
 // The services of proto/attest/v1. Each method maps its message to the command its REST twin binds (Commands/), calls
-// the same service, and builds its reply from the service's typed result (ProtoReply); metadata
-// carries authorization/x-api-key and idempotency-key exactly as the REST headers do. A method that needs an API key
-// finds its caller already checked (GrpcLimits, from the headers, before the message was read). Methods are virtual
-// because Grpc.AspNetCore binds a service's methods by overriding (ProviderServiceBinder).
+// the same service, and builds its reply from the service's typed result (ProtoReply); metadata carries
+// authorization/x-api-key and idempotency-key exactly as the REST headers do. Who may call a method is its
+// [Authorize] policy (AuthPolicies), checked from the headers before the message is read, and its caller is
+// context.Caller(). Methods are virtual because Grpc.AspNetCore binds a service's methods by overriding
+// (ProviderServiceBinder), which also takes the attributes of the class and method as the endpoint's metadata.
 
 [BindServiceMethod(typeof(AttestationsGrpcService), nameof(BindService))]
-public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, Auth auth, LimitOptions limits, AttestOptions options)
+public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, LimitOptions limits, AttestOptions options)
 {
     public const string Name = "attest.v1.Attestations";
 
@@ -32,22 +34,26 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
         binder.AddMethod(GrpcMethods.Unary<GetProofBundleRequest, ProofBundle>(Name, "GetProofBundle", GetProofBundleRequest.Parser), (UnaryServerMethod<GetProofBundleRequest, ProofBundle>?)null);
     }
 
+    [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.MintName)]
     public virtual async Task<AttestationReply> Mint(V1.MintRequest r, ServerCallContext context)
     {
         var request = context.GetHttpContext().Request;
         string key = AttestationApi.RequiredIdempotencyKey(request, limits);
-        return ProtoReply.Attestation(await attestations.Mint(GrpcLimits.Caller(context), MintCommand.FromProto(r, limits), key, context.CancellationToken));
+        return ProtoReply.Attestation(await attestations.Mint(context.Caller(), MintCommand.FromProto(r, limits), key, context.CancellationToken));
     }
 
+    [Authorize(AuthPolicies.Reader), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<AttestationReply> Get(GetAttestationRequest r, ServerCallContext context) =>
-        ProtoReply.Attestation(await attestations.Get(AttestationReader.From(context.GetHttpContext().Request, auth), Field.Id(r.Id, "attestation"), context.CancellationToken));
+        ProtoReply.Attestation(await attestations.Get(AttestationReader.From(context.GetHttpContext()), Field.Id(r.Id, "attestation"), context.CancellationToken));
 
+    [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<AttestationReply> Revoke(RevokeRequest r, ServerCallContext context) =>
-        ProtoReply.Attestation(await attestations.Revoke(GrpcLimits.Caller(context), RevokeCommand.FromProto(r, limits), context.CancellationToken));
+        ProtoReply.Attestation(await attestations.Revoke(context.Caller(), RevokeCommand.FromProto(r, limits), context.CancellationToken));
 
+    [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.MintName)]
     public virtual async Task<AttestationReply> Supersede(SupersedeRequest r, ServerCallContext context)
     {
-        var caller = GrpcLimits.Caller(context);
+        var caller = context.Caller();
         Field.Id(r.Id, "attestation");
         string key = AttestationApi.RequiredIdempotencyKey(context.GetHttpContext().Request, limits);
         return ProtoReply.Attestation(await attestations.Supersede(caller, SupersedeCommand.FromProto(r, limits), key, context.CancellationToken));
@@ -56,11 +62,13 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
     public virtual async Task<VerifyResponse> Verify(VerifyRequest r, ServerCallContext context) =>
         ProtoReply.Verify(await VerifyApi.Verify(VerifyCommand.FromProto(r, options.MaxVerifyBodyBytes), stamps, verify, context.CancellationToken));
 
+    [Authorize(AuthPolicies.KeyIfAny), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<ProofBundle> GetProofBundle(GetProofBundleRequest r, ServerCallContext context) => ProtoReply.ProofBundle(
-        await verify.ProofBundle(Field.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext().Request, auth), context.CancellationToken));
+        await verify.ProofBundle(Field.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext()), context.CancellationToken));
 }
 
 [BindServiceMethod(typeof(StampsGrpcService), nameof(BindService))]
+[Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
 public class StampsGrpcService(StampService stamps, LimitOptions limits)
 {
     public const string Name = "attest.v1.Stamps";
@@ -74,13 +82,14 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
     }
 
     public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
-        ProtoReply.Stamp(await stamps.Create(GrpcLimits.Caller(context), StampCommand.FromProto(r, limits), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), context.CancellationToken));
+        ProtoReply.Stamp(await stamps.Create(context.Caller(), StampCommand.FromProto(r, limits), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), context.CancellationToken));
 
     public virtual async Task<V1.Stamp> Get(GetStampRequest r, ServerCallContext context) =>
-        ProtoReply.Stamp(await stamps.Get(GrpcLimits.Caller(context), Field.Id(r.Id, "stamp").ToString(), context.CancellationToken));
+        ProtoReply.Stamp(await stamps.Get(context.Caller(), Field.Id(r.Id, "stamp").ToString(), context.CancellationToken));
 }
 
 [BindServiceMethod(typeof(IssuersGrpcService), nameof(BindService))]
+[Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
 public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
 {
     public const string Name = "attest.v1.Issuers";
@@ -96,28 +105,28 @@ public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
         binder.AddMethod(GrpcMethods.Unary<ListKeysRequest, ListKeysResponse>(Name, "ListKeys", ListKeysRequest.Parser), (UnaryServerMethod<ListKeysRequest, ListKeysResponse>?)null);
     }
 
+    [Authorize(AuthPolicies.Admin)]
     public virtual async Task<V1.Issuer> CreateIssuer(CreateIssuerRequest r, ServerCallContext context)
     {
-        GrpcLimits.Caller(context).RequireAdmin();
         return ProtoReply.Issuer(await issuers.CreateIssuer(CreateIssuerCommand.FromProto(r, limits)));
     }
 
     public virtual async Task<V1.IssuerKey> CreateKey(CreateKeyRequest r, ServerCallContext context) =>
-        ProtoReply.Key(await issuers.CreateKey(GrpcLimits.Caller(context), CreateKeyCommand.FromProto(r, limits)));
+        ProtoReply.Key(await issuers.CreateKey(context.Caller(), CreateKeyCommand.FromProto(r, limits)));
 
     public virtual async Task<V1.IssuerKey> RotateKey(RotateKeyRequest r, ServerCallContext context) =>
-        ProtoReply.Key(await issuers.Rotate(GrpcLimits.Caller(context), RotateKeyCommand.FromProto(r, limits)));
+        ProtoReply.Key(await issuers.Rotate(context.Caller(), RotateKeyCommand.FromProto(r, limits)));
 
     public virtual async Task<CompromiseKeyResponse> CompromiseKey(CompromiseKeyRequest r, ServerCallContext context)
     {
-        var caller = GrpcLimits.Caller(context);
+        var caller = context.Caller();
         return ProtoReply.Compromise(await issuers.Compromise(caller, CompromiseKeyCommand.FromProto(r, limits), context.CancellationToken));
     }
 
     public virtual Task<ListKeysResponse> ListKeys(ListKeysRequest r, ServerCallContext context)
     {
         var query = ListKeysQuery.FromProto(r);
-        GrpcLimits.Caller(context).RequireIssuer(query.IssuerId);
+        context.Caller().RequireIssuer(query.IssuerId); // the issuer is in the message, read after the policy ran
         return Task.FromResult(ProtoReply.Keys(issuers.Keys(query)));
     }
 }
@@ -213,4 +222,11 @@ public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
 
     private static V1.Checkpoint Checkpoint(SignedCheckpoint cp) =>
         new() { Origin = cp.Checkpoint.Origin, Size = cp.Size, RootHash = cp.Checkpoint.Root.ToBase64(), Note = cp.Note };
+}
+
+internal static class GrpcCaller
+{
+    /// <summary>The caller of a method whose policy requires an API key (<see cref="AuthPolicies"/>).</summary>
+    public static Principal Caller(this ServerCallContext context) =>
+        Principal.Of(context.GetHttpContext().User) ?? throw new InvalidOperationException($"{context.Method} has no policy that requires an API key");
 }

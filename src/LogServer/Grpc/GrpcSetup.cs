@@ -52,7 +52,7 @@ public static class GrpcSetup
         services.AddGrpcReflection();
     }
 
-    /// <summary>Before the gRPC endpoints: <see cref="GrpcLimits"/>.</summary>
+    /// <summary>Before the gRPC endpoints, after authorization (<see cref="AuthPolicies.UseAttestAuth"/>): <see cref="GrpcLimits"/>.</summary>
     public static void UseGrpcLimits(this WebApplication app) => GrpcLimits.Use(app);
 
     public static void MapAttestGrpc(this WebApplication app)
@@ -85,13 +85,12 @@ public static class GrpcSetup
 }
 
 /// <summary>
-/// What a gRPC method accepts, checked by middleware before Grpc.AspNetCore reads the message (an interceptor runs
-/// only after it): the caller of a method that needs an API key, from its headers; and the largest message, before and
-/// after decompression, where it is less than what its service takes.
+/// The largest message a gRPC method accepts, before and after decompression, where it is less than what its service
+/// takes: checked by middleware before Grpc.AspNetCore reads the message (an interceptor runs only after it). The
+/// caller was checked before this, from the headers (<see cref="AuthPolicies"/>).
 /// </summary>
-/// <param name="Bucket">The rate-limit bucket of a method that needs an API key; null for a keyless method.</param>
 /// <param name="Peek">Whether the message's length prefix must be checked here, its service taking larger ones.</param>
-public sealed record GrpcLimits(int MaxMessageBytes, string? Bucket, bool Peek)
+public sealed record GrpcLimits(int MaxMessageBytes, bool Peek)
 {
     /// <summary>As REST: only mint and supersede take a large message (a payload), verify its own limit, the rest what any request body may be.</summary>
     public static GrpcLimits Of(string service, string method, AttestOptions options)
@@ -103,39 +102,22 @@ public sealed record GrpcLimits(int MaxMessageBytes, string? Bucket, bool Peek)
             (AttestationsGrpcService.Name, "Verify") => options.MaxVerifyBodyBytes,
             _ => options.MaxRequestBodyBytes,
         };
-        bool keyed = (service, method) is (AttestationsGrpcService.Name, "Mint" or "Supersede" or "Revoke") or (StampsGrpcService.Name, _) or (IssuersGrpcService.Name, _);
         int bytes = (int)Math.Min(limit, max);
-        return new GrpcLimits(bytes, keyed ? method is "Mint" or "Supersede" ? "mint" : "default" : null, service == AttestationsGrpcService.Name && bytes < max);
+        return new GrpcLimits(bytes, service == AttestationsGrpcService.Name && bytes < max);
     }
 
-    /// <summary>The caller that the middleware checked for a method that needs an API key.</summary>
-    public static Principal Caller(ServerCallContext context) =>
-        context.GetHttpContext().Features.Get<Principal>() ?? throw new InvalidOperationException($"{context.Method} has no checked caller");
-
-    public static void Use(WebApplication app)
-    {
-        var auth = app.Services.GetRequiredService<Auth>();
+    public static void Use(WebApplication app) =>
         app.Use((context, next) =>
             context.GetEndpoint()?.Metadata.GetMetadata<GrpcLimits>() is { } limits && context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
-                ? Check(context, next, limits, auth)
+                ? Check(context, next, limits)
                 : next(context));
-    }
 
     /// <remarks>Synchronous unless it must read (the prefix) or set the decompression limit: a mint pays no state machine here.</remarks>
-    private static Task Check(HttpContext context, RequestDelegate next, GrpcLimits limits, Auth auth)
+    private static Task Check(HttpContext context, RequestDelegate next, GrpcLimits limits)
     {
         // The message limits are the library's and ours (RESOURCE_EXHAUSTED), not Kestrel's request body limit, which
         // the library lifts only for client streams: it refused a 2 MB request by its content-length, as UNKNOWN.
         if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body) body.MaxRequestBodySize = null;
-        try
-        {
-            if (limits.Bucket is { } bucket) context.Features.Set(auth.Require(context.Request, bucket));
-        }
-        catch (DomainError e)
-        {
-            GrpcStatus.WriteTrailersOnly(context, e);
-            return Task.CompletedTask;
-        }
         bool compressed = context.Request.Headers.TryGetValue("grpc-encoding", out var encoding) && encoding != "identity";
         return limits.Peek || compressed ? Read(context, next, limits, compressed) : next(context);
     }

@@ -132,7 +132,6 @@ public static class LogServices
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();
         services.AddSingleton<VerifyService>();
-        services.AddSingleton(sp => new Api.Auth(Secrets.LoadAdminKeyHash(options), sp.GetRequiredService<Registry>(), sp.GetRequiredService<Api.RateLimiter>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(options.RateLimits);
         services.AddSingleton<Api.RateLimiter>();
         services.AddSingleton<KeyVault>();

@@ -14,8 +14,10 @@ namespace Attest.LogServer.Tests.Security;
 /// </summary>
 public sealed class LargeRequestTests
 {
-    [Fact]
-    public async Task an_anonymous_grpc_mint_is_refused_from_its_headers_before_its_message_is_read()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("atk_wrong")]
+    public async Task a_grpc_mint_without_a_valid_key_is_refused_from_its_headers_before_its_message_is_read(string? key)
     {
         await using var server = await ServerProcess.Start();
         // The frame announces 40 MB; the client sends its first KB and then waits for the answer. Were the server to
@@ -32,6 +34,7 @@ public sealed class LargeRequestTests
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
