@@ -38,7 +38,9 @@ public static class LogApi
             long index = Param(request, "index", min: 0);
             long? treeSize = request.Query.ContainsKey("tree_size") ? Param(request, "tree_size", min: 1) : null;
             var (size, proof, checkpoint) = Inclusion(log, index, treeSize);
-            if (checkpoint is not null) return Results.Text(new TlogProof(index, proof, checkpoint.Note, null).Format(), "text/plain; charset=utf-8");
+            // Written as UTF-8 bytes with the content type as it stands: a string of the text, and the content type
+            // parsed for its charset, were most of a served proof's garbage (docs/PERFORMANCE.md).
+            if (checkpoint is not null) return Results.Bytes(new TlogProof(index, proof, checkpoint.Note, null).FormatUtf8(), "text/plain; charset=utf-8");
             return Json.Result(new { index, tree_size = size, proof = proof.Select(h => h.ToBase64()) });
         }).RequireCors(Cors.Public).PublicRoute(expensive: true);
 
