@@ -27,6 +27,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.FirstOrDefault() == "alloc-guard") return AllocationGuard.Run();
+        if (args.FirstOrDefault() == "gc-pauses") return GcPauses.Run(args[1..]);
         if (args.FirstOrDefault() == "scale") return Scale.ScaleRun.Run(args[1..]).GetAwaiter().GetResult();
         bool quick = args.Contains("--quick");
         args = [.. args.Where(a => a != "--quick")];

@@ -13,10 +13,10 @@ public static class LoadRun
     /// Closed loop (<paramref name="rate"/> null): each worker sends its next request as soon as the last one is
     /// answered, and latency is that request's own time. Open loop: see <see cref="OpenLoop"/>.
     /// </summary>
-    public static Task<Recording> Run(Request request, int clients, TimeSpan warmup, TimeSpan duration, double? rate) =>
-        rate is { } r ? OpenLoop(request, clients, warmup, duration, r) : ClosedLoop(request, clients, warmup, duration);
+    public static Task<Recording> Run(Request request, int clients, TimeSpan warmup, TimeSpan duration, double? rate, SlowRequests? slow = null) =>
+        rate is { } r ? OpenLoop(request, clients, warmup, duration, r, slow) : ClosedLoop(request, clients, warmup, duration, slow);
 
-    private static async Task<Recording> ClosedLoop(Request request, int clients, TimeSpan warmup, TimeSpan duration)
+    private static async Task<Recording> ClosedLoop(Request request, int clients, TimeSpan warmup, TimeSpan duration, SlowRequests? slow)
     {
         long measureFrom = Stopwatch.GetTimestamp() + Ticks(warmup), end = measureFrom + Ticks(duration);
         var recorders = Enumerable.Range(0, clients).Select(_ => new Recording()).ToArray();
@@ -27,7 +27,10 @@ public static class LoadRun
             for (long sent; (sent = Stopwatch.GetTimestamp()) < end;)
             {
                 string? error = await Send(request, worker);
-                if (sent >= measureFrom) recorders[worker].Add(Second(sent, measureFrom), Stopwatch.GetTimestamp() - sent, error);
+                if (sent < measureFrom) continue;
+                long ticks = Stopwatch.GetTimestamp() - sent;
+                recorders[worker].Add(Second(sent, measureFrom), ticks, error);
+                slow?.Add(sent, ticks);
             }
         }
 
@@ -46,14 +49,14 @@ public static class LoadRun
     /// instead, HTTP proofs at 1,000/s against an idle server had a p50 of 0.61 ms, against 0.26 ms now
     /// (docs/PERFORMANCE.md). A reply completes wherever its client completes it, and frees its worker there.
     /// </remarks>
-    private static Task<Recording> OpenLoop(Request request, int clients, TimeSpan warmup, TimeSpan duration, double rate) =>
+    private static Task<Recording> OpenLoop(Request request, int clients, TimeSpan warmup, TimeSpan duration, double rate, SlowRequests? slow) =>
         Task.Factory.StartNew(() =>
         {
             Thread.CurrentThread.Name = "open-loop dispatcher";
-            return Dispatch(request, clients, warmup, duration, rate);
+            return Dispatch(request, clients, warmup, duration, rate, slow);
         }, TaskCreationOptions.LongRunning); // a thread of its own, not a pool thread
 
-    private static Recording Dispatch(Request request, int clients, TimeSpan warmup, TimeSpan duration, double rate)
+    private static Recording Dispatch(Request request, int clients, TimeSpan warmup, TimeSpan duration, double rate, SlowRequests? slow)
     {
         var pacer = new Pacer();
         var recorders = Enumerable.Range(0, clients).Select(_ => new Recording()).ToArray();
@@ -65,7 +68,12 @@ public static class LoadRun
         async Task Track(int worker, long scheduled, long sent)
         {
             string? error = await Send(request, worker);
-            if (scheduled >= measureFrom) recorders[worker].Add(Second(scheduled, measureFrom), Stopwatch.GetTimestamp() - scheduled, error, sent - scheduled);
+            if (scheduled >= measureFrom)
+            {
+                long ticks = Stopwatch.GetTimestamp() - scheduled;
+                recorders[worker].Add(Second(scheduled, measureFrom), ticks, error, sent - scheduled);
+                slow?.Add(scheduled, ticks);
+            }
             idle.Add(worker);
         }
 

@@ -30,6 +30,9 @@ public sealed record Options
                                 warm-up, a request that cannot go on time is dropped rather than sent late
           --prefill <n>         proof-rest: first stamp the log up to n entries (default 100000)
           --no-limits           skip measuring SHA-256, Ed25519 and FasterLog limits
+          --slow <ms>           also print, to stderr, when the requests slower than this were due (wall-clock UTC,
+                                in spells: a stall's start, length and worst request), to line them up with the
+                                server's own events (a GC trace, its log)
           --json <file>         also write the results as JSON
         """;
 
@@ -49,6 +52,7 @@ public sealed record Options
     public long Prefill { get; init; } = 100_000;
     public bool Limits { get; init; } = true;
     public string? Json { get; init; }
+    public double? SlowMs { get; init; }
 
     public static readonly string[] Scenarios = ["mint-grpc", "mint-rest", "stamp-grpc", "stamp-rest", "proof-rest", "checkpoint-grpc"];
 
@@ -80,6 +84,7 @@ public sealed record Options
                     "--limits" => o with { Limits = true },
                     "--no-limits" => o with { Limits = false },
                     "--json" => o with { Json = Next() },
+                    "--slow" => o with { SlowMs = Positive(Next(), "--slow") },
                     "-h" or "--help" => throw new FormatException(""),
                     _ => throw new FormatException($"unknown argument {args[i]}"),
                 };

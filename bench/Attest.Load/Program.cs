@@ -33,11 +33,13 @@ var startedAt = DateTime.UtcNow;
 string loadBefore = LoadAverage();
 var cpu = CpuUse.Measure(server?.Pid, o.Warmup, o.Duration);
 var disk = DiskStalls.Measure(server?.DataDir ?? Path.GetTempPath(), o.Warmup, o.Duration);
-var recording = await LoadRun.Run(request, o.Clients, o.Warmup, o.Duration, o.Rate);
+var slow = o.SlowMs is { } slowMs ? new SlowRequests(slowMs) : null;
+var recording = await LoadRun.Run(request, o.Clients, o.Warmup, o.Duration, o.Rate, slow);
 var report = Report.Create(o, recording, limits, proofTreeSize, await cpu, await disk, server?.Memory() is { } m ? new ServerMemory(m.Rss, m.Peak) : null,
     startedAt, loadBefore, LoadAverage());
 
 Console.Write(report.Text());
+if (slow is not null) Console.Error.Write(slow.Text());
 if (o.Json is not null) await File.WriteAllTextAsync(o.Json, report.Json());
 // A closed loop only sends when the last request answered, so any failure there is the server refusing work: exit 1.
 // In an open loop, requests the tool could not send in time also count as errors; that is a figure, not a failure.

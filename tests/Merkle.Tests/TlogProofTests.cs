@@ -48,6 +48,15 @@ public class TlogProofTests
         Assert.Equal($"c2sp.org/tlog-proof@v1\nindex 0\n\n{SignedCheckpoint}", new TlogProof(0, [], SignedCheckpoint, null).Format());
     }
 
+    [Fact]
+    public void format_utf8_counts_a_checkpoint_with_non_ascii_text_in_bytes_not_characters()
+    {
+        // The spec example's signature lines begin with an em dash: three bytes of UTF-8 for one character.
+        string checkpoint = SpecExample[SpecExample.IndexOf("example.com/fancylog")..];
+        var proof = new TlogProof(73894, [H("a")], checkpoint, [1, 2, 3]);
+        Assert.Equal(Encoding.UTF8.GetBytes($"c2sp.org/tlog-proof@v1\nextra AQID\nindex 73894\n{B64("a")}\n\n{checkpoint}"), proof.FormatUtf8());
+    }
+
     [Theory]
     [InlineData(0, 0, null)]
     [InlineData(5, 2, "")]

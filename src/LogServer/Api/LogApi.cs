@@ -39,7 +39,9 @@ public static class LogApi
         {
             var query = InclusionQuery.FromQuery(request);
             var (size, proof, checkpoint) = Inclusion(log, query);
-            if (checkpoint is not null) return Results.Text(new TlogProof(query.Index, proof, checkpoint.Note, null).Format(), "text/plain; charset=utf-8");
+            // Written as UTF-8 bytes with the content type as it stands: a string of the text, and the content type
+            // parsed for its charset, were most of a served proof's garbage.
+            if (checkpoint is not null) return Results.Bytes(new TlogProof(query.Index, proof, checkpoint.Note, null).FormatUtf8(), "text/plain; charset=utf-8");
             return Json.Result(new { index = query.Index, tree_size = size, proof = proof.Select(h => h.ToBase64()) });
         }).RequireCors(Cors.Public).PublicRoute(expensive: true);
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
