@@ -37,14 +37,17 @@ public sealed class Tmpfs : IDisposable
     /// <summary>A path inside the mount.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <summary>Writes a file of zeros that leaves <paramref name="leave"/> bytes free on the filesystem; returns its path.</summary>
+    /// <summary>
+    /// Writes a file of zeros that leaves <paramref name="leave"/> bytes free on the filesystem; returns its path. The
+    /// free space is read again before each write: a server on the filesystem may still be writing (the end of an index
+    /// checkpoint), and a size fixed at the start ran the filler itself out of space.
+    /// </summary>
     public string FillLeaving(string name, long leave)
     {
         string path = File(name);
-        long fill = AvailableFreeSpace - leave;
         var chunk = new byte[1 << 20];
-        using var f = new FileStream(path, FileMode.CreateNew);
-        for (long written = 0; written < fill; written += chunk.Length) f.Write(chunk, 0, (int)Math.Min(chunk.Length, fill - written));
+        using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
+        for (long remaining; (remaining = AvailableFreeSpace - leave) > 0;) f.Write(chunk, 0, (int)Math.Min(chunk.Length, remaining));
         return path;
     }
 
