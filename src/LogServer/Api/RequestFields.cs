@@ -3,7 +3,10 @@ using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Api;
 
-/// <summary>Strict access to the fields of a request object: unknown fields and wrong types are named in the error.</summary>
+/// <summary>
+/// REST's binding of a JSON body: strict access to the fields of a request object, where unknown fields and wrong
+/// types are named in the error. What the values must be is each command's validator's (<c>src/LogServer/Commands</c>).
+/// </summary>
 public readonly struct RequestFields
 {
     private readonly JsonElement obj;
@@ -19,23 +22,11 @@ public readonly struct RequestFields
     public bool Has(string name) => obj.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null;
 
     /// <summary>The string field <paramref name="name"/> as sent, or null; its command's validator checks the rest.</summary>
-    public string? String(string name) => String(name, int.MaxValue);
-
-    /// <summary>The string field <paramref name="name"/>, or null; <paramref name="setting"/> names the cap's <see cref="LimitOptions"/> setting.</summary>
-    public string? String(string name, int maxLength, string? setting = null)
+    public string? String(string name)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind != JsonValueKind.String) throw DomainError.Invalid("invalid_field", $"\"{name}\" must be a string");
-        var s = v.GetString()!;
-        if (s.Length > maxLength)
-            throw setting is null ? DomainError.Invalid("field_too_long", $"\"{name}\" is longer than {maxLength} characters") : LimitOptions.TooLong($"\"{name}\"", setting, maxLength);
-        return s;
+        return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be a string");
     }
-
-    public string Required(string name, int maxLength, string? setting = null) =>
-        String(name, maxLength, setting) is { Length: > 0 } s ? s : throw DomainError.Invalid("missing_field", $"\"{name}\" is required");
-
-    public DateTimeOffset? Time(string name) => Commands.Field.Time(String(name), name);
 
     /// <summary>An array of strings as sent, or null; its command's validator checks the count and lengths.</summary>
     public IReadOnlyList<string>? Strings(string name)
