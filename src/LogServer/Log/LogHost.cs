@@ -13,7 +13,7 @@ namespace Attest.LogServer.Log;
 /// (<see cref="LogOptions.IndexCheckpointMegabytesPerSecond"/>) and take seconds, and checkpoints must keep being
 /// published meanwhile. At most one runs at a time; the next starts once it finished and the interval passed.
 /// </remarks>
-public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
+public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, FreeSpace space, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
 {
     private Task indexCheckpoint = Task.CompletedTask;
     private readonly FailureStreak indexing = new(logger, "Index checkpoint failed; writes to the index's files are retried until they succeed, and entries are still accepted",
@@ -43,7 +43,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
                 if (indexCheckpoint.IsCompleted && DateTime.UtcNow >= nextIndexCheckpoint)
                 {
                     if (indexCheckpoint.Exception is { } failed) indexing.Failed(failed.InnerException ?? failed);
-                    indexCheckpoint = log.CheckpointIndexes();
+                    indexCheckpoint = NoRoomForIndexCheckpoint() is { } refusal ? Task.FromException(refusal) : log.CheckpointIndexes();
                     nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
                 }
             }
@@ -74,7 +74,8 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
         {
             // One still waiting for space is given up when the host's shutdown timeout passes: the index is derived,
             // and the next start re-applies what its last checkpoint lacks.
-            await indexCheckpoint.WaitAsync(cancellationToken);
+            if (!indexCheckpoint.IsFaulted) await indexCheckpoint.WaitAsync(cancellationToken);
+            if (NoRoomForIndexCheckpoint() is { } refusal) throw refusal;
             await log.CheckpointIndexes();
         }
         catch (Exception e)
@@ -82,6 +83,18 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
             logger.LogError(e, "The index checkpoint at shutdown failed; the next start re-applies the entries after the last one");
         }
         logger.LogInformation("Log closed at checkpoint {Size}", last.Size);
+    }
+
+    /// <summary>
+    /// Why an index checkpoint is not begun: it writes its whole hash table (64 MB) at once, and begun on a disk
+    /// without room for it, its half-written files took the last megabytes, so that checkpoints (a few KB each) could
+    /// no longer be published until space returned. Not begun, it is tried again at the next interval.
+    /// </summary>
+    private IOException? NoRoomForIndexCheckpoint()
+    {
+        long needed = index.CheckpointBytes, available = space.AvailableNow();
+        return available >= needed ? null
+            : new IOException($"an index checkpoint writes at least {needed} bytes and the data directory's filesystem has {available} available");
     }
 
     /// <summary>

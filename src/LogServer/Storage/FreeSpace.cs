@@ -34,6 +34,13 @@ public sealed class FreeSpace(AttestOptions options)
                 "the server's disk is nearly full (below Attest:Storage:MinFreeBytes); writes are refused until space is freed, and nothing already accepted is affected");
     }
 
+    /// <summary>Bytes available now, from a fresh reading (the last one if the filesystem cannot be read).</summary>
+    public long AvailableNow()
+    {
+        Read(Environment.TickCount64);
+        return Available;
+    }
+
     private void Read(long now)
     {
         Volatile.Write(ref nextReading, now + RefreshMilliseconds);

@@ -141,6 +141,12 @@ public sealed class KvIndex : IDisposable
     /// </summary>
     public Exception? WriteFailure => retries.Failure;
 
+    /// <summary>
+    /// The least a checkpoint writes: the hash table and its overflow buckets (64-byte cache lines, FASTER's
+    /// <c>IndexSize</c>) and the log's mutable region, which a fold-over checkpoint flushes.
+    /// </summary>
+    public long CheckpointBytes => (store.IndexSize + store.OverflowBucketCount) * 64 + (store.Log.TailAddress - store.Log.ReadOnlyAddress);
+
     /// <summary>Every entry below this log index is reflected in the store (as of the recovered checkpoint).</summary>
     public long AppliedUpTo { get; private set; }
 

@@ -74,7 +74,7 @@ public sealed class DiskFullResilienceTests
             for (int i = 0; i < 3; i++) acknowledged.Add(await server.Client.Stamp($"while the disk is full {i} {Guid.NewGuid()}"));
             await WaitFor(server, "Index checkpoint failed");
 
-            // SIGKILL in the middle of the index checkpoint's half-written files, and start again on the full disk.
+            // SIGKILL while index checkpoints wait for space (refused before they write), and start again on the full disk.
             server = await KillAndRestart(server, dir, settings);
             var c = server.Client;
             await AssertNoneLost(c, acknowledged);
