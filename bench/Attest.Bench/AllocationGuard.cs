@@ -32,7 +32,7 @@ public static class AllocationGuard
         // Proof generation allocates only the proof array it returns.
         (typeof(InclusionProofBenchmarks), nameof(InclusionProofBenchmarks.Prove), 800, [("TreeSize", 1 << 16)]),
         // A served inclusion proof's text: the one array of its UTF-8 bytes (1,160 B for 20 hashes), nothing on the way;
-        // building it as strings took several KB (docs/PERFORMANCE.md, "Tail latency of inclusion proofs").
+        // building it as strings took several KB.
         (typeof(TlogProofBenchmarks), nameof(TlogProofBenchmarks.FormatUtf8), 1400, []),
     ];
 

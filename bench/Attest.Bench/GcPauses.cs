@@ -6,7 +6,7 @@ namespace Attest.Bench;
 /// <summary>
 /// <c>gc-pauses &lt;trace.nettrace&gt; [--from HH:mm:ss] [--to HH:mm:ss] [--min ms]</c>: every time a process's runtime
 /// stopped all its threads, read from an EventPipe trace of its GC events, in wall-clock UTC, so that the load tool's
-/// <c>--slow</c> spells can be laid beside them (docs/PERFORMANCE.md, "Tail latency of inclusion proofs").
+/// <c>--slow</c> spells can be laid beside them.
 /// </summary>
 /// <remarks>
 /// A pause is split where the runtime reports its steps: suspending the threads, the collection itself, and the
