@@ -163,8 +163,8 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(keys.Authenticate(Request.Headers));
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        await AuthErrors.Write(Context, AuthPolicies.Unauthenticated(await HandleAuthenticateOnceSafeAsync()));
+        await ErrorHandling.Refuse(Context, AuthPolicies.Unauthenticated(await HandleAuthenticateOnceSafeAsync()));
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        AuthErrors.Write(Context, new DomainError(ErrorKind.PermissionDenied, "forbidden", AuthPolicies.NotAllowed));
+        ErrorHandling.Refuse(Context, new DomainError(ErrorKind.PermissionDenied, "forbidden", AuthPolicies.NotAllowed));
 }

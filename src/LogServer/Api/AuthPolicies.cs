@@ -153,29 +153,11 @@ public static class AuthPolicies
             {
                 // The scheme's result of this request, kept by its handler: no second check of the key.
                 var authenticated = await context.AuthenticateAsync(ApiKeyAuthentication.SchemeName);
-                await AuthErrors.Write(context, Unauthenticated(authenticated, policy.Requirements.Any(r => r is KeyOrHolderToken)));
+                await ErrorHandling.Refuse(context, Unauthenticated(authenticated, policy.Requirements.Any(r => r is KeyOrHolderToken)));
                 return;
             }
             string message = result.AuthorizationFailure?.FailedRequirements.OfType<IRefusal>().FirstOrDefault()?.Message ?? NotAllowed;
-            await AuthErrors.Write(context, new DomainError(ErrorKind.PermissionDenied, "forbidden", message));
+            await ErrorHandling.Refuse(context, new DomainError(ErrorKind.PermissionDenied, "forbidden", message));
         }
-    }
-}
-
-/// <summary>A refusal before the endpoint runs, in the caller's protocol.</summary>
-public static class AuthErrors
-{
-    /// <summary>
-    /// REST: the JSON error body. gRPC: a
-    /// trailers-only reply with the status for the error and "code: message", and the error's headers (Retry-After).
-    /// </summary>
-    public static Task Write(HttpContext context, DomainError error)
-    {
-        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
-        {
-            GrpcStatus.WriteTrailersOnly(context, error);
-            return Task.CompletedTask;
-        }
-        return ErrorHandling.Write(context, error);
     }
 }

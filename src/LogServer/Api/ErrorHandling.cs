@@ -85,6 +85,20 @@ public static class ErrorHandling
         }
     }
 
+    /// <summary>
+    /// A refusal by middleware before the endpoint runs, in the caller's protocol: the JSON error body (REST), or a
+    /// trailers-only reply with the error's status, "code: message" and headers (gRPC).
+    /// </summary>
+    public static Task Refuse(HttpContext context, DomainError error)
+    {
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        {
+            Grpc.GrpcStatus.WriteTrailersOnly(context, error);
+            return Task.CompletedTask;
+        }
+        return Write(context, error);
+    }
+
     public static Task Write(HttpContext context, DomainError error) => Write(context, Status(error.Kind), error.Code, error.Message, error);
 
     private static Task Write(HttpContext context, int status, string code, string message, DomainError? error)

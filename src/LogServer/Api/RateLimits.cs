@@ -78,7 +78,7 @@ public sealed class RateLimiter(RateLimitOptions options, TimeProvider time)
         headers["X-RateLimit-Remaining"] = Math.Max(0, limit - w.Count).ToString(CultureInfo.InvariantCulture);
         headers["X-RateLimit-Reset"] = reset.ToString(CultureInfo.InvariantCulture);
         if (w.Count <= limit) return next(context);
-        return AuthErrors.Write(context, new DomainError(ErrorKind.RateLimited, "rate_limited", $"more than {limit} requests a minute for this API key; retry after {reset - now} s")
+        return ErrorHandling.Refuse(context, new DomainError(ErrorKind.RateLimited, "rate_limited", $"more than {limit} requests a minute for this API key; retry after {reset - now} s")
         {
             RetryAfterSeconds = reset - now, RateLimit = new RateLimitWindow(limit, reset),
         });
@@ -187,12 +187,7 @@ public sealed class PublicRateLimits : IDisposable
         int retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
         string message = $"{why}; retry after {retryAfter} s";
         var error = new DomainError(ErrorKind.RateLimited, "rate_limited", message) { RetryAfterSeconds = retryAfter };
-        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
-        {
-            Attest.LogServer.Grpc.GrpcStatus.WriteTrailersOnly(context, error);
-            return Task.CompletedTask;
-        }
-        return ErrorHandling.Write(context, error);
+        return ErrorHandling.Refuse(context, error);
     }
 
     public void Dispose()
