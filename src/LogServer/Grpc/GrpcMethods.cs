@@ -20,6 +20,16 @@ internal static class GrpcMethods
         where TRequest : IMessage<TRequest> where TResponse : IMessage =>
         new(MethodType.ServerStreaming, service, name, Request(parser), Reply<TResponse>());
 
+    /// <summary>Binds a unary method; the handler is the service class's method of that name (ProviderServiceBinder).</summary>
+    public static void AddUnary<TRequest, TResponse>(this ServiceBinderBase binder, string service, string name, MessageParser<TRequest> parser)
+        where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage =>
+        binder.AddMethod(Unary<TRequest, TResponse>(service, name, parser), (UnaryServerMethod<TRequest, TResponse>?)null);
+
+    /// <summary>Binds a server-streaming method, as <see cref="AddUnary"/>.</summary>
+    public static void AddServerStreaming<TRequest, TResponse>(this ServiceBinderBase binder, string service, string name, MessageParser<TRequest> parser)
+        where TRequest : class, IMessage<TRequest> where TResponse : class, IMessage =>
+        binder.AddMethod(ServerStreaming<TRequest, TResponse>(service, name, parser), (ServerStreamingServerMethod<TRequest, TResponse>?)null);
+
     private static Marshaller<T> Request<T>(MessageParser<T> parser) where T : IMessage<T> => Marshallers.Create<T>(Write, context =>
     {
         try

@@ -26,12 +26,12 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
 
     public static void BindService(ServiceBinderBase binder, AttestationsGrpcService? service)
     {
-        binder.AddMethod(GrpcMethods.Unary<V1.MintRequest, AttestationReply>(Name, "Mint", V1.MintRequest.Parser), (UnaryServerMethod<V1.MintRequest, AttestationReply>?)null);
-        binder.AddMethod(GrpcMethods.Unary<GetAttestationRequest, AttestationReply>(Name, "Get", GetAttestationRequest.Parser), (UnaryServerMethod<GetAttestationRequest, AttestationReply>?)null);
-        binder.AddMethod(GrpcMethods.Unary<RevokeRequest, AttestationReply>(Name, "Revoke", RevokeRequest.Parser), (UnaryServerMethod<RevokeRequest, AttestationReply>?)null);
-        binder.AddMethod(GrpcMethods.Unary<SupersedeRequest, AttestationReply>(Name, "Supersede", SupersedeRequest.Parser), (UnaryServerMethod<SupersedeRequest, AttestationReply>?)null);
-        binder.AddMethod(GrpcMethods.Unary<VerifyRequest, VerifyResponse>(Name, "Verify", VerifyRequest.Parser), (UnaryServerMethod<VerifyRequest, VerifyResponse>?)null);
-        binder.AddMethod(GrpcMethods.Unary<GetProofBundleRequest, ProofBundle>(Name, "GetProofBundle", GetProofBundleRequest.Parser), (UnaryServerMethod<GetProofBundleRequest, ProofBundle>?)null);
+        binder.AddUnary<V1.MintRequest, AttestationReply>(Name, "Mint", V1.MintRequest.Parser);
+        binder.AddUnary<GetAttestationRequest, AttestationReply>(Name, "Get", GetAttestationRequest.Parser);
+        binder.AddUnary<RevokeRequest, AttestationReply>(Name, "Revoke", RevokeRequest.Parser);
+        binder.AddUnary<SupersedeRequest, AttestationReply>(Name, "Supersede", SupersedeRequest.Parser);
+        binder.AddUnary<VerifyRequest, VerifyResponse>(Name, "Verify", VerifyRequest.Parser);
+        binder.AddUnary<GetProofBundleRequest, ProofBundle>(Name, "GetProofBundle", GetProofBundleRequest.Parser);
     }
 
     [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.MintName)]
@@ -77,8 +77,8 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
 
     public static void BindService(ServiceBinderBase binder, StampsGrpcService? service)
     {
-        binder.AddMethod(GrpcMethods.Unary<CreateStampRequest, V1.Stamp>(Name, "Create", CreateStampRequest.Parser), (UnaryServerMethod<CreateStampRequest, V1.Stamp>?)null);
-        binder.AddMethod(GrpcMethods.Unary<GetStampRequest, V1.Stamp>(Name, "Get", GetStampRequest.Parser), (UnaryServerMethod<GetStampRequest, V1.Stamp>?)null);
+        binder.AddUnary<CreateStampRequest, V1.Stamp>(Name, "Create", CreateStampRequest.Parser);
+        binder.AddUnary<GetStampRequest, V1.Stamp>(Name, "Get", GetStampRequest.Parser);
     }
 
     public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
@@ -98,11 +98,11 @@ public class IssuersGrpcService(IssuerService issuers, LimitOptions limits)
 
     public static void BindService(ServiceBinderBase binder, IssuersGrpcService? service)
     {
-        binder.AddMethod(GrpcMethods.Unary<CreateIssuerRequest, V1.Issuer>(Name, "CreateIssuer", CreateIssuerRequest.Parser), (UnaryServerMethod<CreateIssuerRequest, V1.Issuer>?)null);
-        binder.AddMethod(GrpcMethods.Unary<CreateKeyRequest, V1.IssuerKey>(Name, "CreateKey", CreateKeyRequest.Parser), (UnaryServerMethod<CreateKeyRequest, V1.IssuerKey>?)null);
-        binder.AddMethod(GrpcMethods.Unary<RotateKeyRequest, V1.IssuerKey>(Name, "RotateKey", RotateKeyRequest.Parser), (UnaryServerMethod<RotateKeyRequest, V1.IssuerKey>?)null);
-        binder.AddMethod(GrpcMethods.Unary<CompromiseKeyRequest, CompromiseKeyResponse>(Name, "CompromiseKey", CompromiseKeyRequest.Parser), (UnaryServerMethod<CompromiseKeyRequest, CompromiseKeyResponse>?)null);
-        binder.AddMethod(GrpcMethods.Unary<ListKeysRequest, ListKeysResponse>(Name, "ListKeys", ListKeysRequest.Parser), (UnaryServerMethod<ListKeysRequest, ListKeysResponse>?)null);
+        binder.AddUnary<CreateIssuerRequest, V1.Issuer>(Name, "CreateIssuer", CreateIssuerRequest.Parser);
+        binder.AddUnary<CreateKeyRequest, V1.IssuerKey>(Name, "CreateKey", CreateKeyRequest.Parser);
+        binder.AddUnary<RotateKeyRequest, V1.IssuerKey>(Name, "RotateKey", RotateKeyRequest.Parser);
+        binder.AddUnary<CompromiseKeyRequest, CompromiseKeyResponse>(Name, "CompromiseKey", CompromiseKeyRequest.Parser);
+        binder.AddUnary<ListKeysRequest, ListKeysResponse>(Name, "ListKeys", ListKeysRequest.Parser);
     }
 
     [Authorize(AuthPolicies.Admin)]
@@ -140,14 +140,14 @@ public class LogGrpcService(TransparencyLog log, Anchor.AnchorLedger ledger)
 
     public static void BindService(ServiceBinderBase binder, LogGrpcService? service)
     {
-        binder.AddMethod(GrpcMethods.Unary<GetCheckpointRequest, V1.Checkpoint>(Name, "GetCheckpoint", GetCheckpointRequest.Parser), (UnaryServerMethod<GetCheckpointRequest, V1.Checkpoint>?)null);
-        binder.AddMethod(GrpcMethods.Unary<InclusionProofRequest, V1.InclusionProof>(Name, "GetInclusionProof", InclusionProofRequest.Parser), (UnaryServerMethod<InclusionProofRequest, V1.InclusionProof>?)null);
-        binder.AddMethod(GrpcMethods.Unary<ConsistencyProofRequest, V1.ConsistencyProof>(Name, "GetConsistencyProof", ConsistencyProofRequest.Parser), (UnaryServerMethod<ConsistencyProofRequest, V1.ConsistencyProof>?)null);
-        binder.AddMethod(GrpcMethods.ServerStreaming<StreamEntriesRequest, Entry>(Name, "StreamEntries", StreamEntriesRequest.Parser), (ServerStreamingServerMethod<StreamEntriesRequest, Entry>?)null);
-        binder.AddMethod(GrpcMethods.ServerStreaming<WatchCheckpointsRequest, V1.Checkpoint>(Name, "WatchCheckpoints", WatchCheckpointsRequest.Parser), (ServerStreamingServerMethod<WatchCheckpointsRequest, V1.Checkpoint>?)null);
-        binder.AddMethod(GrpcMethods.Unary<ListAnchorsRequest, ListAnchorsResponse>(Name, "ListAnchors", ListAnchorsRequest.Parser), (UnaryServerMethod<ListAnchorsRequest, ListAnchorsResponse>?)null);
-        binder.AddMethod(GrpcMethods.Unary<GetLatestAnchorRequest, V1.Anchor>(Name, "GetLatestAnchor", GetLatestAnchorRequest.Parser), (UnaryServerMethod<GetLatestAnchorRequest, V1.Anchor>?)null);
-        binder.AddMethod(GrpcMethods.ServerStreaming<StreamAnchorsRequest, V1.Anchor>(Name, "StreamAnchors", StreamAnchorsRequest.Parser), (ServerStreamingServerMethod<StreamAnchorsRequest, V1.Anchor>?)null);
+        binder.AddUnary<GetCheckpointRequest, V1.Checkpoint>(Name, "GetCheckpoint", GetCheckpointRequest.Parser);
+        binder.AddUnary<InclusionProofRequest, V1.InclusionProof>(Name, "GetInclusionProof", InclusionProofRequest.Parser);
+        binder.AddUnary<ConsistencyProofRequest, V1.ConsistencyProof>(Name, "GetConsistencyProof", ConsistencyProofRequest.Parser);
+        binder.AddServerStreaming<StreamEntriesRequest, Entry>(Name, "StreamEntries", StreamEntriesRequest.Parser);
+        binder.AddServerStreaming<WatchCheckpointsRequest, V1.Checkpoint>(Name, "WatchCheckpoints", WatchCheckpointsRequest.Parser);
+        binder.AddUnary<ListAnchorsRequest, ListAnchorsResponse>(Name, "ListAnchors", ListAnchorsRequest.Parser);
+        binder.AddUnary<GetLatestAnchorRequest, V1.Anchor>(Name, "GetLatestAnchor", GetLatestAnchorRequest.Parser);
+        binder.AddServerStreaming<StreamAnchorsRequest, V1.Anchor>(Name, "StreamAnchors", StreamAnchorsRequest.Parser);
     }
 
     public virtual Task<V1.Checkpoint> GetCheckpoint(GetCheckpointRequest r, ServerCallContext context) => Task.FromResult(Checkpoint(log.Latest));
