@@ -1,20 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Attest.LogServer.Service;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Anchor;
+namespace Attest.LogServer.Entries;
 
 /// <summary>
-/// A confirmed anchor: the checkpoint (signed note) whose size, root and origin the transaction's calldata names,
-/// and where the chain holds that transaction. Logged as an <c>anchor/v1</c> entry (docs/ENTRIES.md).
+/// The <c>anchor/v1</c> entry (docs/ENTRIES.md "anchor/v1", docs/ANCHORING.md): a confirmed anchor, the checkpoint
+/// (signed note) whose size, root and origin the transaction's calldata names, and where the chain holds that
+/// transaction. Logged by the server itself.
 /// </summary>
-public sealed record AnchorEntry(
+public readonly record struct AnchorEntry(
     long ChainId, string TxHash, long BlockNumber, string BlockHash, long BlockTimestamp, long TreeSize, string RootHash,
     string From, string To, string Checkpoint)
 {
     public const string Type = "anchor/v1";
 
+    /// <summary>The entry's RFC 8785 (JCS) bytes.</summary>
     public byte[] Encode() => Jcs.Canonicalize(new JsonObject
     {
         ["type"] = Type, ["chain_id"] = ChainId, ["tx_hash"] = TxHash, ["block_number"] = BlockNumber, ["block_hash"] = BlockHash,
@@ -22,10 +23,15 @@ public sealed record AnchorEntry(
         ["checkpoint"] = Checkpoint,
     });
 
-    /// <summary>Reads an entry this server wrote (already known to be <c>anchor/v1</c>).</summary>
-    public static AnchorEntry Parse(JsonElement e) => new(
-        Long(e, "chain_id"), e.Str("tx_hash"), Long(e, "block_number"), e.Str("block_hash"), Long(e, "block_timestamp"),
-        Long(e, "tree_size"), e.Str("root_hash"), e.Str("from"), e.Str("to"), e.Str("checkpoint"));
+    public static AnchorEntry Parse(JsonElement entry)
+    {
+        var f = new EntryFields(entry, Type);
+        var anchor = new AnchorEntry(
+            f.Long("chain_id"), f.String("tx_hash"), f.Long("block_number"), f.String("block_hash"), f.Long("block_timestamp"),
+            f.Long("tree_size"), f.String("root_hash"), f.String("from"), f.String("to"), f.String("checkpoint"));
+        f.End();
+        return anchor;
+    }
 
-    private static long Long(JsonElement e, string name) => e.GetProperty(name).GetInt64();
+    public static AnchorEntry Parse(ReadOnlySpan<byte> entry) => Entry.Parse(entry, Parse);
 }
