@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Attest.Load;
 using Attest.LogServer;
 using Attest.LogServer.Log;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Service;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -91,7 +92,7 @@ public static class ScaleRun
             for (int i = 0; i < 8192 && next < target; i++, next++)
             {
                 var contentHash = new Hash(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(next)));
-                var entry = StampEntry.Encode(Guid.CreateVersion7().ToString(), contentHash, "2026-11-23T12:00:00.000Z");
+                var entry = new StampEntry(Guid.CreateVersion7().ToString(), contentHash, "2026-11-23T12:00:00.000Z").Encode();
                 tasks.Add(sequencer.AppendAsync(LogRecord.Encode(entry, priv)));
             }
             await Task.WhenAll(tasks);

@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
+using Attest.LogServer.Service;
 using Attest.LogServer.Storage;
 
 namespace Attest.LogServer.Anchor;
@@ -12,7 +13,8 @@ public sealed record AnchorView(
 
 /// <summary>
 /// The anchors in the log, in log order. Each <c>anchor/v1</c> entry gets the next sequence number in the index:
-/// <c>anchor-seq n</c> → (entry index, tree size), and <c>anchor-count</c> → (count, last counted entry index).
+/// <c>anchor-seq n</c> → <see cref="AnchorSlot"/> (its entry index and tree size), and <c>anchor-count</c> →
+/// a <see cref="Counter"/> of them.
 /// Anchored sizes strictly grow with the sequence (the anchorer anchors only a larger checkpoint than the last),
 /// so the earliest anchor covering an entry is found by binary search.
 /// </summary>
@@ -23,14 +25,13 @@ public sealed class AnchorLedger(KvIndex kv, TransparencyLog log)
     private static IndexKey SeqKey(long n) => IndexKey.For("anchor-seq", n.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Indexes the anchor entry at log index <paramref name="i"/>; re-applying it changes nothing (<see cref="IEntryIndexer"/>).</summary>
-    public static void Apply(KvIndex kv, long i, JsonElement entry)
+    public static void Apply(KvIndex kv, long i, in AnchorEntry entry)
     {
-        bool counted = kv.TryGet(CountKey, out var c);
-        if (counted && i <= c.C) return;
-        long n = counted ? c.B : 0;
+        kv.TryGet(CountKey, out Counter anchors);
+        if (!anchors.Counts(i)) return;
         // The slot before the count, so a crash between the two re-writes the same slot.
-        kv.Put(SeqKey(n), new IndexValue(i, entry.GetProperty("tree_size").GetInt64(), 0));
-        kv.Put(CountKey, new IndexValue(0, n + 1, i));
+        kv.Put(SeqKey(anchors.Count), new AnchorSlot(i, entry.TreeSize));
+        kv.Put(CountKey, anchors.With(i));
     }
 
     /// <summary>Anchors whose entries are integrated (readable); the index may briefly run ahead of the log size.</summary>
@@ -38,14 +39,15 @@ public sealed class AnchorLedger(KvIndex kv, TransparencyLog log)
     {
         get
         {
-            long n = kv.TryGet(CountKey, out var c) ? c.B : 0, size = log.Size;
-            while (n > 0 && Slot(n - 1).A >= size) n--;
+            kv.TryGet(CountKey, out Counter anchors);
+            long n = anchors.Count, size = log.Size;
+            while (n > 0 && Slot(n - 1).EntryIndex >= size) n--;
             return n;
         }
     }
 
     /// <summary>The tree size of the last logged anchor, 0 before the first.</summary>
-    public long AnchoredSize => Count is var n and > 0 ? Slot(n - 1).B : 0;
+    public long AnchoredSize => Count is var n and > 0 ? Slot(n - 1).TreeSize : 0;
 
     /// <summary>
     /// Entries of a tree of <paramref name="treeSize"/> that no anchor covers, not counting anchor entries: an
@@ -53,9 +55,9 @@ public sealed class AnchorLedger(KvIndex kv, TransparencyLog log)
     /// </summary>
     public long Unanchored(long treeSize)
     {
-        long n = Count, anchored = n > 0 ? Slot(n - 1).B : 0, uncovered = Math.Max(0, treeSize - anchored);
-        for (long k = n - 1; k >= 0 && Slot(k) is var slot && slot.A >= anchored; k--)
-            if (slot.A < treeSize) uncovered--;
+        long n = Count, anchored = n > 0 ? Slot(n - 1).TreeSize : 0, uncovered = Math.Max(0, treeSize - anchored);
+        for (long k = n - 1; k >= 0 && Slot(k) is var slot && slot.EntryIndex >= anchored; k--)
+            if (slot.EntryIndex < treeSize) uncovered--;
         return uncovered;
     }
 
@@ -66,19 +68,26 @@ public sealed class AnchorLedger(KvIndex kv, TransparencyLog log)
         while (lo < hi)
         {
             long mid = lo + (hi - lo) / 2;
-            if (Slot(mid).B > index) hi = mid; else lo = mid + 1;
+            if (Slot(mid).TreeSize > index) hi = mid; else lo = mid + 1;
         }
         return lo < count ? lo : null;
     }
 
     public async Task<AnchorView> Read(long sequence, CancellationToken token)
     {
-        long i = Slot(sequence).A;
-        using var doc = JsonDocument.Parse(LogRecord.Entry(await log.ReadRecordAsync(i, token)).ToArray());
-        var a = AnchorEntry.Parse(doc.RootElement);
+        long i = Slot(sequence).EntryIndex;
+        var a = AnchorEntry.Parse(LogRecord.Entry(await log.ReadRecordAsync(i, token)));
         return new AnchorView(sequence, i, a.ChainId, a.TxHash, a.BlockNumber, a.BlockHash, a.BlockTimestamp, a.TreeSize, a.RootHash, a.From, a.To, a.Checkpoint);
     }
 
-    private IndexValue Slot(long n) => kv.TryGet(SeqKey(n), out var v) ? v
+    private AnchorSlot Slot(long n) => kv.TryGet(SeqKey(n), out AnchorSlot slot) ? slot
         : throw new System.Diagnostics.UnreachableException($"anchor {n} is counted but not indexed");
+}
+
+/// <summary>The n-th anchor's entry index and anchored tree size. Stored as (entry index, tree size, 0).</summary>
+public readonly record struct AnchorSlot(long EntryIndex, long TreeSize) : IIndexRecord<AnchorSlot>
+{
+    public static AnchorSlot From(IndexValue value) => new(value.A, value.B);
+
+    public IndexValue ToIndexValue() => new(EntryIndex, TreeSize, 0);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Service;
 using Attest.Merkle;

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -114,7 +115,7 @@ public sealed class AttestationService(
             attestation = await Find(id, token);
             if (attestation.Status == Revoked) throw DomainError.FailedPrecondition("already_revoked", $"attestation {id} is already revoked");
             var priv = reason is null ? null : new JsonObject { ["reason"] = reason };
-            await writer.Append(AttestationEntries.Revocation(id, attestation.IssuerId, Now()), priv);
+            await writer.Append(new RevocationEntry(id, attestation.IssuerId, Now()).Encode(), priv);
         }
         finally
         {
@@ -135,38 +136,36 @@ public sealed class AttestationService(
 
     public async Task<AttestationView> Find(Guid id, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) throw DomainError.NotFound($"no attestation with id {id}");
-        return await View(v, token);
+        if (!index.TryGet(EntryIndexer.AttestationKey(id), out AttestationState state)) throw DomainError.NotFound($"no attestation with id {id}");
+        return await View(state, token);
     }
 
     private async Task<AttestationView> Get(long entryIndex, CancellationToken token) =>
-        await Find(EntryOf(await log.ReadRecordAsync(entryIndex, token)).Guid("id"), token);
+        await Find(AttestationEntry.Parse(LogRecord.Entry(await log.ReadRecordAsync(entryIndex, token))).Id, token);
 
-    /// <summary>The index entry's (attestation, revocation + 1, superseding + 1) indexes, rendered.</summary>
-    private async Task<AttestationView> View(IndexValue v, CancellationToken token)
+    private async Task<AttestationView> View(AttestationState state, CancellationToken token)
     {
-        var record = await log.ReadRecordAsync(v.A, token);
-        using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
+        var record = await log.ReadRecordAsync(state.EntryIndex, token);
+        var e = AttestationEntry.Parse(LogRecord.Entry(record));
         using var privDoc = JsonDocument.Parse(LogRecord.Private(record).ToArray());
-        var e = entryDoc.RootElement;
         var p = privDoc.RootElement;
         using var payloadDoc = JsonDocument.Parse(p.Str("payload"));
         var payload = payloadDoc.RootElement;
         string? revokedAt = null, reason = null;
-        if (v.B > 0)
+        if (state.RevocationIndex is { } r)
         {
-            var revocation = await log.ReadRecordAsync(v.B - 1, token);
-            revokedAt = EntryOf(revocation).Str("revoked_at");
+            var revocation = await log.ReadRecordAsync(r, token);
+            revokedAt = RevocationEntry.Parse(LogRecord.Entry(revocation)).RevokedAt;
             reason = PrivateOf(revocation).OptStr("reason");
         }
-        Guid? supersededBy = v.C > 0 ? EntryOf(await log.ReadRecordAsync(v.C - 1, token)).Guid("id") : null;
+        Guid? supersededBy = state.SupersededByIndex is { } s
+            ? AttestationEntry.Parse(LogRecord.Entry(await log.ReadRecordAsync(s, token))).Id : null;
         return new AttestationView(
-            e.Guid("id"), e.Guid("issuer_id"), e.Str("kid"), e.Str("schema"),
-            v.B > 0 ? Revoked : v.C > 0 ? Superseded : Valid,
-            v.A, e.Str("created_at"), payload.Clone(), e.Str("signature"), payload.OptStr("document_hash"), payload.Str("content_type"),
+            e.Id, e.IssuerId, e.Kid, e.Schema,
+            state.RevocationIndex is not null ? Revoked : state.SupersededByIndex is not null ? Superseded : Valid,
+            state.EntryIndex, e.CreatedAt, payload.Clone(), e.Signature, payload.OptStr("document_hash"), payload.Str("content_type"),
             p.OptStr("pack_id") is { } pack ? Guid.Parse(pack) : null,
-            e.OptStr("supersedes") is { } s ? Guid.Parse(s) : null,
-            supersededBy, revokedAt, reason, v.B > 0 ? v.B - 1 : null)
+            e.Supersedes, supersededBy, revokedAt, reason, state.RevocationIndex)
         {
             HolderTokenSha256 = p.OptStr("holder_token_sha256"),
         };
@@ -235,10 +234,10 @@ public sealed class AttestationService(
         members.String("id", id.ToString()).String("issuer_id", request.IssuerId.ToString()).String("kid", request.Kid)
             .String("salt", new string(salt)).String("schema", request.Schema);
         if (supersedes is { } old) members.String("supersedes", old.ToString());
-        members.String("type", AttestationEntries.AttestationType).End();
+        members.String("type", AttestationEntry.Type).End();
         var jcs = payload.WrittenSpan.ToArray();
         string signature = Secrets.Base64Url(Signer(request.Kid).Sign(jcs));
-        var entry = AttestationEntries.Attestation(id, request.IssuerId, request.Kid, request.Schema, new Hash(Sha256.Hash(jcs)), signature, createdAt, supersedes);
+        var entry = new AttestationEntry(id, request.IssuerId, request.Kid, request.Schema, new Hash(Sha256.Hash(jcs)), signature, createdAt, supersedes).Encode();
         // Written directly rather than as a JsonObject for LogWriter.Record: this is the one writer on the hot path.
         var priv = Scratch(ref privateScratch);
         var w = privateWriter ??= new Utf8JsonWriter(priv, LogWriter.PrivateJson);
@@ -279,12 +278,6 @@ public sealed class AttestationService(
         try { return Ed25519PrivateKey.FromSeed(seed); }
         finally { CryptographicOperations.ZeroMemory(seed); }
     });
-
-    public static JsonElement EntryOf(byte[] record)
-    {
-        using var doc = JsonDocument.Parse(LogRecord.Entry(record).ToArray());
-        return doc.RootElement.Clone();
-    }
 
     public static JsonElement PrivateOf(byte[] record)
     {

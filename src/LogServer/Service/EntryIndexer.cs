@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -26,22 +27,25 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
         await kv.Checkpoint(appliedUpTo);
     }
 
+    /// <summary>Stamp id → <see cref="EntryAt"/> its entry.</summary>
     public static IndexKey StampKey(string id) => IndexKey.For("stamp-id", id);
 
+    /// <summary>Content hash → <see cref="ContentStamps"/>, the earliest stamp of that hash and their count.</summary>
     public static IndexKey ContentKey(in Hash contentHash) => IndexKey.For("content-hash", contentHash.Bytes);
 
-    /// <summary>RFC 6962 leaf hash → the index of the first entry with that leaf (entries carry unique ids, so the only one).</summary>
+    /// <summary>RFC 6962 leaf hash → <see cref="EntryAt"/> the first entry with that leaf (entries carry unique ids, so the only one).</summary>
     public static IndexKey LeafKey(in Hash leaf) => IndexKey.For("leaf-hash", leaf.Bytes);
 
+    /// <summary>(Scope, idempotency key) → <see cref="EntryAt"/> the entry that request appended.</summary>
     public static IndexKey IdempotencyKey(string scope, string key) => IndexKey.For("idempotency", scope + "\n" + key);
 
-    /// <summary>Attestation id → (entry index, revocation entry index + 1 or 0, superseding entry index + 1 or 0).</summary>
+    /// <summary>Attestation id → <see cref="AttestationState"/>: its entry, its revocation's and its superseding attestation's.</summary>
     public static IndexKey AttestationKey(Guid id) => IndexKey.For("attestation-id", id.ToString());
 
-    /// <summary>Document hash → index of the latest attestation of that document.</summary>
+    /// <summary>Document hash → <see cref="EntryAt"/> the latest attestation of that document.</summary>
     public static IndexKey DocumentKey(string documentHash) => IndexKey.For("document-hash", documentHash);
 
-    /// <summary>Key id → (attestations signed, last counted index); (key id, n) → the entry index of its n-th attestation.</summary>
+    /// <summary>Key id → <see cref="Counter"/> of the attestations it signed; (key id, n) → <see cref="EntryAt"/> its n-th attestation (from 0).</summary>
     public static IndexKey KidCountKey(string kid) => IndexKey.For("kid-count", kid);
 
     public static IndexKey KidSeqKey(string kid, long n) => IndexKey.For("kid-seq", kid + "\n" + n);
@@ -54,55 +58,60 @@ public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryP
         var entry = entryDoc.RootElement;
         var p = privDoc?.RootElement ?? NoPrivate;
         var leafKey = LeafKey(leafHash);
-        if (!kv.TryGet(leafKey, out _)) kv.Put(leafKey, new IndexValue(i, 0, 0));
-        switch (entry.Str("type"))
+        if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
+        switch (Entry.TypeOf(entry))
         {
             case StampEntry.Type:
-                kv.Put(StampKey(entry.Str("id")), new IndexValue(i, 0, 0));
-                Hash.TryParseHex(entry.Str("content_hash"), out var contentHash);
-                // (earliest index, count, last counted index): counting only above the last counted index makes a
-                // re-applied entry a no-op.
-                Count(ContentKey(contentHash), i);
+                var stamp = StampEntry.Parse(entry);
+                kv.Put(StampKey(stamp.Id), new EntryAt(i));
+                // Counting only above the last counted index makes a re-applied entry a no-op.
+                var contentKey = ContentKey(stamp.ContentHash);
+                if (!kv.TryGet(contentKey, out ContentStamps stamps)) kv.Put(contentKey, new ContentStamps(i, new Counter(1, i)));
+                else if (stamps.Stamps.Counts(i)) kv.Put(contentKey, stamps with { Stamps = stamps.Stamps.With(i) });
                 break;
-            case AttestationEntries.AttestationType:
-                var id = entry.Guid("id");
-                var key = AttestationKey(id);
-                if (!kv.TryGet(key, out _)) kv.Put(key, new IndexValue(i, 0, 0));
-                if (entry.OptStr("supersedes") is { } old && kv.TryGet(AttestationKey(Guid.Parse(old)), out var o))
-                    kv.Put(AttestationKey(Guid.Parse(old)), o with { C = i + 1 });
+            case AttestationEntry.Type:
+                var attestation = AttestationEntry.Parse(entry);
+                var key = AttestationKey(attestation.Id);
+                if (!kv.TryGet(key, out AttestationState _)) kv.Put(key, new AttestationState(i, null, null));
+                if (attestation.Supersedes is { } old && kv.TryGet(AttestationKey(old), out AttestationState o))
+                    kv.Put(AttestationKey(old), o with { SupersededByIndex = i });
                 if (p.OptStr("document_hash") is { } doc)
                 {
                     var dk = DocumentKey(doc);
-                    if (!kv.TryGet(dk, out var d) || d.A < i) kv.Put(dk, new IndexValue(i, 0, 0));
+                    if (!kv.TryGet(dk, out EntryAt d) || d.Index < i) kv.Put(dk, new EntryAt(i));
                 }
                 // The n-th attestation of a key, so a compromise can count those signed after it; written before the
                 // count, so a crash between the two re-writes the same slot.
-                var kidCount = KidCountKey(entry.Str("kid"));
-                bool counted = kv.TryGet(kidCount, out var kc);
-                if (!counted || i > kc.C)
+                var kidCount = KidCountKey(attestation.Kid);
+                kv.TryGet(kidCount, out Counter signed);
+                if (signed.Counts(i))
                 {
-                    long n = counted ? kc.B : 0;
-                    kv.Put(KidSeqKey(entry.Str("kid"), n), new IndexValue(i, 0, 0));
-                    kv.Put(kidCount, new IndexValue(0, n + 1, i));
+                    kv.Put(KidSeqKey(attestation.Kid, signed.Count), new EntryAt(i));
+                    kv.Put(kidCount, signed.With(i));
                 }
+                registry.Apply(i, attestation, p);
                 break;
-            case Anchor.AnchorEntry.Type:
-                Anchor.AnchorLedger.Apply(kv, i, entry);
+            case RevocationEntry.Type:
+                var target = AttestationKey(RevocationEntry.Parse(entry).AttestationId);
+                if (kv.TryGet(target, out AttestationState t)) kv.Put(target, t with { RevocationIndex = i });
                 break;
-            case AttestationEntries.RevocationType:
-                var target = AttestationKey(entry.Guid("attestation_id"));
-                if (kv.TryGet(target, out var t)) kv.Put(target, t with { B = i + 1 });
+            case AnchorEntry.Type:
+                Anchor.AnchorLedger.Apply(kv, i, AnchorEntry.Parse(entry));
+                break;
+            case IssuerEntry.Type:
+                registry.Apply(i, IssuerEntry.Parse(entry));
+                break;
+            case KeyEntry.Type:
+                registry.Apply(i, KeyEntry.Parse(entry), p);
+                break;
+            case ApiKeyEntry.Type:
+                registry.Apply(i, ApiKeyEntry.Parse(entry), p);
+                break;
+            case PackEntry.Type:
+                registry.Apply(i, PackEntry.Parse(entry), p);
                 break;
         }
-        registry.Apply(i, entry, p);
         if (p.TryGetProperty("idempotency", out var idem))
-            kv.Put(IdempotencyKey(idem.Str("scope"), idem.Str("key")), new IndexValue(i, 0, 0));
-    }
-
-    /// <summary>(earliest index, count, last counted index) under <paramref name="key"/>.</summary>
-    private void Count(IndexKey key, long i)
-    {
-        if (!kv.TryGet(key, out var c)) kv.Put(key, new IndexValue(i, 1, i));
-        else if (i > c.C) kv.Put(key, new IndexValue(c.A, c.B + 1, i));
+            kv.Put(IdempotencyKey(idem.Str("scope"), idem.Str("key")), new EntryAt(i));
     }
 }

@@ -59,13 +59,13 @@ public sealed class Idempotency(KvIndex index, TransparencyLog log, TimeProvider
 
     private async Task<long?> Find(string scope, string key, string digest, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.IdempotencyKey(scope, key), out var v)) return null;
-        using var priv = JsonDocument.Parse(LogRecord.Private(await log.ReadRecordAsync(v.A, token)).ToArray());
+        if (!index.TryGet(EntryIndexer.IdempotencyKey(scope, key), out EntryAt first)) return null;
+        using var priv = JsonDocument.Parse(LogRecord.Private(await log.ReadRecordAsync(first.Index, token)).ToArray());
         var idem = priv.RootElement.GetProperty("idempotency");
         if (time.GetUtcNow() - DateTimeOffset.Parse(idem.Str("at")) > Window) return null;
         if (idem.Str("request") != digest)
             throw DomainError.FailedPrecondition("idempotency_key_reused", "this Idempotency-Key was already used with a different request");
-        return v.A;
+        return first.Index;
     }
 }
 

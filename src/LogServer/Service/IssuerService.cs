@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -43,7 +44,7 @@ public sealed class IssuerService(
     {
         string name = command.Name;
         var id = Guid.CreateVersion7();
-        long i = await writer.Append(IssuerEntries.Issuer(id, name, Now()), null);
+        long i = await writer.Append(new IssuerEntry(id, name, Now()).Encode(), null);
         var issuer = registry.Issuer(id)!;
         return new IssuerView(issuer.Id, issuer.Name, issuer.CreatedAt, i);
     }
@@ -72,7 +73,7 @@ public sealed class IssuerService(
             if (registry.Key(kid) is not null) throw new DomainError(ErrorKind.AlreadyExists, "kid_exists", $"a key with kid \"{kid}\" already exists");
             quotas.CheckNewKey(issuerId);
             var (publicKey, sealedSeed) = NewKey(kid);
-            await writer.Append(IssuerEntries.Key("created", issuerId, kid, publicKey, Now()), new JsonObject { ["encrypted_seed"] = sealedSeed });
+            await writer.Append(new KeyEntry(KeyEvent.Created, issuerId, kid, publicKey, Now()).Encode(), new JsonObject { ["encrypted_seed"] = sealedSeed });
             return KeyView.Of(registry.Key(kid)!);
         });
     }
@@ -90,7 +91,7 @@ public sealed class IssuerService(
             if (registry.Key(newKid) is not null) throw new DomainError(ErrorKind.AlreadyExists, "kid_exists", $"a key with kid \"{newKid}\" already exists");
             quotas.CheckNewKey(old.IssuerId);
             var (publicKey, sealedSeed) = NewKey(newKid);
-            await KeyEvent(kid, () => writer.Append(IssuerEntries.Key("rotated", old.IssuerId, newKid, publicKey, Now(), rotatedFrom: kid), new JsonObject { ["encrypted_seed"] = sealedSeed }));
+            await AppendKeyEvent(kid, () => writer.Append(new KeyEntry(KeyEvent.Rotated, old.IssuerId, newKid, publicKey, Now(), RotatedFrom: kid).Encode(), new JsonObject { ["encrypted_seed"] = sealedSeed }));
             return KeyView.Of(registry.Key(newKid)!);
         });
     }
@@ -111,7 +112,7 @@ public sealed class IssuerService(
             key = FindKey(kid);
             if (key.Status == IssuerKey.Compromised) throw DomainError.FailedPrecondition("key_compromised", $"key \"{kid}\" is already marked compromised");
             string atText = StampService.Timestamp(at);
-            long i = await KeyEvent(kid, () => writer.Append(IssuerEntries.Key("compromised", key.IssuerId, kid, key.PublicKey, Now(), compromisedAt: atText), null));
+            long i = await AppendKeyEvent(kid, () => writer.Append(new KeyEntry(KeyEvent.Compromised, key.IssuerId, kid, key.PublicKey, Now(), CompromisedAt: atText).Encode(), null));
             return new CompromiseResult(kid, IssuerKey.Compromised, atText, await CountSignedAfter(kid, at, token), i);
         });
     }
@@ -120,7 +121,7 @@ public sealed class IssuerService(
     /// Appends a rotation or compromise of <paramref name="kid"/> with the kid's gate closed: mints already past their
     /// state check land before the event, later ones are refused until the registry shows the key's new state.
     /// </summary>
-    private async Task<long> KeyEvent(string kid, Func<Task<long>> append)
+    private async Task<long> AppendKeyEvent(string kid, Func<Task<long>> append)
     {
         await gates.Close(kid);
         try
@@ -138,12 +139,12 @@ public sealed class IssuerService(
     // order up to the few seconds a request can wait in the queue. Walk back from the newest until well before `at`.
     private async Task<long> CountSignedAfter(string kid, DateTimeOffset at, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.KidCountKey(kid), out var count)) return 0;
+        index.TryGet(EntryIndexer.KidCountKey(kid), out Counter signed);
         long affected = 0;
-        for (long n = count.B - 1; n >= 0; n--)
+        for (long n = signed.Count - 1; n >= 0; n--)
         {
-            index.TryGet(EntryIndexer.KidSeqKey(kid, n), out var seq);
-            var createdAt = DateTimeOffset.Parse(AttestationService.EntryOf(await log.ReadRecordAsync(seq.A, token)).Str("created_at"));
+            index.TryGet(EntryIndexer.KidSeqKey(kid, n), out EntryAt seq);
+            var createdAt = DateTimeOffset.Parse(AttestationEntry.Parse(LogRecord.Entry(await log.ReadRecordAsync(seq.Index, token))).CreatedAt);
             if (createdAt >= at) affected++; // docs/VERIFYING.md "The key rule": at or after compromised_at
             else if (createdAt < at - TimeSpan.FromMinutes(1)) break;
         }
@@ -162,7 +163,7 @@ public sealed class IssuerService(
             var id = Guid.CreateVersion7();
             string key = "atk_" + Secrets.Base64Url(RandomNumberGenerator.GetBytes(32));
             var priv = new JsonObject { ["name"] = name, ["key_sha256"] = Convert.ToHexStringLower(Secrets.HashKey(key)) };
-            await writer.Append(IssuerEntries.ApiKey("created", id, issuerId, Now(), expiresAt is { } e ? StampService.Timestamp(e) : null), priv);
+            await writer.Append(new ApiKeyEntry(Revoked: false, id, issuerId, Now(), expiresAt is { } e ? StampService.Timestamp(e) : null).Encode(), priv);
             return ApiKeyView.Of(registry.ApiKey(id)!) with { Key = key };
         });
     }
@@ -179,7 +180,7 @@ public sealed class IssuerService(
         {
             var key = registry.ApiKey(id) ?? throw DomainError.NotFound($"no API key with id {id}");
             if (key.RevokedAt is not null) throw DomainError.FailedPrecondition("already_revoked", "this API key is already revoked");
-            await writer.Append(IssuerEntries.ApiKey("revoked", id, key.IssuerId, Now()), null);
+            await writer.Append(new ApiKeyEntry(Revoked: true, id, key.IssuerId, Now()).Encode(), null);
             return ApiKeyView.Of(registry.ApiKey(id)!);
         });
     }
@@ -195,7 +196,7 @@ public sealed class IssuerService(
             var id = Guid.CreateVersion7();
             var priv = new JsonObject { ["name"] = name };
             if (description is not null) priv["description"] = description;
-            await writer.Append(IssuerEntries.Pack("created", id, issuerId, Now()), priv);
+            await writer.Append(new PackEntry(Activated: false, id, issuerId, Now()).Encode(), priv);
             return PackView.Of(registry.Pack(id)!);
         });
     }
@@ -206,7 +207,7 @@ public sealed class IssuerService(
         return await Serialized(async () =>
         {
             if (registry.Pack(id)!.Status != Pack.Draft) throw DomainError.FailedPrecondition("pack_not_draft", "only a draft pack can be activated");
-            await writer.Append(IssuerEntries.Pack("activated", id, pack.IssuerId, Now()), null);
+            await writer.Append(new PackEntry(Activated: true, id, pack.IssuerId, Now()).Encode(), null);
             return PackView.Of(registry.Pack(id)!);
         });
     }

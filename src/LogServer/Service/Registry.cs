@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Storage;
 
 namespace Attest.LogServer.Service;
@@ -59,61 +60,56 @@ public sealed class Registry
 
     public IEnumerable<Pack> Packs => packs.Values;
 
-    /// <summary>Applies one log entry (its public JSON and private JSON) at log index <paramref name="i"/>.</summary>
-    public void Apply(long i, JsonElement entry, JsonElement priv)
+    // One Apply per entry type that changes the registry, each with the entry's private data where it reads any.
+
+    public void Apply(long i, in IssuerEntry entry) =>
+        issuers.TryAdd(entry.Id, new Issuer(entry.Id, entry.Name, entry.CreatedAt, i));
+
+    public void Apply(long i, in KeyEntry entry, JsonElement priv)
     {
-        switch (entry.GetProperty("type").GetString())
+        string kid = entry.Kid;
+        switch (entry.Event)
         {
-            case IssuerEntries.IssuerType:
-                issuers.TryAdd(entry.Guid("id"), new Issuer(entry.Guid("id"), entry.Str("name"), entry.Str("created_at"), i));
+            case KeyEvent.Created or KeyEvent.Rotated:
+                keys.TryAdd(kid, new IssuerKey(kid, entry.IssuerId, KeyEntry.Alg, entry.PublicKey, IssuerKey.Active, entry.At,
+                    null, null, null, priv.Str("encrypted_seed"), i, i));
+                if (entry.RotatedFrom is { } old && keys.TryGetValue(old, out var previous) && i > previous.LastEntryIndex)
+                    keys[old] = previous with { Status = IssuerKey.Rotated, RotatedAt = entry.At, ReplacedBy = kid, LastEntryIndex = i, RotatedEntryIndex = i };
                 break;
-            case IssuerEntries.KeyType:
-                ApplyKeyEvent(i, entry, priv);
-                break;
-            case IssuerEntries.ApiKeyType:
-                var apiKeyId = entry.Guid("id");
-                if (entry.Str("event") == "created")
-                {
-                    string hash = priv.Str("key_sha256");
-                    if (apiKeys.TryAdd(apiKeyId, new ApiKeyRecord(apiKeyId, entry.Guid("issuer_id"), priv.Str("name"), hash, entry.Str("at"), entry.OptStr("expires_at"), null, i, i)))
-                        apiKeysByHash[hash] = apiKeyId;
-                }
-                else if (apiKeys.TryGetValue(apiKeyId, out var k) && i > k.LastEntryIndex)
-                {
-                    apiKeys[apiKeyId] = k with { RevokedAt = entry.Str("at"), LastEntryIndex = i };
-                }
-                break;
-            case IssuerEntries.PackType:
-                var packId = entry.Guid("id");
-                if (entry.Str("event") == "created")
-                    packs.TryAdd(packId, new Pack(packId, entry.Guid("issuer_id"), priv.Str("name"), priv.OptStr("description"), Service.Pack.Draft, entry.Str("at"), null, 0, i, -1));
-                else if (packs.TryGetValue(packId, out var p) && i > p.LastEntryIndex)
-                    packs[packId] = p with { Status = Service.Pack.Active, ActivatedAt = entry.Str("at"), LastEntryIndex = i };
-                break;
-            case AttestationEntries.AttestationType:
-                if (priv.OptStr("pack_id") is { } pid && packs.TryGetValue(Guid.Parse(pid), out var pack) && i > pack.LastCountedIndex)
-                    packs[pack.Id] = pack with { VerificationsCount = pack.VerificationsCount + 1, LastCountedIndex = i };
+            case KeyEvent.Compromised:
+                if (keys.TryGetValue(kid, out var k) && i > k.LastEntryIndex)
+                    keys[kid] = k with { Status = IssuerKey.Compromised, CompromisedAt = entry.CompromisedAt, LastEntryIndex = i };
                 break;
         }
     }
 
-    private void ApplyKeyEvent(long i, JsonElement entry, JsonElement priv)
+    public void Apply(long i, in ApiKeyEntry entry, JsonElement priv)
     {
-        string kid = entry.Str("kid");
-        string at = entry.Str("at");
-        switch (entry.Str("event"))
+        if (!entry.Revoked)
         {
-            case "created" or "rotated":
-                keys.TryAdd(kid, new IssuerKey(kid, entry.Guid("issuer_id"), entry.Str("alg"), entry.Str("public_key"), IssuerKey.Active, at,
-                    null, null, null, priv.Str("encrypted_seed"), i, i));
-                if (entry.OptStr("rotated_from") is { } old && keys.TryGetValue(old, out var previous) && i > previous.LastEntryIndex)
-                    keys[old] = previous with { Status = IssuerKey.Rotated, RotatedAt = at, ReplacedBy = kid, LastEntryIndex = i, RotatedEntryIndex = i };
-                break;
-            case "compromised":
-                if (keys.TryGetValue(kid, out var k) && i > k.LastEntryIndex)
-                    keys[kid] = k with { Status = IssuerKey.Compromised, CompromisedAt = entry.Str("compromised_at"), LastEntryIndex = i };
-                break;
+            string hash = priv.Str("key_sha256");
+            if (apiKeys.TryAdd(entry.Id, new ApiKeyRecord(entry.Id, entry.IssuerId, priv.Str("name"), hash, entry.At, entry.ExpiresAt, null, i, i)))
+                apiKeysByHash[hash] = entry.Id;
         }
+        else if (apiKeys.TryGetValue(entry.Id, out var k) && i > k.LastEntryIndex)
+        {
+            apiKeys[entry.Id] = k with { RevokedAt = entry.At, LastEntryIndex = i };
+        }
+    }
+
+    public void Apply(long i, in PackEntry entry, JsonElement priv)
+    {
+        if (!entry.Activated)
+            packs.TryAdd(entry.Id, new Pack(entry.Id, entry.IssuerId, priv.Str("name"), priv.OptStr("description"), Service.Pack.Draft, entry.At, null, 0, i, -1));
+        else if (packs.TryGetValue(entry.Id, out var p) && i > p.LastEntryIndex)
+            packs[entry.Id] = p with { Status = Service.Pack.Active, ActivatedAt = entry.At, LastEntryIndex = i };
+    }
+
+    /// <summary>An attestation counts towards the verifications of the pack its private data names.</summary>
+    public void Apply(long i, in AttestationEntry entry, JsonElement priv)
+    {
+        if (priv.OptStr("pack_id") is { } pid && packs.TryGetValue(Guid.Parse(pid), out var pack) && i > pack.LastCountedIndex)
+            packs[pack.Id] = pack with { VerificationsCount = pack.VerificationsCount + 1, LastCountedIndex = i };
     }
 
     /// <summary>Writes the whole registry, stamped with the log index it covers, atomically.</summary>
@@ -145,8 +141,11 @@ public sealed class Registry
     private sealed record Snapshot(long AppliedUpTo, Issuer[] Issuers, IssuerKey[] Keys, ApiKeyRecord[] ApiKeys, Pack[] Packs);
 }
 
-/// <summary>Terse typed reads of our own (already validated) entry JSON.</summary>
-internal static class EntryJson
+/// <summary>
+/// Terse typed reads of an entry's private data, which this server wrote (the public entry is read through
+/// src/LogServer/Entries).
+/// </summary>
+internal static class PrivateJson
 {
     public static string Str(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -40,7 +41,7 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
     private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord)
     {
         string id = Guid.CreateVersion7().ToString();
-        var entry = StampEntry.Encode(id, request.ContentHash, Timestamp(time.GetUtcNow()));
+        var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow())).Encode();
         var priv = new JsonObject { ["visibility"] = request.Visibility };
         if (owner is { } issuer) priv["issuer_id"] = issuer.ToString();
         if (request.Visibility == "public") priv["content"] = request.Content;
@@ -56,9 +57,9 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
     /// </summary>
     public async Task<Stamp> Get(Principal caller, string id, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw DomainError.NotFound($"no stamp with id {id}");
-        var record = await log.ReadRecordAsync(v.A, token);
-        var stamp = View(v.A, record);
+        if (!index.TryGet(EntryIndexer.StampKey(id), out EntryAt at)) throw DomainError.NotFound($"no stamp with id {id}");
+        var record = await log.ReadRecordAsync(at.Index, token);
+        var stamp = View(at.Index, record);
         if (caller.IsAdmin) return stamp;
         // A stamp without an issuer_id was made with the admin key (or before owners were recorded): the admin's alone.
         string? owner = AttestationService.PrivateOf(record).OptStr("issuer_id");
@@ -69,26 +70,25 @@ public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter w
     /// <summary>The earliest stamp of a content hash: proof that the content existed by then.</summary>
     public async Task<VerifyResult> Verify(Hash contentHash, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.ContentKey(contentHash), out var v))
+        if (!index.TryGet(EntryIndexer.ContentKey(contentHash), out ContentStamps stamps))
             return new VerifyResult(true, false, contentHash.ToHex(), null, null, 0, null);
-        var first = View(v.A, await log.ReadRecordAsync(v.A, token));
-        return new VerifyResult(true, true, first.ContentHash, v.A, first.CreatedAt, v.B, first.Id);
+        var first = View(stamps.Earliest, await log.ReadRecordAsync(stamps.Earliest, token));
+        return new VerifyResult(true, true, first.ContentHash, stamps.Earliest, first.CreatedAt, stamps.Stamps.Count, first.Id);
     }
 
     private static Stamp View(long index, byte[] record)
     {
         var entryBytes = LogRecord.Entry(record);
-        using var entry = JsonDocument.Parse(entryBytes.ToArray());
+        var e = StampEntry.Parse(entryBytes);
         using var priv = JsonDocument.Parse(LogRecord.Private(record).ToArray());
-        var e = entry.RootElement;
         var p = priv.RootElement;
         string visibility = p.GetProperty("visibility").GetString()!;
         return new Stamp(
             true,
-            e.GetProperty("id").GetString()!,
+            e.Id,
             index,
-            e.GetProperty("content_hash").GetString()!,
-            e.GetProperty("created_at").GetString()!,
+            e.ContentHash.ToHex(),
+            e.CreatedAt,
             visibility,
             p.TryGetProperty("content", out var c) ? c.GetString() : null,
             p.TryGetProperty("display_title", out var t) ? t.GetString() : null,

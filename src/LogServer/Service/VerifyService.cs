@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
@@ -59,8 +60,8 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
 
     public async Task<Verification> ByDocumentHash(string documentHash, string? documentSha256, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.DocumentKey(documentHash), out var v)) return UnknownResult(["no_attestation_of_document"], null);
-        var id = AttestationService.EntryOf(await log.ReadRecordAsync(v.A, token)).Guid("id");
+        if (!index.TryGet(EntryIndexer.DocumentKey(documentHash), out EntryAt latest)) return UnknownResult(["no_attestation_of_document"], null);
+        var id = AttestationEntry.Parse(LogRecord.Entry(await log.ReadRecordAsync(latest.Index, token))).Id;
         var a = await attestations.Find(id, token);
         return await Evaluate(a.Payload, a.Signature, documentSha256, [], token);
     }
@@ -174,7 +175,8 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     {
         if (payload.OptStr("id") is not { } idText || !Guid.TryParse(idText, out var id))
             return UnknownResult([.. reasons, "payload_malformed"], null);
-        if (!index.TryGet(EntryIndexer.AttestationKey(id), out var v)) return UnknownResult([.. reasons, "not_in_log"], id);
+        if (!index.TryGet(EntryIndexer.AttestationKey(id), out AttestationState state)) return UnknownResult([.. reasons, "not_in_log"], id);
+        long at = state.EntryIndex;
         var stored = await attestations.Find(id, token);
         var jcs = Jcs.Canonicalize(payload);
         bool altered = false;
@@ -184,16 +186,16 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         bool signatureOk = key is not null && Base64Url.TryDecode(signature, out var sig) && sig.Length == 64
             && Base64Url.TryDecode(key.PublicKey, out var pk) && Ed25519.Verify(pk, jcs, sig);
         reasons.Add(signatureOk ? "signature_ok" : "signature_invalid");
-        var entry = AttestationService.EntryOf(await log.ReadRecordAsync(v.A, token));
-        bool matchesLog = entry.Str("payload_sha256") == Convert.ToHexStringLower(SHA256.HashData(jcs)) && entry.Str("signature") == signature;
+        var entry = AttestationEntry.Parse(LogRecord.Entry(await log.ReadRecordAsync(at, token)));
+        bool matchesLog = entry.PayloadSha256 == new Hash(SHA256.HashData(jcs)) && entry.Signature == signature;
         reasons.Add(matchesLog ? "payload_matches_log" : "payload_not_in_log");
         altered |= !signatureOk || !matchesLog;
 
         var checkpoint = log.Latest;
-        if (v.A < checkpoint.Size)
+        if (at < checkpoint.Size)
         {
-            var leaf = Rfc6962.HashLeaf(LogRecord.Entry(await log.ReadRecordAsync(v.A, token)));
-            bool included = InclusionProof.Verify(v.A, checkpoint.Size, leaf, InclusionProof.Prove(v.A, checkpoint.Size, log.Hashes), checkpoint.Checkpoint.Root);
+            var leaf = Rfc6962.HashLeaf(LogRecord.Entry(await log.ReadRecordAsync(at, token)));
+            bool included = InclusionProof.Verify(at, checkpoint.Size, leaf, InclusionProof.Prove(at, checkpoint.Size, log.Hashes), checkpoint.Checkpoint.Root);
             reasons.Add(included ? "transparency_proof_ok" : "transparency_proof_invalid");
             altered |= !included;
         }
@@ -209,12 +211,12 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
             altered |= !same;
         }
 
-        string? keyProblem = key is null ? null : KeyRule(key, DateTimeOffset.Parse(stored.CreatedAt, System.Globalization.CultureInfo.InvariantCulture), v.A);
+        string? keyProblem = key is null ? null : KeyRule(key, DateTimeOffset.Parse(stored.CreatedAt, System.Globalization.CultureInfo.InvariantCulture), at);
         if (key is not null) reasons.Add(keyProblem ?? "key_" + key.Status);
         if (stored.Status == AttestationService.Revoked) reasons.Add("revoked");
         if (stored.Status == AttestationService.Superseded) reasons.Add("superseded");
         string verdict = altered ? Altered : keyProblem is not null ? KeyCompromised : stored.Status;
-        return new Verification(true, verdict, reasons, id, stored.IssuerId, stored.Kid, stored.Status, v.A, Ref(checkpoint),
+        return new Verification(true, verdict, reasons, id, stored.IssuerId, stored.Kid, stored.Status, at, Ref(checkpoint),
             stored.RevokedAt, stored.SupersededByAttestationId, key?.Status);
     }
 
@@ -253,7 +255,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
         bool full = reader.Entitled(a);
         var key = registry.Key(a.Kid)!;
         var issuer = registry.Issuer(a.IssuerId)!;
-        long? supersededAt = a.SupersededByAttestationId is { } by && index.TryGet(EntryIndexer.AttestationKey(by), out var s) ? s.A : null;
+        long? supersededAt = a.SupersededByAttestationId is { } by && index.TryGet(EntryIndexer.AttestationKey(by), out AttestationState s) ? s.EntryIndex : null;
         var anchor = anchors.FirstCovering(a.LogIndex) is { } n ? await anchors.Read(n, token) : null;
         var keyEvents = new[] { key.CreatedEntryIndex, key.RotatedEntryIndex, key.LastEntryIndex }.Where(i => i > 0 || i == key.CreatedEntryIndex).Distinct().Order().ToArray();
         long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex, issuer.EntryIndex, anchor?.LogIndex ?? 0 }.Max();
@@ -291,30 +293,30 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, KvInde
     /// </summary>
     public async Task<JsonObject> StampProof(string id, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.StampKey(id), out var v)) throw DomainError.NotFound($"no stamp with id {id}");
-        var anchor = anchors.FirstCovering(v.A) is { } n ? await anchors.Read(n, token) : null;
-        var checkpoint = await CheckpointCovering(Math.Max(v.A, anchor?.LogIndex ?? 0), token);
-        var logEntry = await EntryProof(v.A, checkpoint, token);
-        using var entry = JsonDocument.Parse(logEntry["entry"]!.GetValue<string>());
+        if (!index.TryGet(EntryIndexer.StampKey(id), out EntryAt at)) throw DomainError.NotFound($"no stamp with id {id}");
+        var anchor = anchors.FirstCovering(at.Index) is { } n ? await anchors.Read(n, token) : null;
+        var checkpoint = await CheckpointCovering(Math.Max(at.Index, anchor?.LogIndex ?? 0), token);
+        var logEntry = await EntryProof(at.Index, checkpoint, token);
+        var stamp = StampEntry.Parse(Encoding.UTF8.GetBytes(logEntry["entry"]!.GetValue<string>()));
         return new JsonObject
         {
             ["format"] = "attest-stamp-proof/v1",
             ["stamp"] = new JsonObject
             {
-                ["id"] = entry.RootElement.Str("id"), ["content_hash"] = entry.RootElement.Str("content_hash"), ["created_at"] = entry.RootElement.Str("created_at"),
+                ["id"] = stamp.Id, ["content_hash"] = stamp.ContentHash.ToHex(), ["created_at"] = stamp.CreatedAt,
             },
             ["log"] = LogInfo(checkpoint),
             ["log_entry"] = logEntry,
-            ["anchor"] = anchor is null ? null : await AnchorEvidence(v.A, anchor, checkpoint, token),
+            ["anchor"] = anchor is null ? null : await AnchorEvidence(at.Index, anchor, checkpoint, token),
         };
     }
 
     /// <summary>The log entry whose RFC 6962 leaf hash is <paramref name="leaf"/> (GET /v1/log/entries?leaf_hash=), with its tlog-proof.</summary>
     public async Task<JsonObject> EntryByLeafHash(Hash leaf, CancellationToken token)
     {
-        if (!index.TryGet(EntryIndexer.LeafKey(leaf), out var v)) throw DomainError.NotFound($"no log entry has the leaf hash {leaf.ToBase64()}");
-        var checkpoint = await CheckpointCovering(v.A, token);
-        var proof = await EntryProof(v.A, checkpoint, token);
+        if (!index.TryGet(EntryIndexer.LeafKey(leaf), out EntryAt at)) throw DomainError.NotFound($"no log entry has the leaf hash {leaf.ToBase64()}");
+        var checkpoint = await CheckpointCovering(at.Index, token);
+        var proof = await EntryProof(at.Index, checkpoint, token);
         proof["leaf_hash"] = leaf.ToBase64();
         proof["log"] = LogInfo(checkpoint);
         return proof;

@@ -36,7 +36,10 @@ public readonly record struct IndexKey(ulong A, ulong B, ulong C, ulong D)
     }
 }
 
-/// <summary>An index value: up to three numbers whose meaning belongs to the index's owner (log indexes, counts).</summary>
+/// <summary>
+/// An index value as the store holds it: three numbers whose meaning belongs to the kind of record under the key. Each
+/// kind has a typed value that alone encodes and decodes it (Service/IndexRecords.cs, <see cref="Watermark"/>).
+/// </summary>
 [StructLayout(LayoutKind.Sequential)]
 public readonly record struct IndexValue(long A, long B, long C);
 
@@ -82,13 +85,15 @@ public sealed class KvIndex : IDisposable
             // let the owner re-apply the whole entry log.
             (device, store) = Reset(directory, pace, retries);
         }
-        if (TryGet(WatermarkKey, out var w) && w.B != schema)
+        bool checkpointed = TryGet(WatermarkKey, out var stored);
+        var w = checkpointed ? Watermark.From(stored) : default;
+        if (checkpointed && w.Schema != schema)
         {
             Dispose();
             (device, store) = Reset(directory, pace, retries);
             w = default;
         }
-        AppliedUpTo = w.A;
+        AppliedUpTo = w.AppliedUpTo;
     }
 
     private static (IDevice, FasterKV<IndexKey, IndexValue>) Reset(string directory, WritePace pace, WriteRetries retries)
@@ -196,7 +201,7 @@ public sealed class KvIndex : IDisposable
     /// <summary>Records that every entry below <paramref name="appliedUpTo"/> is applied, and makes the store durable.</summary>
     public async Task Checkpoint(long appliedUpTo)
     {
-        Put(WatermarkKey, new IndexValue(appliedUpTo, schema, 0));
+        Put(WatermarkKey, new Watermark(appliedUpTo, schema).ToIndexValue());
         // Index and log together: a log-only checkpoint makes recovery rebuild the hash index by scanning the whole
         // log (11 s at 10M entries, docs/PERFORMANCE.md); with the index saved, it replays only the log after it.
         var (ok, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver);
@@ -212,6 +217,14 @@ public sealed class KvIndex : IDisposable
         while (sessions.TryTake(out var s)) s.Dispose();
         store.Dispose();
         device.Dispose();
+    }
+
+    /// <summary>What the store's last checkpoint covers: every entry below <paramref name="AppliedUpTo"/>, under the owner's schema. Stored as (applied up to, schema, 0).</summary>
+    private readonly record struct Watermark(long AppliedUpTo, long Schema)
+    {
+        public static Watermark From(IndexValue value) => new(value.A, value.B);
+
+        public IndexValue ToIndexValue() => new(AppliedUpTo, Schema, 0);
     }
 
     private sealed class KeyComparer : IFasterEqualityComparer<IndexKey>

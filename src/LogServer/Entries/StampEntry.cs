@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.Merkle;
+
+namespace Attest.LogServer.Entries;
+
+/// <summary>
+/// The <c>stamp/v1</c> entry (docs/ENTRIES.md "stamp/v1"): proof that content with this SHA-256 existed at
+/// <paramref name="CreatedAt"/>. Only the id, the hash and the time, never the content.
+/// </summary>
+public readonly record struct StampEntry(string Id, Hash ContentHash, string CreatedAt)
+{
+    public const string Type = "stamp/v1";
+
+    /// <summary>The entry's RFC 8785 (JCS) bytes.</summary>
+    public byte[] Encode() => Jcs.Canonicalize(new JsonObject
+    {
+        ["type"] = Type,
+        ["id"] = Id,
+        ["content_hash"] = ContentHash.ToHex(),
+        ["created_at"] = CreatedAt,
+    });
+
+    public static StampEntry Parse(JsonElement entry)
+    {
+        var f = new EntryFields(entry, Type);
+        var stamp = new StampEntry(f.String("id"), f.HexHash("content_hash"), f.String("created_at"));
+        f.End();
+        return stamp;
+    }
+
+    public static StampEntry Parse(ReadOnlySpan<byte> entry) => Entry.Parse(entry, Parse);
+}
