@@ -43,6 +43,9 @@ public sealed class LocalServer : IAsyncDisposable
 
     public int Pid => process.Id;
 
+    /// <summary>From the process's start to its first 200 from /readyz.</summary>
+    public TimeSpan ReadyAfter { get; private set; }
+
     public string DataDir => dataDir;
 
     /// <param name="dll">The server to run; by default the one built beside this tool.</param>
@@ -98,7 +101,11 @@ public sealed class LocalServer : IAsyncDisposable
             try
             {
                 using var ready = await http.GetAsync("readyz");
-                if (ready.StatusCode == HttpStatusCode.OK) return;
+                if (ready.StatusCode == HttpStatusCode.OK)
+                {
+                    ReadyAfter = DateTime.Now - process.StartTime;
+                    return;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {

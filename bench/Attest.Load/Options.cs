@@ -13,6 +13,9 @@ public sealed record Options
           --server-dll <path>   with --start-server: this Attest.LogServer.dll instead (e.g. a ReadyToRun publish)
           --server-env <k=v>    with --start-server: an environment variable for the server only (repeatable),
                                 e.g. DOTNET_TieredPGO=0
+          --warm-client <t>     with --start-server: first run the scenario for t against a server that is then stopped,
+                                so that the measured server's first seconds are not the tool's own JIT compilation
+                                (for a start-up timeline: --warm-client 10s --warmup 0s --json, its "timeline")
           --url <url>           REST endpoint of a running server (default http://127.0.0.1:5000)
           --grpc-url <url>      gRPC endpoint of a running server (default http://127.0.0.1:5001)
           --admin-key <key>     admin API key of a running server (exempt from rate limits)
@@ -40,6 +43,7 @@ public sealed record Options
     public bool StartServer { get; init; }
     public string? ServerDll { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> ServerEnvironment { get; init; } = [];
+    public TimeSpan? WarmClient { get; init; }
     public Uri Url { get; init; } = new("http://127.0.0.1:5000");
     public Uri GrpcUrl { get; init; } = new("http://127.0.0.1:5001");
     public string? AdminKey { get; init; }
@@ -71,6 +75,7 @@ public sealed record Options
                     "--start-server" => o with { StartServer = true },
                     "--server-dll" => o with { ServerDll = Path.GetFullPath(Next()) },
                     "--server-env" => o with { ServerEnvironment = [.. o.ServerEnvironment, Variable(Next())] },
+                    "--warm-client" => o with { WarmClient = Time(Next()) },
                     "--url" => o with { Url = new Uri(Next()) },
                     "--grpc-url" => o with { GrpcUrl = new Uri(Next()) },
                     "--admin-key" => o with { AdminKey = Next() },
@@ -90,7 +95,8 @@ public sealed record Options
                 };
             }
             if (!Scenarios.Contains(o.Scenario)) throw new FormatException($"--scenario must be one of {string.Join(", ", Scenarios)}");
-            if (!o.StartServer && (o.ServerDll is not null || o.ServerEnvironment.Count > 0)) throw new FormatException("--server-dll and --server-env need --start-server");
+            if (!o.StartServer && (o.ServerDll is not null || o.ServerEnvironment.Count > 0 || o.WarmClient is not null))
+                throw new FormatException("--server-dll, --server-env and --warm-client need --start-server");
             if (!o.StartServer && o.AdminKey is null) throw new FormatException("--admin-key is needed unless --start-server");
             if (o.Duration <= TimeSpan.Zero) throw new FormatException("--duration must be positive");
             return o;

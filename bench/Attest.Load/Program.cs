@@ -16,15 +16,22 @@ if (o.Limits)
     limits = await Limits.Measure(o.Clients);
 }
 
-await using var server = o.StartServer ? await LocalServer.Start(o.ServerDll, o.ServerEnvironment) : null;
-using var rest = new RestChannel(server?.Url ?? o.Url, server is null ? o.AdminKey! : LocalServer.AdminKey);
-var (grpcUrl, grpcKey) = (server?.GrpcUrl ?? o.GrpcUrl, server is null ? o.AdminKey! : LocalServer.AdminKey);
-using IGrpcChannel grpc = o.GrpcClient switch
+if (o.WarmClient is { } warmClient)
 {
-    "lean" => await LeanGrpcChannel.Connect(grpcUrl, o.Connections, grpcKey),
-    "grpc-net" => new NetGrpcChannel(grpcUrl, o.Connections, grpcKey),
-    _ => new GrpcChannel(grpcUrl, o.Connections, grpcKey),
-};
+    // The tool's own code JIT-compiles in its first seconds too; warmed first, it leaves a start-up timeline to the server.
+    Console.Error.WriteLine($"warming the tool up for {warmClient.TotalSeconds:0.#} s against a server that is then stopped");
+    await using var throwaway = await LocalServer.Start(o.ServerDll, o.ServerEnvironment);
+    var (warmRest, warmGrpc) = await Connect(throwaway);
+    using (warmRest)
+    using (warmGrpc)
+        await LoadRun.Run(await Scenarios.Prepare(o.Scenario, warmRest, warmGrpc, o.Prefill, o.Clients), o.Clients, TimeSpan.Zero, warmClient, o.Rate);
+}
+
+await using var server = o.StartServer ? await LocalServer.Start(o.ServerDll, o.ServerEnvironment) : null;
+if (server is not null) Console.Error.WriteLine($"the server was ready {server.ReadyAfter.TotalMilliseconds:0} ms after its process started");
+var (rest, grpc) = await Connect(server);
+using var restChannel = rest;
+using var grpcChannel = grpc;
 var request = await Scenarios.Prepare(o.Scenario, rest, grpc, o.Prefill, o.Clients);
 long? proofTreeSize = o.Scenario == "proof-rest" ? await Scenarios.CheckpointSize(rest) : null;
 
@@ -44,5 +51,18 @@ if (o.Json is not null) await File.WriteAllTextAsync(o.Json, report.Json());
 // A closed loop only sends when the last request answered, so any failure there is the server refusing work: exit 1.
 // In an open loop, requests the tool could not send in time also count as errors; that is a figure, not a failure.
 return recording.Ok > 0 && (o.Rate is not null || recording.ErrorCount == 0) ? 0 : 1;
+
+async Task<(RestChannel, IGrpcChannel)> Connect(LocalServer? server)
+{
+    var rest = new RestChannel(server?.Url ?? o.Url, server is null ? o.AdminKey! : LocalServer.AdminKey);
+    var (grpcUrl, grpcKey) = (server?.GrpcUrl ?? o.GrpcUrl, server is null ? o.AdminKey! : LocalServer.AdminKey);
+    IGrpcChannel grpc = o.GrpcClient switch
+    {
+        "lean" => await LeanGrpcChannel.Connect(grpcUrl, o.Connections, grpcKey),
+        "grpc-net" => new NetGrpcChannel(grpcUrl, o.Connections, grpcKey),
+        _ => new GrpcChannel(grpcUrl, o.Connections, grpcKey),
+    };
+    return (rest, grpc);
+}
 
 static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
