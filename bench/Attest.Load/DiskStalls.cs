@@ -10,7 +10,8 @@ namespace Attest.Load;
 /// <remarks>
 /// Why: a durable log acknowledges nothing while its disk stalls. This machine's virtual disk stalls for 20–280 ms,
 /// a few times a minute and at any write rate; the probe's stalls fell on the same instants as the server's slow
-/// commits, and a run's p99 follows them (docs/PERFORMANCE.md). So every durable figure comes with the stalls of its
+/// commits, and a run's p99 follows them (docs/PERFORMANCE.md, "The disk's own stalls"). So every durable figure
+/// comes with the stalls of its
 /// own window, as the CPU figures come with their steal. At 100 writes a second the probe adds ~2% to the server's
 /// own disk writes at 10,000 mints a second.
 /// </remarks>

@@ -10,7 +10,8 @@ namespace Attest.Load;
 /// <summary>
 /// One cleartext HTTP/2 connection with prior knowledge (RFC 9113 §3.3) that carries unary gRPC calls
 /// (grpc/doc/PROTOCOL-HTTP2.md), written for the load tool so that the client costs the machine little of what it
-/// measures: HttpClient's HTTP/2 took about a sixth of every mint's CPU here (docs/PERFORMANCE.md).
+/// measures: HttpClient's HTTP/2 took about a sixth of every mint's CPU here (docs/PERFORMANCE.md, "The load
+/// tool's clients and open loop").
 /// </summary>
 /// <remarks>
 /// - One reader loop per connection parses frames and completes calls inline, so a closed-loop worker's next request

@@ -47,7 +47,8 @@ public static class LoadRun
     /// One dispatcher thread sends every request itself, at its instant (<see cref="Pacer"/>) or, when requests come
     /// more often than it may wake, with the others due since (<see cref="Pacer.WakeInterval"/>). With a timer per worker
     /// instead, HTTP proofs at 1,000/s against an idle server had a p50 of 0.61 ms, against 0.26 ms now
-    /// (docs/PERFORMANCE.md). A reply completes wherever its client completes it, and frees its worker there.
+    /// (docs/PERFORMANCE.md, "The load tool's clients and open loop"). A reply completes wherever its client
+    /// completes it, and frees its worker there.
     /// </remarks>
     private static Task<Recording> OpenLoop(Request request, int clients, TimeSpan warmup, TimeSpan duration, double rate, SlowRequests? slow) =>
         Task.Factory.StartNew(() =>
@@ -92,7 +93,8 @@ public static class LoadRun
             }
             // A warm-up request that cannot go on time is dropped, not sent late. A fresh server is slow while it
             // JIT-compiles, and the backlog it built at 10,000 mints/s took the whole 25 s warm-up and more to drain:
-            // carried into the measured window, it showed as latency of the warm-up's making (docs/PERFORMANCE.md).
+            // carried into the measured window, it showed as latency of the warm-up's making (docs/PERFORMANCE.md,
+            // "The load tool's clients and open loop").
             if (scheduled < measureFrom && (now >= measureFrom || now - scheduled > WarmupSlack))
             {
                 idle.Add(worker);

@@ -7,7 +7,8 @@ namespace Attest.Load;
 /// Waits for <see cref="Stopwatch"/> instants with Linux's <c>clock_nanosleep</c>, for an open loop's one thread that
 /// sends each request when it is due. The runtime's timers wake up to a millisecond late and then wait for a pool
 /// thread: on this 2-core machine that put a millisecond or more of the generator's own into the latencies it
-/// measured, and sent requests in bursts of a millisecond's worth (docs/PERFORMANCE.md).
+/// measured, and sent requests in bursts of a millisecond's worth (docs/PERFORMANCE.md, "The load tool's clients and
+/// open loop").
 /// </summary>
 public sealed class Pacer
 {
@@ -15,7 +16,8 @@ public sealed class Pacer
 
     /// <summary>
     /// A pacer wakes at most this often (250 µs): each wake of a sleeping thread costs ~25 µs of CPU in this VM, 0.22
-    /// cores at one wake per request at 10,000/s (docs/PERFORMANCE.md). What comes due in between waits for the next
+    /// cores at one wake per request at 10,000/s (docs/PERFORMANCE.md, same section). What comes due in between
+    /// waits for the next
     /// wake; its caller still times it from its instant, so the lateness counts against the server, not for it.
     /// </summary>
     public static readonly long WakeInterval = Stopwatch.Frequency / 4000;

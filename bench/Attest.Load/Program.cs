@@ -1,6 +1,6 @@
 using Attest.Load;
 
-// The end-to-end load tool of issue 6: see Options.Usage and docs/PERFORMANCE.md.
+// The end-to-end load tool: see Options.Usage, and docs/PERFORMANCE.md for what it measures and the commands.
 if (Options.Parse(args) is not { } o) return 2;
 
 // Socket completions run on the epoll thread instead of a thread-pool hop each: the tool's own CPU per gRPC mint

@@ -16,7 +16,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Attest.Bench.Scale;
 
 /// <summary>
-/// The scale figures of docs/PERFORMANCE.md, in one command:
+/// The figures of docs/PERFORMANCE.md's "Scale run (10M entries)", in one command:
 /// <c>dotnet run -c Release --project bench/Attest.Bench -- scale [--entries 10000000] [--dir D] [--seconds 20] [--cold N] [--json F]</c>.
 /// 1. Builds (or reuses, when <c>--dir</c> already holds it) a log of stamp entries through the real sequencer,
 ///    entry indexer (FASTER KV) and checkpoint publisher, as the server would.

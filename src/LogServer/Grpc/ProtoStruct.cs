@@ -9,7 +9,8 @@ namespace Attest.LogServer.Grpc;
 /// <summary>
 /// The protobuf encoding of a JSON object as a <c>google.protobuf.Struct</c> (google/protobuf/struct.proto), written
 /// from the JSON text instead of through Google.Protobuf's <c>Struct</c>, whose map of <c>Value</c> objects cost a
-/// mint's reply about 5 KB of garbage (docs/PERFORMANCE.md). The bytes are what <c>Struct.ToByteArray()</c> gives for
+/// mint's reply about 5 KB of garbage (docs/PERFORMANCE.md, "Typed commands and protobuf replies"). The bytes are
+/// what <c>Struct.ToByteArray()</c> gives for
 /// the same object: members in JSON order, numbers as doubles, as the proto3 JSON mapping reads them. The other way,
 /// <see cref="ToJson"/> writes a request's Struct (claims, a payload to verify, a bundle) as the JSON object REST takes.
 /// </summary>

@@ -63,7 +63,7 @@ public sealed class TransparencyLog : IDisposable
     /// <param name="indexer">
     /// An indexer still opening is awaited only once the log's own files are open: from a cold page cache at 10M
     /// entries, the FASTER index's recovery and the hash file's first read take about a second and half a second, and
-    /// can overlap (docs/PERFORMANCE.md).
+    /// can overlap (docs/PERFORMANCE.md, "Index checkpoints").
     /// </param>
     public TransparencyLog(string dataDir, NoteSigner signer, Task<IEntryIndexer> indexer, ILogger logger, ICheckpointWitness? witness = null)
     {
@@ -195,7 +195,8 @@ public sealed class TransparencyLog : IDisposable
         if (indexer.AppliedUpTo >= size) return;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         await indexer.Checkpoint(size);
-        // The write path's slowest second is usually the one with an index checkpoint (docs/PERFORMANCE.md).
+        // The write path's slowest second is usually the one with an index checkpoint (docs/PERFORMANCE.md, "Index
+        // checkpoints").
         logger.LogInformation("Index checkpoint at size {Size} took {Milliseconds:F0} ms", size,
             System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

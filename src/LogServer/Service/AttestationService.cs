@@ -210,7 +210,8 @@ public sealed class AttestationService(
     }
 
     // Per-thread buffers for Build, which is synchronous, so two mints never share one. Fresh buffers grew to several KB
-    // per mint: Utf8JsonWriter asks room for the worst-case escaping of the payload string (docs/PERFORMANCE.md).
+    // per mint: Utf8JsonWriter asks room for the worst-case escaping of the payload string (docs/PERFORMANCE.md,
+    // "A mint's own work").
     [ThreadStatic] private static ArrayBufferWriter<byte>? payloadScratch, privateScratch;
     [ThreadStatic] private static Utf8JsonWriter? privateWriter;
 

@@ -14,7 +14,8 @@ namespace Attest.LogServer.Storage;
 /// Why: FASTER's own device writes the 64 MB hash table as one O_SYNC write on a thread-pool thread. Here that one
 /// write took ~220 ms and the entry log's commits, and so every mint, waited behind it: the open-loop p99 was
 /// 41–174 ms, all of it in the second of the checkpoint. Written in 1 MiB pieces, the commits get through between
-/// them (p99 11–31 ms, docs/PERFORMANCE.md). The thread runs at nice 19 because the copy into the page cache is CPU
+/// them (p99 11–31 ms, docs/PERFORMANCE.md, "Index checkpoints"). The thread runs at nice 19 because the copy into
+/// the page cache is CPU
 /// the requests need more, as RocksDB lowers its flush and compaction threads (<c>LowerThreadPoolCPUPriority</c>).
 /// Contract: the same files as <see cref="LocalStorageNamedDeviceFactory"/> (segment s of a file is
 /// <c>name.s</c>), so checkpoints written by either recover with the other. A write is reported complete only after
@@ -173,7 +174,7 @@ internal sealed class BackgroundCheckpointFiles(WritePace pace, WriteRetries ret
 /// Why: an index checkpoint writes the hash table (64 MB and more) and flushes the index log's mutable region (up to
 /// ~58 MB) at once. Even in 1 MiB pieces that burst held up the entry log's commits: at 10k mints/s in a slow spell
 /// of the host, the slowest request of a run had a median of ~106 ms; at 40 MB/s per writer, ~36 ms
-/// (docs/PERFORMANCE.md).
+/// (docs/PERFORMANCE.md, "Index checkpoints").
 /// </remarks>
 internal sealed class WritePace
 {

@@ -8,7 +8,8 @@ namespace Attest.LogServer.Storage;
 /// <summary>
 /// Where the entry log keeps its commit metadata: two 4 KiB slots of one file, <c>commit.meta</c>, rewritten in place
 /// with an <c>O_DSYNC</c> <c>pwrite</c>. FASTER's own manager creates a new file per commit and deletes the previous
-/// one; here that cost ~0.3 ms more per commit and ~6% of a mint's server CPU (docs/PERFORMANCE.md).
+/// one; here that cost ~0.3 ms more per commit and ~6% of a mint's server CPU (docs/PERFORMANCE.md, "O_SYNC
+/// commits and the commit file").
 /// </summary>
 /// <remarks>
 /// Contract:

@@ -15,7 +15,8 @@ namespace Attest.LogServer.Storage;
 /// Reads: the hashes of level 8 and up (one in 128 of the file: 2.5 MB at 10M entries) are also kept in memory; the
 /// ones below level 8 that an inclusion proof or a level-0 tile asks for all lie in one 256-record stretch of the
 /// file, which is read with one pread. So an inclusion proof costs one system call, and the file is not mapped:
-/// mapped, random proofs put the whole 640 MB file of a 10M log in the server's RSS (docs/PERFORMANCE.md).
+/// mapped, random proofs put the whole 640 MB file of a 10M log in the server's RSS (docs/PERFORMANCE.md, "The
+/// hash store's reads").
 /// </remarks>
 public sealed class HashStore : IHashReader, IDisposable
 {
@@ -36,7 +37,8 @@ public sealed class HashStore : IHashReader, IDisposable
     }
 
     // One pass over the file in 4 MiB reads. The upper hashes lie one in every 16 KiB of the file, and a pread for
-    // each from a cold page cache took 3 s of a 10M log's restart (docs/PERFORMANCE.md); the pass takes 0.4 s.
+    // each from a cold page cache took 3 s of a 10M log's restart; the pass takes 0.4 s (docs/PERFORMANCE.md, "The
+    // hash store's reads").
     private void LoadUpper()
     {
         var window = new Hash[1 << 17];

@@ -203,7 +203,8 @@ public sealed class KvIndex : IDisposable
     {
         Put(WatermarkKey, new Watermark(appliedUpTo, schema).ToIndexValue());
         // Index and log together: a log-only checkpoint makes recovery rebuild the hash index by scanning the whole
-        // log (11 s at 10M entries, docs/PERFORMANCE.md); with the index saved, it replays only the log after it.
+        // log (11 s at 10M entries, docs/PERFORMANCE.md, "Index checkpoints"); with the index saved, it replays only
+        // the log after it.
         var (ok, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver);
         if (!ok) throw new IOException("FASTER index checkpoint failed");
         AppliedUpTo = appliedUpTo;

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Attest.Cli.Tests.Verify;
 
 /// <summary>
-/// Bundles that every proof in them vouches for, yet that must never be VALID (issue 19): one forged by a second log
+/// Bundles that every proof in them vouches for, yet that must never be VALID: one forged by a second log
 /// under the same origin, a revoked one stripped of its revocation, an edited issuer name; and output that a bundle's
 /// fields cannot forge.
 /// </summary>

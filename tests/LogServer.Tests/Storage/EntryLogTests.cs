@@ -58,7 +58,7 @@ public sealed class EntryLogTests : IDisposable
     [Fact]
     public async Task a_log_written_without_per_entry_checksums_is_refused_with_a_clear_error_and_left_as_it_was()
     {
-        // What every entry log written before per-entry checksums holds (before 1 December also FASTER's own commit files).
+        // What every entry log written before per-entry checksums holds (older ones also FASTER's own commit files).
         using (var device = Devices.CreateLogDevice(Path.Combine(dir, "entries.log"), preallocateFile: false, recoverDevice: true))
         using (var old = new FasterLog(new FasterLogSettings { LogDevice = device, LogCommitDir = dir, PageSizeBits = 22, MemorySizeBits = 26, SegmentSizeBits = 30, RemoveOutdatedCommits = true }))
         {
