@@ -59,7 +59,7 @@ public sealed class DuplicatePropertyTests : IAsyncLifetime
     {
         string trust = Path.Combine(dir, "log.vkey");
         await File.WriteAllTextAsync(trust, LogKey);
-        var seen = await WebPageTests.RunPage(server, "verify-bundle", bundle, "--trust", trust);
+        var seen = await VerificationPage.RunPage(server, "verify-bundle", bundle, "--trust", trust);
         var result = seen.GetProperty("result");
         Assert.Equal(JsonValueKind.Null, result.GetProperty("verdict").ValueKind);
         var message = result.GetProperty("message");

@@ -309,10 +309,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
         var bundle = JsonNode.Parse(bundleText)!;
-        string signature = bundle["attestation"]!["signature"]!.GetValue<string>();
-        Assert.Equal(86, signature.Length); // 64 bytes, unpadded base64url
-        // A character in the middle: every one of its 6 bits is a bit of the signature, none is padding.
-        bundle["attestation"]!["signature"] = Flip(signature, 10);
+        BundleTampering.FlipSignature(bundle);
 
         var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
@@ -339,13 +336,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
         var bundle = JsonNode.Parse(bundleText)!;
-        string proof = bundle["log_entry"]!["tlog_proof"]!.GetValue<string>();
-        var lines = proof.Split('\n');
-        Assert.Equal("c2sp.org/tlog-proof@v1", lines[0]);
-        int index = Array.FindIndex(lines, l => l.StartsWith("index "));
-        Assert.True(index > 0 && lines[index + 1].Length == 44, $"the proof has no hash (the tree has issuer, key and attestation entries):\n{proof}");
-        lines[index + 1] = Flip(lines[index + 1], 20);
-        bundle["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+        BundleTampering.ChangeProofHash(bundle);
 
         var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
@@ -361,13 +352,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
         var bundle = JsonNode.Parse(bundleText)!;
-        string proof = bundle["log_entry"]!["tlog_proof"]!.GetValue<string>();
-        var lines = proof.Split('\n');
-        int line = Array.FindLastIndex(lines, l => l.StartsWith("\u2014 "));
-        Assert.True(line > 0, $"no signature line in the tlog-proof:\n{proof}");
-        // "— name base64(4-byte key id || 64-byte signature)": a character well inside the signature bytes.
-        lines[line] = Flip(lines[line], lines[line].Length - 30);
-        bundle["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+        BundleTampering.ChangeCheckpointSignature(bundle);
 
         var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
@@ -388,13 +373,6 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
-
-    private static string Flip(string text, int at)
-    {
-        char c = text[at];
-        char other = c == 'A' ? 'B' : 'A';
-        return text[..at] + other + text[(at + 1)..];
-    }
 
     private static string TempFile(string text)
     {
