@@ -112,7 +112,7 @@ public sealed class AnchorTests
         // The independent verifier (npm packages, no code of ours) accepts the anchor evidence under the log's published key.
         var (_, keys) = await client.Get(".well-known/attest-keys.json", key: null);
         string logKey = keys.GetProperty("log").Str("verifier_key");
-        var independent = await IndependentVerifierTests.RunVerifier(bundle.GetRawText(), logKey);
+        var independent = await IndependentVerifier.Run(bundle.GetRawText(), logKey);
         Assert.True(independent.ExitCode == 0, independent.ToString());
         Assert.Equal("pass", JsonDocument.Parse(independent.Stdout).RootElement.GetProperty("checks").Str("anchor"));
 
@@ -122,7 +122,7 @@ public sealed class AnchorTests
         var bad = await client.Verify(new { bundle = tampered });
         Assert.Equal("ALTERED", bad.Str("verdict"));
         Assert.Contains("anchor_proof_invalid", bad.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
-        var rejected = await IndependentVerifierTests.RunVerifier(tampered.ToJsonString(), logKey);
+        var rejected = await IndependentVerifier.Run(tampered.ToJsonString(), logKey);
         Assert.Equal(1, rejected.ExitCode);
         Assert.Equal("ALTERED", JsonDocument.Parse(rejected.Stdout).RootElement.Str("verdict"));
         Assert.Equal("fail", JsonDocument.Parse(rejected.Stdout).RootElement.GetProperty("checks").Str("anchor"));
