@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.Tests.Shared;
 
 /// <summary>
 /// Unary and server-streaming gRPC calls over h2c with HttpClient, as admin unless a call names another key (or none):
@@ -37,11 +37,14 @@ internal static class RawGrpc
         response.TrailingHeaders.TryGetValues(name, out var t) ? t.Single()
         : response.Headers.TryGetValues(name, out var h) ? h.Single() : null;
 
-    /// <summary>Starts a server-streaming call and returns its response stream, to read framed messages from as they come.</summary>
-    public static async Task<(HttpClient Client, HttpResponseMessage Response, Stream Stream)> Open(ServerProcess server, string path, IMessage request)
+    /// <summary>
+    /// Starts a server-streaming call with <paramref name="key"/> as its bearer token (null: anonymous) and returns its
+    /// response stream, to read framed messages from as they come.
+    /// </summary>
+    public static async Task<(HttpClient Client, HttpResponseMessage Response, Stream Stream)> Open(ServerProcess server, string path, IMessage request, string? key = ServerProcess.AdminKey)
     {
         var client = H2c(server);
-        var response = await client.SendAsync(Request(path, request, ServerProcess.AdminKey, []), HttpCompletionOption.ResponseHeadersRead);
+        var response = await client.SendAsync(Request(path, request, key, []), HttpCompletionOption.ResponseHeadersRead);
         return (client, response, await response.Content.ReadAsStreamAsync());
     }
 

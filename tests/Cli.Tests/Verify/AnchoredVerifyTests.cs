@@ -14,13 +14,7 @@ public sealed class AnchoredVerifyTests
     public async Task an_anchored_bundle_passes_the_anchor_checks_offline_and_on_the_chain_and_a_changed_calldata_fails_both()
     {
         await using var anvil = await AnvilProcess.Start();
-        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
-        {
-            ["Attest__Anchor__RpcUrl"] = anvil.RpcUrl,
-            ["Attest__Anchor__PrivateKey"] = AnvilProcess.DevKey,
-            ["Attest__Anchor__Interval"] = "00:00:00.2",
-            ["Attest__Anchor__Confirmations"] = "1",
-        });
+        await using var server = await AnchoringServer.Start(anvil);
         string dir = Directory.CreateTempSubdirectory("attest-anchored-").FullName;
         try
         {
@@ -33,7 +27,7 @@ public sealed class AnchoredVerifyTests
             AttestCli.AssertExit(0, mint);
             var attestation = JsonDocument.Parse(mint.Stdout).RootElement;
             long index = attestation.GetProperty("log_index").GetInt64();
-            await AnchoredPast(server, index);
+            await AnchoringServer.WaitForAnchored(server, index);
 
             string bundle = Path.Combine(dir, "bundle.json");
             // As the holder would: with the holder token the mint returned (the payload comes only with it or the issuer's key).
@@ -75,16 +69,4 @@ public sealed class AnchoredVerifyTests
     private static Dictionary<string, string> Checks(ProcessResult r) =>
         JsonDocument.Parse(r.Stdout).RootElement.GetProperty("checks").EnumerateArray()
             .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("result").GetString()!);
-
-    private static async Task AnchoredPast(ServerProcess server, long index)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var status = (await server.Client.Get("v1/anchors/status", key: null)).Body;
-            if (status.GetProperty("anchored_size").GetInt64() > index) return;
-            Assert.True(DateTime.UtcNow < deadline, $"entry {index} was not anchored within 60 s: {status}\n{server.Output}");
-            await Task.Delay(100);
-        }
-    }
 }

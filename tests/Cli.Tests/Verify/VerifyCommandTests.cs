@@ -97,7 +97,7 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
     [Fact]
     public async Task a_changed_signature_fails_the_payload_signature()
     {
-        var tampered = await Tampered(b => b["attestation"]!["signature"] = Flip(b["attestation"]!["signature"]!.GetValue<string>(), 10));
+        var tampered = await Tampered(BundleTampering.FlipSignature);
         var r = await Verify(tampered, "--log-key", fixture.VerifierKey);
         AttestCli.AssertExit(1, r.Result);
         // The logged entry holds the signature too, so it no longer matches either.
@@ -108,14 +108,7 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
     [Fact]
     public async Task a_changed_proof_hash_fails_the_inclusion()
     {
-        var tampered = await Tampered(b =>
-        {
-            var lines = b["log_entry"]!["tlog_proof"]!.GetValue<string>().Split('\n');
-            int index = Array.FindIndex(lines, l => l.StartsWith("index "));
-            Assert.True(lines[index + 1].Length == 44, "the proof has a hash: the tree holds the issuer, key and attestation entries");
-            lines[index + 1] = Flip(lines[index + 1], 20);
-            b["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
-        });
+        var tampered = await Tampered(BundleTampering.ChangeProofHash);
         var r = await Verify(tampered, "--log-key", fixture.VerifierKey);
         AttestCli.AssertExit(1, r.Result);
         Assert.Equal(["inclusion"], Failed(r));
@@ -125,13 +118,7 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
     [Fact]
     public async Task a_changed_checkpoint_signature_fails_the_checkpoint_signature_and_only_with_the_log_key()
     {
-        var tampered = await Tampered(b =>
-        {
-            var lines = b["log_entry"]!["tlog_proof"]!.GetValue<string>().Split('\n');
-            int line = Array.FindLastIndex(lines, l => l.StartsWith("\u2014 "));
-            lines[line] = Flip(lines[line], lines[line].Length - 30);
-            b["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
-        });
+        var tampered = await Tampered(BundleTampering.ChangeCheckpointSignature);
         var r = await Verify(tampered, "--log-key", fixture.VerifierKey);
         AttestCli.AssertExit(1, r.Result);
         Assert.Equal(["checkpoint_signature"], Failed(r));
@@ -284,6 +271,4 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
     }
 
     private string Write(JsonNode bundle) => fixture.WriteFile($"tampered-{Guid.NewGuid():N}.json", bundle.ToJsonString(Relaxed));
-
-    private static string Flip(string text, int at) => text[..at] + (text[at] == 'A' ? 'B' : 'A') + text[(at + 1)..];
 }

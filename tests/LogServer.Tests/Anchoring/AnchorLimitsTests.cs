@@ -15,7 +15,7 @@ public sealed class AnchorLimitsTests
     private const long Gwei = 1_000_000_000;
 
     private static Task<ServerProcess> StartServer(AnvilProcess anvil, params (string Key, string Value)[] settings) =>
-        AnchorTests.StartServer(anvil, null, settings);
+        AnchoringServer.Start(anvil, null, settings);
 
     [Fact]
     public async Task while_the_base_fee_is_above_the_cap_nothing_is_sent_and_once_it_falls_the_anchor_pays_at_most_the_cap()
@@ -143,17 +143,6 @@ public sealed class AnchorLimitsTests
         return [.. doc.RootElement.GetProperty("Pending").GetProperty("Sent").EnumerateArray().Select(e => e.Clone())];
     }
 
-    private static async Task<JsonElement> WaitFor(ServerProcess server, Func<JsonElement, bool> condition, string what)
-    {
-        JsonElement last = default;
-        for (int i = 0; i < 600; i++) // 60 s only bound a hang
-        {
-            var (status, body) = await server.Client.Get("v1/anchors/status", key: null);
-            Assert.Equal(HttpStatusCode.OK, status);
-            last = body;
-            if (condition(body)) return body;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"waited 60 s for {what}; last status {last}\n{server.Output}");
-    }
+    private static Task<JsonElement> WaitFor(ServerProcess server, Func<JsonElement, bool> condition, string what) =>
+        AnchoringServer.WaitForStatus(server, condition, what);
 }

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -20,21 +18,8 @@ public sealed class AnchorTests
 {
     private const string Origin = "test.attest.local/log";
 
-    /// <summary>A server anchoring to <paramref name="anvil"/> every 0.2 s, with one confirmation (AnchorLimitsTests too).</summary>
-    internal static Task<ServerProcess> StartServer(AnvilProcess anvil, string? dataDir = null, params (string Key, string Value)[] settings)
-    {
-        var s = new Dictionary<string, string>
-        {
-            ["Attest__Anchor__RpcUrl"] = anvil.RpcUrl,
-            ["Attest__Anchor__PrivateKey"] = AnvilProcess.DevKey,
-            ["Attest__Anchor__Interval"] = "00:00:00.2",
-            ["Attest__Anchor__Confirmations"] = "1",
-            ["Attest__Anchor__ReplaceAfter"] = "00:10:00",
-            ["Attest__Anchor__RpcTimeout"] = "00:00:02",
-        };
-        foreach (var (k, v) in settings) s[k] = v;
-        return ServerProcess.Start(dataDir, s);
-    }
+    private static Task<ServerProcess> StartServer(AnvilProcess anvil, string? dataDir = null, params (string Key, string Value)[] settings) =>
+        AnchoringServer.Start(anvil, dataDir, settings);
 
     [Fact]
     public async Task checkpoints_are_anchored_on_chain_and_each_transaction_decodes_to_a_signed_checkpoint()
@@ -67,7 +52,9 @@ public sealed class AnchorTests
         Http.AssertError(await server.Client.Get("v1/anchors?start=x", key: null), HttpStatusCode.BadRequest, "invalid_parameter");
 
         // The gRPC log service serves the same anchors, and streams them.
-        var list = Attest.V1.ListAnchorsResponse.Parser.ParseFrom(await GrpcUnary(server, "/attest.v1.Log/ListAnchors", new Attest.V1.ListAnchorsRequest()));
+        var (grpcStatus, _, reply) = await RawGrpc.CallAs(server, null, "/attest.v1.Log/ListAnchors", new Attest.V1.ListAnchorsRequest());
+        Assert.Equal(0, grpcStatus);
+        var list = Attest.V1.ListAnchorsResponse.Parser.ParseFrom(reply);
         Assert.Equal(anchors.Count, list.Anchors.Count);
         Assert.Equal(anchors[^1].Str("tx_hash"), list.Anchors[^1].TxHash);
         Assert.Equal(anchors[^1].GetProperty("tree_size").GetInt64(), list.Anchors[^1].TreeSize);
@@ -125,7 +112,7 @@ public sealed class AnchorTests
         // The independent verifier (npm packages, no code of ours) accepts the anchor evidence under the log's published key.
         var (_, keys) = await client.Get(".well-known/attest-keys.json", key: null);
         string logKey = keys.GetProperty("log").Str("verifier_key");
-        var independent = await IndependentVerifierTests.RunVerifier(bundle.GetRawText(), logKey);
+        var independent = await IndependentVerifier.Run(bundle.GetRawText(), logKey);
         Assert.True(independent.ExitCode == 0, independent.ToString());
         Assert.Equal("pass", JsonDocument.Parse(independent.Stdout).RootElement.GetProperty("checks").Str("anchor"));
 
@@ -135,7 +122,7 @@ public sealed class AnchorTests
         var bad = await client.Verify(new { bundle = tampered });
         Assert.Equal("ALTERED", bad.Str("verdict"));
         Assert.Contains("anchor_proof_invalid", bad.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
-        var rejected = await IndependentVerifierTests.RunVerifier(tampered.ToJsonString(), logKey);
+        var rejected = await IndependentVerifier.Run(tampered.ToJsonString(), logKey);
         Assert.Equal(1, rejected.ExitCode);
         Assert.Equal("ALTERED", JsonDocument.Parse(rejected.Stdout).RootElement.Str("verdict"));
         Assert.Equal("fail", JsonDocument.Parse(rejected.Stdout).RootElement.GetProperty("checks").Str("anchor"));
@@ -430,8 +417,7 @@ public sealed class AnchorTests
     /// </summary>
     private static long LogIndex(JsonElement stamp) => stamp.GetProperty("log_index").GetInt64();
 
-    private static async Task AnchoredUpTo(ServerProcess server, long index) =>
-        await WaitFor(server, s => s.GetProperty("anchored_size").GetInt64() > index, $"an anchor covering entry {index}");
+    private static Task AnchoredUpTo(ServerProcess server, long index) => AnchoringServer.WaitForAnchored(server, index);
 
     /// <summary>The anchor in flight, once there is one that satisfies <paramref name="condition"/>.</summary>
     private static async Task<JsonElement> Pending(ServerProcess server, string what, Func<JsonElement, bool>? condition = null) =>
@@ -449,8 +435,8 @@ public sealed class AnchorTests
     private static Task<List<JsonElement>> WaitForAnchors(ServerProcess server, int count) =>
         Poll(() => AllAnchors(server), anchors => anchors.Count >= count, $"{count} anchors", server);
 
-    private static async Task<JsonElement> WaitFor(ServerProcess server, Func<JsonElement, bool> condition, string what) =>
-        await Poll(async () => (await server.Client.Get("v1/anchors/status", key: null)).Body, condition, what, server);
+    private static Task<JsonElement> WaitFor(ServerProcess server, Func<JsonElement, bool> condition, string what) =>
+        AnchoringServer.WaitForStatus(server, condition, what);
 
     private static Task WaitForNode(AnvilProcess anvil, string txHash) =>
         Poll(() => anvil.Rpc("eth_getTransactionByHash", txHash), tx => tx.ValueKind == JsonValueKind.Object, $"the node to hold transaction {txHash}");
@@ -468,55 +454,17 @@ public sealed class AnchorTests
         throw new TimeoutException($"waited 60 s for {what}; last read {last}\n{server?.Output}");
     }
 
-    // ---- gRPC over h2c ----
-
-    private static HttpClient H2c(ServerProcess server) => new()
-    {
-        BaseAddress = new Uri($"http://127.0.0.1:{server.GrpcPort}/"),
-        DefaultRequestVersion = HttpVersion.Version20,
-        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-    };
-
-    private static HttpRequestMessage GrpcRequest(HttpClient client, string path, IMessage message)
-    {
-        var bytes = message.ToByteArray();
-        var frame = new byte[5 + bytes.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)bytes.Length);
-        bytes.CopyTo(frame, 5);
-        var request = new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/'))
-        {
-            Content = new ByteArrayContent(frame), Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy,
-        };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
-        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
-        return request;
-    }
-
-    private static async Task<byte[]> GrpcUnary(ServerProcess server, string path, IMessage message)
-    {
-        using var client = H2c(server);
-        using var response = await client.SendAsync(GrpcRequest(client, path, message));
-        var body = await response.Content.ReadAsByteArrayAsync();
-        Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
-        return body[5..];
-    }
-
-    /// <summary>Reads <paramref name="count"/> messages of a server stream, then cancels it.</summary>
+    /// <summary>Reads <paramref name="count"/> messages of a server stream, anonymously, then cancels it.</summary>
     private static async Task<List<byte[]>> GrpcStream(ServerProcess server, string path, IMessage message, int count)
     {
-        using var client = H2c(server);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var response = await client.SendAsync(GrpcRequest(client, path, message), HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
-        var messages = new List<byte[]>();
-        var header = new byte[5];
-        while (messages.Count < count)
+        var (client, response, stream) = await RawGrpc.Open(server, path, message, key: null);
+        using (client)
+        using (response)
         {
-            await stream.ReadExactlyAsync(header, cts.Token);
-            var body = new byte[BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1))];
-            await stream.ReadExactlyAsync(body, cts.Token);
-            messages.Add(body);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var messages = new List<byte[]>();
+            while (messages.Count < count) messages.Add(await RawGrpc.ReadMessage(stream, cts.Token));
+            return messages;
         }
-        return messages;
     }
 }

@@ -15,14 +15,7 @@ public sealed class WebPageAnchorTests
     public async Task an_anchored_attestation_and_stamp_show_their_verified_anchor_linked_to_the_explorer_and_the_log_view_lists_the_anchors()
     {
         await using var anvil = await AnvilProcess.Start();
-        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
-        {
-            ["Attest__Anchor__RpcUrl"] = anvil.RpcUrl,
-            ["Attest__Anchor__PrivateKey"] = AnvilProcess.DevKey,
-            ["Attest__Anchor__Interval"] = "00:00:00.2",
-            ["Attest__Anchor__Confirmations"] = "1",
-            ["Attest__Web__ExplorerTxUrl"] = Explorer,
-        });
+        await using var server = await AnchoringServer.Start(anvil, null, ("Attest__Web__ExplorerTxUrl", Explorer));
         var c = server.Client;
         string issuerId = await c.CreateIssuer("Anchored University");
         string kid = (await c.CreateKey(issuerId)).Str("kid");
@@ -30,14 +23,7 @@ public sealed class WebPageAnchorTests
         string id = minted.Str("id");
         var stamp = await c.Stamp("anchored on the page " + Guid.NewGuid());
 
-        // Waits only bound a hang: the anchorer anchors every 200 ms once the tree grew.
-        for (int i = 0; ; i++)
-        {
-            var status = (await c.Get("v1/anchors/status", key: null)).Body;
-            if (status.GetProperty("anchored_size").GetInt64() > stamp.GetProperty("log_index").GetInt64()) break;
-            Assert.True(i < 600, $"no anchor covered entry {stamp.GetProperty("log_index")} in 60 s: {status}\n{server.Output}");
-            await Task.Delay(100);
-        }
+        await AnchoringServer.WaitForAnchored(server, stamp.GetProperty("log_index").GetInt64());
         using var response = await c.GetAsync($"v1/attestations/{id}/proof-bundle?holder_token={minted.Str("holder_token")}");
         string bundleText = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, bundleText);
@@ -45,17 +31,17 @@ public sealed class WebPageAnchorTests
         Assert.Equal(JsonValueKind.Object, anchor.ValueKind);
         string link = $"https://explorer.example/{anchor.GetProperty("chain_id").GetInt64()}/tx/{anchor.Str("tx_hash")}";
 
-        var seen = await WebPageTests.RunPage(server, "open", $"?attestation={id}&holder_token={minted.Str("holder_token")}");
+        var seen = await VerificationPage.RunPage(server, "open", $"?attestation={id}&holder_token={minted.Str("holder_token")}");
         var r = seen.GetProperty("result");
         Assert.Equal("VALID", r.Str("verdict"));
-        WebPageTests.AssertChecks(r, WebPageTests.AttestationChecks, failed: [], skipped: [.. WebPageTests.OfflineSkips.Where(c => c != "anchor")]);
+        VerificationPage.AssertChecks(r, VerificationPage.AttestationChecks, failed: [], skipped: [.. VerificationPage.OfflineSkips.Where(c => c != "anchor")]);
         Assert.Equal("true", r.GetProperty("anchor").Str("verified"));
         Assert.Equal(link, r.GetProperty("anchor").Str("href"));
         Assert.Contains($"eip155:31337 tx {anchor.Str("tx_hash")}", r.GetProperty("anchor").Str("text"));
 
-        var stampSeen = (await WebPageTests.RunPage(server, "search", stamp.Str("id"))).GetProperty("result");
+        var stampSeen = (await VerificationPage.RunPage(server, "search", stamp.Str("id"))).GetProperty("result");
         Assert.Equal("STAMPED", stampSeen.Str("verdict"));
-        WebPageTests.AssertChecks(stampSeen, ["bundle_format", "log_key", "stamp_entry", "inclusion", "checkpoint_signature", "anchor"], failed: [], skipped: []);
+        VerificationPage.AssertChecks(stampSeen, ["bundle_format", "log_key", "stamp_entry", "inclusion", "checkpoint_signature", "anchor"], failed: [], skipped: []);
 
         var log = seen.GetProperty("log");
         var anchors = (await c.Get("v1/anchors", key: null)).Body;
@@ -73,10 +59,10 @@ public sealed class WebPageAnchorTests
         await File.WriteAllTextAsync(file, tampered.ToJsonString());
         try
         {
-            var bad = (await WebPageTests.RunPage(server, "bundle", file)).GetProperty("result");
+            var bad = (await VerificationPage.RunPage(server, "bundle", file)).GetProperty("result");
             Assert.Equal("ALTERED", bad.Str("verdict"));
-            WebPageTests.AssertChecks(bad, WebPageTests.AttestationChecks, failed: ["anchor"], skipped: [.. WebPageTests.OfflineSkips.Where(c => c != "anchor")]);
-            Assert.Contains("calldata", WebPageTests.Detail(bad, "anchor"));
+            VerificationPage.AssertChecks(bad, VerificationPage.AttestationChecks, failed: ["anchor"], skipped: [.. VerificationPage.OfflineSkips.Where(c => c != "anchor")]);
+            Assert.Contains("calldata", VerificationPage.Detail(bad, "anchor"));
             // An anchor that did not verify is not shown as one.
             Assert.Equal(JsonValueKind.Null, bad.GetProperty("anchor").GetProperty("href").ValueKind);
             Assert.DoesNotContain(anchor.Str("tx_hash"), bad.GetProperty("anchor").Str("text"));

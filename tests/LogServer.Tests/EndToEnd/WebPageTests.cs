@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Verification;
+using static Attest.Tests.Shared.VerificationPage;
 
 namespace Attest.LogServer.Tests.Web;
 
@@ -17,16 +18,6 @@ namespace Attest.LogServer.Tests.Web;
 public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPageFixture>
 {
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>docs/VERIFYING.md "Checks" of an attestation bundle, in order, under a log key (no witnesses).</summary>
-    internal static readonly string[] AttestationChecks =
-    [
-        "payload_signature", "payload_key", "log_entry", "issuer", "inclusion", "checkpoint_signature", "witness_quorum", "key_events", "key_status",
-        "status_note", "revocation", "superseded", "anchor", "anchor_chain", "document", "consistency", "freshness",
-    ];
-
-    /// <summary>What an offline verifier of a bundle without an anchor cannot check.</summary>
-    internal static readonly string[] OfflineSkips = ["witness_quorum", "anchor", "anchor_chain", "document", "consistency", "freshness"];
 
     private const string FamousName = "Massachusetts Institute of Technology";
 
@@ -401,25 +392,14 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
                 bundle["attestation"]!["payload"]!["claims"]!["honors"] = "summa cum laude (forged)";
                 break;
             case "a flipped signature character":
-                bundle["attestation"]!["signature"] = Flip(bundle["attestation"]!["signature"]!.GetValue<string>(), 10);
+                BundleTampering.FlipSignature(bundle);
                 break;
             case "a changed proof hash":
-            {
-                var lines = bundle["log_entry"]!["tlog_proof"]!.GetValue<string>().Split('\n');
-                int index = Array.FindIndex(lines, l => l.StartsWith("index "));
-                Assert.True(lines[index + 1].Length == 44, "the proof has no hash");
-                lines[index + 1] = Flip(lines[index + 1], 20);
-                bundle["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+                BundleTampering.ChangeProofHash(bundle);
                 break;
-            }
             case "a changed checkpoint signature":
-            {
-                var lines = bundle["log_entry"]!["tlog_proof"]!.GetValue<string>().Split('\n');
-                int line = Array.FindLastIndex(lines, l => l.StartsWith("\u2014 "));
-                lines[line] = Flip(lines[line], lines[line].Length - 30);
-                bundle["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+                BundleTampering.ChangeCheckpointSignature(bundle);
                 break;
-            }
             case "another issuer public key":
                 bundle["issuer_key"]!["public_key"] = AttestApi.B64Url(RandomNumberGenerator.GetBytes(32));
                 break;
@@ -429,25 +409,6 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
             default:
                 throw new ArgumentOutOfRangeException(nameof(tampering), tampering, null);
         }
-    }
-
-    private static string Flip(string text, int at) => text[..at] + (text[at] == 'A' ? 'B' : 'A') + text[(at + 1)..];
-
-    internal static string[] Failed(JsonElement result) => [.. result.GetProperty("failed").EnumerateArray().Select(f => f.GetString()!)];
-
-    internal static string Detail(JsonElement result, string check) =>
-        result.GetProperty("checks").EnumerateArray().Single(c => c.Str("name") == check).Str("detail");
-
-    internal static void AssertChecks(JsonElement result, string[] expected, string[] failed, string[] skipped)
-    {
-        var checks = result.GetProperty("checks").EnumerateArray().Select(c => (Name: c.Str("name"), Result: c.Str("result"), Detail: c.Str("detail"))).ToList();
-        Assert.Equal(expected, checks.Select(c => c.Name).ToArray());
-        foreach (var (name, outcome, detail) in checks)
-        {
-            string want = failed.Contains(name) ? "fail" : skipped.Contains(name) ? "skip" : "pass";
-            Assert.True(outcome == want, $"check {name} is {outcome}, expected {want}: {detail}\n{result.Str("text")}");
-        }
-        Assert.Equal(failed.Order(), Failed(result).Order());
     }
 
     private sealed record Request(string Method, string Url, string? Body);
@@ -475,18 +436,6 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
             return seen;
         });
 
-    /// <summary>The page and <see cref="BundleVerifier"/> (the CLI's and the server's verifier) reach the same verdict by the same checks.</summary>
-    internal static void AssertAgreesWithBundleVerifier(string bundleText, string trustRoot, JsonElement page)
-    {
-        var trust = Attest.Merkle.NoteVerifier.TryParse(trustRoot.Trim(), out var key) ? TrustPolicy.OfLogKey(key!) : TrustPolicy.Parse(trustRoot);
-        var report = BundleVerifier.Verify(ProofBundle.Parse(Encoding.UTF8.GetBytes(bundleText)), trust, null);
-        static string Word(Outcome o) => o switch { Outcome.Pass => "pass", Outcome.Fail => "fail", _ => "skip" };
-        Assert.Equal(report.Verdict, page.Str("verdict"));
-        Assert.Equal(
-            report.Checks.Select(c => $"{c.Name} {Word(c.Outcome)}"),
-            page.GetProperty("checks").EnumerateArray().Select(c => $"{c.Str("name")} {c.Str("result")}"));
-    }
-
     private static async Task<JsonElement> WithFiles(string[] texts, Func<string[], Task<JsonElement>> run)
     {
         string[] files = [.. texts.Select(_ => Path.Combine(Path.GetTempPath(), $"attest-page-{Guid.NewGuid():N}.txt"))];
@@ -502,27 +451,4 @@ public sealed class WebPageTests(WebPageFixture fixture) : IClassFixture<WebPage
     }
 
     private Task<JsonElement> Page(string action, string? argument) => RunPage(fixture.Server, action, argument);
-
-    /// <summary>Runs <c>node page.mjs</c> against the server; the page must have raised no script error or CSP violation.</summary>
-    internal static async Task<JsonElement> RunPage(ServerProcess server, string action, string? argument, params string[] options)
-    {
-        string folder = ExternalTools.Interop("web");
-        if (!File.Exists("/usr/bin/chromium"))
-            throw new Xunit.Sdk.XunitException("chromium is missing at /usr/bin/chromium: the page tests need Debian's chromium (apt-get install chromium; scripts/test installs it)");
-        await ExternalTools.NpmCi(folder, "playwright-core");
-        string[] args = ["page.mjs", server.BaseAddress.ToString(), action, .. argument is null ? Array.Empty<string>() : [argument], .. options];
-        var run = await ExternalTools.Run("node", args, folder, TimeSpan.FromMinutes(3));
-        Assert.True(run.ExitCode == 0, $"the page driver failed: {run}");
-        JsonElement seen;
-        try
-        {
-            seen = JsonDocument.Parse(run.Stdout).RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new Xunit.Sdk.XunitException($"the page driver did not print one JSON line ({e.Message}): {run}");
-        }
-        Assert.True(seen.GetProperty("errors").GetArrayLength() == 0, $"the page raised errors: {seen.GetProperty("errors")}");
-        return seen;
-    }
 }

@@ -69,9 +69,9 @@ public sealed class WebPageWitnessTests : IAsyncLifetime
         $"log {logVerifierKey}\n" + string.Concat(witnesses.Select(w => $"witness {w.Name} {w.Key}\n")) + quorum;
 
     private static string[] ChecksWith(params string[] witnesses) =>
-        [.. WebPageTests.AttestationChecks[..6], .. witnesses.Select(w => "witness:" + w), .. WebPageTests.AttestationChecks[6..]];
+        [.. VerificationPage.AttestationChecks[..6], .. witnesses.Select(w => "witness:" + w), .. VerificationPage.AttestationChecks[6..]];
 
-    private static readonly string[] Offline = [.. WebPageTests.OfflineSkips.Where(c => c != "witness_quorum")];
+    private static readonly string[] Offline = [.. VerificationPage.OfflineSkips.Where(c => c != "witness_quorum")];
 
     [Fact]
     public async Task a_policy_whose_quorum_the_cosigning_witnesses_meet_is_valid()
@@ -79,8 +79,8 @@ public sealed class WebPageWitnessTests : IAsyncLifetime
         string policy = Policy("group both all one two\nquorum both\n", ("one", one.VerifierKey), ("two", two.VerifierKey));
         var r = (await Verify(bundle, policy)).GetProperty("result");
         Assert.Equal("VALID", r.Str("verdict"));
-        WebPageTests.AssertChecks(r, ChecksWith("one", "two"), failed: [], skipped: Offline);
-        Assert.Contains("cosigned the bundle's checkpoint at", WebPageTests.Detail(r, "witness:one"));
+        VerificationPage.AssertChecks(r, ChecksWith("one", "two"), failed: [], skipped: Offline);
+        Assert.Contains("cosigned the bundle's checkpoint at", VerificationPage.Detail(r, "witness:one"));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class WebPageWitnessTests : IAsyncLifetime
         string policy = Policy("group two-of-them 2 one three\nquorum two-of-them\n", ("one", one.VerifierKey), ("three", absent));
         var r = (await Verify(bundle, policy)).GetProperty("result");
         Assert.Equal("UNVERIFIED", r.Str("verdict"));
-        WebPageTests.AssertChecks(r, ChecksWith("one", "three"), failed: ["witness_quorum"], skipped: ["witness:three", .. Offline]);
+        VerificationPage.AssertChecks(r, ChecksWith("one", "three"), failed: ["witness_quorum"], skipped: ["witness:three", .. Offline]);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class WebPageWitnessTests : IAsyncLifetime
         string policy = Policy("quorum two\n", ("one", one.VerifierKey), ("two", two.VerifierKey));
         var r = (await Verify(node.ToJsonString(), policy)).GetProperty("result");
         Assert.Equal("UNVERIFIED", r.Str("verdict"));
-        WebPageTests.AssertChecks(r, ChecksWith("one", "two"), failed: ["witness:two", "witness_quorum"], skipped: Offline);
+        VerificationPage.AssertChecks(r, ChecksWith("one", "two"), failed: ["witness:two", "witness_quorum"], skipped: Offline);
     }
 
     private async Task<JsonElement> Verify(string bundleText, string policy)
@@ -117,8 +117,8 @@ public sealed class WebPageWitnessTests : IAsyncLifetime
         await File.WriteAllTextAsync(policyFile, policy, new UTF8Encoding(false));
         try
         {
-            var seen = await WebPageTests.RunPage(server, "verify-bundle", bundleFile, "--trust", policyFile);
-            WebPageTests.AssertAgreesWithBundleVerifier(bundleText, policy, seen.GetProperty("result"));
+            var seen = await VerificationPage.RunPage(server, "verify-bundle", bundleFile, "--trust", policyFile);
+            VerificationPage.AssertAgreesWithBundleVerifier(bundleText, policy, seen.GetProperty("result"));
             return seen;
         }
         finally

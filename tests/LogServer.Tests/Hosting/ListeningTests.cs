@@ -32,7 +32,7 @@ public sealed class ListeningTests
         Assert.NotEqual(0, server.GrpcPort);
         Assert.NotEqual(server.Port, server.GrpcPort);
         Assert.Equal(HttpStatusCode.OK, (await server.Client.Get("readyz", key: null)).Status);
-        var (status, _) = await Security.RawGrpc.Call(server, "/attest.v1.Log/GetCheckpoint", new Attest.V1.GetCheckpointRequest());
+        var (status, _) = await RawGrpc.Call(server, "/attest.v1.Log/GetCheckpoint", new Attest.V1.GetCheckpointRequest());
         Assert.Equal(0, status);
     }
 

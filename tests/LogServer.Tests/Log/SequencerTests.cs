@@ -11,15 +11,6 @@ public sealed class SequencerTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("attest-seq-").FullName;
 
-    private sealed class NoIndex : IEntryIndexer
-    {
-        public long AppliedUpTo => 0;
-
-        public void Apply(long index, ReadOnlyMemory<byte> record, in Merkle.Hash leafHash) { }
-
-        public Task Checkpoint(long appliedUpTo) => Task.CompletedTask;
-    }
-
     private TransparencyLog Open()
     {
         var (key, _) = NoteSigner.Generate("seq.test/log");

@@ -10,18 +10,18 @@ namespace Attest.LogServer.Tests.Security;
 /// </summary>
 public sealed class PrivacyWebPageTests(WebPageFixture fixture) : IClassFixture<WebPageFixture>
 {
-    private static readonly string[] AttestationChecks = WebPageTests.AttestationChecks;
+    private static readonly string[] AttestationChecks = VerificationPage.AttestationChecks;
 
     // A stranger's public part has no payload: its signature and the key it names cannot be checked.
-    private static readonly string[] Withheld = ["payload_signature", "payload_key", .. WebPageTests.OfflineSkips];
+    private static readonly string[] Withheld = ["payload_signature", "payload_key", .. VerificationPage.OfflineSkips];
 
     [Fact]
     public async Task a_search_by_attestation_id_without_the_holder_token_shows_the_status_and_log_proofs_and_withholds_the_claims()
     {
-        var seen = await WebPageTests.RunPage(fixture.Server, "search", fixture.AttestationId);
+        var seen = await VerificationPage.RunPage(fixture.Server, "search", fixture.AttestationId);
         var r = seen.GetProperty("result");
         Assert.Equal("VALID", r.Str("verdict"));
-        WebPageTests.AssertChecks(r, AttestationChecks, failed: [], skipped: Withheld);
+        VerificationPage.AssertChecks(r, AttestationChecks, failed: [], skipped: Withheld);
         Assert.Equal("withheld", r.GetProperty("message").Str("kind"));
         Assert.Contains("open the holder's link", r.GetProperty("message").Str("text"));
         Assert.Equal(fixture.AttestationId, r.GetProperty("facts").Str("id"));
@@ -32,10 +32,10 @@ public sealed class PrivacyWebPageTests(WebPageFixture fixture) : IClassFixture<
     [Fact]
     public async Task the_holders_link_shows_the_claims_verified_in_the_browser_and_drops_the_token_from_the_address()
     {
-        var seen = await WebPageTests.RunPage(fixture.Server, "open", $"?attestation={fixture.AttestationId}&holder_token={fixture.AttestationToken}");
+        var seen = await VerificationPage.RunPage(fixture.Server, "open", $"?attestation={fixture.AttestationId}&holder_token={fixture.AttestationToken}");
         var r = seen.GetProperty("result");
         Assert.Equal("VALID", r.Str("verdict"));
-        WebPageTests.AssertChecks(r, AttestationChecks, failed: [], skipped: WebPageTests.OfflineSkips);
+        VerificationPage.AssertChecks(r, AttestationChecks, failed: [], skipped: VerificationPage.OfflineSkips);
         Assert.Equal(JsonValueKind.Null, r.GetProperty("message").ValueKind);
         Assert.Contains("Zoë Ñúñez", r.Str("text"));
         Assert.DoesNotContain(fixture.AttestationToken, seen.Str("location"));
@@ -47,9 +47,9 @@ public sealed class PrivacyWebPageTests(WebPageFixture fixture) : IClassFixture<
     [Fact]
     public async Task a_wrong_holder_token_in_the_link_gets_only_the_public_part_with_a_message_saying_so()
     {
-        var r = (await WebPageTests.RunPage(fixture.Server, "open", $"?attestation={fixture.AttestationId}&holder_token=attest_holder_wrong")).GetProperty("result");
+        var r = (await VerificationPage.RunPage(fixture.Server, "open", $"?attestation={fixture.AttestationId}&holder_token=attest_holder_wrong")).GetProperty("result");
         Assert.Equal("VALID", r.Str("verdict"));
-        WebPageTests.AssertChecks(r, AttestationChecks, failed: [], skipped: Withheld);
+        VerificationPage.AssertChecks(r, AttestationChecks, failed: [], skipped: Withheld);
         Assert.Contains("does not open this attestation", r.GetProperty("message").Str("text"));
         Assert.DoesNotContain("Zoë", r.Str("text"));
     }

@@ -23,15 +23,6 @@ public sealed class TileStoreTests : IDisposable
 
     public TileStoreTests() => key = NoteSigner.Generate("tiles.test/log").PrivateKey;
 
-    private sealed class NoIndex : IEntryIndexer
-    {
-        public long AppliedUpTo => 0;
-
-        public void Apply(long index, ReadOnlyMemory<byte> record, in Hash leafHash) { }
-
-        public Task Checkpoint(long appliedUpTo) => Task.CompletedTask;
-    }
-
     private TransparencyLog Open()
     {
         NoteSigner.TryParse(key, out var signer);

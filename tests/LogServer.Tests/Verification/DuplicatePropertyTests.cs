@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Attest.LogServer.Tests.Web;
 
 namespace Attest.LogServer.Tests.Verification;
 
@@ -47,9 +46,7 @@ public sealed class DuplicatePropertyTests : IAsyncLifetime
     [Fact]
     public async Task the_independent_verifier_refuses_a_bundle_with_a_property_twice_with_exit_code_2()
     {
-        string folder = ExternalTools.Interop("attestation");
-        await ExternalTools.NpmCi(folder, "canonicalize", "@noble/ed25519", "@noble/hashes");
-        var r = await ExternalTools.Run("node", ["verify-bundle.mjs", bundle, "--log-key", LogKey], folder, TimeSpan.FromMinutes(1));
+        var r = await IndependentVerifier.RunFile(bundle, "--log-key", LogKey);
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains("\"schema\" twice", r.Stdout + r.Stderr);
     }
@@ -59,7 +56,7 @@ public sealed class DuplicatePropertyTests : IAsyncLifetime
     {
         string trust = Path.Combine(dir, "log.vkey");
         await File.WriteAllTextAsync(trust, LogKey);
-        var seen = await WebPageTests.RunPage(server, "verify-bundle", bundle, "--trust", trust);
+        var seen = await VerificationPage.RunPage(server, "verify-bundle", bundle, "--trust", trust);
         var result = seen.GetProperty("result");
         Assert.Equal(JsonValueKind.Null, result.GetProperty("verdict").ValueKind);
         var message = result.GetProperty("message");

@@ -39,7 +39,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         string logKey = await LogKey();
         Assert.Equal(logKey, bundle["log"]!["verifier_key"]!.GetValue<string>());
 
-        var result = await RunVerifier(bundleText, logKey);
+        var result = await IndependentVerifier.Run(bundleText, logKey);
         Assert.True(result.ExitCode == 0, $"the independent verifier rejected a fresh bundle: {result}\n{bundleText}");
         var output = Parse(result);
         Assert.Equal("VALID", output.GetProperty("verdict").GetString());
@@ -61,8 +61,8 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         string policyFile = TempFile($"# the log only\nlog {logKey} http://127.0.0.1/\n\nquorum none\nanchor optional\n");
         try
         {
-            Assert.Equal("VALID", Parse(await RunVerifier(bundleText, keyFile)).GetProperty("verdict").GetString());
-            var byPolicy = await RunVerifier(bundleText, policy: policyFile);
+            Assert.Equal("VALID", Parse(await IndependentVerifier.Run(bundleText, keyFile)).GetProperty("verdict").GetString());
+            var byPolicy = await IndependentVerifier.Run(bundleText, policy: policyFile);
             Assert.True(byPolicy.ExitCode == 0, byPolicy.ToString());
         }
         finally
@@ -79,7 +79,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
 
-        var result = await RunVerifier(bundleText);
+        var result = await IndependentVerifier.Run(bundleText);
         Assert.Equal(1, result.ExitCode);
         var output = Parse(result);
         Assert.Equal("UNVERIFIED", output.GetProperty("verdict").GetString());
@@ -100,7 +100,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("public", body.Str("access"));
 
-        var result = await RunVerifier(body.GetRawText(), await LogKey());
+        var result = await IndependentVerifier.Run(body.GetRawText(), await LogKey());
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(issuerName, Parse(result).GetProperty("issuer_name").GetString());
         AssertChecks(result, new()
@@ -122,7 +122,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
             Assert.StartsWith("test.attest.local/log\n", forged["log"]!["checkpoint"]!.GetValue<string>());
             Assert.NotEqual(realKey, forged["log"]!["verifier_key"]!.GetValue<string>());
 
-            var underRealKey = await RunVerifier(forgedText, realKey);
+            var underRealKey = await IndependentVerifier.Run(forgedText, realKey);
             Assert.Equal(1, underRealKey.ExitCode);
             Assert.Equal("ALTERED", Parse(underRealKey).GetProperty("verdict").GetString());
             AssertChecks(underRealKey, new()
@@ -132,9 +132,9 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
 
             // Also when the bundle's own verifier key is replaced by the real one: trust comes from --log-key alone.
             forged["log"]!["verifier_key"] = realKey;
-            Assert.Equal("ALTERED", Parse(await RunVerifier(forged.ToJsonString(Relaxed), realKey)).GetProperty("verdict").GetString());
+            Assert.Equal("ALTERED", Parse(await IndependentVerifier.Run(forged.ToJsonString(Relaxed), realKey)).GetProperty("verdict").GetString());
 
-            var withoutKey = await RunVerifier(forgedText);
+            var withoutKey = await IndependentVerifier.Run(forgedText);
             Assert.Equal(1, withoutKey.ExitCode);
             Assert.Equal("UNVERIFIED", Parse(withoutKey).GetProperty("verdict").GetString());
         }
@@ -155,7 +155,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         string revokedText = await FetchBundle(Client, id, b => b["revocation"] is JsonObject);
         string logKey = await LogKey();
 
-        var revoked = await RunVerifier(revokedText, logKey);
+        var revoked = await IndependentVerifier.Run(revokedText, logKey);
         Assert.Equal(1, revoked.ExitCode);
         Assert.Equal("REVOKED", Parse(revoked).GetProperty("verdict").GetString());
         AssertChecks(revoked, new() { ["status_note"] = "pass", ["revocation"] = "fail", ["inclusion"] = "pass" });
@@ -164,14 +164,14 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         var stripped = JsonNode.Parse(revokedText)!;
         stripped["revocation"] = null;
         stripped["status"] = "VALID";
-        var result = await RunVerifier(stripped.ToJsonString(Relaxed), logKey);
+        var result = await IndependentVerifier.Run(stripped.ToJsonString(Relaxed), logKey);
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
         AssertChecks(result, new() { ["status_note"] = "fail", ["revocation"] = "pass", ["checkpoint_signature"] = "pass" });
 
         // Without the note as well: a bundle without a status note fails the check.
         stripped["status_note"] = null;
-        var noNote = await RunVerifier(stripped.ToJsonString(Relaxed), logKey);
+        var noNote = await IndependentVerifier.Run(stripped.ToJsonString(Relaxed), logKey);
         Assert.Equal("ALTERED", Parse(noNote).GetProperty("verdict").GetString());
         AssertChecks(noNote, new() { ["status_note"] = "fail" });
     }
@@ -183,7 +183,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         var bundle = JsonNode.Parse(bundleText)!;
         bundle["issuer"]!["name"] = "Massachusetts Institute of Technology";
 
-        var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
+        var result = await IndependentVerifier.Run(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal(1, result.ExitCode);
         var output = Parse(result);
         Assert.Equal("ALTERED", output.GetProperty("verdict").GetString());
@@ -205,7 +205,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         Assert.True(status == HttpStatusCode.OK, $"compromise: {status} {body}");
         string compromised = await FetchBundle(Client, id, b => b["issuer_key"]!["status"]!.GetValue<string>() == "compromised");
 
-        var result = await RunVerifier(compromised, await LogKey());
+        var result = await IndependentVerifier.Run(compromised, await LogKey());
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("KEY_COMPROMISED", Parse(result).GetProperty("verdict").GetString());
         AssertChecks(result, new() { ["key_events"] = "pass", ["key_status"] = "fail", ["status_note"] = "pass", ["payload_signature"] = "pass" });
@@ -213,7 +213,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         // The key's status set back in the bundle: the logged compromise event still decides.
         var edited = JsonNode.Parse(compromised)!;
         edited["issuer_key"]!["status"] = "active";
-        Assert.NotEqual("VALID", Parse(await RunVerifier(edited.ToJsonString(Relaxed), await LogKey())).GetProperty("verdict").GetString());
+        Assert.NotEqual("VALID", Parse(await IndependentVerifier.Run(edited.ToJsonString(Relaxed), await LogKey())).GetProperty("verdict").GetString());
     }
 
     [Fact]
@@ -226,17 +226,17 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         string malformed = TempFile($"log {logKey}\nquorum none\nquorum none\n");
         try
         {
-            var unmet = await RunVerifier(bundleText, policy: quorum);
+            var unmet = await IndependentVerifier.Run(bundleText, policy: quorum);
             Assert.Equal(1, unmet.ExitCode);
             Assert.Equal("UNVERIFIED", Parse(unmet).GetProperty("verdict").GetString());
             AssertChecks(unmet, new() { ["checkpoint_signature"] = "pass", ["witness:w1"] = "skip", ["witness_quorum"] = "fail", ["status_note"] = "pass" });
 
-            var noAnchor = await RunVerifier(bundleText, policy: anchor);
+            var noAnchor = await IndependentVerifier.Run(bundleText, policy: anchor);
             Assert.Equal(1, noAnchor.ExitCode);
             Assert.Equal("UNVERIFIED", Parse(noAnchor).GetProperty("verdict").GetString());
             AssertChecks(noAnchor, new() { ["anchor"] = "fail", ["witness_quorum"] = "skip" });
 
-            var bad = await RunVerifier(bundleText, policy: malformed);
+            var bad = await IndependentVerifier.Run(bundleText, policy: malformed);
             Assert.Equal(2, bad.ExitCode);
             Assert.Contains("line 3", bad.Stderr);
         }
@@ -268,17 +268,17 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         {
             bundle["log"]!["checkpoint"] = note + line;
             string cosigned = bundle.ToJsonString(Relaxed);
-            var valid = await RunVerifier(cosigned, policy: either);
+            var valid = await IndependentVerifier.Run(cosigned, policy: either);
             Assert.True(valid.ExitCode == 0, valid.ToString());
             AssertChecks(valid, new() { ["witness:w1"] = "pass", ["witness:w2"] = "skip", ["witness_quorum"] = "pass", ["checkpoint_signature"] = "pass" });
 
-            var unmet = await RunVerifier(cosigned, policy: both);
+            var unmet = await IndependentVerifier.Run(cosigned, policy: both);
             Assert.Equal("UNVERIFIED", Parse(unmet).GetProperty("verdict").GetString());
             AssertChecks(unmet, new() { ["witness:w1"] = "pass", ["witness:w2"] = "skip", ["witness_quorum"] = "fail" });
 
             // A line by w1 over another text: it does not verify here, so it is not counted (the log's own proofs still hold).
             bundle["log"]!["checkpoint"] = note + otherLine;
-            var forged = await RunVerifier(bundle.ToJsonString(Relaxed), policy: either);
+            var forged = await IndependentVerifier.Run(bundle.ToJsonString(Relaxed), policy: either);
             Assert.Equal("UNVERIFIED", Parse(forged).GetProperty("verdict").GetString());
             AssertChecks(forged, new() { ["witness:w1"] = "fail", ["witness_quorum"] = "fail", ["checkpoint_signature"] = "pass" });
         }
@@ -296,7 +296,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         var bundle = JsonNode.Parse(bundleText)!;
         bundle["attestation"]!["payload"]!["claims"]!["honors"] = "summa cum laude ✨ (forged)";
 
-        var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
+        var result = await IndependentVerifier.Run(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal(1, result.ExitCode);
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
         AssertChecks(result, new() { ["payload_signature"] = "fail", ["log_entry"] = "fail", ["inclusion"] = "pass", ["checkpoint_signature"] = "pass" });
@@ -309,12 +309,9 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
         var bundle = JsonNode.Parse(bundleText)!;
-        string signature = bundle["attestation"]!["signature"]!.GetValue<string>();
-        Assert.Equal(86, signature.Length); // 64 bytes, unpadded base64url
-        // A character in the middle: every one of its 6 bits is a bit of the signature, none is padding.
-        bundle["attestation"]!["signature"] = Flip(signature, 10);
+        BundleTampering.FlipSignature(bundle);
 
-        var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
+        var result = await IndependentVerifier.Run(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
         AssertChecks(result, new() { ["payload_signature"] = "fail", ["log_entry"] = "fail", ["payload_key"] = "pass", ["inclusion"] = "pass", ["checkpoint_signature"] = "pass" });
     }
@@ -327,7 +324,7 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
         // A well-formed 32-byte key that is not the issuer's: the signature is checked under the bundle's key, which the log never held.
         bundle["issuer_key"]!["public_key"] = Convert.ToBase64String(new byte[32]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-        var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
+        var result = await IndependentVerifier.Run(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
         AssertChecks(result, new() { ["payload_signature"] = "fail", ["key_events"] = "fail", ["log_entry"] = "pass", ["inclusion"] = "pass" });
 
@@ -339,15 +336,9 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
         var bundle = JsonNode.Parse(bundleText)!;
-        string proof = bundle["log_entry"]!["tlog_proof"]!.GetValue<string>();
-        var lines = proof.Split('\n');
-        Assert.Equal("c2sp.org/tlog-proof@v1", lines[0]);
-        int index = Array.FindIndex(lines, l => l.StartsWith("index "));
-        Assert.True(index > 0 && lines[index + 1].Length == 44, $"the proof has no hash (the tree has issuer, key and attestation entries):\n{proof}");
-        lines[index + 1] = Flip(lines[index + 1], 20);
-        bundle["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+        BundleTampering.ChangeProofHash(bundle);
 
-        var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
+        var result = await IndependentVerifier.Run(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
         AssertChecks(result, new()
         {
@@ -361,15 +352,9 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     {
         var (bundleText, _, _) = await MintAndFetchBundle();
         var bundle = JsonNode.Parse(bundleText)!;
-        string proof = bundle["log_entry"]!["tlog_proof"]!.GetValue<string>();
-        var lines = proof.Split('\n');
-        int line = Array.FindLastIndex(lines, l => l.StartsWith("\u2014 "));
-        Assert.True(line > 0, $"no signature line in the tlog-proof:\n{proof}");
-        // "— name base64(4-byte key id || 64-byte signature)": a character well inside the signature bytes.
-        lines[line] = Flip(lines[line], lines[line].Length - 30);
-        bundle["log_entry"]!["tlog_proof"] = string.Join('\n', lines);
+        BundleTampering.ChangeCheckpointSignature(bundle);
 
-        var result = await RunVerifier(bundle.ToJsonString(Relaxed), await LogKey());
+        var result = await IndependentVerifier.Run(bundle.ToJsonString(Relaxed), await LogKey());
         Assert.Equal("ALTERED", Parse(result).GetProperty("verdict").GetString());
         AssertChecks(result, new() { ["payload_signature"] = "pass", ["log_entry"] = "pass", ["inclusion"] = "pass", ["checkpoint_signature"] = "fail" });
     }
@@ -377,24 +362,17 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
     [Fact]
     public async Task an_unreadable_bundle_or_log_key_exits_2()
     {
-        var notJson = await RunVerifier("{\"format\": \"attest-proof-bundle/v1\",");
+        var notJson = await IndependentVerifier.Run("{\"format\": \"attest-proof-bundle/v1\",");
         Assert.Equal(2, notJson.ExitCode);
         Assert.Equal("", notJson.Stdout);
 
         var (bundleText, _, _) = await MintAndFetchBundle();
-        var badKey = await RunVerifier(bundleText, "test.attest.local/log+00000000+AbjTvowUGVqveRWVc9D+jiWh49ZBsioVOpttq7KIgew7");
+        var badKey = await IndependentVerifier.Run(bundleText, "test.attest.local/log+00000000+AbjTvowUGVqveRWVc9D+jiWh49ZBsioVOpttq7KIgew7");
         Assert.Equal(2, badKey.ExitCode);
         Assert.Contains("key id", badKey.Stderr);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
-
-    private static string Flip(string text, int at)
-    {
-        char c = text[at];
-        char other = c == 'A' ? 'B' : 'A';
-        return text[..at] + other + text[(at + 1)..];
-    }
 
     private static string TempFile(string text)
     {
@@ -500,31 +478,6 @@ public sealed class IndependentVerifierTests(ServerFixture fixture) : IClassFixt
             if (status == HttpStatusCode.OK && ready(JsonNode.Parse(text)!)) return text;
             Assert.True(DateTime.UtcNow < deadline, $"no such proof bundle within 30 s: {status} {text}");
             await Task.Delay(100);
-        }
-    }
-
-    /// <summary>
-    /// Writes the bundle to a temp file and runs <c>node verify-bundle.mjs bundle [--log-key logKey] [--policy policy]</c> on it
-    /// (after <c>npm ci</c> when node_modules is missing). <paramref name="logKey"/> is a vkey or a file holding one;
-    /// <paramref name="policy"/> a policy file's path.
-    /// </summary>
-    internal static async Task<ProcessResult> RunVerifier(string bundleText, string? logKey = null, string? policy = null)
-    {
-        string folder = ExternalTools.Interop("attestation");
-        await ExternalTools.NpmCi(folder, "canonicalize", "@noble/ed25519", "@noble/hashes");
-
-        string file = Path.Combine(Path.GetTempPath(), $"attest-bundle-{Guid.NewGuid():N}.json");
-        try
-        {
-            await File.WriteAllTextAsync(file, bundleText, new UTF8Encoding(false));
-            List<string> arguments = [Path.Combine(folder, "verify-bundle.mjs"), file];
-            if (logKey is not null) arguments.AddRange(["--log-key", logKey]);
-            if (policy is not null) arguments.AddRange(["--policy", policy]);
-            return await ExternalTools.Run("node", [.. arguments], folder, TimeSpan.FromMinutes(1));
-        }
-        finally
-        {
-            File.Delete(file);
         }
     }
 }

@@ -88,14 +88,9 @@ public static class VectorVerifiers
     /// <summary><c>node verify-bundle.mjs &lt;bundle&gt; [--log-key &lt;vkey&gt; | --policy &lt;file&gt;]</c>: one JSON line with "verdict", exit 0 for VALID only.</summary>
     public static async Task<VerifierAnswer> Npm(string dir, BundleVector v)
     {
-        string folder = ExternalTools.Interop("attestation");
-        await ExternalTools.NpmCi(folder, "canonicalize", "@noble/ed25519", "@noble/hashes");
-        List<string> args = ["verify-bundle.mjs", Bundle(dir, v)];
-        if (TrustFile(dir, v) is { } trust)
-        {
-            args.AddRange(v.Trust == TrustKind.Policy ? ["--policy", trust] : ["--log-key", File.ReadAllText(trust).Trim()]);
-        }
-        var r = await ExternalTools.Run("node", [.. args], folder, TimeSpan.FromMinutes(1));
+        string[] options = TrustFile(dir, v) is not { } trust ? []
+            : v.Trust == TrustKind.Policy ? ["--policy", trust] : ["--log-key", File.ReadAllText(trust).Trim()];
+        var r = await IndependentVerifier.RunFile(Bundle(dir, v), options);
         string? verdict = Verdict(r.Stdout, j => j);
         if (verdict is not null && (r.ExitCode == 0) != (verdict == BundleReport.Valid))
             return new VerifierAnswer($"{verdict} with exit {r.ExitCode}", r.ToString());

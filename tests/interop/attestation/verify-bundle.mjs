@@ -1,5 +1,5 @@
 // Independent, fully offline verifier of an Attest proof bundle (GET /v1/attestations/{id}/proof-bundle, format
-// attest-proof-bundle/v1), used by tests/LogServer.Tests/IndependentVerifierTests.cs and the shared bundle vectors.
+// attest-proof-bundle/v1), used by tests/LogServer.Tests/Verification/IndependentVerifierTests.cs and the shared bundle vectors.
 //
 // It is written from docs/VERIFYING.md (trust roots, policy file, checks, key rule, verdicts), docs/ENTRIES.md and
 // docs/ANCHORING.md, and the specs: RFC 8785 (JCS), RFC 8032 (Ed25519), RFC 9162 §2.1.3.2 (inclusion proofs),

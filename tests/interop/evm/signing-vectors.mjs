@@ -1,4 +1,4 @@
-// Independent signing vectors for tests/LogServer.Tests/EvmTransactionTests.cs, produced by ethers 6.17.0
+// Independent signing vectors for tests/LogServer.Tests/Anchoring/EvmTransactionTests.cs, produced by ethers 6.17.0
 // (pinned in package.json). Run: cd tests/interop/evm && node signing-vectors.mjs
 // The output is pasted into the test as constants; re-running must print the same bytes, since ethers
 // (via @noble/curves) signs with RFC 6979 deterministic nonces.

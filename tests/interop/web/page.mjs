@@ -1,5 +1,5 @@
 // Drives the verification page (GET /) in Debian's headless chromium through playwright-core, for
-// tests/LogServer.Tests/WebPageTests.cs, and prints what a person would see as one JSON line.
+// tests/LogServer.Tests/EndToEnd/WebPageTests.cs, and prints what a person would see as one JSON line.
 //
 // Usage: node page.mjs <base-url> <action> [argument] [--trust <file>] [--reload] [--screenshot <png>]
 //   search <text>         types into the search box and submits
