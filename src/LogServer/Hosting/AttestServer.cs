@@ -1,4 +1,3 @@
-using Attest.LogServer.Anchor;
 using Attest.LogServer.Api;
 using Attest.LogServer.Grpc;
 using Attest.LogServer.Log;
@@ -21,7 +20,7 @@ public static class AttestServer
     public static WebApplicationBuilder CreateBuilder(string[] args) =>
         WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-    /// <summary>Kestrel's limits and endpoints, logging, and every service, in the order their registrations depend on.</summary>
+    /// <summary>Kestrel's limits and endpoints, logging, and every service.</summary>
     public static void AddAttest(this WebApplicationBuilder builder, AttestSettings settings)
     {
         var options = settings.Options;
