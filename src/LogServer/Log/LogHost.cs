@@ -142,6 +142,7 @@ public static class LogServices
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new KvIndex(Path.Combine(options.DataDir, "index"), EntryIndexer.Schema));
+        services.AddSingleton<IIndexStore>(sp => sp.GetRequiredService<KvIndex>());
         services.AddSingleton(sp => Registry.Load(Path.Combine(options.DataDir, "registry.json")));
         services.AddSingleton(sp => new EntryIndexer(sp.GetRequiredService<KvIndex>(), sp.GetRequiredService<Registry>(), Path.Combine(options.DataDir, "registry.json")));
         // Neither opens anything when made: LogHost's start opens both (TransparencyLog.OpenAsync). The index opens

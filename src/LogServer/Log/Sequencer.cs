@@ -55,10 +55,10 @@ public sealed class Sequencer : IAsyncDisposable
     // opens (recovery), then only by the commit loop (entries: enqueue and commit) and the integrator (hashes,
     // addresses, bundles, indexer); read by any thread below Size. Hashes and addresses are fsynced by the publisher
     // (FlushDerived), which never writes them.
-    private EntryLog entries = null!;
-    private HashStore hashes = null!;
+    private ISequencedEntryStore entries = null!;
+    private IHashStore hashes = null!;
     private RecordFile<long> addresses = null!;
-    private EntryTileStore bundles = null!;
+    private IEntryBundleStore bundles = null!;
     private IEntryIndexer indexer = null!;
 
     // Set once by OpenAsync, which starts the two loops, and awaited by StopAsync; running says they were started.
@@ -121,7 +121,7 @@ public sealed class Sequencer : IAsyncDisposable
     public IHashReader Hashes => hashes;
 
     /// <summary>The entry bundles of <c>/tile/entries/…</c>, served without reading a record.</summary>
-    public EntryTileStore Bundles => bundles;
+    public IEntryBundleStore Bundles => bundles;
 
     /// <summary>The storage failure that stopped the log taking writes, or null while it takes them.</summary>
     public Exception? Fault => Volatile.Read(ref fault);
@@ -217,8 +217,9 @@ public sealed class Sequencer : IAsyncDisposable
     /// <exception cref="InvalidDataException">the index claims more entries than the entry log holds.</exception>
     internal async Task<Recovered> OpenAsync(long checkpointSize, Hash? checkpointRoot, CancellationToken token)
     {
-        // FASTER recovers the entry log in its constructor, and the hash store reads its upper levels: blocking work,
-        // off the host's starting thread.
+        // The embedded implementation of the storage contracts (docs/SCALING.md): the only place that names it. FASTER
+        // recovers the entry log in its constructor, and the hash store reads its upper levels: blocking work, off the
+        // host's starting thread.
         await Task.Run(() =>
         {
             entries = new EntryLog(Path.Combine(dataDir, "entries"));

@@ -87,7 +87,7 @@ public sealed class TransparencyLog : IDisposable
     public Task Corrupted => sequencer.Corrupted;
 
     /// <summary>The entry bundles of <c>/tile/entries/…</c>, served without reading a record.</summary>
-    public EntryTileStore EntryTiles => sequencer.Bundles;
+    public IEntryBundleStore EntryTiles => sequencer.Bundles;
 
     /// <summary>Records read by <see cref="ReadRecordAsync"/> so far (the meter's <c>attest.log.record.reads</c>).</summary>
     public long RecordReads => sequencer.RecordReads;

@@ -41,7 +41,7 @@ public sealed class TileStoreTests : IDisposable
 
         public long RecordReads => log.RecordReads;
 
-        public EntryTileStore EntryTiles => log.EntryTiles;
+        public EntryTileStore EntryTiles => (EntryTileStore)log.EntryTiles;
 
         public async ValueTask DisposeAsync()
         {
