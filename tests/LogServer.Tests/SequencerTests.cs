@@ -90,5 +90,25 @@ public sealed class SequencerTests : IDisposable
         log.Dispose();
     }
 
+    [Fact]
+    public async Task the_log_is_unavailable_and_an_append_waits_until_the_log_is_open()
+    {
+        var (key, _) = NoteSigner.Generate("seq.test/log");
+        NoteSigner.TryParse(key, out var signer);
+        await using var sequencer = new Sequencer(dir, new NoIndex(), NullLogger.Instance, 16);
+        using var log = new TransparencyLog(dir, sequencer, signer!, NullLogger.Instance);
+        Assert.False(log.IsOpen);
+        Assert.Equal("opening", Api.HealthApi.Unavailable(log, sequencer)?.Reason);
+        var early = sequencer.AppendAsync(LogRecord.Encode("early"u8, default));
+        await Task.Delay(50);
+        Assert.False(early.IsCompleted);
+
+        await log.OpenAsync();
+        Assert.True(log.IsOpen);
+        Assert.Null(Api.HealthApi.Unavailable(log, sequencer));
+        Assert.Equal(0, await early);
+        Assert.Equal(1, (await log.PublishAsync()).Size);
+    }
+
     public void Dispose() => Directory.Delete(dir, true);
 }

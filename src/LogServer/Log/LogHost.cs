@@ -4,9 +4,9 @@ using Attest.LogServer.Storage;
 namespace Attest.LogServer.Log;
 
 /// <summary>
-/// Owns the log's lifetime: opens (and so recovers) it at start, before the server listens, publishes checkpoints at least every
-/// <see cref="LogOptions.CheckpointInterval"/> while the tree grows, checkpoints the index, and on graceful
-/// shutdown drains the sequencer and publishes a final checkpoint.
+/// Owns the log's lifetime: opens (and so recovers) it at start, before the server listens, publishes checkpoints at
+/// least every <see cref="LogOptions.CheckpointInterval"/> while the tree grows, checkpoints the index, and on
+/// graceful shutdown drains the sequencer and publishes a final checkpoint.
 /// </summary>
 /// <remarks>
 /// An index checkpoint runs beside the publishing loop, not in it: its writes are paced
@@ -15,7 +15,7 @@ namespace Attest.LogServer.Log;
 /// </remarks>
 public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, FreeSpace space, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
 {
-    // Both read and written only by the publishing loop (ExecuteAsync), then by StopAsync once the loop has ended.
+    // Read and written only by the publishing loop (ExecuteAsync), then by StopAsync once the loop has ended.
     private Task indexCheckpoint = Task.CompletedTask;
     private readonly FailureStreak indexing = new(logger, "Index checkpoint failed; writes to the index's files are retried until they succeed, and entries are still accepted",
         "Index checkpoints succeed again");
