@@ -116,6 +116,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
     /// </summary>
     private sealed class FailureStreak(ILogger logger, string failed, string recovered)
     {
+        // Read and written only by the publishing loop, like the streak itself.
         private long since = -1;
 
         public void Failed(Exception e)
