@@ -28,7 +28,7 @@ public class HashStoreBenchmarks
         fixture = new LogFixture(8192);
         var records = Data.Entries(8192).Select(e => LogRecord.Encode(e, default)).ToArray();
         fixture.FillAsync(LogSize, records, 8192).GetAwaiter().GetResult();
-        fixture.Log.Publish(); // fsyncs the hash file, as a served checkpoint would
+        fixture.Log.PublishAsync().GetAwaiter().GetResult(); // fsyncs the hash file, as a served checkpoint would
         size = fixture.Log.Size;
         if (size != LogSize) throw new InvalidOperationException($"log holds {size} entries, not {LogSize}");
         hashes = fixture.Log.Hashes;

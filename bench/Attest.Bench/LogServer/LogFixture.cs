@@ -19,8 +19,9 @@ internal sealed class LogFixture : IAsyncDisposable
         dir = Data.TempDirectory("attest-bench-log-");
         var (privateKey, _) = NoteSigner.Generate("bench.attest.local/log");
         if (!NoteSigner.TryParse(privateKey, out var signer)) throw new InvalidOperationException("generated key does not parse");
-        Log = new TransparencyLog(dir, signer!, new NoIndex(), NullLogger.Instance);
-        Sequencer = new Sequencer(Log, maxBatch, NullLogger.Instance);
+        Sequencer = new Sequencer(dir, new NoIndex(), NullLogger.Instance, maxBatch);
+        Log = new TransparencyLog(dir, Sequencer, signer!, NullLogger.Instance);
+        Log.OpenAsync().GetAwaiter().GetResult(); // a benchmark's setup is synchronous
     }
 
     public TransparencyLog Log { get; }
@@ -42,8 +43,8 @@ internal sealed class LogFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Sequencer.DisposeAsync();
         Log.Dispose();
+        await Sequencer.DisposeAsync();
         Directory.Delete(dir, recursive: true);
     }
 

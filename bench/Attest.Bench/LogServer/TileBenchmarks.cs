@@ -24,7 +24,7 @@ public class TileBenchmarks
         fixture = new LogFixture(8192);
         var records = Data.Entries(8192).Select(e => LogRecord.Encode(e, default)).ToArray();
         fixture.FillAsync(LogSize, records, 8192).GetAwaiter().GetResult();
-        fixture.Log.Publish();
+        fixture.Log.PublishAsync().GetAwaiter().GetResult();
         level0 = [.. Data.Indexes(1024, LogSize / 256).Select(n => Tile.ForStoredHashIndex(StoredHashes.StoredHashIndex(0, n * 256 + 255)))];
         level1 = Tile.ForStoredHashIndex(StoredHashes.StoredHashIndex(8, 255));
         if (level0[0].Width != 256 || level1.Level != 1) throw new InvalidOperationException($"unexpected tiles {level0[0]} {level1}");

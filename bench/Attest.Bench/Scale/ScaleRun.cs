@@ -50,10 +50,12 @@ public static class ScaleRun
         {
             var registryPath = Path.Combine(dir, "registry.json");
             var indexer = new EntryIndexer(kv, Registry.Load(registryPath), registryPath);
-            using var log = new TransparencyLog(dir, signer, indexer, NullLogger.Instance);
+            await using var sequencer = new Sequencer(dir, indexer, NullLogger.Instance, 8192);
+            using var log = new TransparencyLog(dir, sequencer, signer, NullLogger.Instance);
+            await log.OpenAsync();
             if (log.Size < entries)
             {
-                var (built, rate) = await Build(log, entries);
+                var (built, rate) = await Build(log, sequencer, entries);
                 results["build_entries"] = built;
                 results["build_entries_per_second"] = Math.Round(rate);
             }
@@ -77,9 +79,8 @@ public static class ScaleRun
     }
 
     /// <summary>Appends stamp entries until the log holds <paramref name="target"/>, publishing and checkpointing as LogHost does.</summary>
-    private static async Task<(long Built, double Rate)> Build(TransparencyLog log, long target)
+    private static async Task<(long Built, double Rate)> Build(TransparencyLog log, Sequencer sequencer, long target)
     {
-        await using var sequencer = new Sequencer(log, 8192, NullLogger.Instance);
         var priv = Encoding.UTF8.GetBytes("{\"visibility\":\"hash_only\"}");
         long start = log.Size, next = start;
         var clock = Stopwatch.StartNew();
@@ -98,19 +99,19 @@ public static class ScaleRun
             await Task.WhenAll(tasks);
             if (clock.Elapsed - lastPublish > TimeSpan.FromSeconds(1))
             {
-                log.Publish();
+                await log.PublishAsync();
                 lastPublish = clock.Elapsed;
                 Console.Write($"\r  built {log.Size:N0} entries, {(log.Size - start) / clock.Elapsed.TotalSeconds:N0}/s   ");
             }
             if (clock.Elapsed - lastIndexCheckpoint > TimeSpan.FromSeconds(30))
             {
-                await log.CheckpointIndexes();
+                await sequencer.CheckpointIndexAsync();
                 lastIndexCheckpoint = clock.Elapsed;
             }
         }
         double rate = (log.Size - start) / clock.Elapsed.TotalSeconds;
-        log.Publish();
-        await log.CheckpointIndexes();
+        await log.PublishAsync();
+        await sequencer.CheckpointIndexAsync();
         Console.WriteLine();
         return (log.Size - start, rate);
     }

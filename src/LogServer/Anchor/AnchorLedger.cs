@@ -18,14 +18,14 @@ public sealed record AnchorView(
 /// Anchored sizes strictly grow with the sequence (the anchorer anchors only a larger checkpoint than the last),
 /// so the earliest anchor covering an entry is found by binary search.
 /// </summary>
-public sealed class AnchorLedger(KvIndex kv, TransparencyLog log)
+public sealed class AnchorLedger(IIndexStore kv, TransparencyLog log)
 {
     private static readonly IndexKey CountKey = IndexKey.For("anchor-count", "");
 
     private static IndexKey SeqKey(long n) => IndexKey.For("anchor-seq", n.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Indexes the anchor entry at log index <paramref name="i"/>; re-applying it changes nothing (<see cref="IEntryIndexer"/>).</summary>
-    public static void Apply(KvIndex kv, long i, in AnchorEntry entry)
+    public static void Apply(IIndexStore kv, long i, in AnchorEntry entry)
     {
         kv.TryGet(CountKey, out Counter anchors);
         if (!anchors.Counts(i)) return;

@@ -17,7 +17,7 @@ public static class HealthApi
             reason = why.Reason,
             message = why.Message,
             tree_size = log.Size,
-            checkpoint_size = log.Latest.Size,
+            checkpoint_size = log.Latest?.Size ?? 0,
         }, 503) : Json.Result(new
         {
             status = "ready",
@@ -33,12 +33,14 @@ public static class HealthApi
     }
 
     /// <summary>
-    /// Why the log takes no writes, or null while it does: a corrupt entry-log record (<see cref="TransparencyLog.Corruption"/>)
-    /// or a storage failure (<see cref="Sequencer.Fault"/>). Neither is ever cleared while the server runs. /readyz
-    /// and the gRPC health service both answer from this.
+    /// Why the log takes no writes, or null while it does: not open yet (<see cref="TransparencyLog.IsOpen"/>), a
+    /// corrupt entry-log record (<see cref="TransparencyLog.Corruption"/>) or a storage failure
+    /// (<see cref="Sequencer.Fault"/>). Neither of the last two is ever cleared while the server runs. /readyz and the
+    /// gRPC health service both answer from this.
     /// </summary>
     public static (string Reason, string Message)? Unavailable(TransparencyLog log, Sequencer sequencer) =>
-        log.Corruption is { } corruption ? ("entry_log_corrupt", corruption)
+        !log.IsOpen ? ("opening", "the log is still opening")
+        : log.Corruption is { } corruption ? ("entry_log_corrupt", corruption)
         : sequencer.FaultReason is { } fault ? ("storage_failure", fault)
         : null;
 

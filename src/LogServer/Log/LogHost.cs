@@ -4,9 +4,9 @@ using Attest.LogServer.Storage;
 namespace Attest.LogServer.Log;
 
 /// <summary>
-/// Owns the log's lifetime: opens (and so recovers) it at start, publishes checkpoints at least every
-/// <see cref="LogOptions.CheckpointInterval"/> while the tree grows, checkpoints the index, and on graceful
-/// shutdown drains the sequencer and publishes a final checkpoint.
+/// Owns the log's lifetime: opens (and so recovers) it at start, before the server listens, publishes checkpoints at
+/// least every <see cref="LogOptions.CheckpointInterval"/> while the tree grows, checkpoints the index, and on
+/// graceful shutdown drains the sequencer and publishes a final checkpoint.
 /// </summary>
 /// <remarks>
 /// An index checkpoint runs beside the publishing loop, not in it: its writes are paced
@@ -15,9 +15,20 @@ namespace Attest.LogServer.Log;
 /// </remarks>
 public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex index, FreeSpace space, AttestOptions options, ILogger<LogHost> logger) : BackgroundService
 {
+    // Read and written only by the publishing loop (ExecuteAsync), then by StopAsync once the loop has ended.
     private Task indexCheckpoint = Task.CompletedTask;
     private readonly FailureStreak indexing = new(logger, "Index checkpoint failed; writes to the index's files are retried until they succeed, and entries are still accepted",
         "Index checkpoints succeed again");
+
+    /// <summary>
+    /// Opens the log before the host goes on to start the server, so no request ever meets a log still opening: the
+    /// host awaits each hosted service's start in turn, and starts Kestrel after them all.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await log.OpenAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
 
     // A failed write of a checkpoint (a full disk, an I/O error) must not stop the host: the sequencer goes on taking
     // entries (it stops only when the entry log itself fails), reads go on, and the next tick tries again.
@@ -43,7 +54,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
                 if (indexCheckpoint.IsCompleted && DateTime.UtcNow >= nextIndexCheckpoint)
                 {
                     if (indexCheckpoint.Exception is { } failed) indexing.Failed(failed.InnerException ?? failed);
-                    indexCheckpoint = NoRoomForIndexCheckpoint() is { } refusal ? Task.FromException(refusal) : log.CheckpointIndexes();
+                    indexCheckpoint = NoRoomForIndexCheckpoint() is { } refusal ? Task.FromException(refusal) : sequencer.CheckpointIndexAsync();
                     nextIndexCheckpoint = DateTime.UtcNow + options.Log.IndexCheckpointInterval;
                 }
             }
@@ -56,7 +67,9 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await sequencer.DisposeAsync();
+        await sequencer.StopAsync();
+        // Never opened (the start failed): there is nothing to publish or checkpoint.
+        if (!log.IsOpen) return;
         SignedCheckpoint last;
         try
         {
@@ -76,7 +89,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
             // and the next start re-applies what its last checkpoint lacks.
             if (!indexCheckpoint.IsFaulted) await indexCheckpoint.WaitAsync(cancellationToken);
             if (NoRoomForIndexCheckpoint() is { } refusal) throw refusal;
-            await log.CheckpointIndexes();
+            await sequencer.CheckpointIndexAsync();
         }
         catch (Exception e)
         {
@@ -103,6 +116,7 @@ public sealed class LogHost(TransparencyLog log, Sequencer sequencer, KvIndex in
     /// </summary>
     private sealed class FailureStreak(ILogger logger, string failed, string recovered)
     {
+        // Read and written only by the publishing loop, like the streak itself.
         private long since = -1;
 
         public void Failed(Exception e)
@@ -129,15 +143,23 @@ public static class LogServices
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new KvIndex(Path.Combine(options.DataDir, "index"), EntryIndexer.Schema));
+        services.AddSingleton<IIndexStore>(sp => sp.GetRequiredService<KvIndex>());
         services.AddSingleton(sp => Registry.Load(Path.Combine(options.DataDir, "registry.json")));
         services.AddSingleton(sp => new EntryIndexer(sp.GetRequiredService<KvIndex>(), sp.GetRequiredService<Registry>(), Path.Combine(options.DataDir, "registry.json")));
+        // Neither opens anything when made: LogHost's start opens both (TransparencyLog.OpenAsync). The index opens
+        // beside the log's own files (its FASTER recovery is the longer), and the sequencer awaits it only after them.
+        services.AddSingleton(sp => new Sequencer(
+            options.DataDir,
+            Task.Run(IEntryIndexer () => sp.GetRequiredService<EntryIndexer>()),
+            sp.GetRequiredService<ILogger<Sequencer>>(),
+            options.Log.MaxBatch,
+            options.Limits.MaxRecordBytes));
         services.AddSingleton(sp => new TransparencyLog(
             options.DataDir,
+            sp.GetRequiredService<Sequencer>(),
             Secrets.LoadLogKey(options, sp.GetRequiredService<ILogger<TransparencyLog>>()),
-            Task.Run(IEntryIndexer () => sp.GetRequiredService<EntryIndexer>()),
             sp.GetRequiredService<ILogger<TransparencyLog>>(),
             witnesses is null ? null : sp.GetRequiredService<Witnessing.CheckpointWitnessing>()));
-        services.AddSingleton(sp => new Sequencer(sp.GetRequiredService<TransparencyLog>(), options.Log.MaxBatch, sp.GetRequiredService<ILogger<Sequencer>>(), options.Limits.MaxRecordBytes));
         services.AddSingleton(options.Limits);
         services.AddSingleton<FreeSpace>();
         services.AddSingleton<Api.LargeBodies>();

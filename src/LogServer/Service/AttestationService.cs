@@ -36,7 +36,7 @@ public sealed record AttestationView(
 /// token's hash stay in the entry's private data, readable only as <see cref="Reader.Entitled"/> allows.
 /// </summary>
 public sealed class AttestationService(
-    Registry registry, KvIndex index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time,
+    Registry registry, IIndexStore index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time,
     KeyGates gates, IssuerQuotas quotas)
 {
     public const string Valid = "VALID", Revoked = "REVOKED", Superseded = "SUPERSEDED";

@@ -7,12 +7,12 @@ using Attest.Merkle;
 namespace Attest.LogServer.Service;
 
 /// <summary>
-/// Derives the lookup state from log entries (docs/ENTRIES.md): point lookups in the FASTER <see cref="KvIndex"/>,
+/// Derives the lookup state from log entries (docs/ENTRIES.md): point lookups in the index (<see cref="IIndexStore"/>),
 /// issuers, keys, API keys and packs in the <see cref="Service.Registry"/>. Every update is idempotent per log
 /// index, as <see cref="IEntryIndexer"/> requires; each store checkpoints on its own and recovery replays from the
 /// older of the two.
 /// </summary>
-public sealed class EntryIndexer(KvIndex kv, Registry registry, string registryPath) : IEntryIndexer
+public sealed class EntryIndexer(IIndexStore kv, Registry registry, string registryPath) : IEntryIndexer
 {
     /// <summary>Version of the keys below; a change makes every existing index rebuild (1: leaf-hash keys added).</summary>
     public const long Schema = 1;

@@ -13,7 +13,7 @@ namespace Attest.LogServer.Service;
 /// not remembered. The key, its scope (the caller) and a digest of the request ride in the entry's private data,
 /// so they are as durable as the entry and rebuilt with the index.
 /// </summary>
-public sealed class Idempotency(KvIndex index, TransparencyLog log, TimeProvider time)
+public sealed class Idempotency(IIndexStore index, TransparencyLog log, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromHours(24);
     private readonly ConcurrentDictionary<string, Task<long>> inFlight = new();

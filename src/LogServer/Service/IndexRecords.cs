@@ -18,14 +18,14 @@ public interface IIndexRecord<TSelf> where TSelf : struct, IIndexRecord<TSelf>
 /// <summary>The typed reads and writes of <see cref="IIndexRecord{TSelf}"/> values (generic over structs: nothing is boxed).</summary>
 public static class IndexRecords
 {
-    public static bool TryGet<T>(this KvIndex index, in IndexKey key, out T record) where T : struct, IIndexRecord<T>
+    public static bool TryGet<T>(this IIndexStore index, in IndexKey key, out T record) where T : struct, IIndexRecord<T>
     {
         bool found = index.TryGet(key, out IndexValue value);
         record = found ? T.From(value) : default;
         return found;
     }
 
-    public static void Put<T>(this KvIndex index, in IndexKey key, in T record) where T : struct, IIndexRecord<T> =>
+    public static void Put<T>(this IIndexStore index, in IndexKey key, in T record) where T : struct, IIndexRecord<T> =>
         index.Put(key, record.ToIndexValue());
 }
 

@@ -36,7 +36,7 @@ public sealed record PackView(Guid Id, Guid IssuerId, string Name, string? Descr
 /// active) and the append they guard cannot interleave.
 /// </summary>
 public sealed class IssuerService(
-    Registry registry, KvIndex index, LogWriter writer, TransparencyLog log, KeyVault vault, TimeProvider time, KeyGates gates, IssuerQuotas quotas)
+    Registry registry, IIndexStore index, LogWriter writer, TransparencyLog log, KeyVault vault, TimeProvider time, KeyGates gates, IssuerQuotas quotas)
 {
     private readonly SemaphoreSlim changes = new(1, 1);
 

@@ -21,7 +21,7 @@ public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
 
 /// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
-public sealed class StampService(TransparencyLog log, KvIndex index, LogWriter writer, Idempotency idempotency, TimeProvider time)
+public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, TimeProvider time)
 {
     /// <summary>Appends a stamp; with an idempotency key, a retry returns the original stamp (see <see cref="Idempotency"/>).</summary>
     public async Task<Stamp> Create(Principal caller, StampCommand command, string? idempotencyKey, CancellationToken token)

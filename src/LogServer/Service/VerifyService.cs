@@ -45,7 +45,7 @@ public sealed record VerifyAsOf(long TreeSize, string RootHash, string? StatusTi
 /// (<see cref="KeyRule"/>), else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no
 /// such attestation.
 /// </summary>
-public sealed class VerifyService(TransparencyLog log, Registry registry, KvIndex index, AttestationService attestations, Anchor.AnchorLedger anchors, TimeProvider time)
+public sealed class VerifyService(TransparencyLog log, Registry registry, IIndexStore index, AttestationService attestations, Anchor.AnchorLedger anchors, TimeProvider time)
 {
     public const string Altered = "ALTERED", Unknown = "UNKNOWN", KeyCompromised = "KEY_COMPROMISED";
 

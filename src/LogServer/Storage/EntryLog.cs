@@ -6,10 +6,10 @@ namespace Attest.LogServer.Storage;
 
 /// <summary>
 /// The entry log: a FasterLog holding one record per log entry, in log-index order. It is the source of truth;
-/// everything else in the data directory is derived from it.
+/// everything else in the data directory is derived from it. The embedded <see cref="ISequencedEntryStore"/>.
 /// </summary>
 /// <remarks>
-/// Contract:
+/// How it meets the contract:
 /// - Records are appended by exactly one writer (the <see cref="Log.Sequencer"/>). The i-th record ever committed
 ///   is log entry i; there is no index stored in the record.
 /// - <see cref="CommitAsync"/> returns only after every record enqueued before it is on disk (FASTER's commit
@@ -23,7 +23,7 @@ namespace Attest.LogServer.Storage;
 ///   The checksum changes the on-disk format: a log written without it is refused (<see cref="FormatFile"/>),
 ///   rather than read as garbage.
 /// </remarks>
-public sealed class EntryLog : IDisposable
+public sealed class EntryLog : ISequencedEntryStore
 {
     private readonly IDevice device;
     private readonly EntryLogCommits commits;

@@ -7,7 +7,7 @@ namespace Attest.LogServer.Storage;
 /// The log's entry bundles (c2sp.org/tlog-tiles <c>/tile/entries/&lt;N&gt;</c>: <c>uint16_be length || entry</c> for
 /// each of up to 256 entries), kept apart from the entry log's records so that serving public entries never reads a
 /// record's private bytes: a full bundle is one file under <c>&lt;DataDir&gt;/tiles/entries/</c>, the bundle being
-/// filled is in memory.
+/// filled is in memory. The embedded <see cref="IEntryBundleStore"/>.
 /// </summary>
 /// <remarks>
 /// Contract:
@@ -29,7 +29,7 @@ namespace Attest.LogServer.Storage;
 ///   request, one bundle at a time, and written: that is the only path that reads records, and at most once per
 ///   bundle and process.
 /// </remarks>
-public sealed class EntryTileStore : IDisposable
+public sealed class EntryTileStore : IEntryBundleStore
 {
     /// <summary>
     /// The most full bundles waiting for the background writer; beyond it the oldest is dropped. 32 bundles are 8,192

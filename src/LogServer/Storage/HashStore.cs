@@ -4,7 +4,7 @@ namespace Attest.LogServer.Storage;
 
 /// <summary>
 /// The stored Merkle hashes of the log, in the stored-hash layout of <see cref="StoredHashes"/>: a proof or tile at
-/// any tree size reads O(log n) of them.
+/// any tree size reads O(log n) of them. The embedded <see cref="IHashStore"/>, in one file (<c>hashes.bin</c>).
 /// </summary>
 /// <remarks>
 /// Contract: the sequencer stages the hashes of a batch with <see cref="Stage"/> (visible to itself at once, since
@@ -18,7 +18,7 @@ namespace Attest.LogServer.Storage;
 /// mapped, random proofs put the whole 640 MB file of a 10M log in the server's RSS (docs/PERFORMANCE.md, "The
 /// hash store's reads").
 /// </remarks>
-public sealed class HashStore : IHashReader, IDisposable
+public sealed class HashStore : IHashStore
 {
     private const int UpperLevel = 8;
     private readonly RecordFile<Hash> file;

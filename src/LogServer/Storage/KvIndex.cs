@@ -44,7 +44,8 @@ public readonly record struct IndexKey(ulong A, ulong B, ulong C, ulong D)
 public readonly record struct IndexValue(long A, long B, long C);
 
 /// <summary>
-/// Derived indexes (id → log index, content hash → earliest stamp, idempotency key → log index) in a FasterKV.
+/// Derived indexes (id → log index, content hash → earliest stamp, idempotency key → log index) in a FasterKV: the
+/// embedded <see cref="IIndexStore"/>.
 /// </summary>
 /// <remarks>
 /// Contract:
@@ -57,7 +58,7 @@ public readonly record struct IndexValue(long A, long B, long C);
 ///   starts empty and AppliedUpTo is 0.
 /// - Reads are thread-safe and may run concurrently with the writer.
 /// </remarks>
-public sealed class KvIndex : IDisposable
+public sealed class KvIndex : IIndexStore, IDisposable
 {
     private static readonly IndexKey WatermarkKey = IndexKey.For("watermark", "applied-up-to");
     private IDevice device;

@@ -11,19 +11,22 @@ public sealed class SequencerIsolationTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("attest-seq-iso-").FullName;
 
-    private TransparencyLog Open()
+    private async Task<(TransparencyLog Log, Sequencer Sequencer)> Open(int maxRecordBytes)
     {
         var (key, _) = NoteSigner.Generate("seq.iso/log");
         NoteSigner.TryParse(key, out var signer);
-        return new TransparencyLog(dir, signer!, new NoIndex(), NullLogger.Instance);
+        var sequencer = new Sequencer(dir, new NoIndex(), NullLogger.Instance, 64, maxRecordBytes);
+        var log = new TransparencyLog(dir, sequencer, signer!, NullLogger.Instance);
+        await log.OpenAsync();
+        return (log, sequencer);
     }
 
     [Fact]
     public async Task a_record_larger_than_a_page_fails_alone_and_the_batch_around_it_is_committed()
     {
-        var log = Open();
         // No cap in front: the entry log itself must refuse the 5 MB record (its pages are 4 MB).
-        await using (var sequencer = new Sequencer(log, 64, NullLogger.Instance, maxRecordBytes: int.MaxValue))
+        var (log, sequencer) = await Open(maxRecordBytes: int.MaxValue);
+        await using (sequencer)
         {
             var small = Enumerable.Range(0, 20).Select(i => LogRecord.Encode(Encoding.UTF8.GetBytes($"entry {i}"), default)).ToArray();
             var huge = LogRecord.Encode("huge"u8, new byte[5 << 20]);
@@ -35,18 +38,19 @@ public sealed class SequencerIsolationTests : IDisposable
             Assert.Equal(20, log.Size);
             Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), appends.Where((_, i) => i != 10).Select(t => t.Result).Order());
             Assert.Equal(20, await sequencer.AppendAsync(LogRecord.Encode("after"u8, default)));
+            await sequencer.StopAsync();
+            Assert.Equal(21, log.Size);
+            for (long i = 0; i < 21; i++)
+                Assert.DoesNotContain("huge", Encoding.UTF8.GetString(LogRecord.Entry(await log.ReadRecordAsync(i))));
+            log.Dispose();
         }
-        Assert.Equal(21, log.Size);
-        for (long i = 0; i < 21; i++)
-            Assert.DoesNotContain("huge", Encoding.UTF8.GetString(LogRecord.Entry(await log.ReadRecordAsync(i))));
-        log.Dispose();
     }
 
     [Fact]
     public async Task a_record_over_the_cap_is_refused_before_it_is_queued()
     {
-        var log = Open();
-        await using (var sequencer = new Sequencer(log, 64, NullLogger.Instance, maxRecordBytes: 1000))
+        var (log, sequencer) = await Open(maxRecordBytes: 1000);
+        await using (sequencer)
         {
             var e = await Assert.ThrowsAsync<RecordTooLargeException>(() => sequencer.AppendAsync(new byte[1001]));
             Assert.Contains("Attest:Limits:MaxRecordBytes", e.Message);

@@ -11,19 +11,22 @@ public sealed class SequencerTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("attest-seq-").FullName;
 
-    private TransparencyLog Open()
+    private async Task<(TransparencyLog Log, Sequencer Sequencer)> Open(int maxBatch)
     {
         var (key, _) = NoteSigner.Generate("seq.test/log");
         File.WriteAllText(Path.Combine(dir, "key"), key);
         NoteSigner.TryParse(File.ReadAllText(Path.Combine(dir, "key")), out var signer);
-        return new TransparencyLog(dir, signer!, new NoIndex(), NullLogger.Instance);
+        var sequencer = new Sequencer(dir, new NoIndex(), NullLogger.Instance, maxBatch);
+        var log = new TransparencyLog(dir, sequencer, signer!, NullLogger.Instance);
+        await log.OpenAsync();
+        return (log, sequencer);
     }
 
     [Fact]
     public async Task concurrent_appends_share_durable_commits_and_get_distinct_consecutive_indexes()
     {
-        var log = Open();
-        await using var sequencer = new Sequencer(log, 512, NullLogger.Instance);
+        var (log, sequencer) = await Open(512);
+        await using var _ = sequencer;
         var entries = Enumerable.Range(0, 5000).Select(i => Encoding.UTF8.GetBytes($"entry {i}")).ToArray();
         var indexes = await Task.WhenAll(entries.Select(e => Task.Run(() => sequencer.AppendAsync(LogRecord.Encode(e, default)))));
 
@@ -36,15 +39,14 @@ public sealed class SequencerTests : IDisposable
             Assert.Equal(byIndex[i], LogRecord.Entry(await log.ReadRecordAsync(i)).ToArray());
         var memory = new MemoryHashStore();
         foreach (var e in byIndex) memory.Append(e);
-        Assert.Equal(StoredHashes.TreeHash(5000, memory), log.Publish().Checkpoint.Root);
+        Assert.Equal(StoredHashes.TreeHash(5000, memory), (await log.PublishAsync()).Checkpoint.Root);
         log.Dispose();
     }
 
     [Fact]
     public async Task the_write_path_reports_every_append_and_every_commit_as_metrics()
     {
-        var log = Open();
-        var sequencer = new Sequencer(log, 64, NullLogger.Instance);
+        var (log, sequencer) = await Open(64);
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentBag<double>>();
         using var listener = new System.Diagnostics.Metrics.MeterListener
         {
@@ -72,11 +74,31 @@ public sealed class SequencerTests : IDisposable
     public async Task entries_longer_than_an_entry_bundle_can_hold_are_refused()
     {
         Assert.Throws<ArgumentException>(() => LogRecord.Encode(new byte[65536], default));
-        var log = Open();
-        await using (var sequencer = new Sequencer(log, 16, NullLogger.Instance))
+        var (log, sequencer) = await Open(16);
+        await using (sequencer)
             await sequencer.AppendAsync(LogRecord.Encode(new byte[65535], default));
         Assert.Equal(1, log.Size);
         log.Dispose();
+    }
+
+    [Fact]
+    public async Task the_log_is_unavailable_and_an_append_waits_until_the_log_is_open()
+    {
+        var (key, _) = NoteSigner.Generate("seq.test/log");
+        NoteSigner.TryParse(key, out var signer);
+        await using var sequencer = new Sequencer(dir, new NoIndex(), NullLogger.Instance, 16);
+        using var log = new TransparencyLog(dir, sequencer, signer!, NullLogger.Instance);
+        Assert.False(log.IsOpen);
+        Assert.Equal("opening", Api.HealthApi.Unavailable(log, sequencer)?.Reason);
+        var early = sequencer.AppendAsync(LogRecord.Encode("early"u8, default));
+        await Task.Delay(50);
+        Assert.False(early.IsCompleted);
+
+        await log.OpenAsync();
+        Assert.True(log.IsOpen);
+        Assert.Null(Api.HealthApi.Unavailable(log, sequencer));
+        Assert.Equal(0, await early);
+        Assert.Equal(1, (await log.PublishAsync()).Size);
     }
 
     public void Dispose() => Directory.Delete(dir, true);

@@ -23,25 +23,45 @@ public sealed class TileStoreTests : IDisposable
 
     public TileStoreTests() => key = NoteSigner.Generate("tiles.test/log").PrivateKey;
 
-    private TransparencyLog Open()
+    /// <summary>The log and its sequencer, opened on the test's directory; disposed, it closes both.</summary>
+    private sealed class OpenLog(TransparencyLog log, Sequencer sequencer) : IAsyncDisposable
+    {
+        public TransparencyLog Log => log;
+
+        public Sequencer Sequencer => sequencer;
+
+        public long RecordReads => log.RecordReads;
+
+        public EntryTileStore EntryTiles => (EntryTileStore)log.EntryTiles;
+
+        public async ValueTask DisposeAsync()
+        {
+            log.Dispose();
+            await sequencer.DisposeAsync();
+        }
+    }
+
+    private async Task<OpenLog> Open()
     {
         NoteSigner.TryParse(key, out var signer);
-        return new TransparencyLog(dir, signer!, new NoIndex(), NullLogger.Instance);
+        var sequencer = new Sequencer(dir, new NoIndex(), NullLogger.Instance, 64);
+        var log = new TransparencyLog(dir, sequencer, signer!, NullLogger.Instance);
+        await log.OpenAsync();
+        return new OpenLog(log, sequencer);
     }
 
     private static byte[] Entry(int i) => Encoding.UTF8.GetBytes($"{{\"entry\":{i}}}");
 
     /// <summary>Appends <paramref name="count"/> records, each with 64 KB of private bytes behind its small public entry.</summary>
-    private static async Task Fill(TransparencyLog log, int from, int count)
+    private static async Task Fill(OpenLog log, int from, int count)
     {
-        await using var sequencer = new Sequencer(log, 64, NullLogger.Instance);
         var secret = new byte[64 * 1024];
         Array.Fill(secret, (byte)'s');
-        for (int i = from; i < from + count; i++) await sequencer.AppendAsync(LogRecord.Encode(Entry(i), secret));
-        log.Publish();
+        for (int i = from; i < from + count; i++) await log.Sequencer.AppendAsync(LogRecord.Encode(Entry(i), secret));
+        await log.Log.PublishAsync();
     }
 
-    private static async Task AssertBundle(TransparencyLog log, long n, int width)
+    private static async Task AssertBundle(OpenLog log, long n, int width)
     {
         var entries = new List<byte[]>();
         Assert.True(EntryBundle.TryParse(await log.EntryTiles.ReadAsync(n, width, default), width, entries));
@@ -51,7 +71,7 @@ public sealed class TileStoreTests : IDisposable
     [Fact]
     public async Task serving_full_and_partial_entry_tiles_reads_no_record_before_or_after_a_restart()
     {
-        using (var log = Open())
+        await using (var log = await Open())
         {
             await Fill(log, 0, 600);
             long before = log.RecordReads;
@@ -65,9 +85,9 @@ public sealed class TileStoreTests : IDisposable
         Assert.True(File.Exists(Path.Combine(dir, "tiles", "entries", "000")));
         Assert.True(File.Exists(Path.Combine(dir, "tiles", "entries", "001")));
 
-        using (var log = Open())
+        await using (var log = await Open())
         {
-            Assert.Equal(600, log.Latest.Size);
+            Assert.Equal(600, log.Log.Latest.Size);
             await AssertBundle(log, 0, 256);
             await AssertBundle(log, 1, 3);
             await AssertBundle(log, 2, 88);
@@ -83,12 +103,12 @@ public sealed class TileStoreTests : IDisposable
     [Fact]
     public async Task fetching_entry_tiles_over_http_reads_no_record_though_each_holds_64_kb_of_private_bytes()
     {
-        using var log = Open();
+        await using var log = await Open();
         await Fill(log, 0, 300);
         // The log API's own routes over HTTP (an in-memory server), so that the log's record counter can be read.
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
-        builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton(log.Log);
         builder.Services.AddSingleton<Service.VerifyService>(_ => throw new NotSupportedException("not used by tiles"));
         builder.Services.AddPublicCors();
         await using var app = builder.Build();
@@ -112,10 +132,10 @@ public sealed class TileStoreTests : IDisposable
     [Fact]
     public async Task a_missing_bundle_file_is_rebuilt_from_the_records_once()
     {
-        using (var log = Open()) await Fill(log, 0, 300);
+        await using (var log = await Open()) await Fill(log, 0, 300);
         File.Delete(Path.Combine(dir, "tiles", "entries", "000")); // as in a data directory from before the tile store
 
-        using var reopened = Open();
+        await using var reopened = await Open();
         await AssertBundle(reopened, 0, 256);
         Assert.Equal(256, reopened.RecordReads);
         Assert.Equal(1, reopened.EntryTiles.Rebuilt);
@@ -153,14 +173,14 @@ public sealed class TileStoreTests : IDisposable
     [Fact]
     public async Task a_bundle_file_flipped_or_truncated_on_disk_is_found_on_its_first_read_and_rebuilt_once()
     {
-        using (var log = Open()) await Fill(log, 0, 600);
+        await using (var log = await Open()) await Fill(log, 0, 600);
         string first = Path.Combine(dir, "tiles", "entries", "000"), second = Path.Combine(dir, "tiles", "entries", "001");
         var bytes = File.ReadAllBytes(first);
         bytes[bytes.Length / 2] ^= 0x01; // inside an entry: the framing still parses, only the hash tells
         File.WriteAllBytes(first, bytes);
         File.WriteAllBytes(second, File.ReadAllBytes(second)[..1000]); // as torn by a crash before write-back
 
-        using var reopened = Open();
+        await using var reopened = await Open();
         await AssertBundle(reopened, 0, 256);
         await AssertBundle(reopened, 1, 256);
         await AssertBundle(reopened, 1, 10);
