@@ -98,7 +98,7 @@ public sealed class TileStoreTests : IDisposable
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Services.AddSingleton(log);
-        builder.Services.AddSingleton<Service.VerifyService>(_ => throw new NotSupportedException("not used by tiles"));
+        builder.Services.AddSingleton<Service.ProofService>(_ => throw new NotSupportedException("not used by tiles"));
         builder.Services.AddPublicCors();
         await using var app = builder.Build();
         app.UseCors();
