@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
@@ -9,34 +8,10 @@ using Attest.Verification;
 
 namespace Attest.LogServer.Service;
 
-public sealed record CheckpointRef(string Origin, long Size, string RootHash);
-
-public sealed record Verification(
-    bool Success, string Verdict, IReadOnlyList<string> Reasons, Guid? AttestationId, Guid? IssuerId, string? Kid, string? Status,
-    long? LogIndex, CheckpointRef Checkpoint, string? RevokedAt, Guid? SupersededByAttestationId, string? KeyStatus)
-{
-    /// <summary>The bundle form only: every check of docs/VERIFYING.md "Checks", by its stable name.</summary>
-    public IReadOnlyList<VerifyCheck>? Checks { get; init; }
-
-    /// <summary>The bundle form only: the checkpoint and status time the verdict holds as of.</summary>
-    public VerifyAsOf? AsOf { get; init; }
-
-    /// <summary>The bundle form only: the name of the issuer's logged issuer/v1 entry, the only issuer name to show.</summary>
-    public string? IssuerName { get; init; }
-}
-
-/// <summary>One check as the answer names it: <c>result</c> is pass, fail or skip.</summary>
-public sealed record VerifyCheck(string Name, string Result, string Detail)
-{
-    public static VerifyCheck Of(CheckResult c) => new(c.Name, c.Outcome.ToString().ToLowerInvariant(), c.Detail);
-}
-
-public sealed record VerifyAsOf(long TreeSize, string RootHash, string? StatusTime, bool Online);
-
 /// <summary>
-/// Verdicts on attestations for relying parties (the proofs they rest on are <see cref="ProofService"/>'s). A proof bundle is judged
-/// as <c>attest verify --online</c> judges it (docs/VERIFYING.md "Freshness"), with the shared code of
-/// Attest.Verification. The other forms (an id, a payload and signature, a document hash) are judged on this log's
+/// Verdicts on attestations for relying parties; the proofs they rest on are <see cref="ProofService"/>'s. A proof
+/// bundle is judged as <c>attest verify --online</c> judges it (docs/VERIFYING.md "Freshness"), with the shared code
+/// of Attest.Verification. The other forms (an id, a payload and signature, a document hash) are judged on this log's
 /// state: ALTERED when what was presented is not what the issuer signed and the log holds (bad signature, payload
 /// not the logged one, document not the attested one), else KEY_COMPROMISED when the key rule fails
 /// (<see cref="KeyRule"/>), else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no
