@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Attest.Verification;
 
@@ -9,10 +10,21 @@ public sealed class BundleFormatException(string message) : Exception(message);
 /// <summary>
 /// A log entry as a bundle carries it: its index, the entry text (the exact bytes of the leaf, as UTF-8), and a
 /// c2sp.org/tlog-proof@v1 of it, kept as text: a proof that does not parse is a failed check, not a malformed bundle.
+/// Written as <c>{"index", "entry", "tlog_proof"}</c>.
 /// </summary>
-public sealed record BundleEntry(long Index, string Entry, string TlogProof)
+[JsonConverter(typeof(BundleJsonConverter<BundleEntry>))]
+public sealed record BundleEntry(long Index, string Entry, string TlogProof) : IBundleJson
 {
     public byte[] EntryBytes() => Encoding.UTF8.GetBytes(Entry);
+
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("index", Index);
+        w.WriteString("entry", Entry);
+        w.WriteString("tlog_proof", TlogProof);
+        w.WriteEndObject();
+    }
 }
 
 /// <summary>The signing key of the attestation, what the bundle says of its status, and the log entries of its events.</summary>
@@ -21,26 +33,63 @@ public sealed record BundleKey(
     IReadOnlyList<BundleEntry> LogEntries);
 
 /// <summary>
-/// The anchor evidence (docs/ANCHORING.md "Verifying an anchor offline"): where the chain holds the anchor
-/// transaction, the calldata it must carry, the entry's tlog-proof at the anchored size, and the logged
-/// <c>anchor/v1</c> entry.
+/// The anchor evidence (docs/ANCHORING.md "Verifying an anchor offline"): the anchor's number in log order, where
+/// the chain holds the anchor transaction, the calldata it must carry, the entry's tlog-proof at the anchored size,
+/// and the logged <c>anchor/v1</c> entry. Written with the members in the order of this record, snake_case.
 /// </summary>
+[JsonConverter(typeof(BundleJsonConverter<BundleAnchor>))]
 public sealed record BundleAnchor(
-    long LogIndex, long ChainId, string TxHash, long BlockNumber, string BlockHash, long BlockTimestamp, long TreeSize,
-    string RootHash, string From, string To, string Checkpoint, string Calldata, string TlogProof, BundleEntry LogEntry);
+    long? Sequence, long LogIndex, long ChainId, string TxHash, long BlockNumber, string BlockHash, long BlockTimestamp, long TreeSize,
+    string RootHash, string From, string To, string Checkpoint, string Calldata, string TlogProof, BundleEntry LogEntry) : IBundleJson
+{
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        ProofBundle.WriteNumberOrNull(w, "sequence", Sequence);
+        w.WriteNumber("log_index", LogIndex);
+        w.WriteNumber("chain_id", ChainId);
+        w.WriteString("tx_hash", TxHash);
+        w.WriteNumber("block_number", BlockNumber);
+        w.WriteString("block_hash", BlockHash);
+        w.WriteNumber("block_timestamp", BlockTimestamp);
+        w.WriteNumber("tree_size", TreeSize);
+        w.WriteString("root_hash", RootHash);
+        w.WriteString("from", From);
+        w.WriteString("to", To);
+        w.WriteString("checkpoint", Checkpoint);
+        w.WriteString("calldata", Calldata);
+        w.WriteString("tlog_proof", TlogProof);
+        w.WritePropertyName("log_entry");
+        LogEntry.WriteTo(w);
+        w.WriteEndObject();
+    }
+}
 
 /// <summary>
 /// The offline proof bundle of an attestation, <c>GET /v1/attestations/{id}/proof-bundle</c> (format
-/// <c>attest-proof-bundle/v1</c>), read strictly from untrusted JSON: every field this type holds must be present
+/// <c>attest-proof-bundle/v1</c>, docs/VERIFYING.md), read and written here only. <see cref="WriteTo"/> writes it as
+/// the server serves it, every member present in this order (an absent value as null):
+/// <code>
+/// format, access ("full" | "public"), attestation {payload, signature} | null, status, status_note,
+/// issuer {id, name, log_entry}, issuer_key {kid, alg, public_key, status, created_at, rotated_at, compromised_at,
+/// log_entries [entry…]}, log {origin, verifier_key, checkpoint}, log_entry, revocation, superseded_by, anchor
+/// </code>
+/// where an entry is a <see cref="BundleEntry"/> and the anchor a <see cref="BundleAnchor"/>. A public bundle (a
+/// reader not entitled to the payload, docs/SECURITY.md) has an undefined <see cref="Payload"/> and an empty
+/// <see cref="Signature"/>.
+/// <para>
+/// <see cref="Parse(ReadOnlyMemory{byte})"/> reads it strictly from untrusted JSON: every field this type holds must be present
 /// with its JSON type (strings, integers without fraction or exponent that fit a long, objects), no property twice,
 /// at most <see cref="MaxDepth"/> levels, <see cref="MaxBytes"/> bytes, <see cref="MaxKeyEntries"/> key entries and
 /// entries of at most 65,535 UTF-8 bytes (the C2SP entry-bundle limit). Unknown fields are ignored: nothing reads them.
 /// What the fields claim is checked by <see cref="BundleVerifier"/>, never here.
+/// </para>
 /// </summary>
+[JsonConverter(typeof(BundleJsonConverter<ProofBundle>))]
 public sealed record ProofBundle(
     string Format, JsonElement Payload, string Signature, string Status, string IssuerId, string IssuerName, BundleKey IssuerKey,
     string Origin, string VerifierKey, string Checkpoint, BundleEntry LogEntry, BundleEntry? Revocation, BundleEntry? SupersededBy,
-    BundleAnchor? Anchor, BundleEntry? IssuerEntry, string? StatusNote)
+    BundleAnchor? Anchor, BundleEntry? IssuerEntry, string? StatusNote) : IBundleJson
 {
     public const string FormatName = "attest-proof-bundle/v1";
 
@@ -53,6 +102,9 @@ public sealed record ProofBundle(
 
     // A tlog-proof is at most a few KiB of lines plus a signed note (1 MiB at most, Merkle's Note.MaxSize).
     private const int MaxProofChars = (1 << 20) + (64 << 10);
+
+    /// <summary>The public part of a bundle: no payload, for a reader not entitled to it.</summary>
+    public bool IsPublic => Payload.ValueKind == JsonValueKind.Undefined;
 
     /// <summary>Reads a bundle from its UTF-8 JSON bytes: exactly one JSON value, no property twice at any depth.</summary>
     /// <exception cref="BundleFormatException">when it is too large, not JSON, or not of the bundle's shape.</exception>
@@ -90,6 +142,77 @@ public sealed record ProofBundle(
     {
         using var doc = ParseDocument(utf8Json);
         return Parse(doc.RootElement, publicPart: true);
+    }
+
+    /// <summary>
+    /// Writes the bundle in the layout of the summary above; indentation and escaping are <paramref name="w"/>'s. The
+    /// payload is written as its JSON value, member for member.
+    /// </summary>
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("format", Format);
+        w.WriteString("access", IsPublic ? "public" : "full");
+        if (IsPublic)
+        {
+            w.WriteNull("attestation");
+        }
+        else
+        {
+            w.WriteStartObject("attestation");
+            w.WritePropertyName("payload");
+            Payload.WriteTo(w);
+            w.WriteString("signature", Signature);
+            w.WriteEndObject();
+        }
+        w.WriteString("status", Status);
+        w.WriteString("status_note", StatusNote);
+
+        w.WriteStartObject("issuer");
+        w.WriteString("id", IssuerId);
+        w.WriteString("name", IssuerName);
+        WriteEntry(w, "log_entry", IssuerEntry);
+        w.WriteEndObject();
+
+        w.WriteStartObject("issuer_key");
+        w.WriteString("kid", IssuerKey.Kid);
+        w.WriteString("alg", IssuerKey.Alg);
+        w.WriteString("public_key", IssuerKey.PublicKey);
+        w.WriteString("status", IssuerKey.Status);
+        w.WriteString("created_at", IssuerKey.CreatedAt);
+        w.WriteString("rotated_at", IssuerKey.RotatedAt);
+        w.WriteString("compromised_at", IssuerKey.CompromisedAt);
+        w.WriteStartArray("log_entries");
+        foreach (var e in IssuerKey.LogEntries) e.WriteTo(w);
+        w.WriteEndArray();
+        w.WriteEndObject();
+
+        w.WriteStartObject("log");
+        w.WriteString("origin", Origin);
+        w.WriteString("verifier_key", VerifierKey);
+        w.WriteString("checkpoint", Checkpoint);
+        w.WriteEndObject();
+
+        WriteEntry(w, "log_entry", LogEntry);
+        WriteEntry(w, "revocation", Revocation);
+        WriteEntry(w, "superseded_by", SupersededBy);
+        w.WritePropertyName("anchor");
+        if (Anchor is null) w.WriteNullValue();
+        else Anchor.WriteTo(w);
+        w.WriteEndObject();
+    }
+
+    private static void WriteEntry(Utf8JsonWriter w, string name, BundleEntry? entry)
+    {
+        w.WritePropertyName(name);
+        if (entry is null) w.WriteNullValue();
+        else entry.WriteTo(w);
+    }
+
+    internal static void WriteNumberOrNull(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } n) w.WriteNumber(name, n);
+        else w.WriteNull(name);
     }
 
     private static ProofBundle Parse(JsonElement bundle, bool publicPart)
@@ -135,7 +258,7 @@ public sealed record ProofBundle(
         Object(a, "anchor");
         const string p = "anchor.";
         return new BundleAnchor(
-            Long(a, "log_index", p), Long(a, "chain_id", p), Str(a, "tx_hash", p), Long(a, "block_number", p), Str(a, "block_hash", p),
+            OptLong(a, "sequence", p), Long(a, "log_index", p), Long(a, "chain_id", p), Str(a, "tx_hash", p), Long(a, "block_number", p), Str(a, "block_hash", p),
             Long(a, "block_timestamp", p), Long(a, "tree_size", p), Str(a, "root_hash", p), Str(a, "from", p), Str(a, "to", p),
             Str(a, "checkpoint", p), Str(a, "calldata", p), Proof(a, p), Entry(Prop(a, "log_entry", p), "anchor.log_entry"));
     }
@@ -185,6 +308,9 @@ public sealed record ProofBundle(
         return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new BundleFormatException($"{prefix}{name} is not a string or null");
     }
 
+    private static long? OptLong(JsonElement e, string name, string prefix) =>
+        !e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null : Long(e, name, prefix);
+
     private static long Long(JsonElement e, string name, string prefix)
     {
         var v = Prop(e, name, prefix);
@@ -193,4 +319,22 @@ public sealed record ProofBundle(
             throw new BundleFormatException($"{prefix}{name} is not a non-negative integer");
         return n;
     }
+}
+
+/// <summary>A bundle part that writes itself as the server serves it (<see cref="BundleJsonConverter{T}"/>).</summary>
+public interface IBundleJson
+{
+    void WriteTo(Utf8JsonWriter w);
+}
+
+/// <summary>
+/// Serializes a bundle or one of its parts with its own <c>WriteTo</c>, so that REST, gRPC and the tests write the
+/// same members in the same order. Reading is <see cref="ProofBundle.Parse(ReadOnlyMemory{byte})"/>'s alone, which is strict.
+/// </summary>
+public sealed class BundleJsonConverter<T> : JsonConverter<T> where T : IBundleJson
+{
+    public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException($"read a proof bundle with {nameof(ProofBundle)}.{nameof(ProofBundle.Parse)}, which checks its shape strictly");
+
+    public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => value.WriteTo(writer);
 }

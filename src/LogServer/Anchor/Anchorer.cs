@@ -120,7 +120,7 @@ public sealed class Anchorer(
             TimeSpan delay;
             try
             {
-                delay = await Step();
+                delay = await Step(stopping);
                 failures = 0;
                 lastError = null;
             }
@@ -141,7 +141,7 @@ public sealed class Anchorer(
         }
     }
 
-    private async Task<TimeSpan> Step()
+    private async Task<TimeSpan> Step(CancellationToken stopping)
     {
         var latest = log.Latest;
         bool unanchored = ledger.Unanchored(latest.Size) > 0;
@@ -151,7 +151,13 @@ public sealed class Anchorer(
         state ??= await Start();
 
         if (state.Pending is { } p) return await Advance(p);
-        if (!unanchored) return Poll;
+        if (!unanchored)
+        {
+            // Nothing to anchor until the log grows: its next checkpoint wakes the anchorer.
+            try { await log.CheckpointAfter(latest.Size, stopping); }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+            return TimeSpan.Zero;
+        }
         if (now < nextBegin) return nextBegin - now;
         nextBegin = now + Options.Interval;
         await Begin(latest);

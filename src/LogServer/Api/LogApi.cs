@@ -32,8 +32,8 @@ public static class LogApi
 
         app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey })).RequireCors(Cors.Public).PublicRoute();
 
-        app.MapGet("/v1/log/entries", async (HttpRequest request, Service.VerifyService verify, CancellationToken token) =>
-            Json.Result(await verify.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        app.MapGet("/v1/log/entries", async (HttpRequest request, Service.ProofService proofs, CancellationToken token) =>
+            Json.Result(await proofs.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
 
         app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
         {

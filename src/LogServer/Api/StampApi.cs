@@ -23,10 +23,10 @@ public static class StampApi
         });
 
         // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
-        app.MapGet("/v1/stamps/{id}/proof", async (string id, VerifyService verify, CancellationToken token) =>
+        app.MapGet("/v1/stamps/{id}/proof", async (string id, ProofService proofs, CancellationToken token) =>
         {
             Field.Id(id, "stamp");
-            return Json.Result(await verify.StampProof(id, token));
+            return Json.Result(await proofs.OfStamp(id, token));
         }).RequireCors(Cors.Public).PublicRoute(expensive: true);
     }
 

@@ -7,7 +7,7 @@ namespace Attest.LogServer.Api;
 /// The public <c>POST /v1/verify</c>: a stamp by <c>content</c> or <c>content_hash</c> (earliest stamp), or an
 /// attestation by <c>attestation_id</c>, <c>attestation</c> (payload and signature), <c>bundle</c> or
 /// <c>document_hash</c>, optionally with the <c>document_sha256</c> to compare (or, within the body limit, the
-/// <c>document</c> itself, base64url); and the proof bundle. A <c>bundle</c> is verified as <c>attest verify
+/// <c>document</c> itself, base64url); and the proof bundle (<see cref="ProofService.Bundle"/>). A <c>bundle</c> is verified as <c>attest verify
 /// --online</c> verifies it (docs/VERIFYING.md), under this log's key or the <c>policy</c> file's text when given.
 /// </summary>
 public static class VerifyApi
@@ -22,8 +22,8 @@ public static class VerifyApi
         }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxBody)).RequireCors(Cors.Public).PublicRoute(expensive: true);
 
         // Anyone gets the public part; the payload needs the issuer's key, the admin key or the holder token.
-        app.Keyed(AuthPolicies.KeyIfAny).MapGet("/v1/attestations/{id}/proof-bundle", async (string id, HttpContext context, VerifyService verify, CancellationToken token) =>
-            Json.Result(await verify.ProofBundle(Field.Id(id, "attestation"), AttestationReader.From(context), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        app.Keyed(AuthPolicies.KeyIfAny).MapGet("/v1/attestations/{id}/proof-bundle", async (string id, HttpContext context, ProofService proofs, CancellationToken token) =>
+            Json.Result(await proofs.Bundle(Field.Id(id, "attestation"), AttestationReader.From(context), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
     }
 
     /// <summary>Runs a verification; the answer is a stamp's (<see cref="VerifyResult"/>) or an attestation's (<see cref="Verification"/>).</summary>

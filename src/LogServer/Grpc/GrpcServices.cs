@@ -18,7 +18,7 @@ namespace Attest.LogServer.Grpc;
 // (ProviderServiceBinder), which also takes the attributes of the class and method as the endpoint's metadata.
 
 [BindServiceMethod(typeof(AttestationsGrpcService), nameof(BindService))]
-public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, LimitOptions limits, AttestOptions options)
+public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, ProofService proofs, LimitOptions limits, AttestOptions options)
 {
     public const string Name = "attest.v1.Attestations";
 
@@ -64,7 +64,7 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
 
     [Authorize(AuthPolicies.KeyIfAny), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<ProofBundle> GetProofBundle(GetProofBundleRequest r, ServerCallContext context) => ProtoReply.ProofBundle(
-        await verify.ProofBundle(Field.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext()), context.CancellationToken));
+        await proofs.Bundle(Field.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext()), context.CancellationToken));
 }
 
 [BindServiceMethod(typeof(StampsGrpcService), nameof(BindService))]

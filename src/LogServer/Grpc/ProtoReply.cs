@@ -95,8 +95,8 @@ public static class ProtoReply
         return reply;
     }
 
-    /// <summary>A proof bundle, a JSON object, as the Struct of the same object.</summary>
-    public static V1.ProofBundle ProofBundle(System.Text.Json.Nodes.JsonObject bundle) =>
+    /// <summary>A proof bundle as the Struct of the JSON object REST serves (its writer is <see cref="Attest.Verification.ProofBundle.WriteTo"/>).</summary>
+    public static V1.ProofBundle ProofBundle(Attest.Verification.ProofBundle bundle) =>
         new() { Bundle = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseFrom(ProtoStruct.Encode(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(bundle))) };
 }
 

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
@@ -12,40 +9,16 @@ using Attest.Verification;
 
 namespace Attest.LogServer.Service;
 
-public sealed record CheckpointRef(string Origin, long Size, string RootHash);
-
-public sealed record Verification(
-    bool Success, string Verdict, IReadOnlyList<string> Reasons, Guid? AttestationId, Guid? IssuerId, string? Kid, string? Status,
-    long? LogIndex, CheckpointRef Checkpoint, string? RevokedAt, Guid? SupersededByAttestationId, string? KeyStatus)
-{
-    /// <summary>The bundle form only: every check of docs/VERIFYING.md "Checks", by its stable name.</summary>
-    public IReadOnlyList<VerifyCheck>? Checks { get; init; }
-
-    /// <summary>The bundle form only: the checkpoint and status time the verdict holds as of.</summary>
-    public VerifyAsOf? AsOf { get; init; }
-
-    /// <summary>The bundle form only: the name of the issuer's logged issuer/v1 entry, the only issuer name to show.</summary>
-    public string? IssuerName { get; init; }
-}
-
-/// <summary>One check as the answer names it: <c>result</c> is pass, fail or skip.</summary>
-public sealed record VerifyCheck(string Name, string Result, string Detail)
-{
-    public static VerifyCheck Of(CheckResult c) => new(c.Name, c.Outcome.ToString().ToLowerInvariant(), c.Detail);
-}
-
-public sealed record VerifyAsOf(long TreeSize, string RootHash, string? StatusTime, bool Online);
-
 /// <summary>
-/// Verdicts on attestations for relying parties, and the offline proof bundle for holders. A proof bundle is judged
-/// as <c>attest verify --online</c> judges it (docs/VERIFYING.md "Freshness"), with the shared code of
-/// Attest.Verification. The other forms (an id, a payload and signature, a document hash) are judged on this log's
+/// Verdicts on attestations for relying parties; the proofs they rest on are <see cref="ProofService"/>'s. A proof
+/// bundle is judged as <c>attest verify --online</c> judges it (docs/VERIFYING.md "Freshness"), with the shared code
+/// of Attest.Verification. The other forms (an id, a payload and signature, a document hash) are judged on this log's
 /// state: ALTERED when what was presented is not what the issuer signed and the log holds (bad signature, payload
 /// not the logged one, document not the attested one), else KEY_COMPROMISED when the key rule fails
 /// (<see cref="KeyRule"/>), else the attestation's status (REVOKED, SUPERSEDED, VALID); UNKNOWN when the log has no
 /// such attestation.
 /// </summary>
-public sealed class VerifyService(TransparencyLog log, Registry registry, IIndexStore index, AttestationService attestations, Anchor.AnchorLedger anchors, TimeProvider time)
+public sealed class VerifyService(TransparencyLog log, Registry registry, IIndexStore index, AttestationService attestations, ProofService proofs)
 {
     public const string Altered = "ALTERED", Unknown = "UNKNOWN", KeyCompromised = "KEY_COMPROMISED";
 
@@ -123,7 +96,7 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, IIndex
             };
         }
 
-        var fresh = Attest.Verification.ProofBundle.ParsePublic(JsonSerializer.SerializeToUtf8Bytes(await ProofBundle(id, Anyone, token)));
+        var fresh = await proofs.Bundle(id, Anyone, token);
         var sizes = OnlineCheck.ProofSizes(held, fresh);
         // A bundle claiming a larger tree than the log's latest checkpoint has no proof to it: the check fails.
         IReadOnlyList<Hash> proof = sizes is { } s && s.First > 0 && s.Second <= log.Latest.Size ? ConsistencyProof.Prove(s.First, s.Second, log.Hashes) : [];
@@ -241,124 +214,4 @@ public sealed class VerifyService(TransparencyLog log, Registry registry, IIndex
         new(true, Unknown, reasons, id, null, null, null, null, Ref(log.Latest), null, null, null);
 
     private static CheckpointRef Ref(SignedCheckpoint cp) => new(cp.Checkpoint.Origin, cp.Size, cp.Checkpoint.Root.ToBase64());
-
-    /// <summary>
-    /// Everything a holder needs to verify offline: the signed payload, the issuer key and the log entries of its
-    /// events, the attestation's log entry, and any revocation or superseding entry, each with a C2SP tlog-proof
-    /// against one signed checkpoint of this log. Only a reader <see cref="Reader.Entitled"/> to the attestation gets
-    /// the payload (<c>"access": "full"</c>); anyone else gets the same bundle with <c>"attestation": null</c>
-    /// (<c>"access": "public"</c>): status, issuer, key and log proofs, all of it already public in the log.
-    /// </summary>
-    public async Task<JsonObject> ProofBundle(Guid id, Reader reader, CancellationToken token)
-    {
-        var a = await attestations.Find(id, token);
-        bool full = reader.Entitled(a);
-        var key = registry.Key(a.Kid)!;
-        var issuer = registry.Issuer(a.IssuerId)!;
-        long? supersededAt = a.SupersededByAttestationId is { } by && index.TryGet(EntryIndexer.AttestationKey(by), out AttestationState s) ? s.EntryIndex : null;
-        var anchor = anchors.FirstCovering(a.LogIndex) is { } n ? await anchors.Read(n, token) : null;
-        var keyEvents = new[] { key.CreatedEntryIndex, key.RotatedEntryIndex, key.LastEntryIndex }.Where(i => i > 0 || i == key.CreatedEntryIndex).Distinct().Order().ToArray();
-        long newest = new[] { a.LogIndex, a.RevocationLogIndex ?? 0, supersededAt ?? 0, key.LastEntryIndex, issuer.EntryIndex, anchor?.LogIndex ?? 0 }.Max();
-        var checkpoint = await CheckpointCovering(newest, token);
-
-        var keyEntries = new JsonArray();
-        foreach (long i in keyEvents) keyEntries.Add(await EntryProof(i, checkpoint, token));
-        // The log's word on the status at this checkpoint: a bundle stripped of its revocation no longer matches it.
-        var statusNote = new Attest.Verification.StatusNote(log.Origin, checkpoint.Size, checkpoint.Checkpoint.Root, a.Id.ToString(), a.Status, key.Kid, key.Status, time.GetUtcNow());
-        return new JsonObject
-        {
-            ["format"] = "attest-proof-bundle/v1",
-            ["access"] = full ? "full" : "public",
-            ["attestation"] = full ? new JsonObject { ["payload"] = JsonNode.Parse(a.Payload.GetRawText()), ["signature"] = a.Signature } : null,
-            ["status"] = a.Status,
-            ["status_note"] = log.SignNote(statusNote.Text()),
-            ["issuer"] = new JsonObject { ["id"] = issuer.Id.ToString(), ["name"] = issuer.Name, ["log_entry"] = await EntryProof(issuer.EntryIndex, checkpoint, token) },
-            ["issuer_key"] = new JsonObject
-            {
-                ["kid"] = key.Kid, ["alg"] = key.Alg, ["public_key"] = key.PublicKey, ["status"] = key.Status,
-                ["created_at"] = key.CreatedAt, ["rotated_at"] = key.RotatedAt, ["compromised_at"] = key.CompromisedAt,
-                ["log_entries"] = keyEntries,
-            },
-            ["log"] = LogInfo(checkpoint),
-            ["log_entry"] = await EntryProof(a.LogIndex, checkpoint, token),
-            ["revocation"] = a.RevocationLogIndex is { } r ? await EntryProof(r, checkpoint, token) : null,
-            ["superseded_by"] = supersededAt is { } sup ? await EntryProof(sup, checkpoint, token) : null,
-            ["anchor"] = anchor is null ? null : await AnchorEvidence(a.LogIndex, anchor, checkpoint, token),
-        };
-    }
-
-    /// <summary>
-    /// The public proof of a stamp (GET /v1/stamps/{id}/proof): its log entry (id, content hash, time; never the
-    /// private content, title or tags) with a C2SP tlog-proof, and the earliest anchor covering it, as in a proof bundle.
-    /// </summary>
-    public async Task<JsonObject> StampProof(string id, CancellationToken token)
-    {
-        if (!index.TryGet(EntryIndexer.StampKey(id), out EntryAt at)) throw DomainError.NotFound($"no stamp with id {id}");
-        var anchor = anchors.FirstCovering(at.Index) is { } n ? await anchors.Read(n, token) : null;
-        var checkpoint = await CheckpointCovering(Math.Max(at.Index, anchor?.LogIndex ?? 0), token);
-        var logEntry = await EntryProof(at.Index, checkpoint, token);
-        var stamp = StampEntry.Parse(Encoding.UTF8.GetBytes(logEntry["entry"]!.GetValue<string>()));
-        return new JsonObject
-        {
-            ["format"] = "attest-stamp-proof/v1",
-            ["stamp"] = new JsonObject
-            {
-                ["id"] = stamp.Id, ["content_hash"] = stamp.ContentHash.ToHex(), ["created_at"] = stamp.CreatedAt,
-            },
-            ["log"] = LogInfo(checkpoint),
-            ["log_entry"] = logEntry,
-            ["anchor"] = anchor is null ? null : await AnchorEvidence(at.Index, anchor, checkpoint, token),
-        };
-    }
-
-    /// <summary>The log entry whose RFC 6962 leaf hash is <paramref name="leaf"/> (GET /v1/log/entries?leaf_hash=), with its tlog-proof.</summary>
-    public async Task<JsonObject> EntryByLeafHash(Hash leaf, CancellationToken token)
-    {
-        if (!index.TryGet(EntryIndexer.LeafKey(leaf), out EntryAt at)) throw DomainError.NotFound($"no log entry has the leaf hash {leaf.ToBase64()}");
-        var checkpoint = await CheckpointCovering(at.Index, token);
-        var proof = await EntryProof(at.Index, checkpoint, token);
-        proof["leaf_hash"] = leaf.ToBase64();
-        proof["log"] = LogInfo(checkpoint);
-        return proof;
-    }
-
-    private JsonObject LogInfo(SignedCheckpoint checkpoint) =>
-        new() { ["origin"] = log.Origin, ["verifier_key"] = log.VerifierKey, ["checkpoint"] = checkpoint.Note };
-
-    /// <summary>Log entry <paramref name="i"/> (its exact bytes as UTF-8 text) and its C2SP tlog-proof against <paramref name="checkpoint"/>.</summary>
-    private async Task<JsonObject> EntryProof(long i, SignedCheckpoint checkpoint, CancellationToken token) => new()
-    {
-        ["index"] = i,
-        ["entry"] = Encoding.UTF8.GetString(LogRecord.Entry(await log.ReadRecordAsync(i, token))),
-        ["tlog_proof"] = new TlogProof(i, InclusionProof.Prove(i, checkpoint.Size, log.Hashes), checkpoint.Note, null).Format(),
-    };
-
-    /// <summary>
-    /// The earliest anchor whose tree holds entry <paramref name="entryIndex"/>: the entry's inclusion in that
-    /// anchored checkpoint, the calldata it implies (docs/ANCHORING.md), and the anchor/v1 entry itself in <paramref name="checkpoint"/>.
-    /// </summary>
-    private async Task<JsonObject> AnchorEvidence(long entryIndex, Anchor.AnchorView anchor, SignedCheckpoint checkpoint, CancellationToken token)
-    {
-        var evidence = JsonSerializer.SerializeToNode(anchor, Json.Options)!.AsObject();
-        Hash.TryParseBase64(anchor.RootHash, out var root);
-        evidence["calldata"] = EthRpc.Hex(AnchorCalldata.Encode(anchor.TreeSize, root, log.Origin));
-        evidence["tlog_proof"] = new TlogProof(entryIndex, InclusionProof.Prove(entryIndex, anchor.TreeSize, log.Hashes), anchor.Checkpoint, null).Format();
-        evidence["log_entry"] = await EntryProof(anchor.LogIndex, checkpoint, token);
-        return evidence;
-    }
-
-    // A fresh entry is durable at once but signed into a checkpoint within a second; a bundle needs the checkpoint.
-    private async Task<SignedCheckpoint> CheckpointCovering(long index, CancellationToken token)
-    {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
-        wait.CancelAfter(TimeSpan.FromSeconds(10));
-        try
-        {
-            return await log.CheckpointAfter(index, wait.Token);
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            throw new DomainError(ErrorKind.Unavailable, "checkpoint_pending", "the entry is not yet in a signed checkpoint; retry shortly");
-        }
-    }
 }
