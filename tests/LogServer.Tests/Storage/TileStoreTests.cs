@@ -108,7 +108,7 @@ public sealed class TileStoreTests : IDisposable
         // The log API's own routes over HTTP (an in-memory server), so that the log's record counter can be read.
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
-        builder.Services.AddSingleton(log);
+        builder.Services.AddSingleton(log.Log);
         builder.Services.AddSingleton<Service.ProofService>(_ => throw new NotSupportedException("not used by tiles"));
         builder.Services.AddPublicCors();
         await using var app = builder.Build();
