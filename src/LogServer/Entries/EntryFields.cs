@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Attest.Merkle;
 
@@ -51,10 +52,22 @@ internal struct EntryFields
     /// <summary>A SHA-256 as 64 lowercase hex digits.</summary>
     public Hash HexHash(string name)
     {
-        string text = String(name);
-        if (text.AsSpan().ContainsAnyInRange('A', 'F') || !Hash.TryParseHex(text, out var hash)) throw Mistyped(name, "64 lowercase hex digits");
-        return hash;
+        var v = Member(name, JsonValueKind.String, "64 lowercase hex digits") ?? throw Missing(name);
+        // Read in place, as no string: the indexer reads one of these per entry, and hex digits have no escapes to undo.
+        var raw = JsonMarshal.GetRawUtf8Value(v);
+        if (raw.Length > 0 && raw[0] == (byte)'"') raw = raw[1..^1];
+        Span<byte> hash = stackalloc byte[Hash.Size];
+        if (raw.Length != 2 * Hash.Size) throw Mistyped(name, "64 lowercase hex digits");
+        for (int i = 0; i < Hash.Size; i++)
+        {
+            int high = LowerHexDigit(raw[2 * i]), low = LowerHexDigit(raw[2 * i + 1]);
+            if ((high | low) < 0) throw Mistyped(name, "64 lowercase hex digits");
+            hash[i] = (byte)(high << 4 | low);
+        }
+        return new Hash(hash);
     }
+
+    private static int LowerHexDigit(byte c) => c is >= (byte)'0' and <= (byte)'9' ? c - '0' : c is >= (byte)'a' and <= (byte)'f' ? c - 'a' + 10 : -1;
 
     /// <summary>Refuses members not read: a member docs/ENTRIES.md does not define for the type, or one given twice.</summary>
     public readonly void End()

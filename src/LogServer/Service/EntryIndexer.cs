@@ -14,7 +14,10 @@ namespace Attest.LogServer.Service;
 /// </summary>
 public sealed class EntryIndexer(IIndexStore kv, Registry registry, string registryPath) : IEntryIndexer
 {
-    /// <summary>Version of the keys below; a change makes every existing index rebuild (1: leaf-hash keys added).</summary>
+    /// <summary>
+    /// Version of the keys below and of their values' encodings (<see cref="IIndexRecord{TSelf}"/>); a change makes
+    /// every existing index rebuild (1: leaf-hash keys added).
+    /// </summary>
     public const long Schema = 1;
 
     private static readonly JsonElement NoPrivate = JsonDocument.Parse("{}").RootElement;
