@@ -81,8 +81,8 @@ public sealed record BundleAnchor(
 /// <see cref="Parse(ReadOnlyMemory{byte})"/> reads it strictly from untrusted JSON: every field this type holds must be present
 /// with its JSON type (strings, integers without fraction or exponent that fit a long, objects), no property twice,
 /// at most <see cref="MaxDepth"/> levels, <see cref="MaxBytes"/> bytes, <see cref="MaxKeyEntries"/> key entries and
-/// entries of at most 65,535 UTF-8 bytes (the C2SP entry-bundle limit). Unknown fields are ignored: nothing reads them.
-/// What the fields claim is checked by <see cref="BundleVerifier"/>, never here.
+/// entries of at most 65,535 UTF-8 bytes (the C2SP entry-bundle limit). Unknown fields are ignored: nothing reads them,
+/// and <see cref="WriteTo"/> does not write them back. What the fields claim is checked by <see cref="BundleVerifier"/>, never here.
 /// </para>
 /// </summary>
 [JsonConverter(typeof(BundleJsonConverter<ProofBundle>))]
