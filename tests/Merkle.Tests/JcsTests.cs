@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -420,7 +418,7 @@ public class JcsTests
     /// fails, never skips, when node or npm is missing.
     /// </summary>
     [Fact]
-    public void random_documents_canonicalize_exactly_as_the_npm_canonicalize_package_does()
+    public async Task random_documents_canonicalize_exactly_as_the_npm_canonicalize_package_does()
     {
         var random = new Random(8785);
         var documents = Enumerable.Range(0, 200).Select(_ => RandomJson.Document(random)).ToArray();
@@ -435,7 +433,7 @@ public class JcsTests
             ours.Add(canonical!);
         }
 
-        var theirs = NodeCanonicalize(documents);
+        var theirs = await NodeCanonicalize(documents);
         Assert.Equal(documents.Length, theirs.Count);
         for (var i = 0; i < documents.Length; i++)
         {
@@ -446,14 +444,10 @@ public class JcsTests
         }
     }
 
-    private static List<byte[]> NodeCanonicalize(IEnumerable<string> documents)
+    private static async Task<List<byte[]>> NodeCanonicalize(IEnumerable<string> documents)
     {
-        var folder = Path.GetFullPath(Path.Combine(TestData.Root, "..", "interop", "jcs"));
-        if (!File.Exists(Path.Combine(folder, "node_modules", "canonicalize", "package.json")))
-        {
-            var (npmExit, npmOutput) = Run("npm", ["ci", "--no-audit", "--no-fund"], folder, TimeSpan.FromMinutes(5));
-            Assert.True(npmExit == 0, $"npm ci in {folder} failed (exit {npmExit}):\n{npmOutput}");
-        }
+        string folder = ExternalTools.Interop("jcs");
+        await ExternalTools.NpmCi(folder, "canonicalize");
 
         var input = Path.GetTempFileName();
         var output = Path.GetTempFileName();
@@ -461,8 +455,8 @@ public class JcsTests
         {
             // One document a line: the generator never writes a raw line break, and canonical JSON has none.
             File.WriteAllText(input, string.Join('\n', documents) + "\n", new UTF8Encoding(false));
-            var (exit, stderr) = Run("node", [Path.Combine(folder, "canonicalize-lines.mjs"), input, output], folder, TimeSpan.FromMinutes(2));
-            Assert.True(exit == 0, $"node canonicalize-lines.mjs failed (exit {exit}):\n{stderr}");
+            var run = await ExternalTools.Run("node", [Path.Combine(folder, "canonicalize-lines.mjs"), input, output], folder, TimeSpan.FromMinutes(2));
+            Assert.True(run.ExitCode == 0, $"node canonicalize-lines.mjs failed: {run}");
             var bytes = File.ReadAllBytes(output);
             var lines = new List<byte[]>();
             for (var rest = bytes.AsSpan(); !rest.IsEmpty;)
@@ -478,40 +472,6 @@ public class JcsTests
         {
             File.Delete(input);
             File.Delete(output);
-        }
-    }
-
-    private static (int ExitCode, string Output) Run(string program, string[] arguments, string directory, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException(program + " did not start");
-        }
-        catch (Win32Exception e)
-        {
-            Assert.Fail($"'{program}' is not on PATH ({e.Message}): the JCS cross-check needs Node.js and npm " +
-                "(Debian: apt-get install nodejs npm), then runs npm ci in tests/interop/jcs.");
-            throw;
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish within {timeout}");
-            }
-            process.WaitForExit();
-            return (process.ExitCode, stdout.Result + stderr.Result);
         }
     }
 

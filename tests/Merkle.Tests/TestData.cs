@@ -6,17 +6,7 @@ namespace Attest.Merkle.Tests;
 /// </summary>
 internal static class TestData
 {
-    public static string Root { get; } = Find();
+    public static string Root { get; } = Path.Combine(ExternalTools.RepoRoot, "tests", "testdata");
 
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "testdata");
-            if (File.Exists(Path.Combine(candidate, "README.md"))) return candidate;
-        }
-        throw new InvalidOperationException("tests/testdata not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -8,7 +8,7 @@ namespace Attest.Bench.LogServer;
 /// <summary>
 /// A real <see cref="TransparencyLog"/> (FasterLog entry log, on-disk hash store) in a temporary
 /// directory, with a sequencer and an <see cref="IEntryIndexer"/> that does nothing, built as
-/// tests/LogServer.Tests/SequencerTests.cs builds it.
+/// tests/LogServer.Tests/Log/SequencerTests.cs builds it.
 /// </summary>
 internal sealed class LogFixture : IAsyncDisposable
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Numerics;
 using System.Text.Json;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Anchoring;
 
 /// <summary>
 /// The anchoring account is a hot wallet: whoever sets the chain's fees (or a slow chain) must not be able to drain

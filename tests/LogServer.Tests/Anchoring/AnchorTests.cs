@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Attest.Merkle;
 using Google.Protobuf;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Anchoring;
 
 /// <summary>
 /// Anchoring against a real EVM node (anvil), read back by ethers: the happy path, and the faults the design names

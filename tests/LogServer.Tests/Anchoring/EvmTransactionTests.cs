@@ -1,7 +1,7 @@
 using System.Numerics;
 using Attest.LogServer.Anchor;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Anchoring;
 
 /// <summary>
 /// EIP-55 addresses, strict key parsing and EIP-155 / EIP-1559 transactions (signed through Nethereum), against

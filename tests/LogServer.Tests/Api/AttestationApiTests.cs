@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Api;
 
 /// <summary>A server with two issuers, each with an active key, for the attestation tests.</summary>
 public sealed class AttestationFixture : IAsyncLifetime

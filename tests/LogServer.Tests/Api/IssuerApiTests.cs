@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Api;
 
 /// <summary>Issuers, signing keys (create, rotate, compromise), API keys, packs, the schema catalogue and the public key list.</summary>
 public sealed class IssuerApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>

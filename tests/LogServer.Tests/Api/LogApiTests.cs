@@ -4,7 +4,7 @@ using System.Text.Json;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Api;
 
 /// <summary>The public read API against a real server: C2SP checkpoints, tiles, entry bundles and proofs.</summary>
 public sealed class LogApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Api;
 
 /// <summary>
 /// The public lookups the verification page needs (a log entry by its leaf hash, a stamp's proof by its id) and the

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Api;
 
 /// <summary>Rate limits, CORS and the OpenAPI document, against a real server.</summary>
 public sealed class ServiceBehaviourTests

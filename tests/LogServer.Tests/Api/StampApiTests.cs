@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Api;
 
 /// <summary>Stamps and earliest-stamp verify against a real server.</summary>
 public sealed class StampApiTests(ServerFixture fixture) : IClassFixture<ServerFixture>

@@ -209,7 +209,7 @@ public sealed class CommandBindingTests
     {
         var deep = new Struct();
         var inner = deep;
-        for (int i = 0; i < Api.Json.MaxDepth + 1; i++)
+        for (int i = 0; i < LogServer.Api.Json.MaxDepth + 1; i++)
         {
             var next = new Struct();
             inner.Fields["d"] = Value.ForStruct(next);

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.EndToEnd;
 
 /// <summary>
 /// What the public log holds (ids, hashes, times; never claims, e-mails, reasons, names or secrets), and that the

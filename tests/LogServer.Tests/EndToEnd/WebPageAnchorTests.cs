@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Attest.LogServer.Tests.Web;
+namespace Attest.LogServer.Tests.EndToEnd;
 
 /// <summary>
 /// The page with anchoring on: a real EVM node (anvil), the anchor evidence verified in the browser, the transaction

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Attest.LogServer.Tests.Web;
+namespace Attest.LogServer.Tests.EndToEnd;
 
 /// <summary>One server with an issuer, a valid and a revoked attestation, and a file stamped twice by its hash.</summary>
 public sealed class WebPageFixture : IAsyncLifetime

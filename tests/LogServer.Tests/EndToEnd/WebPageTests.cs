@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using Attest.Verification;
 using static Attest.Tests.Shared.VerificationPage;
 
-namespace Attest.LogServer.Tests.Web;
+namespace Attest.LogServer.Tests.EndToEnd;
 
 /// <summary>
 /// The verification page end to end: a real server process, Debian's headless chromium driven by npm playwright-core

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests.Web;
+namespace Attest.LogServer.Tests.EndToEnd;
 
 /// <summary>
 /// A pinned policy with witnesses on the page: real witnesses (Attest.Witness, in this process, on loopback ports)

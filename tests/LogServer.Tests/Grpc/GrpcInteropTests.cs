@@ -9,7 +9,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Health.V1;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Grpc;
 
 /// <summary>A server whose gRPC messages are limited to 64 KiB, so the size check is cheap and normal calls fit.</summary>
 public sealed class GrpcInteropFixture : IAsyncLifetime

@@ -4,7 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Grpc;
 
 /// <summary>
 /// Server reflection (grpc/doc/server-reflection.md): a client with no .proto files lists the services, learns a

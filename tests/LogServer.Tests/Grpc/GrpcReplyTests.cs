@@ -3,7 +3,7 @@ using Attest.LogServer.Grpc;
 using Attest.LogServer.Service;
 using Google.Protobuf;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Grpc;
 
 /// <summary>
 /// The gRPC replies, built from the services' typed results, against the reference of what REST answers for the same
@@ -14,7 +14,7 @@ public sealed class GrpcReplyTests
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
     private static T ThroughRestJson<T>(object result) where T : IMessage<T>, new() =>
-        Parser.Parse<T>(JsonSerializer.Serialize(result, Api.Json.Options));
+        Parser.Parse<T>(JsonSerializer.Serialize(result, LogServer.Api.Json.Options));
 
     private static readonly JsonElement Payload = JsonDocument.Parse("""
         {"alg":"Ed25519","claims":{"n":42,"f":-0.5,"big":1e21,"tiny":5e-324,"t":true,"no":false,"none":null,"s":"Zoë \u2028 \"q\"",
@@ -120,7 +120,7 @@ public sealed class GrpcReplyTests
         Assert.Equal(ThroughRestJson<V1.Anchor>(anchor), ProtoReply.Anchor(anchor));
         foreach (long? next in new long?[] { 1, null })
         {
-            var page = new Api.AnchorApi.AnchorPage([anchor], 2, next);
+            var page = new LogServer.Api.AnchorApi.AnchorPage([anchor], 2, next);
             Assert.Equal(ThroughRestJson<V1.ListAnchorsResponse>(page), ProtoReply.Anchors(page));
         }
     }

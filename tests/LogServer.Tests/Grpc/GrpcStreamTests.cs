@@ -3,7 +3,7 @@ using System.Net;
 using Attest.V1;
 using Google.Protobuf;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Grpc;
 
 /// <summary>Server streams under a slow reader and a cancelling client, over raw HTTP/2.</summary>
 public sealed class GrpcStreamTests

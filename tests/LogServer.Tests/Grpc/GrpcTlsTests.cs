@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Grpc;
 
 /// <summary>The gRPC endpoint with a certificate configured the ASP.NET way serves TLS and negotiates h2 by ALPN.</summary>
 public sealed class GrpcTlsTests

@@ -4,7 +4,7 @@ using Attest.Load;
 using Attest.V1;
 using Google.Protobuf;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Grpc;
 
 /// <summary>The load tool's own HTTP/2 client: HPACK against RFC 7541's examples, and gRPC calls to a real server.</summary>
 public sealed class LoadClientTests

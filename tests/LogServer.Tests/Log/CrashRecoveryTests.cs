@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Log;
 
 /// <summary>Real server processes killed and restarted: acknowledged means durable, checkpoints stay consistent.</summary>
 public sealed class CrashRecoveryTests

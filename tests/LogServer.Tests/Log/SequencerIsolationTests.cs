@@ -4,7 +4,7 @@ using Attest.LogServer.Storage;
 using Attest.Merkle;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Log;
 
 /// <summary>A record the entry log cannot hold fails its own submission; the batch around it, and the log, go on.</summary>
 public sealed class SequencerIsolationTests : IDisposable

@@ -4,7 +4,7 @@ using Attest.LogServer.Storage;
 using Attest.Merkle;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Log;
 
 /// <summary>The sequencer and log in process, on the real FASTER store in a temporary directory.</summary>
 public sealed class SequencerTests : IDisposable

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Log;
 
 /// <summary>
 /// The real server process with witnesses (the Attest.Witness application, in this test process, on loopback ports):

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Attest.LogServer.Tests.Web;
+using Attest.LogServer.Tests.EndToEnd;
 
 namespace Attest.LogServer.Tests.Security;
 

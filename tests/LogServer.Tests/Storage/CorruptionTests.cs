@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>
 /// A byte of the entry log flipped on disk while the server was down: it is found (at recovery for the entries

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>
 /// The disk really fills (the free-space threshold off, so nothing refuses writes first), on a real tmpfs mounted for

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>
 /// A nearly full disk, on a real size-limited filesystem (a tmpfs mounted for the test, so it needs root): writes

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>Changes to the entry log's file (entries/entries.log.0) behind a stopped server's back.</summary>
 internal static class EntryLogOnDisk

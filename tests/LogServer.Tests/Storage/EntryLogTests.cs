@@ -3,7 +3,7 @@ using System.Text;
 using Attest.LogServer.Storage;
 using FASTER.core;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>The entry log's commits (src/LogServer/Storage/EntryLogCommits.cs) on the real FASTER store.</summary>
 public sealed class EntryLogTests : IDisposable

@@ -2,7 +2,7 @@ using System.Text;
 using Attest.LogServer.Storage;
 using Attest.Merkle;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>The on-disk hash store (upper levels in memory, lower ones read from the file) answers as the in-memory one.</summary>
 public sealed class HashStoreTests

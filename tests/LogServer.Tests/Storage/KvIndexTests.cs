@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Attest.LogServer.Storage;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>The FASTER index: persisted key bytes that never change, and a rebuild when the owner's schema changes.</summary>
 public sealed class KvIndexTests

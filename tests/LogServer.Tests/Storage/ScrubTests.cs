@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>
 /// A change on disk that FASTER's per-entry checksum (an XOR of 8-byte words) cannot see: two bytes 8 apart swapped

@@ -1,7 +1,7 @@
 using System.Net;
 using Grpc.Health.V1;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>
 /// A real storage failure (the entry log's commit gets ENOSPC on a full tmpfs) stops writes, visibly: /readyz

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Attest.LogServer.Tests.Security;
+namespace Attest.LogServer.Tests.Storage;
 
 /// <summary>
 /// Entry bundles (<c>/tile/entries/…</c>) come from the entry tile store, so serving 256 public entries never loads the

@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Attest.LogServer.Tests;
+namespace Attest.LogServer.Tests.Verification;
 
 /// <summary>
 /// Proof bundles checked by code nobody here wrote: tests/interop/attestation/verify-bundle.mjs under Node.js, written
