@@ -132,7 +132,7 @@ public sealed class GrpcReplyTests
         // As served, with a payload of every kind of JSON value, and the public part.
         foreach (var bundle in new[] { good, good with { Payload = Payload }, good with { Payload = default, Signature = "" } })
         {
-            var rest = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson(JsonSerializer.Serialize(bundle, Api.Json.Options));
+            var rest = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson(JsonSerializer.Serialize(bundle, LogServer.Api.Json.Options));
             Assert.Equal(rest, ProtoReply.ProofBundle(bundle).Bundle);
         }
     }

@@ -89,14 +89,14 @@ public sealed class SequencerTests : IDisposable
         await using var sequencer = new Sequencer(dir, new NoIndex(), NullLogger.Instance, 16);
         using var log = new TransparencyLog(dir, sequencer, signer!, NullLogger.Instance);
         Assert.False(log.IsOpen);
-        Assert.Equal("opening", Api.HealthApi.Unavailable(log, sequencer)?.Reason);
+        Assert.Equal("opening", LogServer.Api.HealthApi.Unavailable(log, sequencer)?.Reason);
         var early = sequencer.AppendAsync(LogRecord.Encode("early"u8, default));
         await Task.Delay(50);
         Assert.False(early.IsCompleted);
 
         await log.OpenAsync();
         Assert.True(log.IsOpen);
-        Assert.Null(Api.HealthApi.Unavailable(log, sequencer));
+        Assert.Null(LogServer.Api.HealthApi.Unavailable(log, sequencer));
         Assert.Equal(0, await early);
         Assert.Equal(1, (await log.PublishAsync()).Size);
     }

@@ -31,7 +31,7 @@ public sealed class ProofBundleRoundTripTests
     private static ProofBundle Read(string file) => ProofBundle.Parse(File.ReadAllBytes(Path.Combine(Dir, file)));
 
     /// <summary>As the server answers: Json.Options, two-space indents and relaxed escaping.</summary>
-    private static string Serve(ProofBundle b) => JsonSerializer.Serialize(b, Api.Json.Options);
+    private static string Serve(ProofBundle b) => JsonSerializer.Serialize(b, LogServer.Api.Json.Options);
 
     [Fact]
     public void the_served_list_is_every_committed_bundle_but_the_edited_ones()
