@@ -40,7 +40,6 @@ namespace Attest.LogServer.Log;
 public sealed class Sequencer : IAsyncDisposable
 {
     // Immutable after construction.
-    private readonly string dataDir;
     private readonly Task<IEntryIndexer> opening;
     private readonly int maxBatch;
     private readonly int maxRecordBytes;
@@ -50,8 +49,9 @@ public sealed class Sequencer : IAsyncDisposable
     private readonly TaskCompletionSource faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource corrupted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource disposing = new();
+    private readonly Task storage; // opens the files below, begun by the constructor
 
-    // The storage, set once by OpenAsync before the loops start and never replaced. Written only by the thread that
+    // The storage, set once (by the task begun in the constructor) before the loops start and never replaced. Written only by the thread that
     // opens (recovery), then only by the commit loop (entries: enqueue and commit) and the integrator (hashes,
     // addresses, bundles, indexer); read by any thread below Size. Hashes and addresses are fsynced by the publisher
     // (FlushDerived), which never writes them.
@@ -97,15 +97,28 @@ public sealed class Sequencer : IAsyncDisposable
     /// can overlap.
     /// </param>
     /// <param name="maxRecordBytes">Larger records are refused by <see cref="AppendAsync"/> before they are queued.</param>
-    /// <remarks>Nothing is opened here: <see cref="OpenAsync"/> (called by <see cref="TransparencyLog.OpenAsync"/>) opens and recovers.</remarks>
+    /// <remarks>
+    /// The storage's files begin opening here, in the background, so that they open beside the index (which the host
+    /// makes while it makes its services); <see cref="OpenAsync"/> (called by <see cref="TransparencyLog.OpenAsync"/>)
+    /// awaits them and recovers.
+    /// </remarks>
     public Sequencer(string dataDir, Task<IEntryIndexer> indexer, ILogger logger, int maxBatch, int maxRecordBytes = DefaultMaxRecordBytes)
     {
-        this.dataDir = dataDir;
         opening = indexer;
         this.maxBatch = maxBatch;
         this.logger = logger;
         this.maxRecordBytes = maxRecordBytes;
         queue = Channel.CreateBounded<Submission>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true });
+        // The embedded implementation of the storage contracts (docs/SCALING.md): the only place that names it. FASTER
+        // recovers the entry log in its constructor, and the hash store reads its upper levels: blocking work, off the
+        // host's starting thread.
+        storage = Task.Run(() =>
+        {
+            entries = new EntryLog(Path.Combine(dataDir, "entries"));
+            hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
+            addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"), map: true);
+            bundles = new EntryTileStore(Path.Combine(dataDir, "tiles", "entries"), ReadRecordAsync, hashes, logger);
+        });
     }
 
     /// <summary>The write path's timings (<see cref="LogMetrics"/>).</summary>
@@ -217,16 +230,7 @@ public sealed class Sequencer : IAsyncDisposable
     /// <exception cref="InvalidDataException">the index claims more entries than the entry log holds.</exception>
     internal async Task<Recovered> OpenAsync(long checkpointSize, Hash? checkpointRoot, CancellationToken token)
     {
-        // The embedded implementation of the storage contracts (docs/SCALING.md): the only place that names it. FASTER
-        // recovers the entry log in its constructor, and the hash store reads its upper levels: blocking work, off the
-        // host's starting thread.
-        await Task.Run(() =>
-        {
-            entries = new EntryLog(Path.Combine(dataDir, "entries"));
-            hashes = new HashStore(Path.Combine(dataDir, "hashes.bin"));
-            addresses = new RecordFile<long>(Path.Combine(dataDir, "addresses.bin"), map: true);
-            bundles = new EntryTileStore(Path.Combine(dataDir, "tiles", "entries"), ReadRecordAsync, hashes, logger);
-        }, token);
+        await storage.WaitAsync(token);
 
         // Step 1: cut derived files back to what the checkpoint made durable, and check they give its root. Hashes or
         // addresses written after it may be torn or missing (they were not fsynced); up to it they were.
@@ -592,6 +596,7 @@ public sealed class Sequencer : IAsyncDisposable
         await StopAsync();
         disposing.Cancel();
         try { await Verification.WaitAsync(TimeSpan.FromSeconds(10)); } catch (TimeoutException) { }
+        try { await storage; } catch (Exception) when (!running) { } // failed to open: OpenAsync threw it already, or nobody opened
         bundles?.Dispose();
         entries?.Dispose();
         hashes?.Dispose();
