@@ -70,11 +70,11 @@ public sealed class VectorFixture : IAsyncLifetime
     private async Task Generate()
     {
         var c = Server.Client;
-        string issuer = await CreateIssuer(c, "Vector University");
-        await CreateKey(c, issuer, "vec-main");
-        await CreateKey(c, issuer, "vec-rotated");
-        await CreateKey(c, issuer, "vec-compromised-before");
-        await CreateKey(c, issuer, "vec-compromised-after");
+        string issuer = await c.CreateIssuer("Vector University");
+        await c.CreateKey(issuer, "vec-main");
+        await c.CreateKey(issuer, "vec-rotated");
+        await c.CreateKey(issuer, "vec-compromised-before");
+        await c.CreateKey(issuer, "vec-compromised-after");
 
         var good = await Mint(c, issuer, "vec-main", "Ada Good");
         var revoked = await Mint(c, issuer, "vec-main", "Rex Revoked");
@@ -114,8 +114,8 @@ public sealed class VectorFixture : IAsyncLifetime
         Assert.True(JsonNode.Parse(File.ReadAllText(goodPath))!["anchor"] is not null, "the good bundle carries no anchor");
 
         // The forger: same origin, its own log key, an issuer name it has no right to.
-        string mit = await CreateIssuer(Forger.Client, "Massachusetts Institute of Technology");
-        await CreateKey(Forger.Client, mit, "mit-2026");
+        string mit = await Forger.Client.CreateIssuer("Massachusetts Institute of Technology");
+        await Forger.Client.CreateKey(mit, "mit-2026");
         var forged = await Mint(Forger.Client, mit, "mit-2026", "Fred Forged");
         await Fetch(forged, "forged.json", Forger);
 
@@ -154,19 +154,6 @@ public sealed class VectorFixture : IAsyncLifetime
     }
 
     private sealed record Minted(string Id, long Index, DateTimeOffset CreatedAt, string HolderToken);
-
-    private static async Task<string> CreateIssuer(HttpClient client, string name)
-    {
-        var (status, body) = await client.Post("v1/issuers", new { name });
-        Assert.True(status == HttpStatusCode.Created, body.ToString());
-        return body.GetProperty("id").GetString()!;
-    }
-
-    private static async Task CreateKey(HttpClient client, string issuer, string kid)
-    {
-        var (status, body) = await client.Post($"v1/issuers/{issuer}/keys", new { kid });
-        Assert.True(status == HttpStatusCode.Created, body.ToString());
-    }
 
     private static object MintBody(string issuer, string kid, string name) => new
     {
