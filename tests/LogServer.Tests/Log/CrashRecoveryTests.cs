@@ -12,10 +12,40 @@ public sealed class CrashRecoveryTests
     private sealed record Ack(long Index, string Id, string Entry);
 
     /// <summary>Appends stamps from many clients until cancelled, recording only what the server acknowledged.</summary>
-    private static async Task<List<Ack>> AppendUntil(ServerProcess server, CancellationToken stop, int clients = 16)
+    private sealed class Appending
     {
-        var acks = new ConcurrentBag<Ack>();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+        private readonly ConcurrentBag<Ack> acks = [];
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task clients;
+
+        public Appending(ServerProcess server, int clients = 16) =>
+            this.clients = Task.WhenAll(Enumerable.Range(0, clients).Select(c => Client(server, c)));
+
+        /// <summary>
+        /// Waits for <paramref name="more"/> acknowledgements beyond those so far, so that a kill lands in the middle of
+        /// appends however slow the machine is (a fixed delay gives few appends on a loaded machine).
+        /// </summary>
+        public async Task Acknowledged(int more)
+        {
+            int target = acks.Count + more;
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (acks.Count < target)
+            {
+                if (clients.IsCompleted) throw new InvalidOperationException($"the clients stopped after {acks.Count} acknowledged appends");
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {acks.Count} of {target} appends acknowledged in 2 minutes");
+                await Task.Delay(10);
+            }
+        }
+
+        /// <summary>Stops the clients (after the server was killed) and returns what was acknowledged.</summary>
+        public async Task<List<Ack>> Stop()
+        {
+            stop.Cancel();
+            await clients;
+            return [.. acks];
+        }
+
+        private async Task Client(ServerProcess server, int c)
         {
             using var client = new HttpClient { BaseAddress = server.BaseAddress };
             for (int i = 0; !stop.IsCancellationRequested; i++)
@@ -31,8 +61,7 @@ public sealed class CrashRecoveryTests
                     return; // the connection died with the (killed) server: that request was never acknowledged
                 }
             }
-        }));
-        return [.. acks];
+        }
     }
 
     private static async Task AssertAllPresent(HttpClient client, IEnumerable<Ack> acks, Checkpoint cp)
@@ -78,16 +107,13 @@ public sealed class CrashRecoveryTests
         await using (var server = await ServerProcess.Start(dir))
         {
             for (int i = 0; i < 50; i++) await server.Client.Stamp($"warm-up {i}");
-            using var stop = new CancellationTokenSource();
-            var appending = AppendUntil(server, stop.Token);
-            await Task.Delay(1500);
+            var appending = new Appending(server);
+            await appending.Acknowledged(300);
             beforeKill = (await server.Client.Checkpoint()).Checkpoint;
-            await Task.Delay(500);
+            await appending.Acknowledged(100);
             server.Kill();
-            stop.Cancel();
-            acks = await appending;
+            acks = await appending.Stop();
         }
-        Assert.True(acks.Count > 100, $"only {acks.Count} appends were acknowledged before the kill");
         Assert.Equal(acks.Count, acks.Select(a => a.Index).Distinct().Count());
 
         await using (var restarted = await ServerProcess.Start(dir))
@@ -122,13 +148,12 @@ public sealed class CrashRecoveryTests
             await AssertAllPresent(server.Client, all, cp);
             await AssertStampCount(server.Client, "stamped once per round", round);
             await server.Client.Stamp("stamped once per round");
-            using var stop = new CancellationTokenSource();
-            var appending = AppendUntil(server, stop.Token, clients: 8);
-            await Task.Delay(400 + 300 * round);
+            var appending = new Appending(server, clients: 8);
+            await appending.Acknowledged(100);
+            await Task.Delay(300 * round); // kills land at different points of the 200 ms index checkpoint cycle
             last = (await server.Client.Checkpoint()).Checkpoint;
             server.Kill();
-            stop.Cancel();
-            all.AddRange(await appending);
+            all.AddRange(await appending.Stop());
         }
         await using (var final = await ServerProcess.Start(dir))
         {
