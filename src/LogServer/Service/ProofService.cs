@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
@@ -16,12 +17,14 @@ public sealed record LogInfo(string Origin, string VerifierKey, string Checkpoin
 /// anchor covering it; for a revealed sealed stamp, also its <c>stamp-reveal/v1</c> entry (the content) with its
 /// tlog-proof against the same checkpoint.
 /// </summary>
-public sealed record StampProof(string Format, StampProof.Logged Stamp, LogInfo Log, BundleEntry LogEntry, BundleAnchor? Anchor, BundleEntry? Reveal = null)
+public sealed record StampProof(
+    string Format, StampProof.Logged Stamp, LogInfo Log, BundleEntry LogEntry, BundleAnchor? Anchor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleEntry? Reveal = null)
 {
     public const string FormatName = "attest-stamp-proof/v1";
 
     /// <summary>The stamp's log entry as it reads: never the private content, title or tags.</summary>
-    public sealed record Logged(string Id, string ContentHash, string CreatedAt, long? SealedUntil = null);
+    public sealed record Logged(string Id, string ContentHash, string CreatedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SealedUntil = null);
 }
 
 /// <summary>A log entry found by its RFC 6962 leaf hash, with its tlog-proof and the log it is in.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Entries;
@@ -15,11 +16,14 @@ namespace Attest.LogServer.Service;
 /// <summary>
 /// A stamp as a reader sees it. A sealed stamp has <paramref name="SealedUntil"/> (Unix seconds); until it is
 /// <paramref name="Revealed"/>, its content is null and its title <see cref="StampService.SealedTitle"/> for every caller.
+/// The three are left out of the answers about other stamps, which stay as they were.
 /// </summary>
 public sealed record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
     string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry,
-    long? SealedUntil = null, bool Revealed = false, long? RevealLogIndex = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SealedUntil = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Revealed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RevealLogIndex = null);
 
 public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
@@ -77,8 +81,8 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         if (owner is not null && caller.IssuerId is { } mine && owner == mine.ToString()) return stamp;
         return stamp with
         {
-            DisplayTitle = stamp.SealedUntil is not null && !stamp.Revealed ? SealedTitle : null, Tags = [],
-            Content = stamp.Visibility == "public" || stamp.Revealed ? stamp.Content : null,
+            DisplayTitle = stamp.Revealed == false ? SealedTitle : null, Tags = [],
+            Content = stamp.Visibility == "public" || stamp.Revealed == true ? stamp.Content : null,
         };
     }
 
@@ -98,7 +102,7 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         if (stamp.SealedUntil is null) return stamp;
         return index.TryGet(EntryIndexer.RevealKey(stamp.Id), out EntryAt reveal)
             ? stamp with { Revealed = true, RevealLogIndex = reveal.Index }
-            : stamp with { Content = null, DisplayTitle = SealedTitle };
+            : stamp with { Content = null, DisplayTitle = SealedTitle, Revealed = false };
     }
 
     private static Stamp Read(long index, byte[] record)
