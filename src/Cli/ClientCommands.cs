@@ -63,26 +63,33 @@ public static class ClientCommands
         var text = new Option<string?>("--text") { Description = "stamp this text (UTF-8): only its SHA-256 is sent (unless --public)" };
         var isPublic = new Option<bool>("--public") { Description = "send the content itself (the file as UTF-8 text, or --text) and make it public" };
         var title = new Option<string?>("--title") { Description = "a display title (public stamps)" };
+        var sealedUntil = new Option<long?>("--sealed-until")
+        {
+            Description = "seal the content (the file as UTF-8 text, or --text) until this Unix time (seconds): only its hash is public until attest reveal",
+        };
         var tags = new Option<string[]>("--tag") { Description = "a tag (up to 5)", AllowMultipleArgumentsPerToken = false };
         var idempotency = new Option<string?>("--idempotency-key") { Description = "reuse to retry a stamp safely" };
         var command = new Command("stamp",
             $"Stamp content (POST /v1/stamps) with the API key in ${Common.ApiKeyVariable}: proof that it existed by now. Give one of --file, --text, --hash; prints the stamp JSON.")
         {
-            url, file, hash, text, isPublic, title, tags, idempotency,
+            url, file, hash, text, isPublic, title, tags, idempotency, sealedUntil,
         };
         command.SetAction((parse, token) => Common.Run(async () =>
         {
             string? f = parse.GetValue(file), h = parse.GetValue(hash), t = parse.GetValue(text);
             if (new[] { f, h, t }.Count(x => x is not null) != 1) throw new UsageException("give exactly one of --file, --text, --hash");
             bool publicStamp = parse.GetValue(isPublic);
+            long? seal = parse.GetValue(sealedUntil);
+            if (publicStamp && seal is not null) throw new UsageException("give --public or --sealed-until, not both");
             var body = new JsonObject();
-            if (publicStamp)
+            if (publicStamp || seal is not null)
             {
-                if (h is not null) throw new UsageException("--public sends the content, which --hash does not have");
+                if (h is not null) throw new UsageException($"{(publicStamp ? "--public" : "--sealed-until")} sends the content, which --hash does not have");
                 string content = t ?? ReadText(f!);
-                if (content.Length is 0 or > MaxStampContent) throw new UsageException($"public content is 1 to {MaxStampContent} characters");
+                if (content.Length is 0 or > MaxStampContent) throw new UsageException($"the content is 1 to {MaxStampContent} characters");
                 body["content"] = content;
-                body["visibility"] = "public";
+                body["visibility"] = publicStamp ? "public" : "sealed";
+                if (seal is { } until) body["sealed_until"] = until;
             }
             else
             {
@@ -100,6 +107,28 @@ public static class ClientCommands
             if (parse.GetValue(title) is { } ti) body["display_title"] = ti;
             if (parse.GetValue(tags) is { Length: > 0 } tg) body["tags"] = new JsonArray([.. tg.Select(x => JsonValue.Create(x))]);
             return await Send(HttpMethod.Post, Common.BaseUrl(parse.GetValue(url)), "v1/stamps", body, Common.ApiKey(), parse.GetValue(idempotency), token);
+        }));
+        return command;
+    }
+
+    public static Command Reveal()
+    {
+        var url = Common.UrlOption();
+        var id = new Argument<string>("stamp-id") { Description = "the sealed stamp's id (UUID)" };
+        var idempotency = new Option<string?>("--idempotency-key") { Description = "reuse to retry a reveal safely" };
+        var command = new Command("reveal",
+            $"Reveal a sealed stamp after its sealed_until (POST /v1/stamps/{{id}}/reveal) with the API key in ${Common.ApiKeyVariable}: its content is logged " +
+            "in a stamp-reveal/v1 entry; prints the revealed stamp JSON. attest stamp-proof then checks the content against the sealed hash.")
+        {
+            id, url, idempotency,
+        };
+        command.SetAction((parse, token) => Common.Run(async () =>
+        {
+            if (!Guid.TryParseExact(parse.GetValue(id), "D", out var guid)) throw new UsageException("the stamp id is a UUID");
+            var (status, text) = await Request(HttpMethod.Post, Common.BaseUrl(parse.GetValue(url)), $"v1/stamps/{guid}/reveal", null, Common.ApiKey(), parse.GetValue(idempotency), token);
+            if (!IsSuccess(status)) return ServerError(status, text);
+            Console.WriteLine(text);
+            return ExitCodes.Ok;
         }));
         return command;
     }

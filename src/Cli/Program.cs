@@ -16,6 +16,8 @@ var root = new RootCommand(
     ClientCommands.Stamp(),
     ClientCommands.Bundle(),
     ClientCommands.Check(),
+    ClientCommands.Reveal(),
+    StampProofCommand.Create(),
 };
 
 var parsed = root.Parse(args);

@@ -209,7 +209,7 @@ public static class VerifyCommand
     /// Writes one line with every control, format (bidi) and separator character escaped: bundle fields reach these
     /// lines, and a newline or terminal escape in one must not print a line of its own (a forged "verdict: VALID").
     /// </summary>
-    private static void Line(string text)
+    internal static void Line(string text)
     {
         var sb = new System.Text.StringBuilder(text.Length);
         foreach (char ch in text)

@@ -48,6 +48,15 @@ public sealed class AttestOptions
     public List<Witnessing.WitnessOptions> Witnesses { get; set; } = [];
 
     public Witnessing.WitnessPolicyOptions WitnessPolicy { get; set; } = new();
+
+    public StampOptions Stamps { get; set; } = new();
+}
+
+/// <summary>The <c>Attest:Stamps</c> section.</summary>
+public sealed class StampOptions
+{
+    /// <summary>How far ahead a sealed stamp's <c>sealed_until</c> must be, in seconds (TruthStamp: 10 minutes).</summary>
+    public long MinSealSeconds { get; set; } = 600;
 }
 
 /// <summary>The <c>Attest:Web</c> section: the verification page at <c>/</c>.</summary>

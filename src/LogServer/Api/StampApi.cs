@@ -22,6 +22,15 @@ public static class StampApi
             return Json.Result(await stamps.Get(caller, id, token));
         });
 
+        // A sealed stamp's reveal (TruthStamp): 200 with the revealed stamp, as the seed answers.
+        keyed.MapPost("/v1/stamps/{id}/reveal", async (string id, HttpRequest request, Principal caller, StampReveals reveals, LimitOptions limits, CancellationToken token) =>
+        {
+            Field.Id(id, "stamp");
+            return Json.Result(await reveals.Reveal(caller, id, IdempotencyKey(request, limits), token));
+        }).WithSummary("Reveal a sealed stamp")
+          .WithDescription("After its sealed_until, the creating issuer's API keys or the admin log a stamp-reveal/v1 entry that makes the content public. " +
+                           "Errors: not_owner (403), not_sealed (400), still_sealed (400), already_revealed (409), not_found (404).");
+
         // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
         app.MapGet("/v1/stamps/{id}/proof", async (string id, ProofService proofs, CancellationToken token) =>
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Attest.LogServer.Api;
+using Attest.LogServer.Entries;
 using Attest.LogServer.Service;
 using Attest.Merkle;
 
@@ -8,35 +9,56 @@ namespace Attest.LogServer.Commands;
 /// <summary>
 /// A stamp, after the TruthStamp API (README "HTTP API": <c>POST /v1/stamps</c>; <c>attest.v1.CreateStampRequest</c>
 /// in proto/attest/v1/stamps.proto), validated: the content hashed, <see cref="Visibility"/> defaulted to
-/// <c>hash_only</c>, and the content kept only for a public stamp, as only a public stamp stores it.
+/// <c>hash_only</c>, and the content kept only for a public or sealed stamp, as only those store it. A sealed stamp
+/// has <see cref="SealedUntil"/> (Unix seconds); how far ahead it must be is <see cref="StampService"/>'s rule, as it
+/// depends on the clock.
 /// </summary>
-public sealed record StampCommand(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string> Tags)
+public sealed record StampCommand(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, long? SealedUntil = null)
 {
+    /// <summary>The largest <c>sealed_until</c>: 9999-12-31T23:59:59Z, the last second a timestamp can show.</summary>
+    public const long MaxSealedUntil = 253_402_300_799;
+
     /// <summary>The longest content <c>POST /v1/verify</c> hashes (it stores nothing); stamps use <see cref="LimitOptions.MaxContentLength"/>.</summary>
     public const int MaxVerifyContentLength = 100_000;
 
     public static StampCommand FromJson(JsonElement body, LimitOptions limits)
     {
-        var f = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags");
-        return Validate(f.String("content_hash"), f.String("content"), f.String("visibility"), f.String("display_title"), f.Strings("tags"), limits);
+        var f = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags", "sealed_until");
+        return Validate(f.String("content_hash"), f.String("content"), f.String("visibility"), f.String("display_title"), f.Strings("tags"), limits,
+            f.Long("sealed_until"));
     }
 
     public static StampCommand FromProto(V1.CreateStampRequest r, LimitOptions limits) => Validate(
         r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.ContentHash ? r.ContentHash : null,
         r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.Content ? r.Content : null,
-        Field.Present(r.Visibility), Field.Present(r.DisplayTitle), r.Tags, limits);
+        Field.Present(r.Visibility), Field.Present(r.DisplayTitle), r.Tags, limits, r.SealedUntil == 0 ? null : r.SealedUntil);
 
-    public static StampCommand Validate(string? contentHash, string? content, string? visibility, string? displayTitle, IReadOnlyList<string>? tags, LimitOptions limits)
+    public static StampCommand Validate(string? contentHash, string? content, string? visibility, string? displayTitle, IReadOnlyList<string>? tags, LimitOptions limits, long? sealedUntil = null)
     {
         var (hash, text) = ContentHashOf(contentHash, content, limits.MaxContentLength, nameof(limits.MaxContentLength));
         visibility = Field.Optional(visibility, "visibility", 20) ?? "hash_only";
-        if (visibility is not ("hash_only" or "public"))
-            throw DomainError.Invalid("invalid_visibility", "visibility must be \"hash_only\" or \"public\"");
-        if (visibility == "public" && text is null)
-            throw DomainError.Invalid("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
-        return new StampCommand(hash, visibility, visibility == "public" ? text : null,
+        if (visibility is not ("hash_only" or "public" or "sealed"))
+            throw DomainError.Invalid("invalid_visibility", "visibility must be \"hash_only\", \"public\" or \"sealed\"");
+        if (visibility != "hash_only" && text is null)
+            throw DomainError.Invalid("missing_content", $"a {visibility} stamp keeps its content: send \"content\", not only \"content_hash\"");
+        if (visibility == "sealed") CheckSeal(hash, text!, sealedUntil);
+        else if (sealedUntil is not null) throw DomainError.Invalid("invalid_field", "\"sealed_until\" is only for a sealed stamp (\"visibility\": \"sealed\")");
+        return new StampCommand(hash, visibility, visibility == "hash_only" ? null : text,
             Field.Optional(displayTitle, "display_title", limits.MaxTitleLength, nameof(limits.MaxTitleLength)),
-            CheckTags(tags, limits));
+            CheckTags(tags, limits), sealedUntil);
+    }
+
+    /// <summary>
+    /// A sealed stamp's reveal logs its content in a <c>stamp-reveal/v1</c> entry, so the content must fit one
+    /// (C2SP tlog-tiles caps an entry at 65,535 bytes): that is checked now, not when the reveal would fail.
+    /// </summary>
+    private static void CheckSeal(Hash hash, string content, long? sealedUntil)
+    {
+        if (sealedUntil is not { } until) throw DomainError.Invalid("missing_sealed_until", "a sealed stamp needs \"sealed_until\", the Unix time (seconds) it may be revealed");
+        if (until is <= 0 or > MaxSealedUntil) throw DomainError.Invalid("invalid_sealed_until", $"\"sealed_until\" is Unix seconds, from 1 to {MaxSealedUntil}");
+        if (new StampRevealEntry(Guid.Empty.ToString(), hash, content, "0000-00-00T00:00:00.000Z").Encode().Length > Storage.LogRecord.MaxEntrySize)
+            throw new DomainError(ErrorKind.TooLarge, "sealed_content_too_large",
+                $"a sealed stamp's content is logged whole when it is revealed, and a log entry holds at most {Storage.LogRecord.MaxEntrySize} bytes (UTF-8, JSON-escaped)");
     }
 
     /// <summary>Exactly one of <c>content_hash</c> (64 hex digits) or <c>content</c> (hashed with SHA-256 as UTF-8).</summary>
@@ -74,6 +96,7 @@ public sealed record StampCommand(Hash ContentHash, string Visibility, string? C
         if (s.Content is not null) w.String("content", s.Content);
         w.String("content_hash", s.ContentHash.ToHex());
         if (s.DisplayTitle is not null) w.String("display_title", s.DisplayTitle);
+        if (s.SealedUntil is { } until) w.Value("sealed_until", JsonSerializer.SerializeToElement(until));
         if (s.Tags.Count > 0) w.Value("tags", JsonSerializer.SerializeToElement(s.Tags));
         w.String("visibility", s.Visibility).End();
     });

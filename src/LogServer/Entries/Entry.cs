@@ -25,7 +25,7 @@ public static class Entry
     private static readonly string[] Types =
     [
         AttestationEntry.Type, StampEntry.Type, RevocationEntry.Type, KeyEntry.Type, ApiKeyEntry.Type, PackEntry.Type, IssuerEntry.Type,
-        AnchorEntry.Type,
+        AnchorEntry.Type, StampRevealEntry.Type,
     ];
 
     /// <summary>Parses <paramref name="utf8"/> as JSON for one of the records' <c>Parse</c>; not JSON is an <see cref="EntryFormatException"/>.</summary>

@@ -31,9 +31,11 @@ internal struct EntryFields
 
     public string? OptionalString(string name) => Member(name, JsonValueKind.String, "a string") is { } v ? v.GetString()! : null;
 
-    public long Long(string name)
+    public long Long(string name) => OptionalLong(name) ?? throw Missing(name);
+
+    public long? OptionalLong(string name)
     {
-        var v = Member(name, JsonValueKind.Number, "an integer") ?? throw Missing(name);
+        if (Member(name, JsonValueKind.Number, "an integer") is not { } v) return null;
         return v.TryGetInt64(out long n) ? n : throw Mistyped(name, "an integer");
     }
 

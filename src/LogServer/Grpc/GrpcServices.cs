@@ -69,7 +69,7 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
 
 [BindServiceMethod(typeof(StampsGrpcService), nameof(BindService))]
 [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
-public class StampsGrpcService(StampService stamps, LimitOptions limits)
+public class StampsGrpcService(StampService stamps, StampReveals reveals, LimitOptions limits)
 {
     public const string Name = "attest.v1.Stamps";
 
@@ -79,6 +79,7 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
     {
         binder.AddUnary<CreateStampRequest, V1.Stamp>(Name, "Create", CreateStampRequest.Parser);
         binder.AddUnary<GetStampRequest, V1.Stamp>(Name, "Get", GetStampRequest.Parser);
+        binder.AddUnary<RevealStampRequest, V1.Stamp>(Name, "Reveal", RevealStampRequest.Parser);
     }
 
     public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
@@ -86,6 +87,9 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
 
     public virtual async Task<V1.Stamp> Get(GetStampRequest r, ServerCallContext context) =>
         ProtoReply.Stamp(await stamps.Get(context.Caller(), Field.Id(r.Id, "stamp").ToString(), context.CancellationToken));
+
+    public virtual async Task<V1.Stamp> Reveal(RevealStampRequest r, ServerCallContext context) => ProtoReply.Stamp(await reveals.Reveal(
+        context.Caller(), Field.Id(r.Id, "stamp").ToString(), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), context.CancellationToken));
 }
 
 [BindServiceMethod(typeof(IssuersGrpcService), nameof(BindService))]

@@ -166,6 +166,8 @@ public static class LogServices
         services.AddSingleton<LogWriter>();
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();
+        services.AddSingleton(options.Stamps);
+        services.AddSingleton<StampReveals>();
         services.AddSingleton<ProofService>();
         services.AddSingleton<VerifyService>();
         services.AddSingleton(options.RateLimits);

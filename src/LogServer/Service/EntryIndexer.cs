@@ -33,6 +33,9 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
     /// <summary>Stamp id → <see cref="EntryAt"/> its entry.</summary>
     public static IndexKey StampKey(string id) => IndexKey.For("stamp-id", id);
 
+    /// <summary>Stamp id → <see cref="EntryAt"/> the <c>stamp-reveal/v1</c> entry that revealed it (a stamp is revealed once).</summary>
+    public static IndexKey RevealKey(string stampId) => IndexKey.For("stamp-reveal", stampId);
+
     /// <summary>Content hash → <see cref="ContentStamps"/>, the earliest stamp of that hash and their count.</summary>
     public static IndexKey ContentKey(in Hash contentHash) => IndexKey.For("content-hash", contentHash.Bytes);
 
@@ -97,6 +100,10 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
             case RevocationEntry.Type:
                 var target = AttestationKey(RevocationEntry.Parse(entry).AttestationId);
                 if (kv.TryGet(target, out AttestationState t)) kv.Put(target, t with { RevocationIndex = i });
+                break;
+            case StampRevealEntry.Type:
+                var revealKey = RevealKey(StampRevealEntry.Parse(entry).StampId);
+                if (!kv.TryGet(revealKey, out EntryAt _)) kv.Put(revealKey, new EntryAt(i));
                 break;
             case AnchorEntry.Type:
                 Anchor.AnchorLedger.Apply(kv, i, AnchorEntry.Parse(entry));

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Attest.LogServer.Entries;
 using Attest.LogServer.Log;
 using Attest.LogServer.Storage;
@@ -11,13 +12,19 @@ namespace Attest.LogServer.Service;
 /// <summary>The log a proof is against: its origin, its verifier key and the signed checkpoint (c2sp.org/tlog-checkpoint).</summary>
 public sealed record LogInfo(string Origin, string VerifierKey, string Checkpoint);
 
-/// <summary>The public proof of a stamp (<c>attest-stamp-proof/v1</c>): what the log holds of it, its tlog-proof and the earliest anchor covering it.</summary>
-public sealed record StampProof(string Format, StampProof.Logged Stamp, LogInfo Log, BundleEntry LogEntry, BundleAnchor? Anchor)
+/// <summary>
+/// The public proof of a stamp (<c>attest-stamp-proof/v1</c>): what the log holds of it, its tlog-proof and the earliest
+/// anchor covering it; for a revealed sealed stamp, also its <c>stamp-reveal/v1</c> entry (the content) with its
+/// tlog-proof against the same checkpoint.
+/// </summary>
+public sealed record StampProof(
+    string Format, StampProof.Logged Stamp, LogInfo Log, BundleEntry LogEntry, BundleAnchor? Anchor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BundleEntry? Reveal = null)
 {
     public const string FormatName = "attest-stamp-proof/v1";
 
     /// <summary>The stamp's log entry as it reads: never the private content, title or tags.</summary>
-    public sealed record Logged(string Id, string ContentHash, string CreatedAt);
+    public sealed record Logged(string Id, string ContentHash, string CreatedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SealedUntil = null);
 }
 
 /// <summary>A log entry found by its RFC 6962 leaf hash, with its tlog-proof and the log it is in.</summary>
@@ -78,18 +85,21 @@ public sealed class ProofService(TransparencyLog log, Registry registry, IIndexS
 
     /// <summary>
     /// The public proof of a stamp (GET /v1/stamps/{id}/proof): its log entry (id, content hash, time; never the
-    /// private content, title or tags) with a C2SP tlog-proof, and the earliest anchor covering it, as in a proof bundle.
+    /// private content, title or tags) with a C2SP tlog-proof, and the earliest anchor covering it, as in a proof bundle;
+    /// a revealed sealed stamp's reveal entry too (its content is public from then on), never a sealed one's content.
     /// </summary>
     public async Task<StampProof> OfStamp(string id, CancellationToken token)
     {
         if (!index.TryGet(EntryIndexer.StampKey(id), out EntryAt at)) throw DomainError.NotFound($"no stamp with id {id}");
         var anchor = anchors.FirstCovering(at.Index) is { } n ? await anchors.Read(n, token) : null;
-        var checkpoint = await CheckpointCovering(Math.Max(at.Index, anchor?.LogIndex ?? 0), token);
+        long? reveal = index.TryGet(EntryIndexer.RevealKey(id), out EntryAt r) ? r.Index : null;
+        var checkpoint = await CheckpointCovering(Math.Max(Math.Max(at.Index, reveal ?? 0), anchor?.LogIndex ?? 0), token);
         var logEntry = await EntryProof(at.Index, checkpoint, token);
         var entry = StampEntry.Parse(Encoding.UTF8.GetBytes(logEntry.Entry));
-        var stamp = new StampProof.Logged(entry.Id, entry.ContentHash.ToHex(), entry.CreatedAt);
+        var stamp = new StampProof.Logged(entry.Id, entry.ContentHash.ToHex(), entry.CreatedAt, entry.SealedUntil);
         return new StampProof(StampProof.FormatName, stamp, LogInfo(checkpoint), logEntry,
-            anchor is null ? null : await AnchorEvidence(at.Index, anchor, checkpoint, token));
+            anchor is null ? null : await AnchorEvidence(at.Index, anchor, checkpoint, token),
+            reveal is { } ri ? await EntryProof(ri, checkpoint, token) : null);
     }
 
     /// <summary>The log entry whose RFC 6962 leaf hash is <paramref name="leaf"/> (GET /v1/log/entries?leaf_hash=), with its tlog-proof.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Attest.LogServer.Api;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Entries;
@@ -12,20 +13,32 @@ using Attest.Merkle;
 
 namespace Attest.LogServer.Service;
 
-/// <summary>A stamp to append; <paramref name="IssuerId"/> is its creator's issuer, null for the admin (then the admin's alone).</summary>
+/// <summary>
+/// A stamp as a reader sees it. A sealed stamp has <paramref name="SealedUntil"/> (Unix seconds); until it is
+/// <paramref name="Revealed"/>, its content is null and its title <see cref="StampService.SealedTitle"/> for every caller.
+/// The three are left out of the answers about other stamps, which stay as they were.
+/// </summary>
 public sealed record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
-    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry);
+    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SealedUntil = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Revealed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RevealLogIndex = null);
 
 public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
 
 /// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
-public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, TimeProvider time)
+public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, StampOptions options, TimeProvider time)
 {
+    /// <summary>The title every reader sees of a sealed stamp until it is revealed (TruthStamp's "generic label").</summary>
+    public const string SealedTitle = "Sealed stamp";
+
     /// <summary>Appends a stamp; with an idempotency key, a retry returns the original stamp (see <see cref="Idempotency"/>).</summary>
     public async Task<Stamp> Create(Principal caller, StampCommand command, string? idempotencyKey, CancellationToken token)
     {
+        if (command.SealedUntil is { } until && until < time.GetUtcNow().ToUnixTimeSeconds() + options.MinSealSeconds)
+            throw DomainError.Invalid("seal_too_soon", $"\"sealed_until\" must be at least {options.MinSealSeconds} seconds from now (Attest:Stamps:MinSealSeconds)");
         Stamp? created = null;
         long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), async idem =>
         {
@@ -41,10 +54,10 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
     private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord)
     {
         string id = Guid.CreateVersion7().ToString();
-        var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow())).Encode();
+        var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow()), request.SealedUntil).Encode();
         var priv = new JsonObject { ["visibility"] = request.Visibility };
         if (owner is { } issuer) priv["issuer_id"] = issuer.ToString();
-        if (request.Visibility == "public") priv["content"] = request.Content;
+        if (request.Content is not null) priv["content"] = request.Content;
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
         if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord.ToJson();
@@ -53,7 +66,9 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
 
     /// <summary>
     /// A stamp as <paramref name="caller"/> may see it: its title, tags and (unless public) content are private, for the
-    /// API keys of the issuer that created it and the admin; anyone else sees what the log and a public stamp show.
+    /// API keys of the issuer that created it and the admin; anyone else sees what the log and a public stamp show. A
+    /// sealed stamp's content is nobody's until it is revealed (a leaked API key opens nothing early); then everybody's,
+    /// as its reveal entry is in the public log.
     /// </summary>
     public async Task<Stamp> Get(Principal caller, string id, CancellationToken token)
     {
@@ -64,7 +79,11 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         // A stamp without an issuer_id was made with the admin key (or before owners were recorded): the admin's alone.
         string? owner = AttestationService.PrivateOf(record).OptStr("issuer_id");
         if (owner is not null && caller.IssuerId is { } mine && owner == mine.ToString()) return stamp;
-        return stamp with { DisplayTitle = null, Tags = [], Content = stamp.Visibility == "public" ? stamp.Content : null };
+        return stamp with
+        {
+            DisplayTitle = stamp.Revealed == false ? SealedTitle : null, Tags = [],
+            Content = stamp.Visibility == "public" || stamp.Revealed == true ? stamp.Content : null,
+        };
     }
 
     /// <summary>The earliest stamp of a content hash: proof that the content existed by then.</summary>
@@ -76,7 +95,17 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         return new VerifyResult(true, true, first.ContentHash, stamps.Earliest, first.CreatedAt, stamps.Stamps.Count, first.Id);
     }
 
-    private static Stamp View(long index, byte[] record)
+    /// <summary>The stamp of <paramref name="record"/> as its creator sees it; a sealed one shows nothing of its content until revealed.</summary>
+    private Stamp View(long i, byte[] record)
+    {
+        var stamp = Read(i, record);
+        if (stamp.SealedUntil is null) return stamp;
+        return index.TryGet(EntryIndexer.RevealKey(stamp.Id), out EntryAt reveal)
+            ? stamp with { Revealed = true, RevealLogIndex = reveal.Index }
+            : stamp with { Content = null, DisplayTitle = SealedTitle, Revealed = false };
+    }
+
+    private static Stamp Read(long index, byte[] record)
     {
         var entryBytes = LogRecord.Entry(record);
         var e = StampEntry.Parse(entryBytes);
@@ -94,7 +123,8 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
             p.TryGetProperty("display_title", out var t) ? t.GetString() : null,
             p.TryGetProperty("tags", out var tags) ? [.. tags.EnumerateArray().Select(x => x.GetString()!)] : [],
             Rfc6962.HashLeaf(entryBytes).ToBase64(),
-            Encoding.UTF8.GetString(entryBytes));
+            Encoding.UTF8.GetString(entryBytes),
+            e.SealedUntil);
     }
 
     /// <summary>RFC 3339 UTC with milliseconds, the one time format of entries and responses.</summary>

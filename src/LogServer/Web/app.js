@@ -114,12 +114,18 @@ function renderVerification(v, heading, extra = []) {
     ['Schema', s.schema, 'schema'],
     ['Content SHA-256', s.content_hash, 'content_hash'],
     ['Created', s.created_at, 'created_at'],
+    ['Sealed until', s.sealed_until, 'sealed_until'],
+    ['Revealed', s.revealed_at, 'revealed_at'],
     ['Log index', s.log_index, 'log_index'],
     ['Issuer', v.issuer ? `${v.issuer.name} (${v.issuer.id})` : null, 'issuer'],
     ['Issuer key', v.key ? `${v.key.kid}, ${v.key.status}` : null, 'key'],
     ['Revoked', v.revokedAt, 'revoked_at'],
     ['Checkpoint', v.checkpoint ? `${v.checkpoint.origin}, size ${v.checkpoint.size}, root ${v.checkpoint.root}` : null, 'checkpoint'],
   ]));
+  if (typeof s.revealed_content === 'string') {
+    parts.push(el('h4', {}, 'Revealed content (its SHA-256 is the sealed hash)'),
+      el('pre', { id: 'revealed-content' }, s.revealed_content.split('\n').map(visible).join('\n')));
+  }
   if (s.claims && typeof s.claims === 'object') {
     parts.push(el('details', {}, el('summary', {}, 'Claims'), el('pre', {}, JSON.stringify(s.claims, null, 2).split('\n').map(visible).join('\n'))));
   }

@@ -1113,8 +1113,9 @@ export async function verifyStampProof(proofBundle, trust, contentHash = null) {
     if (e.type !== 'stamp/v1') throw new Error(`the log entry is a ${e.type}, not stamp/v1`);
     for (const field of ['id', 'content_hash', 'created_at'])
       if (e[field] !== b.stamp?.[field]) throw new Error(`the log entry's ${field} ${e[field]} is not the stamp's ${b.stamp?.[field]}`);
+    if ((e.sealed_until ?? null) !== (b.stamp?.sealed_until ?? null)) throw new Error(`the log entry's sealed_until ${e.sealed_until} is not the stamp's ${b.stamp?.sealed_until}`);
     if (contentHash !== null && e.content_hash !== contentHash) throw new Error(`the stamp is of ${e.content_hash}, not of the file's ${contentHash}`);
-    return `content SHA-256 ${e.content_hash}, stamped at ${e.created_at}`;
+    return `content SHA-256 ${e.content_hash}, stamped at ${e.created_at}` + (e.sealed_until !== undefined ? `, sealed until ${unixTime(e.sealed_until)}` : '');
   });
   await checks.run('inclusion', 'Merkle inclusion in the checkpoint', async () => {
     const { proof, checkpoint } = await entryIncluded(b.log_entry);
@@ -1125,6 +1126,7 @@ export async function verifyStampProof(proofBundle, trust, contentHash = null) {
     checkpoint = await signedCheckpoint(parseTlogProof(b.log_entry?.tlog_proof).note, keys);
     return `${checkpoint.origin}, size ${checkpoint.size}, signed by ${keyLabel(checkpoint.key)}`;
   });
+  const revealed = await revealCheck(checks, b, keys);
   const anchor = await stampAnchorCheck(checks, b.anchor, b.log_entry, keys);
   const failed = checks.failed;
   const ok = failed.length === 0;
@@ -1133,11 +1135,50 @@ export async function verifyStampProof(proofBundle, trust, contentHash = null) {
     verdict: ok ? 'STAMPED' : 'NOT VERIFIED',
     failed,
     checks: checks.list,
-    subject: ok ? { id: b.stamp?.id, content_hash: b.stamp?.content_hash, created_at: b.stamp?.created_at, log_index: b.log_entry?.index } : {},
+    subject: ok ? {
+      id: b.stamp?.id, content_hash: b.stamp?.content_hash, created_at: b.stamp?.created_at, log_index: b.log_entry?.index,
+      sealed_until: Number.isSafeInteger(b.stamp?.sealed_until) ? unixTime(b.stamp.sealed_until) : null,
+      revealed_at: revealed?.revealed_at ?? null, revealed_content: revealed?.content ?? null,
+    } : {},
     issuer: null,
     checkpoint: ok ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
     anchor: anchor.result === 'skip' ? null : anchorView(b.anchor, anchor.result === 'pass'),
   };
+}
+
+/** Unix seconds as RFC 3339 UTC (a sealed stamp's sealed_until). */
+function unixTime(seconds) {
+  return Number.isSafeInteger(seconds) && Math.abs(seconds) <= 8.64e12 ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : String(seconds);
+}
+
+/**
+ * A sealed stamp (docs/ENTRIES.md "stamp-reveal/v1"): once revealed, the reveal entry is in a checkpoint signed by a
+ * trusted log key, names the stamp, and its content hashes (SHA-256 of its UTF-8, computed here) to the content_hash
+ * logged when the stamp was sealed. Not run for a stamp that was never sealed.
+ */
+async function revealCheck(checks, b, keys) {
+  let stamp;
+  try {
+    stamp = parseEntry(b.log_entry?.entry);
+  } catch {
+    return null; // the stamp_entry check has failed already
+  }
+  if (stamp.sealed_until === undefined && (b.reveal === undefined || b.reveal === null)) return null;
+  let revealed = null;
+  await checks.run('reveal', 'Revealed content matches the sealed hash', async () => {
+    if (b.reveal === undefined || b.reveal === null) return { skip: `sealed until ${unixTime(stamp.sealed_until)}; not revealed yet` };
+    if (stamp.sealed_until === undefined) throw new Error('a reveal of a stamp that was not sealed');
+    const { entry: r } = await provenEntry(b.reveal, keys);
+    if (r.type !== 'stamp-reveal/v1') throw new Error(`the reveal entry is a ${r.type}, not stamp-reveal/v1`);
+    if (r.stamp_id !== stamp.id) throw new Error(`the reveal is of stamp ${r.stamp_id}, not ${stamp.id}`);
+    if (typeof r.content !== 'string') throw new Error('the reveal entry has no content');
+    const digest = hex(await sha256(utf8.encode(r.content)));
+    if (digest !== stamp.content_hash) throw new Error(`the revealed content hashes to ${digest}, not to the sealed ${stamp.content_hash}`);
+    if (r.content_hash !== stamp.content_hash) throw new Error(`the reveal entry names the hash ${r.content_hash}, not the sealed ${stamp.content_hash}`);
+    revealed = { content: r.content, revealed_at: r.revealed_at };
+    return `SHA-256 of the revealed content, computed here, is the sealed ${digest}; revealed at ${r.revealed_at} (entry ${b.reveal.index})`;
+  });
+  return revealed;
 }
 
 /** A log entry found by its leaf hash (GET /v1/log/entries?leaf_hash=): the leaf hash is the entry's, and it is included. */

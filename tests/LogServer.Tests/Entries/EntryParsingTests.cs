@@ -22,6 +22,10 @@ public sealed class EntryParsingTests
     {
         ["stamp"] = ($$"""{"content_hash":"{{Sha256}}","created_at":"{{Time}}","id":"{{Uuid}}","type":"stamp/v1"}""",
             b => StampEntry.Parse(b).Encode(), []),
+        ["sealed stamp"] = ($$"""{"content_hash":"{{Sha256}}","created_at":"{{Time}}","id":"{{Uuid}}","sealed_until":1781708587,"type":"stamp/v1"}""",
+            b => StampEntry.Parse(b).Encode(), ["sealed_until"]),
+        ["stamp reveal"] = ($$"""{"content":"test","content_hash":"{{Sha256}}","revealed_at":"{{Time}}","stamp_id":"{{Uuid}}","type":"stamp-reveal/v1"}""",
+            b => StampRevealEntry.Parse(b).Encode(), []),
         ["issuer"] = ($$"""{"created_at":"{{Time}}","id":"{{Issuer}}","name":"Example University","type":"issuer/v1"}""",
             b => IssuerEntry.Parse(b).Encode(), []),
         ["key created"] = ($$"""{"alg":"Ed25519","at":"{{Time}}","event":"created","issuer_id":"{{Issuer}}","kid":"k1","public_key":"{{PublicKey}}","type":"key/v1"}""",
