@@ -48,6 +48,14 @@ public sealed class AttestOptions
     public List<Witnessing.WitnessOptions> Witnesses { get; set; } = [];
 
     public Witnessing.WitnessPolicyOptions WitnessPolicy { get; set; } = new();
+
+    public StampOptions Stamps { get; set; } = new();
+}
+
+/// <summary>The <c>Attest:Stamps</c> section.</summary>
+public sealed class StampOptions
+{
+    public Snapshots.UrlSnapshotOptions UrlSnapshots { get; set; } = new();
 }
 
 /// <summary>The <c>Attest:Web</c> section: the verification page at <c>/</c>.</summary>

@@ -22,6 +22,17 @@ public static class StampApi
             return Json.Result(await stamps.Get(caller, id, token));
         });
 
+        // The page is served as it was fetched, but never as a page of this origin: a download, not sniffed, sandboxed.
+        keyed.MapGet("/v1/stamps/{id}/snapshot", async (string id, HttpResponse response, Principal caller, StampService stamps, CancellationToken token) =>
+        {
+            Field.Id(id, "stamp");
+            var (sha256, bytes) = await stamps.Snapshot(caller, id, token);
+            response.Headers["X-Content-Type-Options"] = "nosniff";
+            response.Headers.ContentSecurityPolicy = "sandbox";
+            response.Headers["Snapshot-SHA256"] = sha256;
+            return Results.File(bytes, "application/octet-stream", $"{id}.snapshot");
+        });
+
         // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
         app.MapGet("/v1/stamps/{id}/proof", async (string id, ProofService proofs, CancellationToken token) =>
         {

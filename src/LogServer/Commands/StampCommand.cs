@@ -8,27 +8,31 @@ namespace Attest.LogServer.Commands;
 /// <summary>
 /// A stamp, after the TruthStamp API (README "HTTP API": <c>POST /v1/stamps</c>; <c>attest.v1.CreateStampRequest</c>
 /// in proto/attest/v1/stamps.proto), validated: the content hashed, <see cref="Visibility"/> defaulted to
-/// <c>hash_only</c>, and the content kept only for a public stamp, as only a public stamp stores it.
+/// <c>hash_only</c>, and the content kept only for a public stamp, as only a public stamp stores it. A
+/// <c>content_type: "url"</c> stamp's content is an http(s) URL (<see cref="HttpUrl"/>), hashed as text is, and
+/// <see cref="Url"/> is set whatever the visibility: its page may be fetched.
 /// </summary>
-public sealed record StampCommand(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string> Tags)
+public sealed record StampCommand(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, Uri? Url = null)
 {
     /// <summary>The longest content <c>POST /v1/verify</c> hashes (it stores nothing); stamps use <see cref="LimitOptions.MaxContentLength"/>.</summary>
     public const int MaxVerifyContentLength = 100_000;
 
     public static StampCommand FromJson(JsonElement body, LimitOptions limits)
     {
-        var f = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags");
-        return Validate(f.String("content_hash"), f.String("content"), f.String("visibility"), f.String("display_title"), f.Strings("tags"), limits);
+        var f = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags", "content_type");
+        return Validate(f.String("content_hash"), f.String("content"), f.String("visibility"), f.String("display_title"), f.Strings("tags"), limits, f.String("content_type"));
     }
 
     public static StampCommand FromProto(V1.CreateStampRequest r, LimitOptions limits) => Validate(
         r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.ContentHash ? r.ContentHash : null,
         r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.Content ? r.Content : null,
-        Field.Present(r.Visibility), Field.Present(r.DisplayTitle), r.Tags, limits);
+        Field.Present(r.Visibility), Field.Present(r.DisplayTitle), r.Tags, limits, Field.Present(r.ContentType));
 
-    public static StampCommand Validate(string? contentHash, string? content, string? visibility, string? displayTitle, IReadOnlyList<string>? tags, LimitOptions limits)
+    public static StampCommand Validate(string? contentHash, string? content, string? visibility, string? displayTitle, IReadOnlyList<string>? tags, LimitOptions limits, string? contentType = null)
     {
         var (hash, text) = ContentHashOf(contentHash, content, limits.MaxContentLength, nameof(limits.MaxContentLength));
+        Uri? url = contentType is null or "text" ? null : contentType == "url" ? UrlOf(text)
+            : throw DomainError.Invalid("unsupported_content_type", "content_type must be \"text\" or \"url\"");
         visibility = Field.Optional(visibility, "visibility", 20) ?? "hash_only";
         if (visibility is not ("hash_only" or "public"))
             throw DomainError.Invalid("invalid_visibility", "visibility must be \"hash_only\" or \"public\"");
@@ -36,7 +40,13 @@ public sealed record StampCommand(Hash ContentHash, string Visibility, string? C
             throw DomainError.Invalid("missing_content", "a public stamp keeps its content: send \"content\", not only \"content_hash\"");
         return new StampCommand(hash, visibility, visibility == "public" ? text : null,
             Field.Optional(displayTitle, "display_title", limits.MaxTitleLength, nameof(limits.MaxTitleLength)),
-            CheckTags(tags, limits));
+            CheckTags(tags, limits), url);
+    }
+
+    private static Uri UrlOf(string? content)
+    {
+        if (content is null) throw DomainError.Invalid("missing_content", "a url stamp's content is the URL: send \"content\", not only \"content_hash\"");
+        return HttpUrl.TryParse(content, out var url, out string? problem) ? url : throw DomainError.Invalid("invalid_url", problem);
     }
 
     /// <summary>Exactly one of <c>content_hash</c> (64 hex digits) or <c>content</c> (hashed with SHA-256 as UTF-8).</summary>
@@ -73,6 +83,7 @@ public sealed record StampCommand(Hash ContentHash, string Visibility, string? C
     {
         if (s.Content is not null) w.String("content", s.Content);
         w.String("content_hash", s.ContentHash.ToHex());
+        if (s.Url is not null) w.String("content_type", "url");
         if (s.DisplayTitle is not null) w.String("display_title", s.DisplayTitle);
         if (s.Tags.Count > 0) w.Value("tags", JsonSerializer.SerializeToElement(s.Tags));
         w.String("visibility", s.Visibility).End();

@@ -79,6 +79,7 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
     {
         binder.AddUnary<CreateStampRequest, V1.Stamp>(Name, "Create", CreateStampRequest.Parser);
         binder.AddUnary<GetStampRequest, V1.Stamp>(Name, "Get", GetStampRequest.Parser);
+        binder.AddUnary<GetStampRequest, StampSnapshot>(Name, "GetSnapshot", GetStampRequest.Parser);
     }
 
     public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
@@ -86,6 +87,13 @@ public class StampsGrpcService(StampService stamps, LimitOptions limits)
 
     public virtual async Task<V1.Stamp> Get(GetStampRequest r, ServerCallContext context) =>
         ProtoReply.Stamp(await stamps.Get(context.Caller(), Field.Id(r.Id, "stamp").ToString(), context.CancellationToken));
+
+    public virtual async Task<StampSnapshot> GetSnapshot(GetStampRequest r, ServerCallContext context)
+    {
+        string id = Field.Id(r.Id, "stamp").ToString();
+        var (sha256, bytes) = await stamps.Snapshot(context.Caller(), id, context.CancellationToken);
+        return new StampSnapshot { Id = id, SnapshotSha256 = sha256, Content = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes) };
+    }
 }
 
 [BindServiceMethod(typeof(IssuersGrpcService), nameof(BindService))]

@@ -166,6 +166,7 @@ public static class LogServices
         services.AddSingleton<LogWriter>();
         services.AddSingleton<Idempotency>();
         services.AddSingleton<StampService>();
+        services.AddSingleton<Snapshots.UrlSnapshotter>();
         services.AddSingleton<ProofService>();
         services.AddSingleton<VerifyService>();
         services.AddSingleton(options.RateLimits);

@@ -15,13 +15,15 @@ namespace Attest.LogServer.Service;
 /// <summary>A stamp to append; <paramref name="IssuerId"/> is its creator's issuer, null for the admin (then the admin's alone).</summary>
 public sealed record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
-    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry);
+    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry,
+    string ContentType = "text", string? SnapshotSha256 = null, long? SnapshotSize = null);
 
 public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
 
 /// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
-public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, TimeProvider time)
+public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, TimeProvider time,
+    Snapshots.UrlSnapshotter snapshots, BlobStore blobs, IssuerQuotas quotas)
 {
     /// <summary>Appends a stamp; with an idempotency key, a retry returns the original stamp (see <see cref="Idempotency"/>).</summary>
     public async Task<Stamp> Create(Principal caller, StampCommand command, string? idempotencyKey, CancellationToken token)
@@ -29,7 +31,8 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         Stamp? created = null;
         long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), async idem =>
         {
-            var record = Record(command, caller.IssuerId, idem);
+            var snapshot = command.Url is { } url && snapshots.Enabled ? await Snapshot(caller, url, token) : (UrlSnapshot?)null;
+            var record = Record(command, caller.IssuerId, idem, snapshot);
             long index = await writer.Append(record);
             created = View(index, record);
             return index;
@@ -38,10 +41,39 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         return created ?? View(i, await log.ReadRecordAsync(i, token));
     }
 
-    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord)
+    /// <summary>
+    /// Fetches the URL's page and stores it as a blob before its entry is appended, so the entry never names a missing
+    /// blob; a failure appends nothing (<c>snapshot_failed</c>). The page counts against the issuer's daily blob quota.
+    /// </summary>
+    private async Task<UrlSnapshot> Snapshot(Principal caller, Uri url, CancellationToken token)
+    {
+        var page = await snapshots.Fetch(url, token);
+        if (caller.IssuerId is { } issuer) quotas.ReserveBlobBytes(issuer, page.Length);
+        Hash.TryParseHex(blobs.Put(page.Span), out var sha256);
+        return new UrlSnapshot(sha256, page.Length);
+    }
+
+    /// <summary>
+    /// A URL stamp's snapshot, for whoever may read its content: anyone with an API key when the stamp is public, else
+    /// the API keys of the issuer that created it and the admin.
+    /// </summary>
+    public async Task<(string Sha256, byte[] Bytes)> Snapshot(Principal caller, string id, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.StampKey(id), out EntryAt at)) throw DomainError.NotFound($"no stamp with id {id}");
+        var record = await log.ReadRecordAsync(at.Index, token);
+        var priv = AttestationService.PrivateOf(record);
+        string? owner = priv.OptStr("issuer_id");
+        bool entitled = caller.IsAdmin || priv.Str("visibility") == "public" || owner is not null && caller.IssuerId?.ToString() == owner;
+        if (StampEntry.Parse(LogRecord.Entry(record)).Snapshot is not { } snapshot) throw DomainError.NotFound($"stamp {id} has no snapshot");
+        if (!entitled) throw new DomainError(ErrorKind.PermissionDenied, "forbidden", "only the API keys of the issuer that created this stamp and the admin may read the snapshot of a stamp that is not public");
+        string sha256 = snapshot.Sha256.ToHex();
+        return (sha256, blobs.Get(sha256) ?? throw new InvalidOperationException($"the snapshot blob {sha256} of stamp {id} is missing"));
+    }
+
+    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, UrlSnapshot? snapshot)
     {
         string id = Guid.CreateVersion7().ToString();
-        var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow())).Encode();
+        var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow()), request.Url is not null, snapshot).Encode();
         var priv = new JsonObject { ["visibility"] = request.Visibility };
         if (owner is { } issuer) priv["issuer_id"] = issuer.ToString();
         if (request.Visibility == "public") priv["content"] = request.Content;
@@ -94,7 +126,10 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
             p.TryGetProperty("display_title", out var t) ? t.GetString() : null,
             p.TryGetProperty("tags", out var tags) ? [.. tags.EnumerateArray().Select(x => x.GetString()!)] : [],
             Rfc6962.HashLeaf(entryBytes).ToBase64(),
-            Encoding.UTF8.GetString(entryBytes));
+            Encoding.UTF8.GetString(entryBytes),
+            e.Url ? "url" : "text",
+            e.Snapshot?.Sha256.ToHex(),
+            e.Snapshot?.Size);
     }
 
     /// <summary>RFC 3339 UTC with milliseconds, the one time format of entries and responses.</summary>
