@@ -31,7 +31,8 @@ public static class StampApi
             response.Headers.ContentSecurityPolicy = "sandbox";
             response.Headers["Snapshot-SHA256"] = sha256;
             return Results.File(bytes, "application/octet-stream", $"{id}.snapshot");
-        });
+        }).WithSummary("A URL stamp's page as fetched, for whoever may read the stamp's content")
+            .Produces(200, contentType: "application/octet-stream");
 
         // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
         app.MapGet("/v1/stamps/{id}/proof", async (string id, ProofService proofs, CancellationToken token) =>
