@@ -20,6 +20,7 @@ public sealed class LoopbackPages : IAsyncDisposable
 
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<string, int> hits = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> holds = new();
 
     private LoopbackPages(WebApplication app) => this.app = app;
 
@@ -31,6 +32,11 @@ public sealed class LoopbackPages : IAsyncDisposable
     public string Url(string path) => new Uri(BaseAddress, path).AbsoluteUri + (path.Contains('?') ? "&" : "?") + "n=" + Guid.NewGuid().ToString("N");
 
     public int Hits(string path) => hits.TryGetValue(path, out int n) ? n : 0;
+
+    /// <summary>Lets the requests to <c>/hold/{name}</c> answer (<see cref="PageText"/>); until then they wait.</summary>
+    public void Release(string name) => Hold(name).TrySetResult();
+
+    private TaskCompletionSource Hold(string name) => holds.GetOrAdd(name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public static async Task<LoopbackPages> Start()
     {
@@ -65,6 +71,11 @@ public sealed class LoopbackPages : IAsyncDisposable
             await context.Response.Body.WriteAsync("<html>"u8.ToArray());
             await context.Response.Body.FlushAsync();
             await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        app.MapGet("/hold/{name}", async (string name, HttpContext context) =>
+        {
+            await pages.Hold(name).Task.WaitAsync(context.RequestAborted);
+            return Results.Text(PageText, "text/html");
         });
         app.MapGet("/redirect", (string to) => Results.Redirect(to));
         app.MapGet("/loop", () => Results.Redirect("/loop"));

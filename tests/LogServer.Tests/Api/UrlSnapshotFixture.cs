@@ -2,8 +2,8 @@ namespace Attest.LogServer.Tests.Api;
 
 /// <summary>
 /// A loopback page server and two real servers with URL snapshots on: <see cref="Allowing"/>, whose allow-list names
-/// the page server's address and port (small caps, so that "too large" and "too slow" are quick to reach), and
-/// <see cref="Strict"/>, with an empty allow-list; each with an issuer and its API key besides the admin.
+/// the page server's address and port (a small size cap, one fetch at a time), <see cref="Impatient"/>, the same with
+/// a timeout of one second, and <see cref="Strict"/>, with an empty allow-list; issuers with API keys on the first.
 /// </summary>
 public sealed class UrlSnapshotFixture : IAsyncLifetime
 {
@@ -14,6 +14,9 @@ public sealed class UrlSnapshotFixture : IAsyncLifetime
     public ServerProcess Allowing { get; private set; } = null!;
 
     public ServerProcess Strict { get; private set; } = null!;
+
+    /// <summary>Allows the page server, but gives a fetch one second.</summary>
+    public ServerProcess Impatient { get; private set; } = null!;
 
     public string ApiKey { get; private set; } = null!;
 
@@ -27,10 +30,18 @@ public sealed class UrlSnapshotFixture : IAsyncLifetime
             ["Attest__Stamps__UrlSnapshots__Enabled"] = "true",
             ["Attest__Stamps__UrlSnapshots__AllowedHosts__0"] = $"127.0.0.1:{Pages.Port}",
             ["Attest__Stamps__UrlSnapshots__MaxBytes"] = MaxBytes.ToString(),
-            ["Attest__Stamps__UrlSnapshots__TimeoutSeconds"] = "2",
             ["Attest__Stamps__UrlSnapshots__MaxRedirects"] = "3",
+            // One fetch at a time (the tests of a class run one after the other), and time enough for a loaded machine.
+            ["Attest__Stamps__UrlSnapshots__MaxConcurrent"] = "1",
+            ["Attest__Stamps__UrlSnapshots__TimeoutSeconds"] = "120",
         });
         Strict = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Stamps__UrlSnapshots__Enabled"] = "true" });
+        Impatient = await ServerProcess.Start(settings: new Dictionary<string, string>
+        {
+            ["Attest__Stamps__UrlSnapshots__Enabled"] = "true",
+            ["Attest__Stamps__UrlSnapshots__AllowedHosts__0"] = $"127.0.0.1:{Pages.Port}",
+            ["Attest__Stamps__UrlSnapshots__TimeoutSeconds"] = "1",
+        });
         ApiKey = await ApiKeyOf(await Allowing.Client.CreateIssuer("Archive"));
         OtherApiKey = await ApiKeyOf(await Allowing.Client.CreateIssuer("Stranger"));
     }
@@ -40,7 +51,7 @@ public sealed class UrlSnapshotFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var server in new[] { Allowing, Strict })
+        foreach (var server in new[] { Allowing, Strict, Impatient })
         {
             if (server is null) continue;
             await server.DisposeAsync();
