@@ -29,10 +29,11 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
     public async Task<Stamp> Create(Principal caller, StampCommand command, string? idempotencyKey, CancellationToken token)
     {
         Stamp? created = null;
-        long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), async idem =>
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), command.Url is not null && snapshots.Enabled
+            ? AppendWithSnapshot(caller, command, token)
+            : async idem =>
         {
-            var snapshot = command.Url is { } url && snapshots.Enabled ? await Snapshot(caller, url, token) : (UrlSnapshot?)null;
-            var record = Record(command, caller.IssuerId, idem, snapshot);
+            var record = Record(command, caller.IssuerId, idem);
             long index = await writer.Append(record);
             created = View(index, record);
             return index;
@@ -42,10 +43,17 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
     }
 
     /// <summary>
+    /// The append of a URL stamp whose page is fetched (only a new stamp's: a retry fetches nothing). Apart from the text
+    /// stamp's path, whose closure and state machine stay as small as before; it is answered from the log.
+    /// </summary>
+    private Func<IdempotencyRecord?, Task<long>> AppendWithSnapshot(Principal caller, StampCommand command, CancellationToken token) =>
+        async idem => await writer.Append(Record(command, caller.IssuerId, idem, await TakeSnapshot(caller, command.Url!, token)));
+
+    /// <summary>
     /// Fetches the URL's page and stores it as a blob before its entry is appended, so the entry never names a missing
     /// blob; a failure appends nothing (<c>snapshot_failed</c>). The page counts against the issuer's daily blob quota.
     /// </summary>
-    private async Task<UrlSnapshot> Snapshot(Principal caller, Uri url, CancellationToken token)
+    private async Task<UrlSnapshot> TakeSnapshot(Principal caller, Uri url, CancellationToken token)
     {
         var page = await snapshots.Fetch(url, token);
         if (caller.IssuerId is { } issuer) quotas.ReserveBlobBytes(issuer, page.Length);
@@ -70,7 +78,7 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         return (sha256, blobs.Get(sha256) ?? throw new InvalidOperationException($"the snapshot blob {sha256} of stamp {id} is missing"));
     }
 
-    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, UrlSnapshot? snapshot)
+    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, UrlSnapshot? snapshot = null)
     {
         string id = Guid.CreateVersion7().ToString();
         var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow()), request.Url is not null, snapshot).Encode();

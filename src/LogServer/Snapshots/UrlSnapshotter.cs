@@ -76,6 +76,10 @@ public sealed class UrlSnapshotter : IDisposable
                     ? $"the page's response headers are larger than {MaxHeadersKiB} KiB"
                     : $"the page could not be fetched ({e.HttpRequestError})");
             }
+            catch (IOException)
+            {
+                throw Failed("the connection broke while the page was read");
+            }
         }
         finally
         {
