@@ -77,6 +77,14 @@ public sealed class LoopbackPages : IAsyncDisposable
             await pages.Hold(name).Task.WaitAsync(context.RequestAborted);
             return Results.Text(PageText, "text/html");
         });
+        // Promises more than it sends, then drops the connection.
+        app.MapGet("/cut", async (HttpContext context) =>
+        {
+            context.Response.ContentLength = 1000;
+            await context.Response.Body.WriteAsync("<html>"u8.ToArray());
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        });
         app.MapGet("/redirect", (string to) => Results.Redirect(to));
         app.MapGet("/loop", () => Results.Redirect("/loop"));
         app.MapGet("/missing", () => Results.NotFound());

@@ -72,9 +72,12 @@ public sealed class UrlSnapshotter : IDisposable
             }
             catch (HttpRequestException e)
             {
-                throw Failed(e.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded
-                    ? $"the page's response headers are larger than {MaxHeadersKiB} KiB"
-                    : $"the page could not be fetched ({e.HttpRequestError})");
+                throw Failed(e.HttpRequestError switch
+                {
+                    HttpRequestError.ConfigurationLimitExceeded => $"the page's response headers are larger than {MaxHeadersKiB} KiB",
+                    HttpRequestError.ResponseEnded or HttpRequestError.Unknown => "the connection broke while the page was read",
+                    _ => $"the page could not be fetched ({e.HttpRequestError})",
+                });
             }
             catch (IOException)
             {

@@ -81,7 +81,7 @@ public sealed class UrlStampTests(UrlSnapshotFixture fixture) : IClassFixture<Ur
     [Fact]
     public async Task a_snapshot_that_fails_is_a_422_that_logs_and_stores_nothing()
     {
-        string[] pages = [$"chunked/{UrlSnapshotFixture.MaxBytes + 1}", $"sized/{UrlSnapshotFixture.MaxBytes + 1}", "never", "stalls", "missing", "loop", "huge-headers"];
+        string[] pages = [$"chunked/{UrlSnapshotFixture.MaxBytes + 1}", $"sized/{UrlSnapshotFixture.MaxBytes + 1}", "never", "stalls", "missing", "loop", "huge-headers", "cut"];
         long size = await Client.TreeSize();
         int blobs = Directory.Exists(Path.Combine(fixture.Allowing.DataDir, "blobs")) ? Directory.GetFiles(Path.Combine(fixture.Allowing.DataDir, "blobs")).Length : 0;
         long impatientSize = await fixture.Impatient.Client.TreeSize();
@@ -100,6 +100,7 @@ public sealed class UrlStampTests(UrlSnapshotFixture fixture) : IClassFixture<Ur
                 "never" or "stalls" => "TimeoutSeconds",
                 "missing" => "HTTP 404",
                 "loop" => "MaxRedirects",
+                "cut" => "broke",
                 _ => "headers",
             }), message);
         }
