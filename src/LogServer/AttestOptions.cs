@@ -57,6 +57,7 @@ public sealed class StampOptions
 {
     /// <summary>How far ahead a sealed stamp's <c>sealed_until</c> must be, in seconds (TruthStamp: 10 minutes).</summary>
     public long MinSealSeconds { get; set; } = 600;
+    public Snapshots.UrlSnapshotOptions UrlSnapshots { get; set; } = new();
 }
 
 /// <summary>The <c>Attest:Web</c> section: the verification page at <c>/</c>.</summary>

@@ -67,6 +67,7 @@ public static class ErrorHandling
         ErrorKind.Unavailable => 503,
         ErrorKind.InsufficientStorage => 507,
         ErrorKind.Internal => 500,
+        ErrorKind.Unprocessable => 422,
         _ => throw new System.Diagnostics.UnreachableException($"no HTTP status for {kind}"),
     };
 

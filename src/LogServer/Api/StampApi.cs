@@ -30,6 +30,17 @@ public static class StampApi
         }).WithSummary("Reveal a sealed stamp")
           .WithDescription("After its sealed_until, the creating issuer's API keys or the admin log a stamp-reveal/v1 entry that makes the content public. " +
                            "Errors: not_owner (403), not_sealed (400), still_sealed (400), already_revealed (409), not_found (404).");
+        // The page is served as it was fetched, but never as a page of this origin: a download, not sniffed, sandboxed.
+        keyed.MapGet("/v1/stamps/{id}/snapshot", async (string id, HttpResponse response, Principal caller, StampService stamps, CancellationToken token) =>
+        {
+            Field.Id(id, "stamp");
+            var (sha256, bytes) = await stamps.Snapshot(caller, id, token);
+            response.Headers["X-Content-Type-Options"] = "nosniff";
+            response.Headers.ContentSecurityPolicy = "sandbox";
+            response.Headers["Snapshot-SHA256"] = sha256;
+            return Results.File(bytes, "application/octet-stream", $"{id}.snapshot");
+        }).WithSummary("A URL stamp's page as fetched, for whoever may read the stamp's content")
+            .Produces(200, contentType: "application/octet-stream");
 
         // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
         app.MapGet("/v1/stamps/{id}/proof", async (string id, ProofService proofs, CancellationToken token) =>

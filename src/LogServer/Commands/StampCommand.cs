@@ -11,9 +11,10 @@ namespace Attest.LogServer.Commands;
 /// in proto/attest/v1/stamps.proto), validated: the content hashed, <see cref="Visibility"/> defaulted to
 /// <c>hash_only</c>, and the content kept only for a public or sealed stamp, as only those store it. A sealed stamp
 /// has <see cref="SealedUntil"/> (Unix seconds); how far ahead it must be is <see cref="StampService"/>'s rule, as it
-/// depends on the clock.
+/// depends on the clock. A <c>content_type: "url"</c> stamp's content is an http(s) URL (<see cref="HttpUrl"/>),
+/// hashed as text is, and <see cref="Url"/> is set whatever the visibility: its page may be fetched.
 /// </summary>
-public sealed record StampCommand(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, long? SealedUntil = null)
+public sealed record StampCommand(Hash ContentHash, string Visibility, string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, long? SealedUntil = null, Uri? Url = null)
 {
     /// <summary>The largest <c>sealed_until</c>: 9999-12-31T23:59:59Z, the last second a timestamp can show.</summary>
     public const long MaxSealedUntil = 253_402_300_799;
@@ -23,29 +24,34 @@ public sealed record StampCommand(Hash ContentHash, string Visibility, string? C
 
     public static StampCommand FromJson(JsonElement body, LimitOptions limits)
     {
-        var f = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags", "sealed_until");
+        var f = new RequestFields(body, "content_hash", "content", "visibility", "display_title", "tags", "sealed_until", "content_type");
         return Validate(f.String("content_hash"), f.String("content"), f.String("visibility"), f.String("display_title"), f.Strings("tags"), limits,
-            f.Long("sealed_until"));
+            f.Long("sealed_until"), f.String("content_type"));
     }
 
     public static StampCommand FromProto(V1.CreateStampRequest r, LimitOptions limits) => Validate(
         r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.ContentHash ? r.ContentHash : null,
         r.SubjectCase == V1.CreateStampRequest.SubjectOneofCase.Content ? r.Content : null,
-        Field.Present(r.Visibility), Field.Present(r.DisplayTitle), r.Tags, limits, r.SealedUntil == 0 ? null : r.SealedUntil);
+        Field.Present(r.Visibility), Field.Present(r.DisplayTitle), r.Tags, limits, r.SealedUntil == 0 ? null : r.SealedUntil, Field.Present(r.ContentType));
 
-    public static StampCommand Validate(string? contentHash, string? content, string? visibility, string? displayTitle, IReadOnlyList<string>? tags, LimitOptions limits, long? sealedUntil = null)
+    public static StampCommand Validate(string? contentHash, string? content, string? visibility, string? displayTitle, IReadOnlyList<string>? tags, LimitOptions limits,
+        long? sealedUntil = null, string? contentType = null)
     {
         var (hash, text) = ContentHashOf(contentHash, content, limits.MaxContentLength, nameof(limits.MaxContentLength));
+        Uri? url = contentType is null or "text" ? null : contentType == "url" ? UrlOf(text)
+            : throw DomainError.Invalid("unsupported_content_type", "content_type must be \"text\" or \"url\"");
         visibility = Field.Optional(visibility, "visibility", 20) ?? "hash_only";
         if (visibility is not ("hash_only" or "public" or "sealed"))
             throw DomainError.Invalid("invalid_visibility", "visibility must be \"hash_only\", \"public\" or \"sealed\"");
         if (visibility != "hash_only" && text is null)
             throw DomainError.Invalid("missing_content", $"a {visibility} stamp keeps its content: send \"content\", not only \"content_hash\"");
+        if (visibility == "sealed" && url is not null)
+            throw DomainError.Invalid("unsupported_content_type", "a sealed stamp is text: a \"url\" stamp cannot be sealed");
         if (visibility == "sealed") CheckSeal(hash, text!, sealedUntil);
         else if (sealedUntil is not null) throw DomainError.Invalid("invalid_field", "\"sealed_until\" is only for a sealed stamp (\"visibility\": \"sealed\")");
         return new StampCommand(hash, visibility, visibility == "hash_only" ? null : text,
             Field.Optional(displayTitle, "display_title", limits.MaxTitleLength, nameof(limits.MaxTitleLength)),
-            CheckTags(tags, limits), sealedUntil);
+            CheckTags(tags, limits), sealedUntil, url);
     }
 
     /// <summary>
@@ -59,6 +65,12 @@ public sealed record StampCommand(Hash ContentHash, string Visibility, string? C
         if (new StampRevealEntry(Guid.Empty.ToString(), hash, content, "0000-00-00T00:00:00.000Z").Encode().Length > Storage.LogRecord.MaxEntrySize)
             throw new DomainError(ErrorKind.TooLarge, "sealed_content_too_large",
                 $"a sealed stamp's content is logged whole when it is revealed, and a log entry holds at most {Storage.LogRecord.MaxEntrySize} bytes (UTF-8, JSON-escaped)");
+    }
+
+    private static Uri UrlOf(string? content)
+    {
+        if (content is null) throw DomainError.Invalid("missing_content", "a url stamp's content is the URL: send \"content\", not only \"content_hash\"");
+        return HttpUrl.TryParse(content, out var url, out string? problem) ? url : throw DomainError.Invalid("invalid_url", problem);
     }
 
     /// <summary>Exactly one of <c>content_hash</c> (64 hex digits) or <c>content</c> (hashed with SHA-256 as UTF-8).</summary>
@@ -95,6 +107,7 @@ public sealed record StampCommand(Hash ContentHash, string Visibility, string? C
     {
         if (s.Content is not null) w.String("content", s.Content);
         w.String("content_hash", s.ContentHash.ToHex());
+        if (s.Url is not null) w.String("content_type", "url");
         if (s.DisplayTitle is not null) w.String("display_title", s.DisplayTitle);
         if (s.SealedUntil is { } until) w.Value("sealed_until", JsonSerializer.SerializeToElement(until));
         if (s.Tags.Count > 0) w.Value("tags", JsonSerializer.SerializeToElement(s.Tags));

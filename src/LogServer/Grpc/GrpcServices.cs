@@ -80,6 +80,7 @@ public class StampsGrpcService(StampService stamps, StampReveals reveals, LimitO
         binder.AddUnary<CreateStampRequest, V1.Stamp>(Name, "Create", CreateStampRequest.Parser);
         binder.AddUnary<GetStampRequest, V1.Stamp>(Name, "Get", GetStampRequest.Parser);
         binder.AddUnary<RevealStampRequest, V1.Stamp>(Name, "Reveal", RevealStampRequest.Parser);
+        binder.AddUnary<GetStampRequest, StampSnapshot>(Name, "GetSnapshot", GetStampRequest.Parser);
     }
 
     public virtual async Task<V1.Stamp> Create(CreateStampRequest r, ServerCallContext context) =>
@@ -90,6 +91,12 @@ public class StampsGrpcService(StampService stamps, StampReveals reveals, LimitO
 
     public virtual async Task<V1.Stamp> Reveal(RevealStampRequest r, ServerCallContext context) => ProtoReply.Stamp(await reveals.Reveal(
         context.Caller(), Field.Id(r.Id, "stamp").ToString(), StampApi.IdempotencyKey(context.GetHttpContext().Request, limits), context.CancellationToken));
+    public virtual async Task<StampSnapshot> GetSnapshot(GetStampRequest r, ServerCallContext context)
+    {
+        string id = Field.Id(r.Id, "stamp").ToString();
+        var (sha256, bytes) = await stamps.Snapshot(context.Caller(), id, context.CancellationToken);
+        return new StampSnapshot { Id = id, SnapshotSha256 = sha256, Content = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes) };
+    }
 }
 
 [BindServiceMethod(typeof(IssuersGrpcService), nameof(BindService))]

@@ -23,6 +23,7 @@ public static class GrpcStatus
         ErrorKind.TooLarge or ErrorKind.RateLimited or ErrorKind.InsufficientStorage => StatusCode.ResourceExhausted,
         ErrorKind.Unavailable => StatusCode.Unavailable,
         ErrorKind.Internal => StatusCode.Internal,
+        ErrorKind.Unprocessable => StatusCode.FailedPrecondition,
         _ => throw new System.Diagnostics.UnreachableException($"no gRPC status for {kind}"),
     };
 

@@ -28,6 +28,7 @@ public static class ProtoReply
             Id = s.Id, LogIndex = s.LogIndex, ContentHash = s.ContentHash, CreatedAt = s.CreatedAt, Visibility = s.Visibility,
             Content = s.Content ?? "", DisplayTitle = s.DisplayTitle ?? "", LeafHash = s.LeafHash, Entry = s.Entry,
             SealedUntil = s.SealedUntil ?? 0, Revealed = s.Revealed == true, RevealLogIndex = s.RevealLogIndex ?? 0,
+            ContentType = s.ContentType, SnapshotSha256 = s.SnapshotSha256 ?? "", SnapshotSize = s.SnapshotSize ?? 0,
         };
         reply.Tags.AddRange(s.Tags);
         return reply;

@@ -168,6 +168,7 @@ public static class LogServices
         services.AddSingleton<StampService>();
         services.AddSingleton(options.Stamps);
         services.AddSingleton<StampReveals>();
+        services.AddSingleton<Snapshots.UrlSnapshotter>();
         services.AddSingleton<ProofService>();
         services.AddSingleton<VerifyService>();
         services.AddSingleton(options.RateLimits);

@@ -42,6 +42,9 @@ public enum ErrorKind
 
     /// <summary>A failure of the server's own (HTTP 500, INTERNAL); its message reveals nothing.</summary>
     Internal,
+
+    /// <summary>A well-formed request that could not be carried out, e.g. a URL whose page could not be fetched (HTTP 422, FAILED_PRECONDITION).</summary>
+    Unprocessable,
 }
 
 /// <summary>

@@ -21,6 +21,7 @@ namespace Attest.LogServer.Service;
 public sealed record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
     string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry,
+    string ContentType = "text", string? SnapshotSha256 = null, long? SnapshotSize = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SealedUntil = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Revealed = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RevealLogIndex = null);
@@ -29,7 +30,8 @@ public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
 
 /// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
-public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, StampOptions options, TimeProvider time)
+public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, StampOptions options, TimeProvider time,
+    Snapshots.UrlSnapshotter snapshots, BlobStore blobs, IssuerQuotas quotas)
 {
     /// <summary>The title every reader sees of a sealed stamp until it is revealed (TruthStamp's "generic label").</summary>
     public const string SealedTitle = "Sealed stamp";
@@ -40,7 +42,9 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         if (command.SealedUntil is { } until && until < time.GetUtcNow().ToUnixTimeSeconds() + options.MinSealSeconds)
             throw DomainError.Invalid("seal_too_soon", $"\"sealed_until\" must be at least {options.MinSealSeconds} seconds from now (Attest:Stamps:MinSealSeconds)");
         Stamp? created = null;
-        long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), async idem =>
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), command.Url is not null && snapshots.Enabled
+            ? AppendWithSnapshot(caller, command, token)
+            : async idem =>
         {
             var record = Record(command, caller.IssuerId, idem);
             long index = await writer.Append(record);
@@ -51,10 +55,46 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         return created ?? View(i, await log.ReadRecordAsync(i, token));
     }
 
-    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord)
+    /// <summary>
+    /// The append of a URL stamp whose page is fetched (only a new stamp's: a retry fetches nothing). Apart from the text
+    /// stamp's path, whose closure and state machine stay as small as before; it is answered from the log.
+    /// </summary>
+    private Func<IdempotencyRecord?, Task<long>> AppendWithSnapshot(Principal caller, StampCommand command, CancellationToken token) =>
+        async idem => await writer.Append(Record(command, caller.IssuerId, idem, await TakeSnapshot(caller, command.Url!, token)));
+
+    /// <summary>
+    /// Fetches the URL's page and stores it as a blob before its entry is appended, so the entry never names a missing
+    /// blob; a failure appends nothing (<c>snapshot_failed</c>). The page counts against the issuer's daily blob quota.
+    /// </summary>
+    private async Task<UrlSnapshot> TakeSnapshot(Principal caller, Uri url, CancellationToken token)
+    {
+        var page = await snapshots.Fetch(url, token);
+        if (caller.IssuerId is { } issuer) quotas.ReserveBlobBytes(issuer, page.Length);
+        Hash.TryParseHex(blobs.Put(page.Span), out var sha256);
+        return new UrlSnapshot(sha256, page.Length);
+    }
+
+    /// <summary>
+    /// A URL stamp's snapshot, for whoever may read its content: anyone with an API key when the stamp is public, else
+    /// the API keys of the issuer that created it and the admin.
+    /// </summary>
+    public async Task<(string Sha256, byte[] Bytes)> Snapshot(Principal caller, string id, CancellationToken token)
+    {
+        if (!index.TryGet(EntryIndexer.StampKey(id), out EntryAt at)) throw DomainError.NotFound($"no stamp with id {id}");
+        var record = await log.ReadRecordAsync(at.Index, token);
+        var priv = AttestationService.PrivateOf(record);
+        string? owner = priv.OptStr("issuer_id");
+        bool entitled = caller.IsAdmin || priv.Str("visibility") == "public" || owner is not null && caller.IssuerId?.ToString() == owner;
+        if (StampEntry.Parse(LogRecord.Entry(record)).Snapshot is not { } snapshot) throw DomainError.NotFound($"stamp {id} has no snapshot");
+        if (!entitled) throw new DomainError(ErrorKind.PermissionDenied, "forbidden", "only the API keys of the issuer that created this stamp and the admin may read the snapshot of a stamp that is not public");
+        string sha256 = snapshot.Sha256.ToHex();
+        return (sha256, blobs.Get(sha256) ?? throw new InvalidOperationException($"the snapshot blob {sha256} of stamp {id} is missing"));
+    }
+
+    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, UrlSnapshot? snapshot = null)
     {
         string id = Guid.CreateVersion7().ToString();
-        var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow()), request.SealedUntil).Encode();
+        var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow()), request.SealedUntil, request.Url is not null, snapshot).Encode();
         var priv = new JsonObject { ["visibility"] = request.Visibility };
         if (owner is { } issuer) priv["issuer_id"] = issuer.ToString();
         if (request.Content is not null) priv["content"] = request.Content;
@@ -124,6 +164,9 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
             p.TryGetProperty("tags", out var tags) ? [.. tags.EnumerateArray().Select(x => x.GetString()!)] : [],
             Rfc6962.HashLeaf(entryBytes).ToBase64(),
             Encoding.UTF8.GetString(entryBytes),
+            e.Url ? "url" : "text",
+            e.Snapshot?.Sha256.ToHex(),
+            e.Snapshot?.Size,
             e.SealedUntil);
     }
 

@@ -53,6 +53,26 @@ public sealed class StampApiTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task a_url_stamp_without_snapshots_records_that_it_is_a_url_and_fetches_nothing()
+    {
+        // Snapshots are off by default: the server never connects, even to an address the policy would refuse.
+        string url = "http://169.254.169.254/latest/meta-data/?n=" + Guid.NewGuid().ToString("N");
+        var (status, stamp) = await Client.Post("v1/stamps", new { content = url, content_type = "url", visibility = "public" });
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal("url", stamp.GetProperty("content_type").GetString());
+        Assert.Equal(Sha256Hex(url), stamp.GetProperty("content_hash").GetString());
+        Assert.Equal(JsonValueKind.Null, stamp.GetProperty("snapshot_sha256").ValueKind);
+        Assert.Equal(JsonValueKind.Null, stamp.GetProperty("snapshot_size").ValueKind);
+        using var entry = JsonDocument.Parse(stamp.GetProperty("entry").GetString()!);
+        Assert.Equal(["content_hash", "content_type", "created_at", "id", "type"], entry.RootElement.EnumerateObject().Select(p => p.Name));
+        // A text stamp says so, and its entry is as it always was.
+        var (_, text) = await Client.Post("v1/stamps", new { content = url, visibility = "public" });
+        Assert.Equal("text", text.GetProperty("content_type").GetString());
+        Assert.DoesNotContain("content_type", text.GetProperty("entry").GetString());
+        Assert.Equal(stamp.GetProperty("content_hash").GetString(), text.GetProperty("content_hash").GetString());
+    }
+
+    [Fact]
     public async Task verify_finds_the_earliest_stamp_of_content_and_counts_them_all()
     {
         string content = "stamped three times " + Guid.NewGuid();

@@ -16,6 +16,9 @@ public sealed class EntryParsingTests
     private const string Uuid = "019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a10", Issuer = "0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60";
     private const string Time = "2026-11-23T12:00:00.123Z", PublicKey = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
     private const string Sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    // The URL stamp of docs/ENTRIES.md: https://example.com/article, whose page was <html><body>the article</body></html>.
+    private const string UrlHash = "632538290468e7a39c06323c9e3ae98f31072d641cbb37ea37917f56bbeb5539";
+    private const string SnapshotHash = "a514c3da834ee20dd7c74d44aa24a2ea21d25adc968fb29ad3236a5d4b128558";
 
     /// <summary>(name, canonical example, the parse-then-encode of its type, members that may be absent).</summary>
     private static readonly Dictionary<string, (string Json, Func<byte[], byte[]> RoundTrip, string[] Optional)> Examples = new()
@@ -26,6 +29,10 @@ public sealed class EntryParsingTests
             b => StampEntry.Parse(b).Encode(), ["sealed_until"]),
         ["stamp reveal"] = ($$"""{"content":"test","content_hash":"{{Sha256}}","revealed_at":"{{Time}}","stamp_id":"{{Uuid}}","type":"stamp-reveal/v1"}""",
             b => StampRevealEntry.Parse(b).Encode(), []),
+        ["url stamp"] = ($$"""{"content_hash":"{{UrlHash}}","content_type":"url","created_at":"{{Time}}","id":"019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a11","snapshot_sha256":"{{SnapshotHash}}","snapshot_size":37,"type":"stamp/v1"}""",
+            b => StampEntry.Parse(b).Encode(), []),
+        ["url stamp without snapshot"] = ($$"""{"content_hash":"{{UrlHash}}","content_type":"url","created_at":"{{Time}}","id":"{{Uuid}}","type":"stamp/v1"}""",
+            b => StampEntry.Parse(b).Encode(), ["content_type"]),
         ["issuer"] = ($$"""{"created_at":"{{Time}}","id":"{{Issuer}}","name":"Example University","type":"issuer/v1"}""",
             b => IssuerEntry.Parse(b).Encode(), []),
         ["key created"] = ($$"""{"alg":"Ed25519","at":"{{Time}}","event":"created","issuer_id":"{{Issuer}}","kid":"k1","public_key":"{{PublicKey}}","type":"key/v1"}""",
@@ -186,4 +193,32 @@ public sealed class EntryParsingTests
         Assert.Equal(Examples["stamp"].Json, Encoding.UTF8.GetString(new StampEntry(Uuid, content, Time).Encode()));
         Assert.Contains(Examples["stamp"].Json, File.ReadAllText(Path.Combine(ExternalTools.RepoRoot, "docs", "ENTRIES.md")));
     }
+
+    [Fact]
+    public void the_url_stamp_example_of_docs_entries_md_is_what_the_stamp_encoder_writes()
+    {
+        Hash.TryParseHex(UrlHash, out var content);
+        Hash.TryParseHex(SnapshotHash, out var snapshot);
+        Assert.Equal(UrlHash, Sha256Hex("https://example.com/article"));
+        Assert.Equal(SnapshotHash, Sha256Hex("<html><body>the article</body></html>"));
+        string encoded = Encoding.UTF8.GetString(new StampEntry("019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a11", content, Time, Url: true, new UrlSnapshot(snapshot, 37)).Encode());
+        Assert.Equal(Examples["url stamp"].Json, encoded);
+        Assert.Contains(encoded, File.ReadAllText(Path.Combine(ExternalTools.RepoRoot, "docs", "ENTRIES.md")));
+    }
+
+    [Theory]
+    [InlineData("text")]
+    [InlineData("URL")]
+    [InlineData("")]
+    public void a_stamps_content_type_is_url_or_absent_and_its_snapshot_size_not_negative(string contentType)
+    {
+        var entry = JsonNode.Parse(Examples["url stamp"].Json)!.AsObject();
+        entry["content_type"] = contentType;
+        Assert.Throws<EntryFormatException>(() => StampEntry.Parse(JsonSerializer.SerializeToUtf8Bytes(entry)));
+        entry["content_type"] = "url";
+        entry["snapshot_size"] = -1;
+        Assert.Throws<EntryFormatException>(() => StampEntry.Parse(JsonSerializer.SerializeToUtf8Bytes(entry)));
+    }
+
+    private static string Sha256Hex(string s) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(s)));
 }
