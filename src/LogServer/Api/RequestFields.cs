@@ -28,6 +28,13 @@ public readonly struct RequestFields
         return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be a string");
     }
 
+    /// <summary>The integer field <paramref name="name"/> as sent (a JSON number without fraction or exponent), or null.</summary>
+    public long? Integer(string name)
+    {
+        if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be an integer");
+    }
+
     /// <summary>An array of strings as sent, or null; its command's validator checks the count and lengths.</summary>
     public IReadOnlyList<string>? Strings(string name)
     {

@@ -19,6 +19,7 @@ public static class ProtoReply
         ContentType = v.ContentType, PackId = v.PackId?.ToString() ?? "", Supersedes = v.Supersedes?.ToString() ?? "",
         SupersededByAttestationId = v.SupersededByAttestationId?.ToString() ?? "", RevokedAt = v.RevokedAt ?? "",
         RevocationReason = v.RevocationReason ?? "", RevocationLogIndex = v.RevocationLogIndex ?? 0, HolderToken = v.HolderToken ?? "",
+        CreditsCharged = v.CreditsCharged, ApiCreditsRemaining = v.ApiCreditsRemaining,
     }, ProtoStruct.Encode(JsonMarshal.GetRawUtf8Value(v.Payload)));
 
     public static V1.Stamp Stamp(Stamp s)
@@ -27,6 +28,7 @@ public static class ProtoReply
         {
             Id = s.Id, LogIndex = s.LogIndex, ContentHash = s.ContentHash, CreatedAt = s.CreatedAt, Visibility = s.Visibility,
             Content = s.Content ?? "", DisplayTitle = s.DisplayTitle ?? "", LeafHash = s.LeafHash, Entry = s.Entry,
+            CreditsCharged = s.CreditsCharged, ApiCreditsRemaining = s.ApiCreditsRemaining,
         };
         reply.Tags.AddRange(s.Tags);
         return reply;

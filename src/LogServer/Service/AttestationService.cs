@@ -23,6 +23,14 @@ public sealed record AttestationView(
     /// </summary>
     public string? HolderToken { get; init; }
 
+    /// <summary>What the write answered with cost a key that has a credit balance (0 for a retry); absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? CreditsCharged { get; init; }
+
+    /// <summary>That key's logged credit balance once the write was acknowledged; absent for a key without one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? ApiCreditsRemaining { get; init; }
+
     /// <summary>The stored SHA-256 (hex) of the holder token, for <see cref="Reader.Entitled"/>; never in a response.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? HolderTokenSha256 { get; init; }
@@ -37,7 +45,7 @@ public sealed record AttestationView(
 /// </summary>
 public sealed class AttestationService(
     Registry registry, IIndexStore index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time,
-    KeyGates gates, IssuerQuotas quotas)
+    KeyGates gates, IssuerQuotas quotas, CreditOptions costs)
 {
     public const string Valid = "VALID", Revoked = "REVOKED", Superseded = "SUPERSEDED";
     private readonly ConcurrentDictionary<string, Ed25519PrivateKey> signers = new(StringComparer.Ordinal);
@@ -55,7 +63,7 @@ public sealed class AttestationService(
             try
             {
                 CheckMint(caller, request);
-                (var index, minted) = await Append(request, null, idem);
+                (var index, minted) = await Append(caller.Credits, request, null, idem);
                 return index;
             }
             finally
@@ -64,7 +72,7 @@ public sealed class AttestationService(
             }
         }, token);
         // A new attestation is answered from what was just appended; only a retry reads the log.
-        return minted ?? await Get(i, token);
+        return minted ?? Replayed(await Get(i, token), caller);
     }
 
     /// <summary>A new attestation replacing a VALID one, which becomes SUPERSEDED (one log entry does both).</summary>
@@ -86,7 +94,7 @@ public sealed class AttestationService(
                 {
                     var current = await Find(oldId, token);
                     if (current.Status != Valid) throw DomainError.FailedPrecondition("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
-                    (var index, created) = await Append(request, oldId, idem);
+                    (var index, created) = await Append(caller.Credits, request, oldId, idem);
                     return index;
                 }
                 finally
@@ -100,8 +108,16 @@ public sealed class AttestationService(
             }
         }, token);
         // Read back (the old one's state changed with it), keeping the token that only this answer can carry.
-        return await Get(i, token) with { HolderToken = created?.HolderToken };
+        var superseding = await Get(i, token) with
+        {
+            HolderToken = created?.HolderToken, CreditsCharged = created?.CreditsCharged, ApiCreditsRemaining = created?.ApiCreditsRemaining,
+        };
+        return created is null ? Replayed(superseding, caller) : superseding;
     }
+
+    /// <summary>A retry answers what the first request appended and costs nothing again; a key with a balance is told what it has left.</summary>
+    private static AttestationView Replayed(AttestationView view, Principal caller) =>
+        caller.Credits is { } account ? view with { CreditsCharged = 0, ApiCreditsRemaining = account.Remaining } : view;
 
     /// <summary>Irreversible: a <c>revocation/v1</c> entry; the reason stays private.</summary>
     public async Task<AttestationView> Revoke(Principal caller, RevokeCommand command, CancellationToken token)
@@ -192,21 +208,38 @@ public sealed class AttestationService(
         }
     }
 
-    private async Task<(long Index, AttestationView View)> Append(MintCommand request, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
+    private async Task<(long Index, AttestationView View)> Append(CreditAccount? credits, MintCommand request, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
     {
         var id = Guid.CreateVersion7();
         string createdAt = Now();
-        // After every other check, so a refused mint counts nothing; before the blob is stored, so an issuer over quota stores nothing.
-        if (request.Payload is { } upload) quotas.ReserveBlobBytes(request.IssuerId, upload.Length);
-        string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
-        // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
-        string? documentHash = request.DocumentHash ?? payloadBlob;
-        string holderToken = HolderToken.New();
-        var (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken);
-        long index = await writer.Append(record);
+        // After every other check, so a refused mint costs nothing; given back unless its record was appended (CreditAccount).
+        var charge = credits?.Reserve(costs.Mint);
+        string? documentHash;
+        string holderToken, signature;
+        byte[] jcs;
+        long index;
+        try
+        {
+            // After every other check, so a refused mint counts nothing; before the blob is stored, so an issuer over quota stores nothing.
+            if (request.Payload is { } upload) quotas.ReserveBlobBytes(request.IssuerId, upload.Length);
+            string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
+            // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
+            documentHash = request.DocumentHash ?? payloadBlob;
+            holderToken = HolderToken.New();
+            (var record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken, charge);
+            index = await writer.Append(record);
+        }
+        catch
+        {
+            charge?.Release();
+            throw;
+        }
         return (index, new AttestationView(
             id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
-            request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = holderToken });
+            request.ContentType, request.PackId, supersedes, null, null, null, null)
+        {
+            HolderToken = holderToken, CreditsCharged = charge?.Credits, ApiCreditsRemaining = charge?.Account.Remaining,
+        });
     }
 
     // Per-thread buffers for Build, which is synchronous, so two mints never share one. Fresh buffers grew to several KB
@@ -218,7 +251,7 @@ public sealed class AttestationService(
     /// <summary>The signed payload (JCS), its signature, and the log record (entry and private data) of a mint.</summary>
     private (byte[] Record, byte[] Jcs, string Signature) Build(
         MintCommand request, Guid id, string createdAt, string? documentHash, string? payloadBlob, Guid? supersedes, IdempotencyRecord? idempotencyRecord,
-        string holderToken)
+        string holderToken, CreditCharge? charge)
     {
         // 128 random bits per attestation, signed but never logged: the logged payload hash then confirms no guessed claims.
         Span<byte> saltBytes = stackalloc byte[16];
@@ -254,6 +287,11 @@ public sealed class AttestationService(
         {
             w.WritePropertyName("idempotency");
             idempotencyRecord.WriteTo(w);
+        }
+        if (charge is not null)
+        {
+            w.WritePropertyName("charge");
+            charge.WriteTo(w);
         }
         w.WriteEndObject();
         w.Flush();

@@ -15,30 +15,53 @@ namespace Attest.LogServer.Service;
 /// <summary>A stamp to append; <paramref name="IssuerId"/> is its creator's issuer, null for the admin (then the admin's alone).</summary>
 public sealed record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
-    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry);
+    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry)
+{
+    /// <summary>What the stamp cost a key that has a credit balance (0 for a retry); absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? CreditsCharged { get; init; }
+
+    /// <summary>That key's logged credit balance once the stamp was acknowledged; absent for a key without one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? ApiCreditsRemaining { get; init; }
+}
 
 public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
 
 /// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
-public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, TimeProvider time)
+public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, TimeProvider time, CreditOptions costs)
 {
     /// <summary>Appends a stamp; with an idempotency key, a retry returns the original stamp (see <see cref="Idempotency"/>).</summary>
     public async Task<Stamp> Create(Principal caller, StampCommand command, string? idempotencyKey, CancellationToken token)
     {
         Stamp? created = null;
+        CreditCharge? charge = null;
         long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), async idem =>
         {
-            var record = Record(command, caller.IssuerId, idem);
-            long index = await writer.Append(record);
+            // The last check, so a refused stamp costs nothing; given back unless its record was appended (CreditAccount).
+            charge = caller.Credits?.Reserve(costs.Stamp(command));
+            byte[] record;
+            long index;
+            try
+            {
+                record = Record(command, caller.IssuerId, idem, charge);
+                index = await writer.Append(record);
+            }
+            catch
+            {
+                charge?.Release();
+                throw;
+            }
             created = View(index, record);
             return index;
         }, token);
-        // A new stamp is answered from the record just appended; only a retry reads the log.
-        return created ?? View(i, await log.ReadRecordAsync(i, token));
+        // A new stamp is answered from the record just appended; only a retry reads the log, and costs nothing again.
+        var stamp = created ?? View(i, await log.ReadRecordAsync(i, token));
+        return caller.Credits is { } account ? stamp with { CreditsCharged = created is null ? 0 : charge!.Credits, ApiCreditsRemaining = account.Remaining } : stamp;
     }
 
-    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord)
+    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, CreditCharge? charge)
     {
         string id = Guid.CreateVersion7().ToString();
         var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow())).Encode();
@@ -48,6 +71,7 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
         if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord.ToJson();
+        if (charge is not null) priv["charge"] = charge.ToJson();
         return LogWriter.Record(entry, priv);
     }
 
