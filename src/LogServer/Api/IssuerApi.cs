@@ -65,12 +65,13 @@ public static class IssuerApi
 
         // Its issuer's keys read a key's credit balance too; only the admin adds credits.
         keyed.MapGet("/v1/api-keys/{id}", (string id, Principal caller, IssuerService issuers) =>
-            Json.Result(issuers.GetApiKey(caller, Field.Id(id, "API key"))));
+            Json.Result(issuers.GetApiKey(caller, Field.Id(id, "API key"))))
+            .WithSummary("An API key and its credit balance (api_credits_remaining, null when unlimited)").Produces<ApiKeyView>(200);
 
         admin.MapPost("/v1/api-keys/{id}/credits", async (string id, HttpRequest request, IssuerService issuers, CreditOptions credits, CancellationToken token) =>
         {
             return Json.Result(await issuers.AddCredits(AddCreditsCommand.FromJson(id, await Json.ReadObject(request, token), credits)));
-        });
+        }).WithSummary("Add credits to an API key created with a balance (admin)").Produces<ApiKeyView>(200);
 
         keyed.MapPost("/v1/attestation-packs", async (HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {

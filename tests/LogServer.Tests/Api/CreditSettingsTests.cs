@@ -69,7 +69,7 @@ public sealed class CreditSettingsTests(CreditSettingsFixture fixture) : IClassF
             mints.Add((await Client.Post("v1/attestations/mint", AttestApi.MintBody(issuerId, kid), key, Guid.NewGuid().ToString())).Status);
         var stamps = new List<HttpStatusCode>();
         for (int i = 0; i < 2 * CreditSettingsFixture.RequestsAMinute + 1; i++)
-            stamps.Add((await Client.Post("v1/stamps", new { content = $"limited {i}" }, key)).Status);
+            stamps.Add((await Client.Post("v1/stamps", new { content = $"limited {i}", visibility = "public" }, key)).Status);
 
         int minted = mints.Count(s => s == HttpStatusCode.Created), stamped = stamps.Count(s => s == HttpStatusCode.Created);
         Assert.Contains(HttpStatusCode.TooManyRequests, mints);
