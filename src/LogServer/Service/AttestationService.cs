@@ -12,7 +12,7 @@ using Attest.Merkle;
 
 namespace Attest.LogServer.Service;
 
-public sealed record AttestationView(
+public record AttestationView(
     Guid Id, Guid IssuerId, string Kid, string Schema, string Status, long LogIndex, string CreatedAt,
     JsonElement Payload, string Signature, string? DocumentHash, string ContentType, Guid? PackId,
     Guid? Supersedes, Guid? SupersededByAttestationId, string? RevokedAt, string? RevocationReason, long? RevocationLogIndex)
@@ -23,17 +23,27 @@ public sealed record AttestationView(
     /// </summary>
     public string? HolderToken { get; init; }
 
-    /// <summary>What the write answered with cost a key that has a credit balance (0 for a retry); absent otherwise.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public long? CreditsCharged { get; init; }
-
-    /// <summary>That key's logged credit balance once the write was acknowledged; absent for a key without one.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public long? ApiCreditsRemaining { get; init; }
-
     /// <summary>The stored SHA-256 (hex) of the holder token, for <see cref="Reader.Entitled"/>; never in a response.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? HolderTokenSha256 { get; init; }
+}
+
+/// <summary>
+/// The answer of a mint or supersession by an API key with a credit balance: what it cost (0 for a retry) and the key's
+/// logged balance once it was acknowledged. A type of its own, so that the answers of other keys carry no credit
+/// fields and cost nothing more to make.
+/// </summary>
+public sealed record ChargedAttestationView : AttestationView
+{
+    public ChargedAttestationView(AttestationView view, long creditsCharged, long apiCreditsRemaining) : base(view)
+    {
+        CreditsCharged = creditsCharged;
+        ApiCreditsRemaining = apiCreditsRemaining;
+    }
+
+    public long CreditsCharged { get; }
+
+    public long ApiCreditsRemaining { get; }
 }
 
 /// <summary>
@@ -108,16 +118,18 @@ public sealed class AttestationService(
             }
         }, token);
         // Read back (the old one's state changed with it), keeping the token that only this answer can carry.
-        var superseding = await Get(i, token) with
+        var superseding = await Get(i, token) with { HolderToken = created?.HolderToken };
+        return created switch
         {
-            HolderToken = created?.HolderToken, CreditsCharged = created?.CreditsCharged, ApiCreditsRemaining = created?.ApiCreditsRemaining,
+            ChargedAttestationView charged => new ChargedAttestationView(superseding, charged.CreditsCharged, charged.ApiCreditsRemaining),
+            null => Replayed(superseding, caller),
+            _ => superseding,
         };
-        return created is null ? Replayed(superseding, caller) : superseding;
     }
 
     /// <summary>A retry answers what the first request appended and costs nothing again; a key with a balance is told what it has left.</summary>
     private static AttestationView Replayed(AttestationView view, Principal caller) =>
-        caller.Credits is { } account ? view with { CreditsCharged = 0, ApiCreditsRemaining = account.Remaining } : view;
+        caller.Credits is { } account ? new ChargedAttestationView(view, 0, account.Remaining) : view;
 
     /// <summary>Irreversible: a <c>revocation/v1</c> entry; the reason stays private.</summary>
     public async Task<AttestationView> Revoke(Principal caller, RevokeCommand command, CancellationToken token)
@@ -234,12 +246,10 @@ public sealed class AttestationService(
             charge?.Release();
             throw;
         }
-        return (index, new AttestationView(
+        var view = new AttestationView(
             id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
-            request.ContentType, request.PackId, supersedes, null, null, null, null)
-        {
-            HolderToken = holderToken, CreditsCharged = charge?.Credits, ApiCreditsRemaining = charge?.Account.Remaining,
-        });
+            request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = holderToken };
+        return (index, charge is null ? view : new ChargedAttestationView(view, charge.Credits, charge.Account.Remaining));
     }
 
     // Per-thread buffers for Build, which is synchronous, so two mints never share one. Fresh buffers grew to several KB

@@ -13,17 +13,25 @@ using Attest.Merkle;
 namespace Attest.LogServer.Service;
 
 /// <summary>A stamp to append; <paramref name="IssuerId"/> is its creator's issuer, null for the admin (then the admin's alone).</summary>
-public sealed record Stamp(
+public record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
-    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry)
-{
-    /// <summary>What the stamp cost a key that has a credit balance (0 for a retry); absent otherwise.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public long? CreditsCharged { get; init; }
+    string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry);
 
-    /// <summary>That key's logged credit balance once the stamp was acknowledged; absent for a key without one.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public long? ApiCreditsRemaining { get; init; }
+/// <summary>
+/// The answer of a stamp by an API key with a credit balance: what it cost (0 for a retry) and the key's logged balance
+/// once it was acknowledged. A type of its own, so that the answers of other keys carry no credit fields.
+/// </summary>
+public sealed record ChargedStamp : Stamp
+{
+    public ChargedStamp(Stamp stamp, long creditsCharged, long apiCreditsRemaining) : base(stamp)
+    {
+        CreditsCharged = creditsCharged;
+        ApiCreditsRemaining = apiCreditsRemaining;
+    }
+
+    public long CreditsCharged { get; }
+
+    public long ApiCreditsRemaining { get; }
 }
 
 public sealed record VerifyResult(
@@ -58,7 +66,7 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         }, token);
         // A new stamp is answered from the record just appended; only a retry reads the log, and costs nothing again.
         var stamp = created ?? View(i, await log.ReadRecordAsync(i, token));
-        return caller.Credits is { } account ? stamp with { CreditsCharged = created is null ? 0 : charge!.Credits, ApiCreditsRemaining = account.Remaining } : stamp;
+        return caller.Credits is { } account ? new ChargedStamp(stamp, created is null ? 0 : charge!.Credits, account.Remaining) : stamp;
     }
 
     private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, CreditCharge? charge)
