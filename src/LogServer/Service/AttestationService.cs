@@ -224,12 +224,12 @@ public sealed class AttestationService(
     {
         var id = Guid.CreateVersion7();
         string createdAt = Now();
-        // After every other check, so a refused mint costs nothing; given back unless its record was appended (CreditAccount).
+        // After every other check, so a refused mint costs nothing; given back unless its record is appended (LogWriter).
         var charge = credits?.Reserve(costs.Mint);
         string? documentHash;
-        string holderToken, signature;
-        byte[] jcs;
-        long index;
+        string holderToken;
+        byte[] record, jcs;
+        string signature;
         try
         {
             // After every other check, so a refused mint counts nothing; before the blob is stored, so an issuer over quota stores nothing.
@@ -238,18 +238,19 @@ public sealed class AttestationService(
             // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
             documentHash = request.DocumentHash ?? payloadBlob;
             holderToken = HolderToken.New();
-            (var record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken, charge);
-            index = await writer.Append(record);
+            (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken, charge);
         }
         catch
         {
             charge?.Release();
             throw;
         }
+        long index = await writer.AppendCharging(record, charge);
         var view = new AttestationView(
             id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
             request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = holderToken };
-        return (index, charge is null ? view : new ChargedAttestationView(view, charge.Credits, charge.Account.Remaining));
+        // The charge is not kept across the append: a key without a balance then costs this method nothing more than before.
+        return (index, credits is null ? view : new ChargedAttestationView(view, costs.Mint, credits.Remaining));
     }
 
     // Per-thread buffers for Build, which is synchronous, so two mints never share one. Fresh buffers grew to several KB

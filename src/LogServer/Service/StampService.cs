@@ -44,29 +44,27 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
     public async Task<Stamp> Create(Principal caller, StampCommand command, string? idempotencyKey, CancellationToken token)
     {
         Stamp? created = null;
-        CreditCharge? charge = null;
         long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), async idem =>
         {
-            // The last check, so a refused stamp costs nothing; given back unless its record was appended (CreditAccount).
-            charge = caller.Credits?.Reserve(costs.Stamp(command));
+            // The last check, so a refused stamp costs nothing; given back unless its record is appended (LogWriter).
+            var charge = caller.Credits?.Reserve(costs.Stamp(command));
             byte[] record;
-            long index;
             try
             {
                 record = Record(command, caller.IssuerId, idem, charge);
-                index = await writer.Append(record);
             }
             catch
             {
                 charge?.Release();
                 throw;
             }
+            long index = await writer.AppendCharging(record, charge);
             created = View(index, record);
             return index;
         }, token);
         // A new stamp is answered from the record just appended; only a retry reads the log, and costs nothing again.
         var stamp = created ?? View(i, await log.ReadRecordAsync(i, token));
-        return caller.Credits is { } account ? new ChargedStamp(stamp, created is null ? 0 : charge!.Credits, account.Remaining) : stamp;
+        return caller.Credits is { } account ? new ChargedStamp(stamp, created is null ? 0 : costs.Stamp(command), account.Remaining) : stamp;
     }
 
     private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, CreditCharge? charge)
