@@ -25,7 +25,7 @@ public sealed class CreditOptions
     /// <summary>The most credits a key may be created with or given by one <c>POST /v1/api-keys/{id}/credits</c>.</summary>
     public long MaxGrant { get; set; } = 1_000_000_000;
 
-    /// <summary>What a stamp costs, by what it stamps.</summary>
+    /// <summary>What a stamp costs, by what it stamps (the server keeps its content, or only its hash).</summary>
     public long Stamp(StampCommand command) => command.Content is null ? Hash : Text;
 
     public bool TryValidate(out string? problem)
@@ -47,6 +47,7 @@ public sealed record CreditBalance(Guid ApiKeyId, long Granted, long Spent, long
     /// <summary>The largest balance: an integer every JSON reader holds exactly (RFC 7493 §2.2).</summary>
     public const long MaxCredits = (1L << 53) - 1;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public long Remaining => Granted - Spent;
 }
 
@@ -61,9 +62,10 @@ public sealed record CreditBalance(Guid ApiKeyId, long Granted, long Spent, long
 ///
 /// Why two concurrent writes cannot both spend the last credit: each <see cref="Reserve"/>s its cost before it
 /// appends, against the logged balance less what others hold. When the indexer applies the record it moves the cost
-/// from held to spent in one step, so the credits available never jump in between; a write that fails before its
-/// record is appended <see cref="CreditCharge.Release"/>s what it held. At recovery nothing is held, and nothing is
-/// released below zero.
+/// from held to spent in one step, so the credits available never jump in between (and a request racing the last
+/// credit is refused only when it really is gone); a write whose record is not appended gives back what it held
+/// (<see cref="CreditCharge.Release"/>, <see cref="LogWriter.AppendCharging"/>). At recovery nothing is held, and
+/// nothing is released below zero.
 /// </remarks>
 public sealed class CreditAccount(CreditBalance logged)
 {
