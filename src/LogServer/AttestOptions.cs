@@ -44,6 +44,9 @@ public sealed class AttestOptions
 
     public QuotaOptions Quotas { get; set; } = new();
 
+    /// <summary>What charged writes cost API keys that have a credit balance (<c>Attest:Credits</c>).</summary>
+    public Service.CreditOptions Credits { get; set; } = new();
+
     /// <summary>C2SP tlog-witnesses that cosign each checkpoint before it is published (docs/WITNESS.md); none by default.</summary>
     public List<Witnessing.WitnessOptions> Witnesses { get; set; } = [];
 

@@ -19,6 +19,9 @@ public sealed record Principal(bool IsAdmin, Guid? IssuerId, string Scope)
 {
     public static readonly Principal Admin = new(true, null, "admin");
 
+    /// <summary>The credit balance its writes are charged to; null for the admin and a key without one (unlimited).</summary>
+    public CreditAccount? Credits { get; init; }
+
     /// <summary>The one rule of issuer scope: the admin acts for every issuer, an API key for its own.</summary>
     public bool ActsFor(Guid issuerId) => IsAdmin || IssuerId == issuerId;
 
@@ -100,7 +103,7 @@ public sealed class ApiKeys(byte[] adminKeyHash, Registry registry, TimeProvider
         DateTimeOffset? expires = record?.ExpiresAt is { } exp ? DateTimeOffset.Parse(exp, CultureInfo.InvariantCulture) : null;
         if (record is null || record.RevokedAt is not null || expires <= time.GetUtcNow())
             return Fail("invalid_api_key", "the API key is wrong, expired or revoked");
-        var result = Success(new Principal(false, record.IssuerId, "api-key:" + record.Id));
+        var result = Success(new Principal(false, record.IssuerId, "api-key:" + record.Id) { Credits = registry.Credits(record.Id) });
         checkedKeys[hash] = new Checked(record, expires, result);
         return result;
     }

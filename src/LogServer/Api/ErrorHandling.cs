@@ -64,6 +64,7 @@ public static class ErrorHandling
         ErrorKind.TooLarge => 413,
         ErrorKind.UnsupportedMediaType => 415,
         ErrorKind.RateLimited => 429,
+        ErrorKind.InsufficientCredits => 402,
         ErrorKind.Unavailable => 503,
         ErrorKind.InsufficientStorage => 507,
         ErrorKind.Internal => 500,

@@ -47,9 +47,9 @@ public static class IssuerApi
             return Json.Result(await issuers.Compromise(caller, CompromiseKeyCommand.FromJson(kid, await Json.ReadObject(request, token, allowEmpty: true), limits), token));
         });
 
-        admin.MapPost("/v1/api-keys", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
+        admin.MapPost("/v1/api-keys", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CreditOptions credits, CancellationToken token) =>
         {
-            return Json.Result(await issuers.CreateApiKey(CreateApiKeyCommand.FromJson(await Json.ReadObject(request, token), limits)), 201);
+            return Json.Result(await issuers.CreateApiKey(CreateApiKeyCommand.FromJson(await Json.ReadObject(request, token), limits, credits)), 201);
         });
 
         admin.MapGet("/v1/api-keys", (HttpRequest request, IssuerService issuers) =>
@@ -62,6 +62,16 @@ public static class IssuerApi
         {
             return Json.Result(await issuers.RevokeApiKey(Field.Id(id, "API key")));
         });
+
+        // Its issuer's keys read a key's credit balance too; only the admin adds credits.
+        keyed.MapGet("/v1/api-keys/{id}", (string id, Principal caller, IssuerService issuers) =>
+            Json.Result(issuers.GetApiKey(caller, Field.Id(id, "API key"))))
+            .WithSummary("An API key and its credit balance (api_credits_remaining, null when unlimited)").Produces<ApiKeyView>(200);
+
+        admin.MapPost("/v1/api-keys/{id}/credits", async (string id, HttpRequest request, IssuerService issuers, CreditOptions credits, CancellationToken token) =>
+        {
+            return Json.Result(await issuers.AddCredits(AddCreditsCommand.FromJson(id, await Json.ReadObject(request, token), credits)));
+        }).WithSummary("Add credits to an API key created with a balance (admin)").Produces<ApiKeyView>(200);
 
         keyed.MapPost("/v1/attestation-packs", async (HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {

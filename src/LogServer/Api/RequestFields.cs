@@ -28,7 +28,7 @@ public readonly struct RequestFields
         return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be a string");
     }
 
-    /// <summary>The integer field <paramref name="name"/> as sent, or null.</summary>
+    /// <summary>The integer field <paramref name="name"/> as sent (a JSON number without fraction or exponent), or null.</summary>
     public long? Long(string name)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;

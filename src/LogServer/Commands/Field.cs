@@ -45,6 +45,11 @@ public static partial class Field
     public static long NonNegative(long v, string name) =>
         v >= 0 ? v : throw DomainError.Invalid("parameter_out_of_range", $"\"{name}\" must not be negative");
 
+    /// <summary>A count of API credits, from <paramref name="min"/> to <see cref="CreditOptions.MaxGrant"/>.</summary>
+    public static long Credits(long n, string name, long min, CreditOptions credits) =>
+        n >= min && n <= credits.MaxGrant ? n
+        : throw DomainError.Invalid("parameter_out_of_range", $"\"{name}\" must be an integer from {min} to {credits.MaxGrant} (Attest:Credits:{nameof(credits.MaxGrant)})");
+
     [GeneratedRegex(@"^[A-Za-z0-9._:-]+\z")]
     private static partial Regex KidPattern();
 

@@ -69,14 +69,28 @@ public sealed record ListKeysQuery(Guid IssuerId, PageRequest Page)
     }
 }
 
-/// <summary><c>POST /v1/api-keys</c> <c>{issuer_id, name, expires_at?}</c> (admin).</summary>
-public sealed record CreateApiKeyCommand(Guid IssuerId, string Name, DateTimeOffset? ExpiresAt)
+/// <summary>
+/// <c>POST /v1/api-keys</c> <c>{issuer_id, name, expires_at?, credits?}</c> (admin). With <c>credits</c> (0 to
+/// <see cref="CreditOptions.MaxGrant"/>) the key has a balance its writes are charged to; without, it is unlimited.
+/// </summary>
+public sealed record CreateApiKeyCommand(Guid IssuerId, string Name, DateTimeOffset? ExpiresAt, long? Credits = null)
 {
-    public static CreateApiKeyCommand FromJson(JsonElement body, LimitOptions limits)
+    public static CreateApiKeyCommand FromJson(JsonElement body, LimitOptions limits, CreditOptions credits)
     {
-        var f = new RequestFields(body, "issuer_id", "name", "expires_at");
+        var f = new RequestFields(body, "issuer_id", "name", "expires_at", "credits");
         return new(Field.Id(Field.Required(f.String("issuer_id"), "issuer_id", 36), "issuer"), Names.Name(f.String("name"), limits),
-            Field.Time(f.String("expires_at"), "expires_at"));
+            Field.Time(f.String("expires_at"), "expires_at"), f.Long("credits") is { } n ? Field.Credits(n, "credits", 0, credits) : null);
+    }
+}
+
+/// <summary><c>POST /v1/api-keys/{id}/credits</c> <c>{"amount"}</c> (admin): 1 to <see cref="CreditOptions.MaxGrant"/> credits more.</summary>
+public sealed record AddCreditsCommand(Guid ApiKeyId, long Amount)
+{
+    public static AddCreditsCommand FromJson(string id, JsonElement body, CreditOptions credits)
+    {
+        var apiKeyId = Field.Id(id, "API key");
+        var amount = new RequestFields(body, "amount").Long("amount") ?? throw DomainError.Invalid("missing_field", "\"amount\" is required");
+        return new(apiKeyId, Field.Credits(amount, "amount", 1, credits));
     }
 }
 

@@ -20,7 +20,7 @@ public static class GrpcStatus
         ErrorKind.NotFound => StatusCode.NotFound,
         ErrorKind.AlreadyExists => StatusCode.AlreadyExists,
         ErrorKind.FailedPrecondition => StatusCode.FailedPrecondition,
-        ErrorKind.TooLarge or ErrorKind.RateLimited or ErrorKind.InsufficientStorage => StatusCode.ResourceExhausted,
+        ErrorKind.TooLarge or ErrorKind.RateLimited or ErrorKind.InsufficientCredits or ErrorKind.InsufficientStorage => StatusCode.ResourceExhausted,
         ErrorKind.Unavailable => StatusCode.Unavailable,
         ErrorKind.Internal => StatusCode.Internal,
         ErrorKind.Unprocessable => StatusCode.FailedPrecondition,

@@ -12,14 +12,19 @@ namespace Attest.LogServer.Grpc;
 /// </summary>
 public static class ProtoReply
 {
-    public static AttestationReply Attestation(AttestationView v) => new(new V1.Attestation
+    public static AttestationReply Attestation(AttestationView v)
     {
-        Id = v.Id.ToString(), IssuerId = v.IssuerId.ToString(), Kid = v.Kid, Schema = v.Schema, Status = v.Status, LogIndex = v.LogIndex,
-        CreatedAt = v.CreatedAt, Signature = v.Signature, DocumentHash = v.DocumentHash ?? "",
-        ContentType = v.ContentType, PackId = v.PackId?.ToString() ?? "", Supersedes = v.Supersedes?.ToString() ?? "",
-        SupersededByAttestationId = v.SupersededByAttestationId?.ToString() ?? "", RevokedAt = v.RevokedAt ?? "",
-        RevocationReason = v.RevocationReason ?? "", RevocationLogIndex = v.RevocationLogIndex ?? 0, HolderToken = v.HolderToken ?? "",
-    }, ProtoStruct.Encode(JsonMarshal.GetRawUtf8Value(v.Payload)));
+        var reply = new V1.Attestation
+        {
+            Id = v.Id.ToString(), IssuerId = v.IssuerId.ToString(), Kid = v.Kid, Schema = v.Schema, Status = v.Status, LogIndex = v.LogIndex,
+            CreatedAt = v.CreatedAt, Signature = v.Signature, DocumentHash = v.DocumentHash ?? "",
+            ContentType = v.ContentType, PackId = v.PackId?.ToString() ?? "", Supersedes = v.Supersedes?.ToString() ?? "",
+            SupersededByAttestationId = v.SupersededByAttestationId?.ToString() ?? "", RevokedAt = v.RevokedAt ?? "",
+            RevocationReason = v.RevocationReason ?? "", RevocationLogIndex = v.RevocationLogIndex ?? 0, HolderToken = v.HolderToken ?? "",
+        };
+        if (v is ChargedAttestationView charged) (reply.CreditsCharged, reply.ApiCreditsRemaining) = (charged.CreditsCharged, charged.ApiCreditsRemaining);
+        return new(reply, ProtoStruct.Encode(JsonMarshal.GetRawUtf8Value(v.Payload)));
+    }
 
     public static V1.Stamp Stamp(Stamp s)
     {
@@ -30,6 +35,7 @@ public static class ProtoReply
             SealedUntil = s.SealedUntil ?? 0, Revealed = s.Revealed == true, RevealLogIndex = s.RevealLogIndex ?? 0,
             ContentType = s.ContentType, SnapshotSha256 = s.SnapshotSha256 ?? "", SnapshotSize = s.SnapshotSize ?? 0,
         };
+        if (s is ChargedStamp charged) (reply.CreditsCharged, reply.ApiCreditsRemaining) = (charged.CreditsCharged, charged.ApiCreditsRemaining);
         reply.Tags.AddRange(s.Tags);
         return reply;
     }

@@ -24,6 +24,7 @@ public sealed record AttestSettings(AttestOptions Options, AnchorSetup? Anchor, 
             || !WitnessSetup.TryCreate(options, out var witnesses, out problem)
             || !WebPage.TryValidate(options.Web, out problem)
             || !options.Limits.TryValidate(out problem)
+            || !options.Credits.TryValidate(out problem)
             || !KeyVault.TryValidate(options, out problem)
             || !options.Stamps.UrlSnapshots.TryValidate(out problem))
             return false;

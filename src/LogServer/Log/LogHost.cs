@@ -161,6 +161,7 @@ public static class LogServices
             sp.GetRequiredService<ILogger<TransparencyLog>>(),
             witnesses is null ? null : sp.GetRequiredService<Witnessing.CheckpointWitnessing>()));
         services.AddSingleton(options.Limits);
+        services.AddSingleton(options.Credits);
         services.AddSingleton<FreeSpace>();
         services.AddSingleton<Api.LargeBodies>();
         services.AddSingleton<LogWriter>();

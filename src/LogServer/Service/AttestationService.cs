@@ -12,7 +12,7 @@ using Attest.Merkle;
 
 namespace Attest.LogServer.Service;
 
-public sealed record AttestationView(
+public record AttestationView(
     Guid Id, Guid IssuerId, string Kid, string Schema, string Status, long LogIndex, string CreatedAt,
     JsonElement Payload, string Signature, string? DocumentHash, string ContentType, Guid? PackId,
     Guid? Supersedes, Guid? SupersededByAttestationId, string? RevokedAt, string? RevocationReason, long? RevocationLogIndex)
@@ -29,6 +29,24 @@ public sealed record AttestationView(
 }
 
 /// <summary>
+/// The answer of a mint or supersession by an API key with a credit balance: what it cost (0 for a retry) and the key's
+/// logged balance once it was acknowledged. A type of its own, so that the answers of other keys carry no credit
+/// fields and cost nothing more to make.
+/// </summary>
+public sealed record ChargedAttestationView : AttestationView
+{
+    public ChargedAttestationView(AttestationView view, long creditsCharged, long apiCreditsRemaining) : base(view)
+    {
+        CreditsCharged = creditsCharged;
+        ApiCreditsRemaining = apiCreditsRemaining;
+    }
+
+    public long CreditsCharged { get; }
+
+    public long ApiCreditsRemaining { get; }
+}
+
+/// <summary>
 /// Mint, read, revoke and supersede attestations. The signed payload is the RFC 8785 (JCS) form of
 /// <c>{type, id, issuer_id, kid, alg, schema, claims, salt, document_hash, content_type, created_at[, supersedes]}</c>,
 /// signed with the issuer key (Ed25519, signature base64url). The log entry holds only ids, the key id, the schema,
@@ -37,7 +55,7 @@ public sealed record AttestationView(
 /// </summary>
 public sealed class AttestationService(
     Registry registry, IIndexStore index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time,
-    KeyGates gates, IssuerQuotas quotas)
+    KeyGates gates, IssuerQuotas quotas, CreditOptions costs)
 {
     public const string Valid = "VALID", Revoked = "REVOKED", Superseded = "SUPERSEDED";
     private readonly ConcurrentDictionary<string, Ed25519PrivateKey> signers = new(StringComparer.Ordinal);
@@ -55,7 +73,7 @@ public sealed class AttestationService(
             try
             {
                 CheckMint(caller, request);
-                (var index, minted) = await Append(request, null, idem);
+                (var index, minted) = await Append(caller.Credits, request, null, idem);
                 return index;
             }
             finally
@@ -64,7 +82,7 @@ public sealed class AttestationService(
             }
         }, token);
         // A new attestation is answered from what was just appended; only a retry reads the log.
-        return minted ?? await Get(i, token);
+        return minted ?? Replayed(await Get(i, token), caller);
     }
 
     /// <summary>A new attestation replacing a VALID one, which becomes SUPERSEDED (one log entry does both).</summary>
@@ -86,7 +104,7 @@ public sealed class AttestationService(
                 {
                     var current = await Find(oldId, token);
                     if (current.Status != Valid) throw DomainError.FailedPrecondition("not_valid", $"attestation {oldId} is {current.Status}; only a VALID attestation can be superseded");
-                    (var index, created) = await Append(request, oldId, idem);
+                    (var index, created) = await Append(caller.Credits, request, oldId, idem);
                     return index;
                 }
                 finally
@@ -100,8 +118,18 @@ public sealed class AttestationService(
             }
         }, token);
         // Read back (the old one's state changed with it), keeping the token that only this answer can carry.
-        return await Get(i, token) with { HolderToken = created?.HolderToken };
+        var superseding = await Get(i, token) with { HolderToken = created?.HolderToken };
+        return created switch
+        {
+            ChargedAttestationView charged => new ChargedAttestationView(superseding, charged.CreditsCharged, charged.ApiCreditsRemaining),
+            null => Replayed(superseding, caller),
+            _ => superseding,
+        };
     }
+
+    /// <summary>A retry answers what the first request appended and costs nothing again; a key with a balance is told what it has left.</summary>
+    private static AttestationView Replayed(AttestationView view, Principal caller) =>
+        caller.Credits is { } account ? new ChargedAttestationView(view, 0, account.Remaining) : view;
 
     /// <summary>Irreversible: a <c>revocation/v1</c> entry; the reason stays private.</summary>
     public async Task<AttestationView> Revoke(Principal caller, RevokeCommand command, CancellationToken token)
@@ -192,21 +220,37 @@ public sealed class AttestationService(
         }
     }
 
-    private async Task<(long Index, AttestationView View)> Append(MintCommand request, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
+    private async Task<(long Index, AttestationView View)> Append(CreditAccount? credits, MintCommand request, Guid? supersedes, IdempotencyRecord? idempotencyRecord)
     {
         var id = Guid.CreateVersion7();
         string createdAt = Now();
-        // After every other check, so a refused mint counts nothing; before the blob is stored, so an issuer over quota stores nothing.
-        if (request.Payload is { } upload) quotas.ReserveBlobBytes(request.IssuerId, upload.Length);
-        string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
-        // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
-        string? documentHash = request.DocumentHash ?? payloadBlob;
-        string holderToken = HolderToken.New();
-        var (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken);
-        long index = await writer.Append(record);
-        return (index, new AttestationView(
+        // After every other check, so a refused mint costs nothing; given back unless its record is appended (LogWriter).
+        var charge = credits?.Reserve(costs.Mint);
+        string? documentHash;
+        string holderToken;
+        byte[] record, jcs;
+        string signature;
+        try
+        {
+            // After every other check, so a refused mint counts nothing; before the blob is stored, so an issuer over quota stores nothing.
+            if (request.Payload is { } upload) quotas.ReserveBlobBytes(request.IssuerId, upload.Length);
+            string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
+            // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
+            documentHash = request.DocumentHash ?? payloadBlob;
+            holderToken = HolderToken.New();
+            (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken, charge);
+        }
+        catch
+        {
+            charge?.Release();
+            throw;
+        }
+        long index = await writer.AppendCharging(record, charge);
+        var view = new AttestationView(
             id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
-            request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = holderToken });
+            request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = holderToken };
+        // The charge is not kept across the append: a key without a balance then costs this method nothing more than before.
+        return (index, credits is null ? view : new ChargedAttestationView(view, costs.Mint, credits.Remaining));
     }
 
     // Per-thread buffers for Build, which is synchronous, so two mints never share one. Fresh buffers grew to several KB
@@ -218,7 +262,7 @@ public sealed class AttestationService(
     /// <summary>The signed payload (JCS), its signature, and the log record (entry and private data) of a mint.</summary>
     private (byte[] Record, byte[] Jcs, string Signature) Build(
         MintCommand request, Guid id, string createdAt, string? documentHash, string? payloadBlob, Guid? supersedes, IdempotencyRecord? idempotencyRecord,
-        string holderToken)
+        string holderToken, CreditCharge? charge)
     {
         // 128 random bits per attestation, signed but never logged: the logged payload hash then confirms no guessed claims.
         Span<byte> saltBytes = stackalloc byte[16];
@@ -254,6 +298,11 @@ public sealed class AttestationService(
         {
             w.WritePropertyName("idempotency");
             idempotencyRecord.WriteTo(w);
+        }
+        if (charge is not null)
+        {
+            w.WritePropertyName("charge");
+            charge.WriteTo(w);
         }
         w.WriteEndObject();
         w.Flush();

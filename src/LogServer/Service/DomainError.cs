@@ -34,6 +34,9 @@ public enum ErrorKind
     /// <summary>A rate limit or quota is used up; <see cref="DomainError.RetryAfterSeconds"/> says when to retry (HTTP 429, RESOURCE_EXHAUSTED).</summary>
     RateLimited,
 
+    /// <summary>The API key's credit balance does not cover the request (HTTP 402, RESOURCE_EXHAUSTED).</summary>
+    InsufficientCredits,
+
     /// <summary>The server's disk is nearly full and it takes no writes (HTTP 507, RESOURCE_EXHAUSTED).</summary>
     InsufficientStorage,
 

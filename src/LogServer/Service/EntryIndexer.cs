@@ -121,6 +121,8 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
                 registry.Apply(i, PackEntry.Parse(entry), p);
                 break;
         }
+        // A write paid for with credits carries its charge (CreditCharge); until some key has a balance, none can.
+        if (registry.AnyCredits && p.TryGetProperty("charge", out var charge)) registry.ApplyCharge(i, charge);
         if (p.TryGetProperty("idempotency", out var idem))
             kv.Put(IdempotencyKey(idem.Str("scope"), idem.Str("key")), new EntryAt(i));
     }

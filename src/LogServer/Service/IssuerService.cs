@@ -22,7 +22,11 @@ public sealed record CompromiseResult(string Kid, string Status, string Compromi
 
 public sealed record ApiKeyView(Guid Id, Guid IssuerId, string Name, string CreatedAt, string? ExpiresAt, string? RevokedAt, string? Key = null)
 {
-    public static ApiKeyView Of(ApiKeyRecord k) => new(k.Id, k.IssuerId, k.Name, k.CreatedAt, k.ExpiresAt, k.RevokedAt);
+    /// <summary>The key's logged credit balance; null for a key without one, which is unlimited.</summary>
+    public long? ApiCreditsRemaining { get; init; }
+
+    public static ApiKeyView Of(ApiKeyRecord k, CreditAccount? credits) =>
+        new(k.Id, k.IssuerId, k.Name, k.CreatedAt, k.ExpiresAt, k.RevokedAt) { ApiCreditsRemaining = credits?.Remaining };
 }
 
 public sealed record PackView(Guid Id, Guid IssuerId, string Name, string? Description, string Status, long VerificationsCount, string CreatedAt, string? ActivatedAt)
@@ -153,7 +157,7 @@ public sealed class IssuerService(
 
     public async Task<ApiKeyView> CreateApiKey(CreateApiKeyCommand command)
     {
-        var (issuerId, name, expiresAt) = command;
+        var (issuerId, name, expiresAt, credits) = command;
         FindIssuer(issuerId);
         if (expiresAt <= time.GetUtcNow()) throw DomainError.Invalid("invalid_field", "expires_at is in the past");
         // Serialized, so that two concurrent creations cannot both pass the quota.
@@ -163,15 +167,45 @@ public sealed class IssuerService(
             var id = Guid.CreateVersion7();
             string key = "atk_" + Secrets.Base64Url(RandomNumberGenerator.GetBytes(32));
             var priv = new JsonObject { ["name"] = name, ["key_sha256"] = Convert.ToHexStringLower(Secrets.HashKey(key)) };
-            await writer.Append(new ApiKeyEntry(Revoked: false, id, issuerId, Now(), expiresAt is { } e ? StampService.Timestamp(e) : null).Encode(), priv);
-            return ApiKeyView.Of(registry.ApiKey(id)!) with { Key = key };
+            if (credits is { } granted) priv["credits"] = granted;
+            await writer.Append(new ApiKeyEntry(ApiKeyEvent.Created, id, issuerId, Now(), expiresAt is { } e ? StampService.Timestamp(e) : null).Encode(), priv);
+            return ApiKeyView(registry.ApiKey(id)!) with { Key = key };
         });
     }
 
     public Page<ApiKeyView> ApiKeys(PageRequest page)
     {
         var keys = page.Take(registry.ApiKeys, k => k.CreatedEntryIndex);
-        return new Page<ApiKeyView>([.. keys.Items.Select(ApiKeyView.Of)], keys.NextCursor);
+        return new Page<ApiKeyView>([.. keys.Items.Select(ApiKeyView)], keys.NextCursor);
+    }
+
+    /// <summary>An API key (never the key itself), with its credit balance: for the admin and the API keys of its issuer.</summary>
+    public ApiKeyView GetApiKey(Principal caller, Guid id)
+    {
+        var key = registry.ApiKey(id) ?? throw DomainError.NotFound($"no API key with id {id}");
+        caller.RequireIssuer(key.IssuerId);
+        return ApiKeyView(key);
+    }
+
+    /// <summary>
+    /// Adds credits to the balance of a key created with one (an <c>api-key/v1</c> credited entry; the amount stays in
+    /// its private data). A key created without a balance stays unlimited.
+    /// </summary>
+    public async Task<ApiKeyView> AddCredits(AddCreditsCommand command)
+    {
+        var (id, amount) = command;
+        // Serialized, so that the cap on the balance holds against concurrent grants.
+        return await Serialized(async () =>
+        {
+            var key = registry.ApiKey(id) ?? throw DomainError.NotFound($"no API key with id {id}");
+            if (key.RevokedAt is not null) throw DomainError.FailedPrecondition("already_revoked", "this API key is revoked");
+            var account = registry.Credits(id)
+                ?? throw DomainError.FailedPrecondition("unlimited_api_key", "this API key was created without \"credits\", so it is unlimited; create a key with \"credits\" to give one a balance");
+            if (account.Logged.Granted > CreditBalance.MaxCredits - amount)
+                throw DomainError.Invalid("parameter_out_of_range", $"the key's credits would exceed {CreditBalance.MaxCredits}");
+            await writer.Append(new ApiKeyEntry(ApiKeyEvent.Credited, id, key.IssuerId, Now()).Encode(), new JsonObject { ["credits"] = amount });
+            return ApiKeyView(registry.ApiKey(id)!);
+        });
     }
 
     public async Task<ApiKeyView> RevokeApiKey(Guid id)
@@ -180,8 +214,8 @@ public sealed class IssuerService(
         {
             var key = registry.ApiKey(id) ?? throw DomainError.NotFound($"no API key with id {id}");
             if (key.RevokedAt is not null) throw DomainError.FailedPrecondition("already_revoked", "this API key is already revoked");
-            await writer.Append(new ApiKeyEntry(Revoked: true, id, key.IssuerId, Now()).Encode(), null);
-            return ApiKeyView.Of(registry.ApiKey(id)!);
+            await writer.Append(new ApiKeyEntry(ApiKeyEvent.Revoked, id, key.IssuerId, Now()).Encode(), null);
+            return ApiKeyView(registry.ApiKey(id)!);
         });
     }
 
@@ -218,6 +252,8 @@ public sealed class IssuerService(
         caller.RequireIssuer(pack.IssuerId);
         return PackView.Of(pack);
     }
+
+    private ApiKeyView ApiKeyView(ApiKeyRecord key) => Service.ApiKeyView.Of(key, registry.Credits(key.Id));
 
     public Issuer FindIssuer(Guid id) => registry.Issuer(id) ?? throw DomainError.NotFound($"no issuer with id {id}");
 

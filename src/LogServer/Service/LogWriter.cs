@@ -30,6 +30,25 @@ public sealed class LogWriter(Sequencer sequencer, TransparencyLog log, FreeSpac
         return sequencer.AppendAsync(record, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Appends a record that carries <paramref name="charge"/> (null: none). The charge is given back if the record is
+    /// not appended; once it is, the indexer has spent it (<see cref="CreditAccount"/>).
+    /// </summary>
+    public Task<long> AppendCharging(byte[] record, CreditCharge? charge) => charge is null ? Append(record) : Charged(record, charge);
+
+    private async Task<long> Charged(byte[] record, CreditCharge charge)
+    {
+        try
+        {
+            return await Append(record);
+        }
+        catch
+        {
+            charge.Release();
+            throw;
+        }
+    }
+
     public static byte[] Record(byte[] entry, JsonObject? priv) =>
         LogRecord.Encode(entry, priv is null ? default : JsonSerializer.SerializeToUtf8Bytes(priv, PrivateJsonOptions));
 }

@@ -24,8 +24,8 @@ public sealed record Pack(
 }
 
 /// <summary>
-/// The small, slowly changing state derived from the log: issuers, their signing keys, API keys and verification
-/// packs. Held in memory; snapshotted with the index checkpoint.
+/// The small, slowly changing state derived from the log: issuers, their signing keys, API keys, their credit
+/// balances and verification packs. Held in memory; snapshotted with the index checkpoint.
 /// </summary>
 /// <remarks>
 /// Every record remembers the last log index applied to it, and an update from an index at or below it is
@@ -40,6 +40,8 @@ public sealed class Registry
     private readonly ConcurrentDictionary<Guid, ApiKeyRecord> apiKeys = new();
     private readonly ConcurrentDictionary<string, Guid> apiKeysByHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, Pack> packs = new();
+    private readonly ConcurrentDictionary<Guid, CreditAccount> credits = new();
+    private volatile bool anyCredits;
 
     public long AppliedUpTo { get; private set; }
 
@@ -57,6 +59,12 @@ public sealed class Registry
     public IEnumerable<ApiKeyRecord> ApiKeys => apiKeys.Values.OrderBy(k => k.CreatedEntryIndex);
 
     public Pack? Pack(Guid id) => packs.GetValueOrDefault(id);
+
+    /// <summary>The credit balance of an API key created with one; null for a key without (unlimited).</summary>
+    public CreditAccount? Credits(Guid apiKeyId) => credits.GetValueOrDefault(apiKeyId);
+
+    /// <summary>Whether any API key has a credit balance: until one has, no entry can carry a charge.</summary>
+    public bool AnyCredits => anyCredits;
 
     public IEnumerable<Pack> Packs => packs.Values;
 
@@ -85,16 +93,36 @@ public sealed class Registry
 
     public void Apply(long i, in ApiKeyEntry entry, JsonElement priv)
     {
-        if (!entry.Revoked)
+        switch (entry.Event)
         {
-            string hash = priv.Str("key_sha256");
-            if (apiKeys.TryAdd(entry.Id, new ApiKeyRecord(entry.Id, entry.IssuerId, priv.Str("name"), hash, entry.At, entry.ExpiresAt, null, i, i)))
-                apiKeysByHash[hash] = entry.Id;
+            case ApiKeyEvent.Created:
+                // The balance first: a key is found by its hash only once its balance exists, so it is never taken for unlimited.
+                if (priv.TryGetProperty("credits", out var granted)) AddCredits(new CreditBalance(entry.Id, granted.GetInt64(), 0, i));
+                string hash = priv.Str("key_sha256");
+                if (apiKeys.TryAdd(entry.Id, new ApiKeyRecord(entry.Id, entry.IssuerId, priv.Str("name"), hash, entry.At, entry.ExpiresAt, null, i, i)))
+                    apiKeysByHash[hash] = entry.Id;
+                break;
+            case ApiKeyEvent.Revoked:
+                if (apiKeys.TryGetValue(entry.Id, out var k) && i > k.LastEntryIndex)
+                    apiKeys[entry.Id] = k with { RevokedAt = entry.At, LastEntryIndex = i };
+                break;
+            case ApiKeyEvent.Credited:
+                credits.GetValueOrDefault(entry.Id)?.Apply(i, priv.GetProperty("credits").GetInt64(), 0);
+                break;
         }
-        else if (apiKeys.TryGetValue(entry.Id, out var k) && i > k.LastEntryIndex)
-        {
-            apiKeys[entry.Id] = k with { RevokedAt = entry.At, LastEntryIndex = i };
-        }
+    }
+
+    /// <summary>A write's <c>charge</c> (<see cref="CreditCharge"/>): the key that paid spent its credits.</summary>
+    public void ApplyCharge(long i, JsonElement charge)
+    {
+        var (apiKeyId, spent) = CreditCharge.Parse(charge);
+        credits.GetValueOrDefault(apiKeyId)?.Apply(i, 0, spent);
+    }
+
+    private void AddCredits(CreditBalance balance)
+    {
+        credits.TryAdd(balance.ApiKeyId, new CreditAccount(balance));
+        anyCredits = true;
     }
 
     public void Apply(long i, in PackEntry entry, JsonElement priv)
@@ -115,7 +143,7 @@ public sealed class Registry
     /// <summary>Writes the whole registry, stamped with the log index it covers, atomically.</summary>
     public void Save(string path, long appliedUpTo)
     {
-        var snapshot = new Snapshot(appliedUpTo, [.. issuers.Values], [.. keys.Values], [.. apiKeys.Values], [.. packs.Values]);
+        var snapshot = new Snapshot(appliedUpTo, [.. issuers.Values], [.. keys.Values], [.. apiKeys.Values], [.. packs.Values], [.. credits.Values.Select(c => c.Logged)]);
         DurableFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(snapshot));
         AppliedUpTo = appliedUpTo;
     }
@@ -134,11 +162,12 @@ public sealed class Registry
             registry.apiKeysByHash[x.KeyHash] = x.Id;
         }
         foreach (var x in s.Packs) registry.packs[x.Id] = x;
+        foreach (var x in s.Credits ?? []) registry.AddCredits(x);
         registry.AppliedUpTo = s.AppliedUpTo;
         return registry;
     }
 
-    private sealed record Snapshot(long AppliedUpTo, Issuer[] Issuers, IssuerKey[] Keys, ApiKeyRecord[] ApiKeys, Pack[] Packs);
+    private sealed record Snapshot(long AppliedUpTo, Issuer[] Issuers, IssuerKey[] Keys, ApiKeyRecord[] ApiKeys, Pack[] Packs, CreditBalance[]? Credits = null);
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,7 +19,7 @@ namespace Attest.LogServer.Service;
 /// <paramref name="Revealed"/>, its content is null and its title <see cref="StampService.SealedTitle"/> for every caller.
 /// The three are left out of the answers about other stamps, which stay as they were.
 /// </summary>
-public sealed record Stamp(
+public record Stamp(
     bool Success, string Id, long LogIndex, string ContentHash, string CreatedAt, string Visibility,
     string? Content, string? DisplayTitle, IReadOnlyList<string> Tags, string LeafHash, string Entry,
     string ContentType = "text", string? SnapshotSha256 = null, long? SnapshotSize = null,
@@ -26,12 +27,29 @@ public sealed record Stamp(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Revealed = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RevealLogIndex = null);
 
+/// <summary>
+/// The answer of a stamp by an API key with a credit balance: what it cost (0 for a retry) and the key's logged balance
+/// once it was acknowledged. A type of its own, so that the answers of other keys carry no credit fields.
+/// </summary>
+public sealed record ChargedStamp : Stamp
+{
+    public ChargedStamp(Stamp stamp, long creditsCharged, long apiCreditsRemaining) : base(stamp)
+    {
+        CreditsCharged = creditsCharged;
+        ApiCreditsRemaining = apiCreditsRemaining;
+    }
+
+    public long CreditsCharged { get; }
+
+    public long ApiCreditsRemaining { get; }
+}
+
 public sealed record VerifyResult(
     bool Success, bool Verified, string ContentHash, long? LogIndex, string? FirstStampedAt, long TotalStampsOfThisHash, string? StampId);
 
 /// <summary>Stamps: the first-writer proof that a content hash existed, in the TruthStamp manner.</summary>
 public sealed class StampService(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, StampOptions options, TimeProvider time,
-    Snapshots.UrlSnapshotter snapshots, BlobStore blobs, IssuerQuotas quotas)
+    Snapshots.UrlSnapshotter snapshots, BlobStore blobs, IssuerQuotas quotas, CreditOptions costs)
 {
     /// <summary>The title every reader sees of a sealed stamp until it is revealed (TruthStamp's "generic label").</summary>
     public const string SealedTitle = "Sealed stamp";
@@ -42,25 +60,56 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         if (command.SealedUntil is { } until && until < time.GetUtcNow().ToUnixTimeSeconds() + options.MinSealSeconds)
             throw DomainError.Invalid("seal_too_soon", $"\"sealed_until\" must be at least {options.MinSealSeconds} seconds from now (Attest:Stamps:MinSealSeconds)");
         Stamp? created = null;
-        long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), command.Url is not null && snapshots.Enabled
-            ? AppendWithSnapshot(caller, command, token)
+        var snapshotAppended = command.Url is not null && snapshots.Enabled ? new StrongBox<bool>() : null;
+        long i = await idempotency.Run(caller.Scope, idempotencyKey, idempotencyKey is null ? null : command.Digest(), snapshotAppended is not null
+            ? AppendWithSnapshot(caller, command, snapshotAppended, token)
             : async idem =>
         {
-            var record = Record(command, caller.IssuerId, idem);
-            long index = await writer.Append(record);
+            // The last check, so a refused stamp costs nothing; given back unless its record is appended (LogWriter).
+            var charge = caller.Credits?.Reserve(costs.Stamp(command));
+            byte[] record;
+            try
+            {
+                record = Record(command, caller.IssuerId, idem, charge);
+            }
+            catch
+            {
+                charge?.Release();
+                throw;
+            }
+            long index = await writer.AppendCharging(record, charge);
             created = View(index, record);
             return index;
         }, token);
-        // A new stamp is answered from the record just appended; only a retry reads the log.
-        return created ?? View(i, await log.ReadRecordAsync(i, token));
+        // A new stamp is answered from the record just appended; only a retry reads the log, and costs nothing again.
+        var stamp = created ?? View(i, await log.ReadRecordAsync(i, token));
+        bool appended = created is not null || snapshotAppended?.Value == true;
+        return caller.Credits is { } account ? new ChargedStamp(stamp, appended ? costs.Stamp(command) : 0, account.Remaining) : stamp;
     }
 
     /// <summary>
     /// The append of a URL stamp whose page is fetched (only a new stamp's: a retry fetches nothing). Apart from the text
     /// stamp's path, whose closure and state machine stay as small as before; it is answered from the log.
     /// </summary>
-    private Func<IdempotencyRecord?, Task<long>> AppendWithSnapshot(Principal caller, StampCommand command, CancellationToken token) =>
-        async idem => await writer.Append(Record(command, caller.IssuerId, idem, await TakeSnapshot(caller, command.Url!, token)));
+    private Func<IdempotencyRecord?, Task<long>> AppendWithSnapshot(Principal caller, StampCommand command, StrongBox<bool> appended, CancellationToken token) =>
+        async idem =>
+        {
+            // Reserved before the fetch, so that a key without credits has nothing fetched; given back unless appended.
+            var charge = caller.Credits?.Reserve(costs.Stamp(command));
+            byte[] record;
+            try
+            {
+                record = Record(command, caller.IssuerId, idem, charge, await TakeSnapshot(caller, command.Url!, token));
+            }
+            catch
+            {
+                charge?.Release();
+                throw;
+            }
+            long index = await writer.AppendCharging(record, charge);
+            appended.Value = true;
+            return index;
+        };
 
     /// <summary>
     /// Fetches the URL's page and stores it as a blob before its entry is appended, so the entry never names a missing
@@ -91,7 +140,7 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         return (sha256, blobs.Get(sha256) ?? throw new InvalidOperationException($"the snapshot blob {sha256} of stamp {id} is missing"));
     }
 
-    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, UrlSnapshot? snapshot = null)
+    private byte[] Record(StampCommand request, Guid? owner, IdempotencyRecord? idempotencyRecord, CreditCharge? charge, UrlSnapshot? snapshot = null)
     {
         string id = Guid.CreateVersion7().ToString();
         var entry = new StampEntry(id, request.ContentHash, Timestamp(time.GetUtcNow()), request.SealedUntil, request.Url is not null, snapshot).Encode();
@@ -101,6 +150,7 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
         if (request.DisplayTitle is not null) priv["display_title"] = request.DisplayTitle;
         if (request.Tags is { Count: > 0 }) priv["tags"] = new JsonArray([.. request.Tags.Select(t => JsonValue.Create(t))]);
         if (idempotencyRecord is not null) priv["idempotency"] = idempotencyRecord.ToJson();
+        if (charge is not null) priv["charge"] = charge.ToJson();
         return LogWriter.Record(entry, priv);
     }
 

@@ -110,6 +110,7 @@ public sealed class ServiceBehaviourTests
             ("/v1/schemas", "get"), ("/v1/schemas/{id}", "get"), ("/.well-known/attest-keys.json", "get"), ("/healthz", "get"), ("/readyz", "get"),
             ("/v1/anchors", "get"), ("/v1/anchors/latest", "get"), ("/v1/anchors/status", "get"),
             ("/v1/log/entries", "get"), ("/v1/stamps/{id}/proof", "get"),
+            ("/v1/api-keys/{id}", "get"), ("/v1/api-keys/{id}/credits", "post"),
         ];
         foreach (var (path, method) in expected)
             Assert.True(paths.TryGetValue(path, out var methods) && methods.Contains(method), $"{method.ToUpperInvariant()} {path} is missing from /openapi/v1.json");

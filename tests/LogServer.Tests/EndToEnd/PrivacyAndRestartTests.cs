@@ -43,9 +43,13 @@ public sealed class PrivacyAndRestartTests
             var c = server.Client;
             string issuerId = await c.CreateIssuer("Privacy University");
             string kid = (await c.CreateKey(issuerId)).Str("kid");
-            var (_, apiKey) = await c.Post("v1/api-keys", new { issuer_id = issuerId, name = Secret("apikeyname") });
+            var (_, apiKey) = await c.Post("v1/api-keys", new { issuer_id = issuerId, name = Secret("apikeyname"), credits = 1000 });
             secrets.Add(apiKey.Str("key"));
             secrets.Add(apiKey.Str("key")["atk_".Length..]);
+            Assert.Equal(HttpStatusCode.OK, (await c.Post($"v1/api-keys/{apiKey.Str("id")}/credits", new { amount = 5 })).Status);
+            // Credits and the charges of the mints below stay in the records' private data.
+            secrets.Add("\"credits\"");
+            secrets.Add("\"charge\"");
             var (_, pack) = await c.Post("v1/attestation-packs", new { issuer_id = issuerId, name = Secret("packname"), description = Secret("packdescription") });
             await c.Post($"v1/attestation-packs/{pack.Str("id")}/activate", null);
 

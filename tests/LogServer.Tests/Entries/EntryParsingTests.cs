@@ -45,6 +45,8 @@ public sealed class EntryParsingTests
             b => ApiKeyEntry.Parse(b).Encode(), ["expires_at"]),
         ["api key revoked"] = ($$"""{"at":"{{Time}}","event":"revoked","id":"{{Uuid}}","issuer_id":"{{Issuer}}","type":"api-key/v1"}""",
             b => ApiKeyEntry.Parse(b).Encode(), []),
+        ["api key credited"] = ($$"""{"at":"{{Time}}","event":"credited","id":"{{Uuid}}","issuer_id":"{{Issuer}}","type":"api-key/v1"}""",
+            b => ApiKeyEntry.Parse(b).Encode(), []),
         ["pack activated"] = ($$"""{"at":"{{Time}}","event":"activated","id":"{{Uuid}}","issuer_id":"{{Issuer}}","type":"pack/v1"}""",
             b => PackEntry.Parse(b).Encode(), []),
         ["attestation"] = ($$"""{"created_at":"{{Time}}","id":"{{Uuid}}","issuer_id":"{{Issuer}}","kid":"k1","payload_sha256":"{{Sha256}}","schema":"diploma/v1","signature":"c2lnbmF0dXJl","supersedes":"{{Issuer}}","type":"attestation/v1"}""",
@@ -175,8 +177,10 @@ public sealed class EntryParsingTests
 
     [Theory]
     [InlineData("""{"at":"t","event":"revoked","expires_at":"t","id":"019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a10","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","type":"api-key/v1"}""")]
+    [InlineData("""{"at":"t","event":"credited","expires_at":"t","id":"019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a10","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","type":"api-key/v1"}""")]
+    [InlineData("""{"at":"t","credits":5,"event":"credited","id":"019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a10","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","type":"api-key/v1"}""")]
     [InlineData("""{"at":"t","event":"activated","id":"019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a10","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","type":"api-key/v1"}""")]
-    public void an_api_key_event_is_created_with_an_optional_expiry_or_revoked_without_one(string json) =>
+    public void an_api_key_event_is_created_with_an_optional_expiry_or_revoked_or_credited_without_one(string json) =>
         Assert.Throws<EntryFormatException>(() => ApiKeyEntry.Parse(Encoding.UTF8.GetBytes(json)));
 
     [Theory]

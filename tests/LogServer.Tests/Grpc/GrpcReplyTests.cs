@@ -27,6 +27,8 @@ public sealed class GrpcReplyTests
             "application/json", null, null, null, null, null, null),
         new AttestationView(Guid.NewGuid(), Guid.NewGuid(), "kid-2", "custom", "REVOKED", 1L << 40, "2026-11-23T12:00:00.124Z", Payload, "c2ln",
             new string('a', 64), "text/plain", Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "2026-11-23T13:00:00.000Z", "issued in error", 99),
+        new ChargedAttestationView(new AttestationView(Guid.NewGuid(), Guid.NewGuid(), "kid-3", "degree", "VALID", 8, "2026-11-23T12:00:00.125Z", Payload, "c2ln", null,
+            "application/json", null, null, null, null, null, null), creditsCharged: 3, apiCreditsRemaining: 0),
     };
 
     [Theory]
@@ -67,13 +69,17 @@ public sealed class GrpcReplyTests
         Assert.Throws<ArgumentException>(() => ProtoStruct.Encode("[1]"u8));
 
     [Theory]
-    [InlineData(null, null)]
-    [InlineData("hello", "a title")]
-    public void a_stamp_reply_equals_the_rest_answer(string? content, string? title)
+    [InlineData(null, null, null)]
+    [InlineData("hello", "a title", null)]
+    [InlineData("hello", null, 0L)]
+    [InlineData(null, null, 1L << 40)]
+    public void a_stamp_reply_equals_the_rest_answer(string? content, string? title, long? remaining)
     {
         var stamp = new Stamp(true, Guid.NewGuid().ToString(), 12, new string('b', 64), "2026-11-23T12:00:00.123Z", content is null ? "hash_only" : "public",
             content, title, content is null ? [] : ["x", "y"], "bGVhZg", "{}");
+        if (remaining is { } r) stamp = new ChargedStamp(stamp, 1, r);
         Assert.Equal(ThroughRestJson<V1.Stamp>(stamp), ProtoReply.Stamp(stamp));
+        Assert.Equal(remaining, ProtoReply.Stamp(stamp).ApiCreditsRemaining);
     }
 
     [Fact]
