@@ -24,7 +24,8 @@ public sealed record AttestSettings(AttestOptions Options, AnchorSetup? Anchor, 
             || !WitnessSetup.TryCreate(options, out var witnesses, out problem)
             || !WebPage.TryValidate(options.Web, out problem)
             || !options.Limits.TryValidate(out problem)
-            || !KeyVault.TryValidate(options, out problem))
+            || !KeyVault.TryValidate(options, out problem)
+            || !Service.Mail.MailOptions.TryValidate(options, out problem))
             return false;
         settings = new AttestSettings(options, anchor, witnesses);
         return true;
