@@ -44,6 +44,6 @@ public static class EmailAddress
         }
         // A top-level label of digits only would be an IPv4 address, not a host name.
         var last = domain[(domain.LastIndexOf('.') + 1)..];
-        return labels >= 2 && !last.ContainsAnyExcept("0123456789");
+        return labels >= 2 && last.ContainsAnyExcept("0123456789");
     }
 }
