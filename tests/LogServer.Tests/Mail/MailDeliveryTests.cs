@@ -217,6 +217,31 @@ public sealed class MailDeliveryTests(MailFixture fixture) : IClassFixture<MailF
         Http.AssertError(await Client.Get("v1/holder/attestations", fixture.IssuerKey), HttpStatusCode.Unauthorized, "missing_holder_token");
     }
 
+    [Fact]
+    public async Task the_page_lists_the_holder_inbox_from_its_link_and_verifies_an_attestation_from_it()
+    {
+        string to = Address("page");
+        var first = await MailTests.MintTo(Client, fixture.IssuerId, fixture.Kid, fixture.IssuerKey, to, "PageOne");
+        var second = await MailTests.MintTo(Client, fixture.OtherIssuerId, fixture.OtherKid, fixture.OtherIssuerKey, to, "PageTwo");
+        await MailTests.Delivery(Client, second.Str("id"), fixture.OtherIssuerKey, d => d.Str("status") == "sent");
+        string inbox = MailTests.InboxToken(MailTests.MailOf(fixture.Sink.Messages(), second.Str("id")));
+
+        var seen = await VerificationPage.RunPage(fixture.Server, "inbox-open", $"?holder_inbox={inbox}");
+        var rows = seen.GetProperty("inbox").GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal([first.Str("id"), second.Str("id")], rows.Select(r => r.Str("id")));
+        Assert.Contains("Mailing University", rows[0].Str("text"));
+        Assert.Contains("Other Mailing College", rows[1].Str("text"));
+        Assert.DoesNotContain("holder_inbox", seen.Str("location"));
+        var result = seen.GetProperty("result");
+        Assert.Equal("VALID", result.Str("verdict"));
+        VerificationPage.AssertChecks(result, VerificationPage.AttestationChecks, failed: [], skipped: VerificationPage.OfflineSkips);
+        Assert.Contains("PageOne", result.Str("text")); // the holder token of the first opened its claims
+
+        var forged = await VerificationPage.RunPage(fixture.Server, "open", "?holder_inbox=attest_inbox_" + AttestApi.B64Url(new byte[32]));
+        Assert.Equal("0", forged.GetProperty("inbox").Str("total"));
+        Assert.Contains("403", forged.GetProperty("inbox").Str("text"));
+    }
+
     [Theory]
     [InlineData("Grace <grace@example.org>")]
     [InlineData("grace@example")]
