@@ -31,6 +31,6 @@ public static class DeliveryApi
         {
             var page = await reads.Inbox(AttestationReader.From(context).HolderToken, Paging.FromQuery(context.Request), token);
             return Json.Result(new { attestations = page.Items, next_cursor = page.NextCursor });
-        }).PublicRoute().WithSummary("Every attestation mailed to one address, with the holder token of each, for the bearer of that address's inbox token (X-Holder-Token: attest_inbox_…).");
+        }).PublicRoute(expensive: true).WithSummary("Every attestation mailed to one address, with the holder token of each, for the bearer of that address's inbox token (X-Holder-Token: attest_inbox_…).");
     }
 }

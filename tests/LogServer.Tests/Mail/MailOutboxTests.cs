@@ -120,6 +120,28 @@ public sealed class MailOutboxTests
         var mail = MailTests.MailOf(await sink.WaitFor(1), attestation.Id);
         Assert.Equal("grpc@example.org", mail.Headers["X-Envelope-To"]);
 
+        // The delivery status and the holder's inbox over gRPC: the same rules as REST.
+        Attest.V1.Delivery delivery;
+        do
+        {
+            var (deliveryStatus, deliveryMessage, deliveryReply) = await RawGrpc.CallAs(server, key, "/attest.v1.Attestations/GetDelivery", new Attest.V1.GetDeliveryRequest { Id = attestation.Id });
+            Assert.True(deliveryStatus == 0, deliveryMessage);
+            delivery = Attest.V1.Delivery.Parser.ParseFrom(deliveryReply);
+        }
+        while (delivery.Status == "pending");
+        Assert.Equal("sent", delivery.Status);
+        var (_, _, otherKey) = await MailTests.Issuer(server.Client, "gRPC Other College");
+        var (denied, _, _) = await RawGrpc.CallAs(server, otherKey, "/attest.v1.Attestations/GetDelivery", new Attest.V1.GetDeliveryRequest { Id = attestation.Id });
+        Assert.Equal(7, denied); // PERMISSION_DENIED
+        string inbox = MailTests.InboxToken(mail);
+        var (listStatus, listMessage, listReply) = await RawGrpc.CallAs(server, null, "/attest.v1.Attestations/ListHolderAttestations", new Attest.V1.ListHolderAttestationsRequest(), ("x-holder-token", inbox));
+        Assert.True(listStatus == 0, listMessage);
+        var listed = Attest.V1.ListHolderAttestationsResponse.Parser.ParseFrom(listReply);
+        Assert.Equal(attestation.Id, listed.Attestations.Single().Id);
+        Assert.Equal(MailTests.HolderLink(mail).Token, listed.Attestations.Single().HolderToken);
+        var (forged, _, _) = await RawGrpc.CallAs(server, null, "/attest.v1.Attestations/ListHolderAttestations", new Attest.V1.ListHolderAttestationsRequest(), ("x-holder-token", MailTests.HolderLink(mail).Token));
+        Assert.Equal(7, forged);
+
         mint.RecipientEmail = "not an address";
         var (badStatus, badMessage, _) = await RawGrpc.CallAs(server, key, "/attest.v1.Attestations/Mint", mint, ("idempotency-key", Guid.NewGuid().ToString()));
         Assert.Equal(3, badStatus); // INVALID_ARGUMENT
