@@ -29,7 +29,7 @@ public static class ClientCommands
         var document = new Option<string?>("--document") { Description = "a file to attest: only its SHA-256 is sent, as document_hash" };
         var payload = new Option<string?>("--payload") { Description = "a file to upload and keep with the attestation (sent whole, base64url)" };
         var contentType = new Option<string?>("--content-type") { Description = "the payload's content type (default application/json)" };
-        var email = new Option<string?>("--recipient-email") { Description = "the recipient's e-mail (kept private, never logged)" };
+        var email = new Option<string?>("--recipient-email") { Description = "mail the attestation to the holder at this address (the server needs Attest:Mail; kept private, never logged)" };
         var pack = new Option<string?>("--pack") { Description = "an active attestation pack id" };
         var idempotency = new Option<string?>("--idempotency-key") { Description = "reuse to retry a mint safely (default: a new one, printed on stderr)" };
         var command = new Command("mint", $"Mint an attestation (POST /v1/attestations/mint) with the API key in ${Common.ApiKeyVariable}; prints the attestation JSON.")

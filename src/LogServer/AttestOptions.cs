@@ -52,6 +52,12 @@ public sealed class AttestOptions
 
     public Witnessing.WitnessPolicyOptions WitnessPolicy { get; set; } = new();
 
+    /// <summary>Where holders open the verification page, e.g. <c>https://attest.example</c>: the base of the links mails carry.</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>Delivery of attestations to holders by e-mail (<c>recipient_email</c>); off unless its host is set.</summary>
+    public Service.Mail.MailOptions Mail { get; set; } = new();
+
     public StampOptions Stamps { get; set; } = new();
 }
 

@@ -66,8 +66,8 @@ public sealed record MintCommand(
         var entry = SchemaCatalogue.Find(schema) ?? throw DomainError.Invalid("unknown_schema", $"unknown schema \"{schema}\"; see GET /v1/schemas");
         if (claims is not { ValueKind: JsonValueKind.Object } c) throw DomainError.Invalid("invalid_field", "\"claims\" must be an object");
         var claimsJcs = Commands.Claims.Check(entry, c, limits);
-        if (Field.Optional(recipientEmail, "recipient_email", 254) is { } email && !System.Net.Mail.MailAddress.TryCreate(email, out _))
-            throw DomainError.Invalid("invalid_email", "recipient_email is not an e-mail address");
+        if (Field.Optional(recipientEmail, "recipient_email", EmailAddress.MaxLength) is { } email && !EmailAddress.IsValid(email))
+            throw DomainError.Invalid("invalid_email", "recipient_email must be a bare address, local@domain (ASCII, no name or comment)");
         if (Field.Optional(documentHash, "document_hash", 64) is { } hash && !Hash.TryParseHex(hash, out _))
             throw DomainError.Invalid("invalid_document_hash", "document_hash must be 64 hex digits (a SHA-256)");
         Guid? pack = Field.Optional(packId, "pack_id", 36) is { } p ? Field.Id(p, "pack") : null;

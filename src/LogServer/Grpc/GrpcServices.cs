@@ -18,7 +18,8 @@ namespace Attest.LogServer.Grpc;
 // (ProviderServiceBinder), which also takes the attributes of the class and method as the endpoint's metadata.
 
 [BindServiceMethod(typeof(AttestationsGrpcService), nameof(BindService))]
-public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, ProofService proofs, LimitOptions limits, AttestOptions options)
+public class AttestationsGrpcService(AttestationService attestations, StampService stamps, VerifyService verify, ProofService proofs, LimitOptions limits, AttestOptions options,
+    Service.Mail.DeliveryReads deliveries)
 {
     public const string Name = "attest.v1.Attestations";
 
@@ -32,6 +33,8 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
         binder.AddUnary<SupersedeRequest, AttestationReply>(Name, "Supersede", SupersedeRequest.Parser);
         binder.AddUnary<VerifyRequest, VerifyResponse>(Name, "Verify", VerifyRequest.Parser);
         binder.AddUnary<GetProofBundleRequest, ProofBundle>(Name, "GetProofBundle", GetProofBundleRequest.Parser);
+        binder.AddUnary<GetDeliveryRequest, Delivery>(Name, "GetDelivery", GetDeliveryRequest.Parser);
+        binder.AddUnary<ListHolderAttestationsRequest, ListHolderAttestationsResponse>(Name, "ListHolderAttestations", ListHolderAttestationsRequest.Parser);
     }
 
     [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.MintName)]
@@ -65,6 +68,19 @@ public class AttestationsGrpcService(AttestationService attestations, StampServi
     [Authorize(AuthPolicies.KeyIfAny), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
     public virtual async Task<ProofBundle> GetProofBundle(GetProofBundleRequest r, ServerCallContext context) => ProtoReply.ProofBundle(
         await proofs.Bundle(Field.Id(r.Id, "attestation"), AttestationReader.From(context.GetHttpContext()), context.CancellationToken));
+
+    [Authorize(AuthPolicies.ApiKey), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
+    public virtual async Task<Delivery> GetDelivery(GetDeliveryRequest r, ServerCallContext context) =>
+        ProtoReply.Delivery(await deliveries.Status(context.Caller(), Field.Id(r.Id, "attestation"), context.CancellationToken));
+
+    // Keyless with the inbox token, so limited per address like REST's twin.
+    [Authorize(AuthPolicies.Reader), RateLimitBucket(RateLimitBucketAttribute.DefaultName)]
+    public virtual async Task<ListHolderAttestationsResponse> ListHolderAttestations(ListHolderAttestationsRequest r, ServerCallContext context)
+    {
+        if (r.PageSize < 0) throw DomainError.Invalid("parameter_out_of_range", "page_size must not be negative");
+        var page = PageRequest.Of(Field.Present(r.PageToken), r.PageSize == 0 ? null : Math.Min(r.PageSize, PageRequest.MaxLimit));
+        return ProtoReply.Inbox(await deliveries.Inbox(AttestationReader.From(context.GetHttpContext()).HolderToken, page, context.CancellationToken));
+    }
 }
 
 [BindServiceMethod(typeof(StampsGrpcService), nameof(BindService))]

@@ -78,7 +78,7 @@ public static class GrpcSetup
     /// </summary>
     private static PublicRoute? PublicLimit(string service, string method) => (service, method) switch
     {
-        (LogGrpcService.Name, "GetInclusionProof" or "GetConsistencyProof") or (AttestationsGrpcService.Name, "Verify" or "GetProofBundle") => PublicRoute.Expensive,
+        (LogGrpcService.Name, "GetInclusionProof" or "GetConsistencyProof") or (AttestationsGrpcService.Name, "Verify" or "GetProofBundle" or "ListHolderAttestations") => PublicRoute.Expensive,
         (LogGrpcService.Name, _) or (AttestationsGrpcService.Name, "Get") => PublicRoute.Cheap,
         _ => null,
     };

@@ -54,6 +54,23 @@ public static class ProtoReply
     };
 
     /// <summary>A page of keys; the last page's token is empty (AIP-158).</summary>
+    public static V1.Delivery Delivery(Service.Mail.DeliveryView d) => new()
+    {
+        AttestationId = d.AttestationId.ToString(), Channel = d.Channel, Status = d.Status, Attempts = d.Attempts, LastError = d.LastError ?? "",
+        UpdatedAt = d.UpdatedAt ?? "", NextAttemptAt = d.NextAttemptAt ?? "",
+    };
+
+    public static V1.ListHolderAttestationsResponse Inbox(Page<Service.Mail.InboxItem> page)
+    {
+        var reply = new V1.ListHolderAttestationsResponse { NextPageToken = page.NextCursor ?? "" };
+        reply.Attestations.AddRange(page.Items.Select(a => new V1.HolderAttestation
+        {
+            Id = a.Id.ToString(), IssuerId = a.IssuerId.ToString(), IssuerName = a.IssuerName ?? "", Schema = a.Schema, Status = a.Status,
+            CreatedAt = a.CreatedAt, LogIndex = a.LogIndex, HolderToken = a.HolderToken,
+        }));
+        return reply;
+    }
+
     public static V1.ListKeysResponse Keys(Page<KeyView> page)
     {
         var reply = new V1.ListKeysResponse { NextPageToken = page.NextCursor ?? "" };

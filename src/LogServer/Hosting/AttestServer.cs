@@ -37,6 +37,7 @@ public static class AttestServer
         builder.Services.AddAttestMetrics(builder.Configuration);
         builder.Services.AddAttestGrpc(options);
         builder.Services.AddAttestAuth(options);
+        builder.Services.AddAttestMail(options);
     }
 
     /// <summary>
@@ -65,6 +66,7 @@ public static class AttestServer
         app.MapVerifyApi();
         app.MapAnchorApi();
         app.MapHealthApi();
+        app.MapDeliveryApi();
         app.MapWebPage(settings.Options.Web);
         app.MapAttestGrpc();
         app.MapPrometheusScrapingEndpoint();

@@ -26,7 +26,8 @@ public sealed record AttestSettings(AttestOptions Options, AnchorSetup? Anchor, 
             || !options.Limits.TryValidate(out problem)
             || !options.Credits.TryValidate(out problem)
             || !KeyVault.TryValidate(options, out problem)
-            || !options.Stamps.UrlSnapshots.TryValidate(out problem))
+            || !options.Stamps.UrlSnapshots.TryValidate(out problem)
+            || !Service.Mail.MailOptions.TryValidate(options, out problem))
             return false;
         settings = new AttestSettings(options, anchor, witnesses);
         return true;

@@ -55,7 +55,7 @@ public sealed record ChargedAttestationView : AttestationView
 /// </summary>
 public sealed class AttestationService(
     Registry registry, IIndexStore index, TransparencyLog log, LogWriter writer, Idempotency idempotency, KeyVault vault, BlobStore blobs, TimeProvider time,
-    KeyGates gates, IssuerQuotas quotas, CreditOptions costs)
+    KeyGates gates, IssuerQuotas quotas, CreditOptions costs, Mail.MailDelivery mail)
 {
     public const string Valid = "VALID", Revoked = "REVOKED", Superseded = "SUPERSEDED";
     private readonly ConcurrentDictionary<string, Ed25519PrivateKey> signers = new(StringComparer.Ordinal);
@@ -81,6 +81,7 @@ public sealed class AttestationService(
                 gate.Leave();
             }
         }, token);
+        if (request.RecipientEmail is not null) mail.Wake();
         // A new attestation is answered from what was just appended; only a retry reads the log.
         return minted ?? Replayed(await Get(i, token), caller);
     }
@@ -117,6 +118,7 @@ public sealed class AttestationService(
                 gate.Leave();
             }
         }, token);
+        if (request.RecipientEmail is not null) mail.Wake();
         // Read back (the old one's state changed with it), keeping the token that only this answer can carry.
         var superseding = await Get(i, token) with { HolderToken = created?.HolderToken };
         return created switch
@@ -208,6 +210,7 @@ public sealed class AttestationService(
     private void CheckMint(Principal caller, MintCommand request)
     {
         caller.RequireIssuer(request.IssuerId);
+        if (request.RecipientEmail is not null) mail.RequireEnabled();
         if (registry.Issuer(request.IssuerId) is null) throw DomainError.NotFound($"no issuer with id {request.IssuerId}");
         var key = registry.Key(request.Kid) ?? throw DomainError.NotFound($"no key with kid \"{request.Kid}\"");
         if (key.IssuerId != request.IssuerId) throw DomainError.Invalid("kid_not_of_issuer", $"key \"{request.Kid}\" belongs to another issuer");
@@ -228,6 +231,7 @@ public sealed class AttestationService(
         var charge = credits?.Reserve(costs.Mint);
         string? documentHash;
         string holderToken;
+        bool mailed = request.RecipientEmail is not null;
         byte[] record, jcs;
         string signature;
         try
@@ -237,7 +241,8 @@ public sealed class AttestationService(
             string? payloadBlob = request.Payload is null ? null : blobs.Put(request.Payload);
             // Seed order: explicit document_hash, else claims.document.sha256, else the SHA-256 of the payload bytes.
             documentHash = request.DocumentHash ?? payloadBlob;
-            holderToken = HolderToken.New();
+            // A mailed attestation's token is derived from its id and reaches only the mailbox (Mail/HolderLinks.cs).
+            holderToken = mailed ? mail.HolderToken(id) : HolderToken.New();
             (record, jcs, signature) = Build(request, id, createdAt, documentHash, payloadBlob, supersedes, idempotencyRecord, holderToken, charge);
         }
         catch
@@ -248,7 +253,7 @@ public sealed class AttestationService(
         long index = await writer.AppendCharging(record, charge);
         var view = new AttestationView(
             id, request.IssuerId, request.Kid, request.Schema, Valid, index, createdAt, JsonElement.Parse(jcs), signature, documentHash,
-            request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = holderToken };
+            request.ContentType, request.PackId, supersedes, null, null, null, null) { HolderToken = mailed ? null : holderToken };
         // The charge is not kept across the append: a key without a balance then costs this method nothing more than before.
         return (index, credits is null ? view : new ChargedAttestationView(view, costs.Mint, credits.Remaining));
     }
@@ -292,7 +297,11 @@ public sealed class AttestationService(
         w.WriteString("holder_token_sha256", holderTokenSha256);
         if (documentHash is not null) w.WriteString("document_hash", documentHash);
         if (payloadBlob is not null) w.WriteString("payload_blob", payloadBlob);
-        if (request.RecipientEmail is not null) w.WriteString("recipient_email", request.RecipientEmail);
+        if (request.RecipientEmail is not null)
+        {
+            w.WriteString("recipient_email", request.RecipientEmail);
+            w.WriteString("mail_inbox", mail.InboxOf(request.RecipientEmail));
+        }
         if (request.PackId is { } pack) w.WriteString("pack_id", pack.ToString());
         if (idempotencyRecord is not null)
         {

@@ -96,6 +96,7 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
                     kv.Put(kidCount, signed.With(i));
                 }
                 registry.Apply(i, attestation, p);
+                if (p.OptStr("mail_inbox") is { } inbox) Mail.MailOutbox.Apply(kv, i, inbox);
                 break;
             case RevocationEntry.Type:
                 var target = AttestationKey(RevocationEntry.Parse(entry).AttestationId);

@@ -94,6 +94,9 @@ public sealed class KeyVault
         return Convert.ToBase64String(sealedBytes);
     }
 
+    /// <summary>A 32-byte key for one <paramref name="purpose"/> (HKDF-SHA256, RFC 5869), as secret as the KEK itself.</summary>
+    public byte[] DeriveKey(string purpose) => HKDF.DeriveKey(HashAlgorithmName.SHA256, kek, 32, info: Encoding.UTF8.GetBytes(purpose));
+
     public byte[] Open(string sealedText, string kid)
     {
         var sealedBytes = Convert.FromBase64String(sealedText);

@@ -240,6 +240,40 @@ async function checkBundleFile(file) {
   show(...renderVerification(v, `Uploaded ${file.name}`));
 }
 
+/**
+ * The holder's inbox (GET /v1/holder/attestations with the inbox token of a mail): every attestation mailed to one
+ * address, each verified here on request with its own holder token, which stays out of the address bar.
+ */
+async function showInbox(token) {
+  const items = [];
+  let cursor = null;
+  let failure = null;
+  do {
+    const r = await getJson(`/v1/holder/attestations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { 'X-Holder-Token': token } });
+    if (r.status !== 200) {
+      failure = `The server answered ${r.status}: ${r.body?.message ?? ''}`;
+      break;
+    }
+    items.push(...r.body.attestations);
+    cursor = r.body.next_cursor;
+  } while (cursor);
+  const list = el('ul', { class: 'inbox' });
+  for (const a of items) {
+    const open = el('button', { type: 'button' }, 'Verify');
+    open.addEventListener('click', () => {
+      $('holder-token').value = a.holder_token;
+      $('search-input').value = a.id;
+      run(() => search(a.id));
+    });
+    list.append(el('li', { 'data-attestation': a.id, 'data-status': a.status },
+      `${visible(a.issuer_name ?? a.issuer_id)}: ${visible(a.schema)}, ${visible(a.status)}, issued ${visible(a.created_at)} `, open));
+  }
+  $('inbox-body').replaceChildren(failure !== null ? el('p', { class: 'message error', role: 'alert' }, failure)
+    : items.length ? list : el('p', {}, 'No attestation was mailed to this address.'));
+  $('inbox').dataset.total = String(items.length);
+  $('inbox').hidden = false;
+}
+
 /** Runs one action; a failure of the page itself is shown, never swallowed. */
 async function run(action) {
   document.body.dataset.busy = 'true';
@@ -432,6 +466,13 @@ async function start() {
     history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
   }
   await loadLogView();
+  // The holder's inbox link: /?holder_inbox=<token>. The token leaves the address bar (and history) too.
+  if (params.has('holder_inbox')) {
+    const inbox = params.get('holder_inbox');
+    params.delete('holder_inbox');
+    history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
+    await run(() => showInbox(inbox));
+  }
   // The holder's link: /?attestation=<id>&holder_token=<token>. The token then leaves the address bar (and history).
   const linked = params.get('attestation');
   if (params.has('holder_token')) {

@@ -20,12 +20,20 @@ public sealed class GrpcInteropFixture : IAsyncLifetime
 
     public HttpClient Client => Server.Client;
 
-    public async Task InitializeAsync() =>
-        Server = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Grpc__MaxMessageBytes"] = MaxMessageBytes.ToString() });
+    // The clients mint with recipient_email, which needs mail configured: to an SMTP server that is down, which no mint waits for.
+    private readonly ReservedPort smtpDown = new();
+
+    public async Task InitializeAsync()
+    {
+        var settings = SmtpSink.Settings(smtpDown.Port);
+        settings["Attest__Grpc__MaxMessageBytes"] = MaxMessageBytes.ToString();
+        Server = await ServerProcess.Start(settings: settings);
+    }
 
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
+        smtpDown.Dispose();
         Directory.Delete(Server.DataDir, recursive: true);
     }
 }

@@ -10,6 +10,7 @@
 //   log                   only loads the page (the log view)
 //   open <query>          loads the page with this query (a holder's link: ?attestation=<id>&holder_token=<token>,
 //                         or a key to pin: ?log_key=<vkey>)
+//   inbox-open <query>    loads a holder's inbox link (?holder_inbox=<token>) and presses "Verify" on its first attestation
 //   --trust <file>        first pins the file's text (a log vkey or a policy file) as the trust root, through the page's form
 //   --reload              after the action, loads the page again (no query) in the same browser, and reports that load
 // Prints {"result": {...} | null, "trust": {...}, "log": {...}, "requests": [...], "errors": [...]}; exits 0 when the page
@@ -61,7 +62,7 @@ try {
   });
   page.on('request', (r) => requests.push({ request: r, method: r.method(), url: r.url(), body: r.postData() ?? null, status: null }));
 
-  await page.goto(action === 'open' ? new URL(argument, base).href : base, { waitUntil: 'load' });
+  await page.goto(action === 'open' || action === 'inbox-open' ? new URL(argument, base).href : base, { waitUntil: 'load' });
   await page.waitForSelector('body[data-ready="true"]');
 
   if (trustFile !== null) {
@@ -97,6 +98,10 @@ try {
     await answered();
   } else if (action === 'bundle' || action === 'verify-bundle') {
     await page.getByLabel('Proof bundle (JSON)').setInputFiles(argument);
+    await answered();
+  } else if (action === 'inbox-open') {
+    // The holder's inbox link, then "Verify" on its first attestation.
+    await page.click('#inbox li button');
     await answered();
   } else if (action !== 'log' && action !== 'open') {
     throw new Error(`unknown action ${action}`);
@@ -135,8 +140,14 @@ try {
     const cp = document.getElementById('checkpoint');
     const anchors = document.getElementById('anchors');
     const trust = document.getElementById('trust');
+    const inbox = document.getElementById('inbox');
     return {
       result,
+      inbox: inbox.hidden ? null : {
+        total: inbox.dataset.total ?? null,
+        rows: [...inbox.querySelectorAll('li')].map((li) => ({ id: li.dataset.attestation, status: li.dataset.status, text: li.textContent.trim() })),
+        text: text(inbox),
+      },
       location: location.href,
       pageText: document.body.textContent,
       trust: {
