@@ -1,3 +1,4 @@
+using Attest.LogServer.Api.OpenApi;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Service;
 
@@ -14,7 +15,10 @@ public static class StampApi
         {
             string? key = IdempotencyKey(request, limits);
             return Json.Result(await stamps.Create(caller, StampCommand.FromJson(await Json.ReadObject(request, token), limits), key, token), 201);
-        });
+        }).WithSummary("Stamp content or its hash")
+            .Accepts<StampRequest>("application/json").Produces<Stamp>(201)
+            .Fails(400, "missing_content", "invalid_content_hash", "invalid_visibility", "too_many_tags", "invalid_json", "invalid_idempotency_key")
+            .Fails(409, "idempotency_key_reused").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type").Fails(429, "rate_limited");
 
         keyed.MapGet("/v1/stamps/{id}", async (string id, Principal caller, StampService stamps, CancellationToken token) =>
         {

@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Attest.LogServer.Api.OpenApi;
+
+/// <summary>
+/// The OpenAPI document at <c>/openapi/v1.json</c> and the interactive reference over it at <c>/docs</c> (Scalar,
+/// whose scripts are embedded in its package and served by this server: nothing is fetched from elsewhere).
+/// </summary>
+public static class ApiReference
+{
+    /// <summary>The security schemes: the API key in either header the server reads (<see cref="ApiKeys"/>), and a holder's token.</summary>
+    public const string Bearer = "Bearer", ApiKey = "X-API-Key", HolderToken = "X-Holder-Token";
+
+    public const string Path = "/docs";
+
+    public static IServiceCollection AddApiReference(this IServiceCollection services)
+    {
+        // What the document's schemas are generated with; the responses are written with Json.Options, whose names these are.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
+        services.AddOpenApi(o =>
+        {
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Attest",
+                    Version = "v1",
+                    Description = "A transparency-log attestation server. Paste an API key under Authentication (Bearer or X-API-Key) to try the calls that need one.",
+                };
+                // The framework's default tag (the assembly's name) is left without operations: each has its area's (OperationDocs.Tag).
+                document.Tags?.RemoveWhere(t => t.Name == typeof(ApiReference).Assembly.GetName().Name);
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "An API key as \"Authorization: Bearer <key>\".",
+                };
+                document.Components.SecuritySchemes[ApiKey] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-API-Key", Description = "The same API key in the X-API-Key header.",
+                };
+                document.Components.SecuritySchemes[HolderToken] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-Holder-Token",
+                    Description = "A holder's token for one attestation, instead of an API key.",
+                };
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer<OperationDocs>();
+        });
+        return services;
+    }
+
+    public static void MapApiReference(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference(Path, (options, context) =>
+        {
+            // One nonce a load: the page's only inline script (its configuration) runs, nothing injected does.
+            string nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(nonce);
+            options.WithTitle("Attest API reference")
+                .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+                .WithNonce(nonce)
+                .DisableDefaultFonts()
+                .AddPreferredSecuritySchemes(Bearer)
+                .DisableAgent()
+                .DisableMcp();
+            options.Telemetry = false;
+        }).WithMetadata(new Microsoft.AspNetCore.Routing.ExcludeFromDescriptionAttribute()).Add(endpoint =>
+        {
+            var inner = endpoint.RequestDelegate!;
+            endpoint.RequestDelegate = context =>
+            {
+                var headers = context.Response.Headers;
+                if (!headers.ContainsKey("Content-Security-Policy")) headers.ContentSecurityPolicy = ContentSecurityPolicy(null);
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                return inner(context);
+            };
+        });
+    }
+
+    /// <summary>
+    /// The reference's policy: this origin's scripts and the configuration script of this load, and inline styles
+    /// (the UI sets them as it renders); fetches to this origin only, which is where "try it" sends requests.
+    /// </summary>
+    private static string ContentSecurityPolicy(string? nonce) =>
+        $"default-src 'none'; script-src 'self'{(nonce is null ? "" : $" 'nonce-{nonce}'")}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+        "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+}
