@@ -36,7 +36,7 @@ public static class ApiReference
                     Description = "A transparency-log attestation server. Paste an API key under Authentication (Bearer or X-API-Key) to try the calls that need one.",
                 };
                 // The framework's default tag (the assembly's name) is left without operations: each has its area's (OperationDocs.Tag).
-                document.Tags?.RemoveWhere(t => t.Name == typeof(ApiReference).Assembly.GetName().Name);
+                foreach (var unused in document.Tags?.Where(t => t.Name == typeof(ApiReference).Assembly.GetName().Name).ToList() ?? []) document.Tags!.Remove(unused);
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
