@@ -16,22 +16,24 @@ public static class StampApi
             string? key = IdempotencyKey(request, limits);
             return Json.Result(await stamps.Create(caller, StampCommand.FromJson(await Json.ReadObject(request, token), limits), key, token), 201);
         }).WithSummary("Stamp content or its hash")
-            .Accepts<StampRequest>("application/json").Produces<Stamp>(201)
+            .Accepts<StampRequest>("application/json").Produces<Stamp>(201).Idempotent(required: false)
             .Fails(400, "missing_content", "invalid_content_hash", "invalid_visibility", "too_many_tags", "invalid_json", "invalid_idempotency_key")
-            .Fails(409, "idempotency_key_reused").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type").Fails(429, "rate_limited");
+            .Fails(409, "idempotency_key_reused").Fails(413, "payload_too_large", "record_too_large").Fails(415, "unsupported_media_type")
+            .Fails(503, "unavailable").Fails(507, "insufficient_storage");
 
         keyed.MapGet("/v1/stamps/{id}", async (string id, Principal caller, StampService stamps, CancellationToken token) =>
         {
             Field.Id(id, "stamp");
             return Json.Result(await stamps.Get(caller, id, token));
-        });
+        }).WithSummary("Read a stamp").Produces<Stamp>().Fails(400, "invalid_id").Fails(404, "not_found");
 
         // Public: only what the log itself holds about the stamp (id, content hash, time), with its proofs.
         app.MapGet("/v1/stamps/{id}/proof", async (string id, ProofService proofs, CancellationToken token) =>
         {
             Field.Id(id, "stamp");
             return Json.Result(await proofs.OfStamp(id, token));
-        }).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        }).RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("A stamp's log entry with its inclusion proof (public)").Produces<StampProof>().Fails(400, "invalid_id").Fails(404, "not_found").Fails(503, "checkpoint_pending");
     }
 
     public static string? IdempotencyKey(HttpRequest request, LimitOptions limits)

@@ -13,6 +13,29 @@ public static class ApiDocs
     /// The error body <c>{success:false, error, message}</c> with HTTP <paramref name="status"/>, for each of the
     /// snake_case <paramref name="codes"/> the route can answer with it (the first is the example).
     /// </summary>
+    /// <summary>A text response (a checkpoint, a tlog-proof), with its example as it is served.</summary>
+    public static RouteHandlerBuilder ProducesText(this RouteHandlerBuilder builder, int status, string contentType, string example) =>
+        builder.Produces<string>(status, contentType).WithMetadata(new TextExample(status, contentType, example));
+
+    /// <summary>A query parameter the handler reads by hand (its command parses it), with an example value.</summary>
+    public static RouteHandlerBuilder Query(this RouteHandlerBuilder builder, string name, string description, string example, bool required = false) =>
+        builder.WithMetadata(new DocParameter(Microsoft.OpenApi.ParameterLocation.Query, name, description, example, required));
+
+    /// <summary>A request header the handler reads, with an example value.</summary>
+    public static RouteHandlerBuilder Header(this RouteHandlerBuilder builder, string name, string description, string example, bool required = false) =>
+        builder.WithMetadata(new DocParameter(Microsoft.OpenApi.ParameterLocation.Header, name, description, example, required));
+
+    /// <summary>The <c>?limit=</c> and <c>?cursor=</c> of a list (README "Lists").</summary>
+    public static RouteHandlerBuilder Paged(this RouteHandlerBuilder builder) => builder
+        .Query("limit", "At most this many items (the server caps it).", "100")
+        .Query("cursor", "The next_cursor of the previous page.", "AAAAAAAAAAM")
+        .Fails(400, "invalid_parameter", "invalid_cursor");
+
+    /// <summary>The <c>Idempotency-Key</c> header: a retry with the same key and body returns the first answer.</summary>
+    public static RouteHandlerBuilder Idempotent(this RouteHandlerBuilder builder, bool required) =>
+        builder.Header("Idempotency-Key", "1 to 255 printable ASCII characters; a retry with the same key and body returns the first answer.",
+            "7c9e6679-7425-40de-944b-e07fc1f90ae7", required);
+
     public static RouteHandlerBuilder Fails(this RouteHandlerBuilder builder, int status, params string[] codes) =>
         builder.Produces<ApiError>(status).WithMetadata(new ErrorCodes(status, codes));
 }
@@ -22,3 +45,9 @@ public sealed record ApiError(bool Success, string Error, string Message);
 
 /// <summary>The error codes a route answers with one HTTP status: the response's description and example.</summary>
 public sealed record ErrorCodes(int Status, string[] Codes);
+
+/// <summary>The example of a text response of one status and media type.</summary>
+public sealed record TextExample(int Status, string ContentType, string Example);
+
+/// <summary>A parameter a handler reads by hand, as the document shows it.</summary>
+public sealed record DocParameter(Microsoft.OpenApi.ParameterLocation In, string Name, string Description, string Example, bool Required);

@@ -28,6 +28,23 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
         foreach (string? policy in metadata.OfType<IAuthorizeData>().Select(a => a.Policy).Distinct())
             Secure(operation, context.Document!, policy, codes);
 
+        foreach (var p in metadata.OfType<DocParameter>())
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = p.Name, In = p.In, Description = p.Description, Required = p.Required,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = JsonValue.Create(p.Example),
+            });
+        }
+
+        // Every key's requests and every public route's are counted (Api/RateLimits.cs); a route with neither is not limited.
+        if (metadata.OfType<RateLimitBucketAttribute>().Any() || metadata.OfType<PublicRoute>().Any())
+        {
+            operation.Responses ??= [];
+            AddError(operation, codes, 429, ["rate_limited"]);
+        }
+
         if (metadata.OfType<IAcceptsMetadata>().LastOrDefault()?.RequestType is { } requestType && operation.RequestBody?.Content is { } bodies)
         {
             foreach (var media in bodies.Values) media.Example ??= Examples.Of(requestType);
@@ -46,7 +63,9 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
             }
             else
             {
-                foreach (var media in r.Content?.Values ?? []) media.Example ??= Examples.Of(type.Type!);
+                foreach (var (contentType, media) in r.Content ?? new Dictionary<string, OpenApiMediaType>())
+                    media.Example ??= metadata.OfType<TextExample>().FirstOrDefault(t => t.Status == type.StatusCode && t.ContentType == contentType) is { } text
+                        ? JsonValue.Create(text.Example) : Examples.Of(type.Type!);
             }
         }
         return Task.CompletedTask;
