@@ -41,11 +41,11 @@ public static class ApiReference
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
                 {
-                    Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "An API key as \"Authorization: Bearer <key>\".",
+                    Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "An API key, sent as `Authorization: Bearer <key>`.",
                 };
                 document.Components.SecuritySchemes[ApiKey] = new OpenApiSecurityScheme
                 {
-                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-API-Key", Description = "The same API key in the X-API-Key header.",
+                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-API-Key", Description = "An API key, sent as `X-API-Key: <key>`.",
                 };
                 document.Components.SecuritySchemes[HolderToken] = new OpenApiSecurityScheme
                 {
@@ -61,7 +61,8 @@ public static class ApiReference
 
     public static void MapApiReference(this WebApplication app)
     {
-        app.MapOpenApi();
+        // Generated on every request: counted like the other expensive public routes.
+        app.MapOpenApi().PublicRoute(expensive: true);
         app.MapScalarApiReference(Path, (options, context) =>
         {
             // One nonce a load: the page's only inline script (its configuration) runs, nothing injected does.
@@ -74,8 +75,11 @@ public static class ApiReference
                 .AddPreferredSecuritySchemes(Bearer)
                 .DisableAgent()
                 .DisableMcp();
+            // Nothing leaves this server: no telemetry, no AI agent, and no developer toolbar (its "Share" uploads the
+            // document to the vendor, its other links lead there).
             options.Telemetry = false;
-        }).WithMetadata(new Microsoft.AspNetCore.Routing.ExcludeFromDescriptionAttribute()).Add(endpoint =>
+            options.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+        }).ExcludeFromDescription().PublicRoute().Add(endpoint =>
         {
             var inner = endpoint.RequestDelegate!;
             endpoint.RequestDelegate = context =>
@@ -90,10 +94,12 @@ public static class ApiReference
     }
 
     /// <summary>
-    /// The reference's policy: this origin's scripts and the configuration script of this load, and inline styles
-    /// (the UI sets them as it renders); fetches to this origin only, which is where "try it" sends requests.
+    /// The reference's policy, the verification page's (<see cref="WebPage.ContentSecurityPolicy"/>) but for the
+    /// configuration script of this load (its nonce) and inline styles, which the UI sets as it renders: no style
+    /// loads from elsewhere and no script runs from them. Fetches go to this origin only, which is where "try it"
+    /// sends requests.
     /// </summary>
     private static string ContentSecurityPolicy(string? nonce) =>
-        $"default-src 'none'; script-src 'self'{(nonce is null ? "" : $" 'nonce-{nonce}'")}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-        "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        $"default-src 'none'; script-src 'self'{(nonce is null ? "" : $" 'nonce-{nonce}'")}; style-src 'self' 'unsafe-inline'; img-src 'self'; " +
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 }
