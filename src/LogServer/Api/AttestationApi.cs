@@ -19,7 +19,7 @@ public static class AttestationApi
             var mint = MintCommand.FromJson(await Json.ReadObject(request, token), limits);
             return Json.Result(await attestations.Mint(caller, mint, key, token), 201);
         }).WithMetadata(mintLimit, RateLimitBucketAttribute.Mint)
-            .WithSummary("Mint an attestation (needs an Idempotency-Key header)").Accepts<MintRequest>("application/json").Produces<AttestationView>(201).Idempotent(required: true)
+            .WithSummary("Mint an attestation (needs an Idempotency-Key header)").Takes<MintRequest>().Produces<AttestationView>(201).Idempotent(required: true)
             .Fails(400, "missing_idempotency_key", "missing_field", "unknown_schema", "missing_claim", "unknown_claim", "invalid_claim", "unsupported_alg", "invalid_payload", "invalid_email", "invalid_json")
             .Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "key_not_active", "pack_not_active", "idempotency_key_reused")
             .Fails(413, "payload_too_large", "claims_too_large").Fails(415, "unsupported_media_type").Fails(503, "unavailable").Fails(507, "insufficient_storage");
@@ -34,7 +34,7 @@ public static class AttestationApi
         {
             var revoke = RevokeCommand.FromJson(id, await Json.ReadObject(request, token, allowEmpty: true), limits);
             return Json.Result(await attestations.Revoke(caller, revoke, token));
-        }).WithSummary("Revoke an attestation").Accepts<RevokeRequest>("application/json").Produces<AttestationView>()
+        }).WithSummary("Revoke an attestation").Takes<RevokeRequest>().Produces<AttestationView>()
             .Fails(400, "invalid_id", "field_too_long", "invalid_json").Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "already_revoked", "not_valid")
             .Fails(503, "unavailable").Fails(507, "insufficient_storage");
 
@@ -46,7 +46,7 @@ public static class AttestationApi
             var supersede = SupersedeCommand.FromJson(id, await Json.ReadObject(request, token), limits);
             return Json.Result(await attestations.Supersede(caller, supersede, key, token), 201);
         }).WithMetadata(mintLimit, RateLimitBucketAttribute.Mint)
-            .WithSummary("Replace an attestation with a new one (needs an Idempotency-Key header)").Accepts<MintRequest>("application/json").Produces<AttestationView>(201).Idempotent(required: true)
+            .WithSummary("Replace an attestation with a new one (needs an Idempotency-Key header)").Takes<MintRequest>().Produces<AttestationView>(201).Idempotent(required: true)
             .Fails(400, "missing_idempotency_key", "invalid_id", "missing_field", "invalid_claim", "issuer_mismatch", "invalid_json").Fails(403, "forbidden").Fails(404, "not_found")
             .Fails(409, "not_valid", "key_not_active", "idempotency_key_reused").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type")
             .Fails(503, "unavailable").Fails(507, "insufficient_storage");

@@ -17,7 +17,7 @@ public static class IssuerApi
         admin.MapPost("/v1/issuers", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             return Json.Result(await issuers.CreateIssuer(CreateIssuerCommand.FromJson(await Json.ReadObject(request, token), limits)), 201);
-        }).WithSummary("Create an issuer (admin)").Accepts<CreateIssuerRequest>("application/json").Produces<IssuerView>(201)
+        }).WithSummary("Create an issuer (admin)").Takes<CreateIssuerRequest>().Produces<IssuerView>(201)
             .Fails(400, "missing_field", "field_too_long", "invalid_json").Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         issuer.MapGet("/v1/issuers/{id}", (string id, IssuerService issuers) =>
@@ -37,28 +37,28 @@ public static class IssuerApi
         {
             Field.Id(id, "issuer");
             return Json.Result(await issuers.CreateKey(caller, CreateKeyCommand.FromJson(id, await Json.ReadObject(request, token), limits)), 201);
-        }).WithSummary("Create an Ed25519 signing key for an issuer").Accepts<CreateKeyRequest>("application/json").Produces<KeyView>(201)
+        }).WithSummary("Create an Ed25519 signing key for an issuer").Takes<CreateKeyRequest>().Produces<KeyView>(201)
             .Fails(400, "invalid_id", "missing_field", "invalid_kid", "invalid_json").Fails(404, "not_found").Fails(409, "kid_exists")
             .Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         keyed.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             return Json.Result(await issuers.Rotate(caller, RotateKeyCommand.FromJson(kid, await Json.ReadObject(request, token), limits)), 201);
-        }).WithSummary("Rotate a signing key: a new key replaces it").Accepts<RotateKeyRequest>("application/json").Produces<KeyView>(201)
+        }).WithSummary("Rotate a signing key: a new key replaces it").Takes<RotateKeyRequest>().Produces<KeyView>(201)
             .Fails(400, "missing_field", "invalid_kid", "invalid_json").Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "kid_exists", "key_not_active")
             .Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         keyed.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             return Json.Result(await issuers.Compromise(caller, CompromiseKeyCommand.FromJson(kid, await Json.ReadObject(request, token, allowEmpty: true), limits), token));
-        }).WithSummary("Mark a signing key compromised").Accepts<CompromiseKeyRequest>("application/json").Produces<CompromiseResult>()
+        }).WithSummary("Mark a signing key compromised").Takes<CompromiseKeyRequest>().Produces<CompromiseResult>()
             .Fails(400, "invalid_field", "invalid_json").Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "key_compromised")
             .Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         admin.MapPost("/v1/api-keys", async (HttpRequest request, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             return Json.Result(await issuers.CreateApiKey(CreateApiKeyCommand.FromJson(await Json.ReadObject(request, token), limits)), 201);
-        }).WithSummary("Create an API key for an issuer (admin); the key is shown only here").Accepts<CreateApiKeyRequest>("application/json").Produces<ApiKeyView>(201)
+        }).WithSummary("Create an API key for an issuer (admin); the key is shown only here").Takes<CreateApiKeyRequest>().Produces<ApiKeyView>(201)
             .Fails(400, "missing_field", "invalid_id", "invalid_field", "invalid_json").Fails(404, "not_found").Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         admin.MapGet("/v1/api-keys", (HttpRequest request, IssuerService issuers) =>
@@ -75,7 +75,7 @@ public static class IssuerApi
         keyed.MapPost("/v1/attestation-packs", async (HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             return Json.Result(await issuers.CreatePack(caller, CreatePackCommand.FromJson(await Json.ReadObject(request, token), limits)), 201);
-        }).WithSummary("Create a verification pack (a draft)").Accepts<CreatePackRequest>("application/json").Produces<PackView>(201)
+        }).WithSummary("Create a verification pack (a draft)").Takes<CreatePackRequest>().Produces<PackView>(201)
             .Fails(400, "missing_field", "invalid_id", "field_too_long", "invalid_json").Fails(403, "forbidden").Fails(404, "not_found")
             .Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 

@@ -16,7 +16,7 @@ public static class StampApi
             string? key = IdempotencyKey(request, limits);
             return Json.Result(await stamps.Create(caller, StampCommand.FromJson(await Json.ReadObject(request, token), limits), key, token), 201);
         }).WithSummary("Stamp content or its hash")
-            .Accepts<StampRequest>("application/json").Produces<Stamp>(201).Idempotent(required: false)
+            .Takes<StampRequest>().Produces<Stamp>(201).Idempotent(required: false)
             .Fails(400, "missing_content", "invalid_content_hash", "invalid_visibility", "too_many_tags", "invalid_json", "invalid_idempotency_key")
             .Fails(409, "idempotency_key_reused").Fails(413, "payload_too_large", "record_too_large").Fails(415, "unsupported_media_type")
             .Fails(503, "unavailable").Fails(507, "insufficient_storage");

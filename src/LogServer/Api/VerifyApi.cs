@@ -22,7 +22,7 @@ public static class VerifyApi
             return Json.Result(await Verify(VerifyCommand.FromJson(await Json.ReadObject(request, token), maxBody), stamps, verify, token));
         }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxBody)).RequireCors(Cors.Public).PublicRoute(expensive: true)
             .WithSummary("Verify an attestation, a proof bundle or a stamp (public; a stamp subject answers as VerifyResult)")
-            .Accepts<VerifyRequest>("application/json").Produces<Service.Verification>()
+            .Takes<VerifyRequest>().Produces<Service.Verification>()
             .Fails(400, "missing_subject", "invalid_attestation", "invalid_bundle", "invalid_policy", "invalid_document", "invalid_document_hash", "invalid_content_hash", "invalid_json")
             .Fails(404, "not_found").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type");
 

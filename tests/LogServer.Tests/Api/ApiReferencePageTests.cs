@@ -33,6 +33,9 @@ public sealed class ApiReferencePageTests(ServerFixture fixture) : IClassFixture
         Assert.Equal(body.GetProperty("log_index").GetInt64(), stamp.GetProperty("log_index").GetInt64());
         Assert.Equal("Board minutes", stamp.Str("display_title"));
 
+        // The key stays in the page: nothing the browser keeps for the origin holds it.
+        Assert.DoesNotContain(seen.GetProperty("stored").EnumerateArray(), item => item.GetString()!.Contains(key, StringComparison.Ordinal));
+
         var origin = fixture.Server.BaseAddress.GetLeftPart(UriPartial.Authority);
         var requests = seen.GetProperty("requests").EnumerateArray().Select(r => (Url: r.Str("url"), Status: r.GetProperty("status"))).ToList();
         Assert.Contains(requests, r => r.Url.EndsWith("/docs/scalar.js", StringComparison.Ordinal));

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -47,6 +49,8 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
                 problems.Add($"{route.Name} is excluded from the OpenAPI document (ExcludeFromDescription) but is an API route: document it");
             else if (!route.Excluded && !documented)
                 problems.Add($"{route.Name} is mapped but missing from /openapi/v1.json");
+            if (route.RoutesByContentType)
+                problems.Add($"{route.Name} has accepts metadata (.Accepts<T>), which makes routing refuse other bodies with a bare 404 or 415: declare its body with .Takes<T>()");
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
@@ -65,7 +69,7 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
             if (route.ReadsBody)
             {
                 if (op["requestBody"]?["content"]?["application/json"] is not JsonObject body)
-                    problems.Add($"{name}: reads a JSON body but declares no request schema (.Accepts<T>(\"application/json\") with a type in Api/OpenApi/Requests.cs)");
+                    problems.Add($"{name}: reads a JSON body but declares no request schema (.Takes<T>() with a type in Api/OpenApi/Requests.cs)");
                 else
                 {
                     if (body["schema"] is null) problems.Add($"{name}: the request body has no schema");
@@ -107,6 +111,20 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task documenting_a_body_leaves_its_reading_to_the_handler_so_another_media_type_is_still_415_and_no_content_type_is_read()
+    {
+        using var text = new HttpRequestMessage(HttpMethod.Post, "v1/stamps") { Content = new StringContent("{\"content\":\"a\"}", System.Text.Encoding.UTF8, "text/plain") };
+        text.Headers.Add("X-API-Key", ServerProcess.AdminKey);
+        using var refused = await fixture.Client.SendAsync(text);
+        Http.AssertError((refused.StatusCode, JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+
+        using var bare = new HttpRequestMessage(HttpMethod.Post, "v1/stamps") { Content = new ByteArrayContent("{\"content\":\"no content type\"}"u8.ToArray()) };
+        bare.Headers.Add("X-API-Key", ServerProcess.AdminKey);
+        using var read = await fixture.Client.SendAsync(bare);
+        Assert.Equal(HttpStatusCode.Created, read.StatusCode);
+    }
+
+    [Fact]
     public async Task every_example_names_only_properties_its_schema_has()
     {
         var raw = await Raw();
@@ -145,7 +163,7 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
         return (result.Document, errors);
     }
 
-    private sealed record Route(string Method, string Path, bool Excluded, bool ReadsBody, string? Policy)
+    private sealed record Route(string Method, string Path, bool Excluded, bool ReadsBody, string? Policy, bool RoutesByContentType)
     {
         public string Name => $"{Method} {Path}";
     }
@@ -181,7 +199,8 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
             foreach (string method in methods)
             {
                 if (method == "OPTIONS" || method == "HEAD") continue;
-                routes.Add(new Route(method, path, excluded, takesRequest && method is "POST" or "PUT" or "PATCH", policy));
+                routes.Add(new Route(method, path, excluded, takesRequest && method is "POST" or "PUT" or "PATCH", policy,
+                    metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is not null));
             }
         }
         Assert.NotEmpty(routes);

@@ -4,7 +4,7 @@
 // what happened as one JSON line.
 //
 // Usage: node docs.mjs <base-url> <api-key>
-// Prints {"call": {status, body, authorization}, "requests": [{method, url, status}], "errors": [...]}; exits 0 when the
+// Prints {"call": {status, body, authorization}, "stored": [what the browser's storage holds], "requests": [{method, url, status}], "errors": [...]}; exits 0 when the
 // page could be driven, 2 when chromium is missing or an element never appeared.
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -58,9 +58,11 @@ try {
   };
   // The answer as the page shows it.
   await page.getByText(/201 Created/).first().waitFor();
+  const stored = await page.evaluate(() => [localStorage, sessionStorage].flatMap((s) => Object.keys(s).map((k) => `${k}=${s.getItem(k)}`)));
 
   process.stdout.write(JSON.stringify({
     call,
+    stored,
     requests: requests.map(({ method, url, status }) => ({ method, url, status })),
     errors,
   }) + '\n');

@@ -1,10 +1,10 @@
 namespace Attest.LogServer.Api.OpenApi;
 
 /// <summary>
-/// The OpenAPI metadata a route declares beside its handler: its summary, the request body it reads by hand
-/// (<c>.Accepts&lt;T&gt;("application/json")</c> with a type of <see cref="Requests"/>: no handler binds its body), its
-/// success response (<c>.Produces&lt;T&gt;(status)</c>) and the error bodies it may answer, with their codes
-/// (<see cref="Fails"/>). <see cref="OperationDocs"/> adds the examples, the security and the errors that follow from
+/// The OpenAPI metadata a route declares beside its handler: its summary (<c>.WithSummary</c>), the JSON body it
+/// reads by hand (<see cref="Takes{T}"/>), its success response (<c>.Produces&lt;T&gt;(status)</c>), the parameters
+/// and headers it reads (<see cref="Query"/>, <see cref="Header"/>) and the error bodies it may answer, with their
+/// codes (<see cref="Fails"/>). <see cref="OperationDocs"/> adds the examples, the security and the errors that follow from
 /// the route's authorization policy.
 /// </summary>
 public static class ApiDocs
@@ -13,6 +13,14 @@ public static class ApiDocs
     /// The error body <c>{success:false, error, message}</c> with HTTP <paramref name="status"/>, for each of the
     /// snake_case <paramref name="codes"/> the route can answer with it (the first is the example).
     /// </summary>
+    /// <summary>
+    /// The JSON body the handler reads and its command validates, shown as the request type <typeparamref name="T"/>
+    /// (Requests.cs). Not <c>.Accepts&lt;T&gt;</c>: that is routing metadata too, and would turn a body of another
+    /// media type, or one without a Content-Type, into a bare 404 or 415 before the handler's own
+    /// <c>unsupported_media_type</c> and its strict reading.
+    /// </summary>
+    public static RouteHandlerBuilder Takes<T>(this RouteHandlerBuilder builder) => builder.WithMetadata(new RequestBody(typeof(T)));
+
     /// <summary>A text response (a checkpoint, a tlog-proof), with its example as it is served.</summary>
     public static RouteHandlerBuilder ProducesText(this RouteHandlerBuilder builder, int status, string contentType, string example) =>
         builder.Produces<string>(status, contentType).WithMetadata(new TextExample(status, contentType, example));
@@ -51,3 +59,6 @@ public sealed record TextExample(int Status, string ContentType, string Example)
 
 /// <summary>A parameter a handler reads by hand, as the document shows it.</summary>
 public sealed record DocParameter(Microsoft.OpenApi.ParameterLocation In, string Name, string Description, string Example, bool Required);
+
+/// <summary>The type that documents a route's JSON request body (<see cref="ApiDocs.Takes{T}"/>).</summary>
+public sealed record RequestBody(Type Type);

@@ -79,6 +79,8 @@ public static class ApiReference
             // document to the vendor, its other links lead there).
             options.Telemetry = false;
             options.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+            // A pasted key stays in the page's memory, never in the browser's storage.
+            options.PersistentAuthentication = false;
         }).ExcludeFromDescription().PublicRoute().Add(endpoint =>
         {
             var inner = endpoint.RequestDelegate!;

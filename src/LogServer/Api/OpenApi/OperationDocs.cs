@@ -13,7 +13,7 @@ namespace Attest.LogServer.Api.OpenApi;
 /// </summary>
 public sealed class OperationDocs : IOpenApiOperationTransformer
 {
-    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
         if (!metadata.OfType<ITagsMetadata>().Any())
@@ -45,10 +45,18 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
             AddError(operation, codes, 429, ["rate_limited"]);
         }
 
-        if (metadata.OfType<IAcceptsMetadata>().LastOrDefault()?.RequestType is { } requestType && operation.RequestBody?.Content is { } bodies)
+        if (metadata.OfType<RequestBody>().LastOrDefault()?.Type is { } requestType)
         {
-            foreach (var media in bodies.Values) media.Example ??= Examples.Of(requestType);
-            if (operation.RequestBody is OpenApiRequestBody body) body.Required = !Examples.BodyIsOptional(requestType);
+            var document = context.Document!;
+            document.AddComponent(requestType.Name, await context.GetOrCreateSchemaAsync(requestType, null, cancellationToken));
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = !Examples.BodyIsOptional(requestType),
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(requestType.Name, document), Example = Examples.Of(requestType) },
+                },
+            };
         }
 
         foreach (var type in context.Description.SupportedResponseTypes)
@@ -68,7 +76,6 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
                         ? JsonValue.Create(text.Example) : Examples.Of(type.Type!);
             }
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>A route's group in the reference, by its path: <c>/v1/stamps/{id}</c> is in "stamps", the tlog-tiles and log routes in "log".</summary>
