@@ -30,7 +30,8 @@ public static class HealthApi
             checkpoint_publishing = log.PublishFailure ?? "ok",
             anchoring = anchorer.Status(),
             witnessing = witnessing.Status(),
-        })).WithSummary("Readiness: whether the log takes writes, with the anchoring and witnessing lag").Produces<Readiness>().Produces<Readiness>(503);
+        })).WithSummary("Readiness: whether the log takes writes, with the anchoring and witnessing lag").Produces<Readiness>()
+            .ProducesExample<Readiness>(503, """{"status": "unavailable", "reason": "storage_failure", "message": "the entry log could not be written: No space left on device", "tree_size": 1042, "checkpoint_size": 1040}""");
     }
 
     /// <summary>

@@ -125,7 +125,7 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task every_example_names_only_properties_its_schema_has()
+    public async Task every_example_has_the_properties_its_schema_requires_and_no_others()
     {
         var raw = await Raw();
         var schemas = raw["components"]!["schemas"]!.AsObject();
@@ -141,10 +141,12 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
                 foreach (var (where, media) in medias)
                 {
                     if (media?["example"] is not JsonObject example || media["schema"]?["$ref"]?.GetValue<string>() is not { } reference) continue;
-                    var properties = schemas[reference.Split('/')[^1]]?["properties"]?.AsObject();
-                    if (properties is null) continue;
+                    var schema = schemas[reference.Split('/')[^1]];
+                    if (schema?["properties"]?.AsObject() is not { } properties) continue;
                     foreach (var (property, _) in example)
                         if (!properties.ContainsKey(property)) problems.Add($"{method.ToUpperInvariant()} {path}: the {where} example has \"{property}\", which its schema {reference} does not");
+                    foreach (var required in schema["required"]?.AsArray().Select(r => r!.GetValue<string>()) ?? [])
+                        if (!example.ContainsKey(required)) problems.Add($"{method.ToUpperInvariant()} {path}: the {where} example lacks \"{required}\", which its schema {reference} requires");
                 }
             }
         }

@@ -23,7 +23,11 @@ public static class ApiDocs
 
     /// <summary>A text response (a checkpoint, a tlog-proof), with its example as it is served.</summary>
     public static RouteHandlerBuilder ProducesText(this RouteHandlerBuilder builder, int status, string contentType, string example) =>
-        builder.Produces<string>(status, contentType).WithMetadata(new TextExample(status, contentType, example));
+        builder.Produces<string>(status, contentType).WithMetadata(new ResponseExample(status, contentType, example));
+
+    /// <summary>A JSON response whose example is not its type's (Examples.cs): another state of the same body.</summary>
+    public static RouteHandlerBuilder ProducesExample<T>(this RouteHandlerBuilder builder, int status, string exampleJson) =>
+        builder.Produces<T>(status).WithMetadata(new ResponseExample(status, "application/json", System.Text.Json.Nodes.JsonNode.Parse(exampleJson)!));
 
     /// <summary>A query parameter the handler reads by hand (its command parses it), with an example value.</summary>
     public static RouteHandlerBuilder Query(this RouteHandlerBuilder builder, string name, string description, string example, bool required = false) =>
@@ -54,8 +58,8 @@ public sealed record ApiError(bool Success, string Error, string Message);
 /// <summary>The error codes a route answers with one HTTP status: the response's description and example.</summary>
 public sealed record ErrorCodes(int Status, string[] Codes);
 
-/// <summary>The example of a text response of one status and media type.</summary>
-public sealed record TextExample(int Status, string ContentType, string Example);
+/// <summary>The example of a response of one status and media type, where it is not its type's: a text, or a JSON node.</summary>
+public sealed record ResponseExample(int Status, string ContentType, object Example);
 
 /// <summary>A parameter a handler reads by hand, as the document shows it.</summary>
 public sealed record DocParameter(Microsoft.OpenApi.ParameterLocation In, string Name, string Description, string Example, bool Required);

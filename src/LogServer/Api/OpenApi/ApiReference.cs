@@ -65,8 +65,9 @@ public static class ApiReference
         app.MapOpenApi().PublicRoute(expensive: true);
         app.MapScalarApiReference(Path, (options, context) =>
         {
-            // One nonce a load: the page's only inline script (its configuration) runs, nothing injected does.
-            string nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            // One nonce a load: the page's only inline script (its configuration) runs, nothing injected does. Hex, which
+            // the page writes into its attributes as it is (a base64 "+" or "/" it would HTML-encode).
+            string nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(nonce);
             options.WithTitle("Attest API reference")
                 .WithOpenApiRoutePattern("/openapi/{documentName}.json")

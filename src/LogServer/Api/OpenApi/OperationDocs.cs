@@ -72,8 +72,12 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
             else
             {
                 foreach (var (contentType, media) in r.Content ?? new Dictionary<string, OpenApiMediaType>())
-                    media.Example ??= metadata.OfType<TextExample>().FirstOrDefault(t => t.Status == type.StatusCode && t.ContentType == contentType) is { } text
-                        ? JsonValue.Create(text.Example) : Examples.Of(type.Type!);
+                    media.Example ??= metadata.OfType<ResponseExample>().FirstOrDefault(e => e.Status == type.StatusCode && e.ContentType == contentType)?.Example switch
+                    {
+                        string text => JsonValue.Create(text),
+                        JsonNode node => node.DeepClone(),
+                        _ => Examples.Of(type.Type!),
+                    };
             }
         }
     }

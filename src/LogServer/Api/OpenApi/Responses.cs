@@ -26,6 +26,7 @@ public sealed record ConsistencyProofJson(long First, long Second, IReadOnlyList
 
 public sealed record Health(string Status);
 
+/// <summary>Ready: the publishing, anchoring and witnessing states; unavailable (503): the reason and message instead.</summary>
 public sealed record Readiness(
-    string Status, long TreeSize, long CheckpointSize, string? CheckpointPublishing, AnchorStatus? Anchoring, WitnessingStatus? Witnessing,
-    string? Reason, string? Message);
+    string Status, long TreeSize, long CheckpointSize, string? CheckpointPublishing = null, AnchorStatus? Anchoring = null,
+    WitnessingStatus? Witnessing = null, string? Reason = null, string? Message = null);
