@@ -136,7 +136,7 @@ public static class Examples
         ["missing_api_key"] = "send an API key as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\"",
         ["invalid_api_key"] = "the API key is wrong, expired or revoked",
         ["forbidden"] = "this needs the admin key",
-        ["not_found"] = "no stamp with id stp_3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60",
+        ["not_found"] = "no attestation with id 01a251a1-9fdb-7cb0-814f-d8c647247c1b",
         ["rate_limited"] = "rate limit exceeded: retry after 12 seconds",
         ["payload_too_large"] = "the request body is larger than the server accepts",
         ["unsupported_media_type"] = "send the body as application/json",
