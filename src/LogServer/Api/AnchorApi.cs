@@ -1,3 +1,4 @@
+using Attest.LogServer.Api.OpenApi;
 using Attest.LogServer.Anchor;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Service;
@@ -15,12 +16,16 @@ public static class AnchorApi
         app.MapGet("/v1/anchors", async (HttpRequest request, AnchorLedger ledger) =>
         {
             return Json.Result(await Page(ledger, AnchorPageQuery.FromQuery(request), request.HttpContext.RequestAborted));
-        }).RequireCors(Cors.Public).PublicRoute();
+        }).RequireCors(Cors.Public).PublicRoute()
+            .WithSummary("Anchors of checkpoints in an EVM chain, oldest first (?start=&limit=)").Produces<AnchorPage>()
+            .Query("start", "The first anchor's sequence number.", "0").Query("limit", "At most this many anchors (1 to 1000).", "100").Fails(400, "invalid_parameter", "parameter_out_of_range");
 
         app.MapGet("/v1/anchors/latest", async (AnchorLedger ledger, HttpContext context) =>
-            Json.Result(await Latest(ledger, context.RequestAborted))).RequireCors(Cors.Public).PublicRoute();
+            Json.Result(await Latest(ledger, context.RequestAborted))).RequireCors(Cors.Public).PublicRoute()
+            .WithSummary("The latest anchor").Produces<AnchorView>().Fails(404, "not_found");
 
-        app.MapGet("/v1/anchors/status", (Anchorer anchorer) => Json.Result(anchorer.Status())).RequireCors(Cors.Public).PublicRoute();
+        app.MapGet("/v1/anchors/status", (Anchorer anchorer) => Json.Result(anchorer.Status())).RequireCors(Cors.Public).PublicRoute()
+            .WithSummary("The anchorer's state and lag").Produces<AnchorStatus>();
     }
 
     public sealed record AnchorPage(IReadOnlyList<AnchorView> Anchors, long Total, long? NextStart);

@@ -1,3 +1,4 @@
+using Attest.LogServer.Api.OpenApi;
 using Attest.LogServer.Log;
 
 namespace Attest.LogServer.Api;
@@ -6,7 +7,7 @@ public static class HealthApi
 {
     public static void MapHealthApi(this WebApplication app)
     {
-        app.MapGet("/healthz", () => Json.Result(new { status = "ok" }));
+        app.MapGet("/healthz", () => Json.Result(new { status = "ok" })).WithSummary("Liveness").Produces<Health>();
         // Anchoring never makes the server unready (minting does not depend on it); its lag is shown here.
         // Nor does witnessing: in hold mode entries are still accepted; checkpoint_size then lags tree_size.
         // Unready only when the log takes no writes: the reason and a message fit for any client, never the exception.
@@ -29,7 +30,8 @@ public static class HealthApi
             checkpoint_publishing = log.PublishFailure ?? "ok",
             anchoring = anchorer.Status(),
             witnessing = witnessing.Status(),
-        }));
+        })).WithSummary("Readiness: whether the log takes writes, with the anchoring and witnessing lag").Produces<Readiness>()
+            .ProducesExample<Readiness>(503, """{"status": "unavailable", "reason": "storage_failure", "message": "the entry log could not be written: No space left on device", "tree_size": 1042, "checkpoint_size": 1040}""");
     }
 
     /// <summary>

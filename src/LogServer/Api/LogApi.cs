@@ -1,3 +1,4 @@
+using Attest.LogServer.Api.OpenApi;
 using System.Globalization;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Log;
@@ -21,19 +22,25 @@ public static class LogApi
             // c2sp.org/tlog-tiles: the checkpoint changes every second or so; tiles do not.
             context.Response.Headers.CacheControl = "public, max-age=1";
             return Results.Text(log.Latest.Note, "text/plain; charset=utf-8");
-        }).RequireCors(Cors.Public).PublicRoute();
+        }).RequireCors(Cors.Public).PublicRoute().WithSummary("The latest signed checkpoint (c2sp.org/tlog-checkpoint)").ProducesText(200, "text/plain", Examples.Checkpoint);
 
         // Hash tiles are a read of memory-mapped hashes; entry bundles (their own route, so that it can be counted as
         // expensive) a file read or a copy from memory.
         app.MapGet("/tile/{**path}", (string path, TransparencyLog log, HttpContext context) => ServeTile("tile/" + path, log, context))
-            .RequireCors(Cors.Public).PublicRoute();
+            .RequireCors(Cors.Public).PublicRoute()
+            .WithSummary("A hash tile, /tile/<L>/<N>[.p/<W>] (c2sp.org/tlog-tiles)").Produces<byte[]>(200, "application/octet-stream").Fails(404, "not_found");
         app.MapGet("/tile/entries/{**path}", (string path, TransparencyLog log, HttpContext context) => ServeTile("tile/entries/" + path, log, context))
-            .RequireCors(Cors.Public).PublicRoute(expensive: true);
+            .RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("An entry bundle, /tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)").Produces<byte[]>(200, "application/octet-stream").Fails(404, "not_found");
 
-        app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey })).RequireCors(Cors.Public).PublicRoute();
+        app.MapGet("/v1/log/key", (TransparencyLog log) => Json.Result(new { origin = log.Origin, verifier_key = log.VerifierKey })).RequireCors(Cors.Public).PublicRoute()
+            .WithSummary("The log's origin and note verifier key").Produces<LogKey>();
 
         app.MapGet("/v1/log/entries", async (HttpRequest request, Service.ProofService proofs, CancellationToken token) =>
-            Json.Result(await proofs.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
+            Json.Result(await proofs.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("The entry of a leaf hash, with its inclusion proof").Produces<LeafEntry>()
+            .Query("leaf_hash", "The RFC 6962 leaf hash: 64 hex digits or 44 base64 characters (a \"+\" sent as %2B).", "eWbyaM0KHBpkd6WV3Y/Jv+9sZrV/rWDzf9cVc5brjhY=", required: true)
+            .Fails(400, "missing_parameter", "invalid_parameter").Fails(404, "not_found").Fails(503, "checkpoint_pending");
 
         app.MapGet("/v1/log/proofs/inclusion", (HttpRequest request, TransparencyLog log) =>
         {
@@ -43,13 +50,20 @@ public static class LogApi
             // parsed for its charset, were most of a served proof's garbage.
             if (checkpoint is not null) return Results.Bytes(new TlogProof(query.Index, proof, checkpoint.Note, null).FormatUtf8(), "text/plain; charset=utf-8");
             return Json.Result(new { index = query.Index, tree_size = size, proof = proof.Select(h => h.ToBase64()) });
-        }).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        }).RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("An inclusion proof: JSON at a given tree_size, else a tlog-proof against the latest checkpoint")
+            .Query("index", "The entry's index.", "0", required: true).Query("tree_size", "A published tree size; the latest checkpoint when absent.", "3")
+            .Produces<InclusionProofJson>().ProducesText(200, "text/plain", Examples.TlogProof)
+            .Fails(400, "missing_parameter", "invalid_parameter", "parameter_out_of_range", "index_out_of_range");
 
         app.MapGet("/v1/log/proofs/consistency", (HttpRequest request, TransparencyLog log) =>
         {
             var query = ConsistencyQuery.FromQuery(request);
             return Json.Result(new { first = query.First, second = query.Second, proof = Consistency(log, query).Select(h => h.ToBase64()) });
-        }).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        }).RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("A consistency proof between two published tree sizes")
+            .Query("first", "The smaller tree size.", "1", required: true).Query("second", "The larger tree size, at most the latest checkpoint's.", "3", required: true)
+            .Produces<ConsistencyProofJson>().Fails(400, "missing_parameter", "invalid_parameter", "parameter_out_of_range");
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Attest.LogServer.Api.OpenApi;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Service;
 
@@ -14,13 +15,17 @@ public static class StampApi
         {
             string? key = IdempotencyKey(request, limits);
             return Json.Result(await stamps.Create(caller, StampCommand.FromJson(await Json.ReadObject(request, token), limits), key, token), 201);
-        });
+        }).WithSummary("Stamp content or its hash")
+            .Takes<StampRequest>().Produces<Stamp>(201).Idempotent(required: false)
+            .Fails(400, "missing_content", "invalid_content_hash", "invalid_visibility", "too_many_tags", "invalid_json", "invalid_idempotency_key")
+            .Fails(409, "idempotency_key_reused").Fails(413, "payload_too_large", "record_too_large").Fails(415, "unsupported_media_type")
+            .Fails(503, "unavailable").Fails(507, "insufficient_storage");
 
         keyed.MapGet("/v1/stamps/{id}", async (string id, Principal caller, StampService stamps, CancellationToken token) =>
         {
             Field.Id(id, "stamp");
             return Json.Result(await stamps.Get(caller, id, token));
-        });
+        }).WithSummary("Read a stamp").Produces<Stamp>().Fails(400, "invalid_id").Fails(404, "not_found");
 
         // A sealed stamp's reveal (TruthStamp): 200 with the revealed stamp, as the seed answers.
         keyed.MapPost("/v1/stamps/{id}/reveal", async (string id, HttpRequest request, Principal caller, StampReveals reveals, LimitOptions limits, CancellationToken token) =>
@@ -47,7 +52,8 @@ public static class StampApi
         {
             Field.Id(id, "stamp");
             return Json.Result(await proofs.OfStamp(id, token));
-        }).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        }).RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("A stamp's log entry with its inclusion proof (public)").Produces<StampProof>().Fails(400, "invalid_id").Fails(404, "not_found").Fails(503, "checkpoint_pending");
     }
 
     public static string? IdempotencyKey(HttpRequest request, LimitOptions limits)

@@ -1,3 +1,4 @@
+using Attest.LogServer.Api.OpenApi;
 using Attest.LogServer.Commands;
 using Attest.LogServer.Service;
 
@@ -19,11 +20,17 @@ public static class VerifyApi
         app.MapPost("/v1/verify", async (HttpRequest request, StampService stamps, VerifyService verify, CancellationToken token) =>
         {
             return Json.Result(await Verify(VerifyCommand.FromJson(await Json.ReadObject(request, token), maxBody), stamps, verify, token));
-        }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxBody)).RequireCors(Cors.Public).PublicRoute(expensive: true);
+        }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxBody)).RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("Verify an attestation, a proof bundle or a stamp (public; a stamp subject answers as VerifyResult)")
+            .Takes<VerifyRequest>().Produces<Service.Verification>()
+            .Fails(400, "missing_subject", "invalid_attestation", "invalid_bundle", "invalid_policy", "invalid_document", "invalid_document_hash", "invalid_content_hash", "invalid_json")
+            .Fails(404, "not_found").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type");
 
         // Anyone gets the public part; the payload needs the issuer's key, the admin key or the holder token.
         app.Keyed(AuthPolicies.KeyIfAny).MapGet("/v1/attestations/{id}/proof-bundle", async (string id, HttpContext context, ProofService proofs, CancellationToken token) =>
-            Json.Result(await proofs.Bundle(Field.Id(id, "attestation"), AttestationReader.From(context), token))).RequireCors(Cors.Public).PublicRoute(expensive: true);
+            Json.Result(await proofs.Bundle(Field.Id(id, "attestation"), AttestationReader.From(context), token))).RequireCors(Cors.Public).PublicRoute(expensive: true)
+            .WithSummary("An attestation's offline proof bundle (the payload only with its issuer's key, the admin key or its holder token)")
+            .Produces<Attest.Verification.ProofBundle>().Fails(400, "invalid_id").Fails(401, "invalid_holder_token").Fails(404, "not_found").Fails(503, "checkpoint_pending");
     }
 
     /// <summary>Runs a verification; the answer is a stamp's (<see cref="VerifyResult"/>) or an attestation's (<see cref="Verification"/>).</summary>

@@ -42,9 +42,9 @@ public static class WebPage
     public static void MapWebPage(this WebApplication app, WebOptions options)
     {
         var files = Load(options);
-        app.MapGet("/", (HttpContext context) => Serve(context, files["index.html"]));
+        app.MapGet("/", (HttpContext context) => Serve(context, files["index.html"])).ExcludeFromDescription();
         app.MapGet("/web/{name}", (string name, HttpContext context) =>
-            files.TryGetValue(name, out var file) ? Serve(context, file) : throw DomainError.NotFound($"no such file: /web/{name}"));
+            files.TryGetValue(name, out var file) ? Serve(context, file) : throw DomainError.NotFound($"no such file: /web/{name}")).ExcludeFromDescription();
     }
 
     private static IResult Serve(HttpContext context, WebFile file)

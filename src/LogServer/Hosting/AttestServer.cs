@@ -1,4 +1,5 @@
 using Attest.LogServer.Api;
+using Attest.LogServer.Api.OpenApi;
 using Attest.LogServer.Grpc;
 using Attest.LogServer.Log;
 using Attest.LogServer.Observability;
@@ -33,7 +34,7 @@ public static class AttestServer
         builder.Services.AddAttestLog(options, settings.Anchor, settings.Witnesses);
         builder.Services.AddPublicCors();
         builder.Services.AddPublicRateLimits(options.RateLimits);
-        builder.Services.AddOpenApi();
+        builder.Services.AddApiReference();
         builder.Services.AddAttestMetrics(builder.Configuration);
         builder.Services.AddAttestGrpc(options);
         builder.Services.AddAttestAuth(options);
@@ -58,7 +59,7 @@ public static class AttestServer
     /// <summary>Every endpoint: OpenAPI, the REST areas, the web page, gRPC and the metrics; then the listening line once bound.</summary>
     public static void MapAttest(this WebApplication app, AttestSettings settings)
     {
-        app.MapOpenApi();
+        app.MapApiReference();
         app.MapLogApi();
         app.MapStampApi();
         app.MapIssuerApi();
