@@ -205,7 +205,7 @@ public sealed class EntryParsingTests
         Hash.TryParseHex(SnapshotHash, out var snapshot);
         Assert.Equal(UrlHash, Sha256Hex("https://example.com/article"));
         Assert.Equal(SnapshotHash, Sha256Hex("<html><body>the article</body></html>"));
-        string encoded = Encoding.UTF8.GetString(new StampEntry("019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a11", content, Time, Url: true, new UrlSnapshot(snapshot, 37)).Encode());
+        string encoded = Encoding.UTF8.GetString(new StampEntry("019ab0c4-4c8e-7d2e-9a63-3f7f4b3c2a11", content, Time, Url: true, Snapshot: new UrlSnapshot(snapshot, 37)).Encode());
         Assert.Equal(Examples["url stamp"].Json, encoded);
         Assert.Contains(encoded, File.ReadAllText(Path.Combine(ExternalTools.RepoRoot, "docs", "ENTRIES.md")));
     }
