@@ -117,7 +117,7 @@ public sealed class StampService(TransparencyLog log, IIndexStore index, LogWrit
     /// </summary>
     private async Task<UrlSnapshot> TakeSnapshot(Principal caller, Uri url, CancellationToken token)
     {
-        var page = await snapshots.Fetch(url, token);
+        var page = await snapshots.Fetch(url, caller.Scope, token);
         if (caller.IssuerId is { } issuer) quotas.ReserveBlobBytes(issuer, page.Length);
         Hash.TryParseHex(blobs.Put(page.Span), out var sha256);
         return new UrlSnapshot(sha256, page.Length);

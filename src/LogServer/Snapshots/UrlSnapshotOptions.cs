@@ -20,7 +20,7 @@ public sealed class UrlSnapshotOptions
     /// <summary>Redirects followed, each checked as the first URL is.</summary>
     public int MaxRedirects { get; set; } = 5;
 
-    /// <summary>Fetches at once, across all callers; more get 429 <c>rate_limited</c>, so slow pages cannot hold every thread and buffer.</summary>
+    /// <summary>Fetches at once, across all callers (and one per API key); more get 429 <c>rate_limited</c>, so slow pages cannot hold every connection and buffer.</summary>
     public int MaxConcurrent { get; set; } = 4;
 
     /// <summary>

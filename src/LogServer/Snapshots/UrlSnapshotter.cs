@@ -22,6 +22,7 @@ public sealed class UrlSnapshotter : IDisposable
     private readonly AddressPolicy policy;
     private readonly HttpClient client;
     private readonly SemaphoreSlim slots;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> fetching = new(StringComparer.Ordinal);
 
     public UrlSnapshotter(AttestOptions attest)
     {
@@ -49,11 +50,20 @@ public sealed class UrlSnapshotter : IDisposable
 
     public bool Enabled => options.Enabled;
 
-    /// <summary>The page's body, at most <see cref="UrlSnapshotOptions.MaxBytes"/> bytes, or a <c>snapshot_failed</c> error.</summary>
-    public async Task<ReadOnlyMemory<byte>> Fetch(Uri url, CancellationToken token)
+    /// <summary>
+    /// The page's body, at most <see cref="UrlSnapshotOptions.MaxBytes"/> bytes, or a <c>snapshot_failed</c> error. One
+    /// fetch at a time per caller (<paramref name="scope"/>, its API key), so that one tenant's slow pages cannot take
+    /// every slot from the others; beyond either limit, 429 <c>rate_limited</c> at once.
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>> Fetch(Uri url, string scope, CancellationToken token)
     {
+        if (!fetching.TryAdd(scope, 0))
+            throw new DomainError(ErrorKind.RateLimited, "rate_limited", "this API key is fetching a URL snapshot already; one at a time per key") { RetryAfterSeconds = 1 };
         if (!slots.Wait(0))
+        {
+            fetching.TryRemove(scope, out _);
             throw new DomainError(ErrorKind.RateLimited, "rate_limited", $"{options.MaxConcurrent} URL snapshots are being fetched (Attest:Stamps:UrlSnapshots:MaxConcurrent); retry shortly") { RetryAfterSeconds = 1 };
+        }
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -87,6 +97,7 @@ public sealed class UrlSnapshotter : IDisposable
         finally
         {
             slots.Release();
+            fetching.TryRemove(scope, out _);
         }
     }
 

@@ -2,7 +2,7 @@ namespace Attest.LogServer.Tests.Api;
 
 /// <summary>
 /// A loopback page server and two real servers with URL snapshots on: <see cref="Allowing"/>, whose allow-list names
-/// the page server's address and port (a small size cap, one fetch at a time), <see cref="Impatient"/>, the same with
+/// the page server's address and port (a small size cap, two fetches at a time), <see cref="Impatient"/>, the same with
 /// a timeout of one second, and <see cref="Strict"/>, with an empty allow-list; issuers with API keys on the first.
 /// </summary>
 public sealed class UrlSnapshotFixture : IAsyncLifetime
@@ -31,8 +31,8 @@ public sealed class UrlSnapshotFixture : IAsyncLifetime
             ["Attest__Stamps__UrlSnapshots__AllowedHosts__0"] = $"127.0.0.1:{Pages.Port}",
             ["Attest__Stamps__UrlSnapshots__MaxBytes"] = MaxBytes.ToString(),
             ["Attest__Stamps__UrlSnapshots__MaxRedirects"] = "3",
-            // One fetch at a time (the tests of a class run one after the other), and time enough for a loaded machine.
-            ["Attest__Stamps__UrlSnapshots__MaxConcurrent"] = "1",
+            // Two fetches at a time (the tests of a class run one after the other), and time enough for a loaded machine.
+            ["Attest__Stamps__UrlSnapshots__MaxConcurrent"] = "2",
             ["Attest__Stamps__UrlSnapshots__TimeoutSeconds"] = "120",
         });
         Strict = await ServerProcess.Start(settings: new Dictionary<string, string> { ["Attest__Stamps__UrlSnapshots__Enabled"] = "true" });

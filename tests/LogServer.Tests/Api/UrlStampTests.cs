@@ -168,20 +168,31 @@ public sealed class UrlStampTests(UrlSnapshotFixture fixture) : IClassFixture<Ur
     }
 
     [Fact]
-    public async Task snapshots_beyond_max_concurrent_get_429_while_the_others_are_fetched()
+    public async Task one_key_fetches_one_snapshot_at_a_time_and_all_keys_max_concurrent_while_text_stamps_go_on()
     {
-        string hold = Guid.NewGuid().ToString("N");
-        var client = fixture.Allowing.Client;
-        var first = client.Post("v1/stamps", new { content = fixture.Pages.Url("hold/" + hold), content_type = "url" });
-        while (fixture.Pages.Hits("/hold/" + hold) == 0 && !first.IsCompleted) await Task.Delay(20);
-        var second = await client.Post("v1/stamps", new { content = fixture.Pages.Url("page"), content_type = "url" });
-        Http.AssertError(second, HttpStatusCode.TooManyRequests, "rate_limited");
+        string holdA = Guid.NewGuid().ToString("N"), holdB = Guid.NewGuid().ToString("N");
+        // The admin's fetch waits at the page server: its second one is refused, another key's is not.
+        var first = Client.Post("v1/stamps", new { content = fixture.Pages.Url("hold/" + holdA), content_type = "url" });
+        while (fixture.Pages.Hits("/hold/" + holdA) == 0 && !first.IsCompleted) await Task.Delay(20);
+        var sameKey = await Client.Post("v1/stamps", new { content = fixture.Pages.Url("page"), content_type = "url" });
+        Http.AssertError(sameKey, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.Contains("one at a time per key", sameKey.Body.Str("message"));
+        var second = Client.Post("v1/stamps", new { content = fixture.Pages.Url("hold/" + holdB), content_type = "url" }, key: fixture.ApiKey);
+        while (fixture.Pages.Hits("/hold/" + holdB) == 0 && !second.IsCompleted) await Task.Delay(20);
+        // Both slots (MaxConcurrent 2) are taken: a third key is refused too.
+        var third = await Client.Post("v1/stamps", new { content = fixture.Pages.Url("page"), content_type = "url" }, key: fixture.OtherApiKey);
+        Http.AssertError(third, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.Contains("MaxConcurrent", third.Body.Str("message"));
         // Text stamps do not wait for snapshots.
-        Assert.Equal(HttpStatusCode.Created, (await client.Post("v1/stamps", new { content = "text " + Guid.NewGuid() })).Status);
-        fixture.Pages.Release(hold);
-        var (status, stamp) = await first;
-        Assert.Equal(HttpStatusCode.Created, status);
-        Assert.Equal(Sha256Hex(LoopbackPages.PageText), stamp.Str("snapshot_sha256"));
-        Assert.Equal(HttpStatusCode.Created, (await client.Post("v1/stamps", new { content = fixture.Pages.Url("page"), content_type = "url" })).Status);
+        Assert.Equal(HttpStatusCode.Created, (await Client.Post("v1/stamps", new { content = "text " + Guid.NewGuid() }, key: fixture.OtherApiKey)).Status);
+        fixture.Pages.Release(holdA);
+        fixture.Pages.Release(holdB);
+        foreach (var pending in new[] { first, second })
+        {
+            var (status, stamp) = await pending;
+            Assert.True(status == HttpStatusCode.Created, stamp.ToString());
+            Assert.Equal(Sha256Hex(LoopbackPages.PageText), stamp.Str("snapshot_sha256"));
+        }
+        Assert.Equal(HttpStatusCode.Created, (await Client.Post("v1/stamps", new { content = fixture.Pages.Url("page"), content_type = "url" })).Status);
     }
 }
