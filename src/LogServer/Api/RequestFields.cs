@@ -28,8 +28,8 @@ public readonly struct RequestFields
         return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be a string");
     }
 
-    /// <summary>The integer field <paramref name="name"/> as sent (a JSON number without fraction or exponent), or null.</summary>
-    public long? Integer(string name)
+    /// <summary>The integer field <paramref name="name"/> as sent, or null.</summary>
+    public long? Long(string name)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be an integer");

@@ -79,7 +79,7 @@ public sealed record CreateApiKeyCommand(Guid IssuerId, string Name, DateTimeOff
     {
         var f = new RequestFields(body, "issuer_id", "name", "expires_at", "credits");
         return new(Field.Id(Field.Required(f.String("issuer_id"), "issuer_id", 36), "issuer"), Names.Name(f.String("name"), limits),
-            Field.Time(f.String("expires_at"), "expires_at"), f.Integer("credits") is { } n ? Field.Credits(n, "credits", 0, credits) : null);
+            Field.Time(f.String("expires_at"), "expires_at"), f.Long("credits") is { } n ? Field.Credits(n, "credits", 0, credits) : null);
     }
 }
 
@@ -89,7 +89,7 @@ public sealed record AddCreditsCommand(Guid ApiKeyId, long Amount)
     public static AddCreditsCommand FromJson(string id, JsonElement body, CreditOptions credits)
     {
         var apiKeyId = Field.Id(id, "API key");
-        var amount = new RequestFields(body, "amount").Integer("amount") ?? throw DomainError.Invalid("missing_field", "\"amount\" is required");
+        var amount = new RequestFields(body, "amount").Long("amount") ?? throw DomainError.Invalid("missing_field", "\"amount\" is required");
         return new(apiKeyId, Field.Credits(amount, "amount", 1, credits));
     }
 }
