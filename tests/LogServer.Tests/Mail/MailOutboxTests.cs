@@ -20,16 +20,22 @@ public sealed class MailOutboxTests
         var (issuerId, kid, key) = await MailTests.Issuer(c, "Patient University");
         var a = await MailTests.MintTo(c, issuerId, kid, key, "patient@example.org");
         string id = a.Str("id");
+        string queued = (await MailTests.MintTo(c, issuerId, kid, key, "queued@example.org")).Str("id");
 
         var failing = await MailTests.Delivery(c, id, key, d => d.GetProperty("attempts").GetInt32() >= 2);
         Assert.Equal("pending", failing.Str("status"));
         Assert.Equal("connect_failed", failing.Str("last_error"));
         Assert.True(DateTimeOffset.TryParse(failing.Str("next_attempt_at"), out _), failing.ToString());
+        // While the server is down only the first mail tries it; the one behind it waits its turn, untried.
+        var waiting = (await c.Get($"v1/attestations/{queued}/delivery", key)).Body;
+        Assert.Equal("pending", waiting.Str("status"));
+        Assert.Equal(0, waiting.GetProperty("attempts").GetInt32());
 
         await using var sink = await SmtpSink.Start(smtp);
         var sent = await MailTests.Delivery(c, id, key, d => d.Str("status") == "sent");
         Assert.True(sent.GetProperty("attempts").GetInt32() >= 3, sent.ToString());
-        var mail = MailTests.MailOf(await sink.WaitFor(1), id);
+        Assert.Equal(1, (await MailTests.Delivery(c, queued, key, d => d.Str("status") == "sent")).GetProperty("attempts").GetInt32());
+        var mail = MailTests.MailOf(await sink.WaitFor(2), id);
         var (status, _) = await c.Get($"v1/attestations/{id}?holder_token={MailTests.HolderLink(mail).Token}", key: null);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.DoesNotContain("patient@example.org", server.Output);

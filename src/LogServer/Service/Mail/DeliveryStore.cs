@@ -11,6 +11,7 @@ public sealed record DeliveryStatus(string Status, int Attempts, string? LastErr
 
     public static readonly DeliveryStatus New = new(Pending, 0, null, null, null);
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool Final => Status != Pending;
 }
 

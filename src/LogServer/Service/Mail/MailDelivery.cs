@@ -49,6 +49,9 @@ public sealed class MailDelivery(
         if (!mail.Enabled) return;
         long cursor = store.ReadCursor(), next = cursor;
         var pending = new List<Item>();
+        // While the SMTP server itself fails (down, TLS, credentials), one mail at a time tries it, on that mail's backoff;
+        // the others wait rather than each spending a timeout on it.
+        var serverRetryAt = DateTimeOffset.MinValue;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -60,10 +63,12 @@ public sealed class MailDelivery(
                     var status = store.Read(id);
                     if (!status.Final) pending.Add(new Item(next, id, at.Index, status, Due(status)));
                 }
-                for (int k = 0; k < pending.Count; k++)
+                for (int k = 0; k < pending.Count && serverRetryAt <= time.GetUtcNow(); k++)
                 {
                     if (pending[k].Due > time.GetUtcNow()) continue;
-                    var item = pending[k] = await Attempt(pending[k], stop);
+                    var (item, serverWide) = await Attempt(pending[k], stop);
+                    pending[k] = item;
+                    if (serverWide) serverRetryAt = item.Due;
                     if (item.Status.Final) pending.RemoveAt(k--);
                 }
                 long lowest = pending.Count > 0 ? pending.Min(p => p.Seq) : next;
@@ -74,17 +79,19 @@ public sealed class MailDelivery(
                 // A storage problem here must not end delivery for good; the next round tries again.
                 logger.LogError("Mail delivery round failed: {Error}", e.GetType().Name);
             }
-            var wait = pending.Count == 0 ? TimeSpan.FromSeconds(1) : pending.Min(p => p.Due) - time.GetUtcNow();
+            var wait = pending.Count == 0 ? TimeSpan.FromSeconds(1) : Max(serverRetryAt, pending.Min(p => p.Due)) - time.GetUtcNow();
             wait = TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 10, 1000));
             try { await wake.WaitAsync(wait, stop); }
             catch (OperationCanceledException) { return; }
         }
     }
 
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
     private DateTimeOffset Due(DeliveryStatus status) =>
         status.NextAttemptAt is { } at && DateTimeOffset.TryParse(at, out var due) ? due : time.GetUtcNow();
 
-    private async Task<Item> Attempt(Item item, CancellationToken stop)
+    private async Task<(Item Item, bool ServerWide)> Attempt(Item item, CancellationToken stop)
     {
         var record = await log.ReadRecordAsync(item.EntryIndex, stop);
         var entry = AttestationEntry.Parse(LogRecord.Entry(record));
@@ -112,7 +119,7 @@ public sealed class MailDelivery(
             logger.LogWarning("Mailing attestation {Id} failed ({Error}, attempt {Attempts}); retrying in {Delay}", entry.Id, failure.Value.Class, attempts, delay);
         }
         store.Write(entry.Id, status);
-        return item with { Status = status, Due = Due(status) };
+        return (item with { Status = status, Due = Due(status) }, failure is { ServerWide: true });
     }
 
     private MimeMessage Message(AttestationEntry entry, string recipientEmail, string inboxHex)

@@ -6,8 +6,8 @@ using MimeKit;
 
 namespace Attest.LogServer.Service.Mail;
 
-/// <summary>What one attempt to hand a mail to the SMTP server came to: null when it was accepted, else a failure class.</summary>
-public readonly record struct SendFailure(string Class, bool Permanent);
+/// <summary>Why an attempt to hand a mail to the SMTP server failed: a class, whether retrying can help, and whether it is the server's (every mail would fail now).</summary>
+public readonly record struct SendFailure(string Class, bool Permanent, bool ServerWide);
 
 /// <summary>One SMTP conversation per mail, with MailKit, under <see cref="MailOptions"/>.</summary>
 public sealed class MailSender(MailOptions options)
@@ -35,16 +35,16 @@ public sealed class MailSender(MailOptions options)
     // A class, never the exception's text: an SMTP server's reply often quotes the recipient's address.
     private static SendFailure Classify(Exception e) => e switch
     {
-        SmtpCommandException { ErrorCode: SmtpErrorCode.RecipientNotAccepted } c => new("recipient_rejected", (int)c.StatusCode >= 500),
-        SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } => new("sender_rejected", false),
-        SmtpCommandException { ErrorCode: SmtpErrorCode.MessageNotAccepted } c => new("message_rejected", (int)c.StatusCode >= 500),
-        SmtpCommandException => new("smtp_error", false),
-        AuthenticationException => new("auth_failed", false),
-        SslHandshakeException => new("tls_failed", false),
-        NotSupportedException => new("tls_unavailable", false),
-        SocketException => new("connect_failed", false),
-        OperationCanceledException or TimeoutException => new("timeout", false),
-        SmtpProtocolException or IOException or ServiceNotConnectedException => new("connection_lost", false),
-        _ => new("error", false),
+        SmtpCommandException { ErrorCode: SmtpErrorCode.RecipientNotAccepted } c => new("recipient_rejected", (int)c.StatusCode >= 500, false),
+        SmtpCommandException { ErrorCode: SmtpErrorCode.MessageNotAccepted } c => new("message_rejected", (int)c.StatusCode >= 500, false),
+        SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } => new("sender_rejected", false, true),
+        SmtpCommandException => new("smtp_error", false, false),
+        AuthenticationException => new("auth_failed", false, true),
+        SslHandshakeException => new("tls_failed", false, true),
+        NotSupportedException => new("tls_unavailable", false, true),
+        SocketException => new("connect_failed", false, true),
+        OperationCanceledException or TimeoutException => new("timeout", false, true),
+        SmtpProtocolException or IOException or ServiceNotConnectedException => new("connection_lost", false, true),
+        _ => new("error", false, false),
     };
 }
