@@ -69,6 +69,18 @@ public sealed class ApiReferencePageTests(ServerFixture fixture) : IClassFixture
         Assert.False(api.Headers.Contains("Content-Security-Policy") || api.Content.Headers.Contains("Content-Security-Policy"));
     }
 
+    [Fact]
+    public async Task an_address_under_docs_other_than_the_one_document_is_not_found_and_carries_nothing_into_a_page()
+    {
+        var (status, error) = await fixture.Client.Get("docs/%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", key: null);
+        Http.AssertError((status, error), HttpStatusCode.NotFound, "not_found");
+
+        using var response = await fixture.Client.GetAsync("docs/v1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sources = Regex.Matches(await response.Content.ReadAsStringAsync(), "\"url\":\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["openapi/v1.json"], sources);
+    }
+
     private static async Task<(string Policy, string Html)> Page(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);

@@ -87,6 +87,10 @@ public static class ApiReference
             var inner = endpoint.RequestDelegate!;
             endpoint.RequestDelegate = context =>
             {
+                // The page names the document of its address (/docs/{documentName}); there is one, and nothing else of the
+                // request goes into the page.
+                if (context.Request.RouteValues.TryGetValue("documentName", out var name) && name is string document && document != "v1")
+                    throw Service.DomainError.NotFound($"no API reference \"{document}\": see /docs");
                 var headers = context.Response.Headers;
                 if (!headers.ContainsKey("Content-Security-Policy")) headers.ContentSecurityPolicy = ContentSecurityPolicy(null);
                 headers.XContentTypeOptions = "nosniff";
