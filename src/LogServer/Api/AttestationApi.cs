@@ -20,7 +20,8 @@ public static class AttestationApi
             return Json.Result(await attestations.Mint(caller, mint, key, token), 201);
         }).WithMetadata(mintLimit, RateLimitBucketAttribute.Mint)
             .WithSummary("Mint an attestation (needs an Idempotency-Key header)").Takes<MintRequest>().Produces<AttestationView>(201).Idempotent(required: true)
-            .Fails(400, "missing_idempotency_key", "missing_field", "unknown_schema", "missing_claim", "unknown_claim", "invalid_claim", "unsupported_alg", "invalid_payload", "invalid_email", "invalid_json")
+            .Fails(400, "missing_idempotency_key", "missing_field", "unknown_schema", "missing_claim", "unknown_claim", "invalid_claim", "unsupported_alg", "invalid_payload", "invalid_email", "mail_not_configured", "invalid_json")
+            .Fails(402, "insufficient_api_credits")
             .Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "key_not_active", "pack_not_active", "idempotency_key_reused")
             .Fails(413, "payload_too_large", "claims_too_large").Fails(415, "unsupported_media_type").Fails(503, "unavailable").Fails(507, "insufficient_storage");
 
@@ -47,7 +48,8 @@ public static class AttestationApi
             return Json.Result(await attestations.Supersede(caller, supersede, key, token), 201);
         }).WithMetadata(mintLimit, RateLimitBucketAttribute.Mint)
             .WithSummary("Replace an attestation with a new one (needs an Idempotency-Key header)").Takes<MintRequest>().Produces<AttestationView>(201).Idempotent(required: true)
-            .Fails(400, "missing_idempotency_key", "invalid_id", "missing_field", "invalid_claim", "issuer_mismatch", "invalid_json").Fails(403, "forbidden").Fails(404, "not_found")
+            .Fails(400, "missing_idempotency_key", "invalid_id", "missing_field", "invalid_claim", "issuer_mismatch", "invalid_email", "mail_not_configured", "invalid_json").Fails(402, "insufficient_api_credits")
+            .Fails(403, "forbidden").Fails(404, "not_found")
             .Fails(409, "not_valid", "key_not_active", "idempotency_key_reused").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type")
             .Fails(503, "unavailable").Fails(507, "insufficient_storage");
     }

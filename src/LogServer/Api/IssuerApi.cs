@@ -80,7 +80,9 @@ public static class IssuerApi
         admin.MapPost("/v1/api-keys/{id}/credits", async (string id, HttpRequest request, IssuerService issuers, CreditOptions credits, CancellationToken token) =>
         {
             return Json.Result(await issuers.AddCredits(AddCreditsCommand.FromJson(id, await Json.ReadObject(request, token), credits)));
-        }).WithSummary("Add credits to an API key created with a balance (admin)").Produces<ApiKeyView>(200);
+        }).WithSummary("Add credits to an API key created with a balance (admin)").Takes<AddCreditsRequest>().Produces<ApiKeyView>(200)
+            .Fails(400, "missing_field", "invalid_field", "invalid_id", "parameter_out_of_range", "invalid_json").Fails(404, "not_found")
+            .Fails(409, "unlimited_api_key", "already_revoked").Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         keyed.MapPost("/v1/attestation-packs", async (HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {

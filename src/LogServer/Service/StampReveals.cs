@@ -18,16 +18,20 @@ namespace Attest.LogServer.Service;
 /// once the reveal is indexed, so the next one finds it. A crash after the append's commit leaves a reveal that the
 /// index replays from the log at the next start; one before it leaves nothing.
 /// </remarks>
-public sealed class StampReveals(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, StampService stamps, TimeProvider time)
+public sealed class StampReveals(TransparencyLog log, IIndexStore index, LogWriter writer, Idempotency idempotency, StampService stamps, TimeProvider time, CreditOptions costs)
 {
     // Striped: reveals are rare, and a fixed set of gates needs no cleanup.
     private readonly SemaphoreSlim[] gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
-    /// <summary>Reveals stamp <paramref name="id"/> and answers it as <paramref name="caller"/> now sees it (revealed); a retry with the same idempotency key answers the same.</summary>
+    /// <summary>
+    /// Reveals stamp <paramref name="id"/> and answers it as <paramref name="caller"/> now sees it (revealed); a retry with
+    /// the same idempotency key answers the same. A key with a credit balance pays as for the text stamp it reveals.
+    /// </summary>
     public async Task<Stamp> Reveal(Principal caller, string id, string? idempotencyKey, CancellationToken token)
     {
         if (!index.TryGet(EntryIndexer.StampKey(id), out EntryAt at)) throw DomainError.NotFound($"no stamp with id {id}");
         byte[]? digest = idempotencyKey is null ? null : IdempotencyDigest.Of("reveal " + id, id, static (_, w) => w.End());
+        bool appended = false;
         await idempotency.Run(caller.Scope, idempotencyKey, digest, async idem =>
         {
             var record = await log.ReadRecordAsync(at.Index, token);
@@ -46,17 +50,33 @@ public sealed class StampReveals(TransparencyLog log, IIndexStore index, LogWrit
             {
                 if (index.TryGet(EntryIndexer.RevealKey(id), out EntryAt _))
                     throw new DomainError(ErrorKind.AlreadyExists, "already_revealed", "the stamp was already revealed");
-                var entry = new StampRevealEntry(id, stamp.ContentHash, priv.Str("content"), StampService.Timestamp(time.GetUtcNow())).Encode();
-                var side = new JsonObject();
-                if (owner is not null) side["issuer_id"] = owner;
-                if (idem is not null) side["idempotency"] = idem.ToJson();
-                return await writer.Append(LogWriter.Record(entry, side));
+                // The last check, so a refused reveal costs nothing; given back unless its record is appended (LogWriter).
+                var charge = caller.Credits?.Reserve(costs.Text);
+                byte[] revealRecord;
+                try
+                {
+                    var entry = new StampRevealEntry(id, stamp.ContentHash, priv.Str("content"), StampService.Timestamp(time.GetUtcNow())).Encode();
+                    var side = new JsonObject();
+                    if (owner is not null) side["issuer_id"] = owner;
+                    if (idem is not null) side["idempotency"] = idem.ToJson();
+                    if (charge is not null) side["charge"] = charge.ToJson();
+                    revealRecord = LogWriter.Record(entry, side);
+                }
+                catch
+                {
+                    charge?.Release();
+                    throw;
+                }
+                long revealed = await writer.AppendCharging(revealRecord, charge);
+                appended = true;
+                return revealed;
             }
             finally
             {
                 gate.Release();
             }
         }, token);
-        return await stamps.Get(caller, id, token);
+        var answer = await stamps.Get(caller, id, token);
+        return caller.Credits is { } account ? new ChargedStamp(answer, appended ? costs.Text : 0, account.Remaining) : answer;
     }
 }

@@ -250,4 +250,27 @@ public sealed class SealedStampTests(SealedStampFixture fixture) : IClassFixture
             HttpStatusCode.Conflict, "idempotency_key_reused");
         Assert.Equal(size + 1, await Client.TreeSize());
     }
+
+    [Fact]
+    public async Task a_reveal_by_a_key_with_credits_costs_as_a_text_stamp_and_an_empty_balance_gets_402_and_reveals_nothing()
+    {
+        var (key, keyId) = await Client.CreateApiKey(fixture.IssuerId, 3);
+        long until = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + SealedStampFixture.MinSealSeconds + 3;
+        var (status, first) = await Client.Post("v1/stamps", new { content = "paid reveal " + Guid.NewGuid(), visibility = "sealed", sealed_until = until }, key);
+        Assert.Equal(HttpStatusCode.Created, status);
+        CreditsApi.AssertCharged(first, 1, 2);
+        (status, var second) = await Client.Post("v1/stamps", new { content = "unpaid reveal " + Guid.NewGuid(), visibility = "sealed", sealed_until = until }, key);
+        Assert.Equal(HttpStatusCode.Created, status);
+        CreditsApi.AssertCharged(second, 1, 1);
+        await SealedStampFixture.WaitPast(until);
+
+        (status, var revealed) = await Client.Post($"v1/stamps/{first.Str("id")}/reveal", null, key);
+        Assert.True(status == HttpStatusCode.OK, revealed.GetRawText());
+        CreditsApi.AssertCharged(revealed, 1, 0);
+        long size = await Client.TreeSize();
+        Http.AssertError(await Client.Post($"v1/stamps/{second.Str("id")}/reveal", null, key), HttpStatusCode.PaymentRequired, "insufficient_api_credits");
+        Assert.Equal(size, await Client.TreeSize());
+        Assert.False((await Client.Get($"v1/stamps/{second.Str("id")}", key)).Body.GetProperty("revealed").GetBoolean());
+        Assert.Equal(0, await Client.Balance(keyId));
+    }
 }

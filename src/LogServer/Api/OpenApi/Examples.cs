@@ -27,6 +27,15 @@ public static class Examples
         [typeof(IssuerView)] = """
             {"id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "name": "University of Example", "created_at": "2026-12-07T17:51:15.659Z", "log_index": 1}
             """,
+        [typeof(AddCreditsRequest)] = """
+            {"amount": 100}
+            """,
+        [typeof(Service.Mail.DeliveryView)] = """
+            {"attestation_id": "01a251a3-0f4e-7b1c-9a55-3c2d1e0f9a11", "channel": "email", "status": "sent", "attempts": 1, "last_error": null, "updated_at": "2026-12-07T17:52:03.112Z", "next_attempt_at": null}
+            """,
+        [typeof(HolderInbox)] = """
+            {"attestations": [{"id": "01a251a3-0f4e-7b1c-9a55-3c2d1e0f9a11", "issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "issuer_name": "University of Example", "schema": "diploma/v1", "status": "VALID", "created_at": "2026-12-07T17:52:01.870Z", "log_index": 7, "holder_token": "attest_holder_3q2-7wAAAAB5c2VkIGZvciBhbiBleGFtcGxlIG9ubHk"}], "next_cursor": null}
+            """,
         [typeof(CreateApiKeyRequest)] = """
             {"issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "name": "registrar", "expires_at": "2027-12-31T00:00:00Z"}
             """,

@@ -10,9 +10,11 @@ namespace Attest.LogServer.Api.OpenApi;
 public sealed record StampRequest(
     [property: Description("The content to stamp (UTF-8 text); its SHA-256 is logged. Kept only for a public stamp.")] string? Content = null,
     [property: Description("The SHA-256 of the content, 64 hex digits, instead of the content itself.")] string? ContentHash = null,
-    [property: Description("\"hash_only\" (the default) or \"public\" (the content is kept and shown).")] string? Visibility = null,
+    [property: Description("\"hash_only\" (the default), \"public\" (the content is kept and shown) or \"sealed\" (kept, and shown from its reveal on).")] string? Visibility = null,
     [property: Description("A title shown to the stamp's issuer.")] string? DisplayTitle = null,
-    [property: Description("Labels for the issuer's own use.")] IReadOnlyList<string>? Tags = null);
+    [property: Description("Labels for the issuer's own use.")] IReadOnlyList<string>? Tags = null,
+    [property: Description("With visibility \"sealed\": the Unix time (seconds) from which the stamp may be revealed, at least Attest:Stamps:MinSealSeconds ahead.")] long? SealedUntil = null,
+    [property: Description("\"text\" (the default) or \"url\": the content is an http(s) URL, whose page the server fetches and logs the SHA-256 of when URL snapshots are on.")] string? ContentType = null);
 
 /// <summary>A new issuer.</summary>
 public sealed record CreateIssuerRequest([property: Description("The issuer's display name.")] string Name);
@@ -21,7 +23,11 @@ public sealed record CreateIssuerRequest([property: Description("The issuer's di
 public sealed record CreateApiKeyRequest(
     [property: Description("The issuer the key acts for.")] Guid IssuerId,
     [property: Description("A name to tell the key apart.")] string Name,
-    [property: Description("When the key stops working (RFC 3339); never when absent.")] string? ExpiresAt = null);
+    [property: Description("When the key stops working (RFC 3339); never when absent.")] string? ExpiresAt = null,
+    [property: Description("A credit balance the key's writes are paid from (0 to Attest:Credits:MaxGrant); unlimited when absent.")] long? Credits = null);
+
+/// <summary>Credits added to an API key created with a balance (admin).</summary>
+public sealed record AddCreditsRequest([property: Description("How many credits to add, 1 to Attest:Credits:MaxGrant.")] long Amount);
 
 /// <summary>A new Ed25519 signing key of the issuer in the path; the server generates it and keeps the private half.</summary>
 public sealed record CreateKeyRequest([property: Description("The key id, unique across the log.")] string Kid);

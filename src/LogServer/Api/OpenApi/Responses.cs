@@ -7,6 +7,9 @@ namespace Attest.LogServer.Api.OpenApi;
 // The response bodies that routes build in place (anonymous objects), as the OpenAPI document shows them. The other
 // routes answer with their services' own records (Service/), which the document shows as they are.
 
+/// <summary>The attestations mailed to one address (<c>GET /v1/holder/attestations</c>), a page at a time.</summary>
+public sealed record HolderInbox(IReadOnlyList<Service.Mail.InboxItem> Attestations, string? NextCursor);
+
 public sealed record KeyList(IReadOnlyList<KeyView> Keys, string? NextCursor);
 
 public sealed record ApiKeyList(IReadOnlyList<ApiKeyView> ApiKeys, string? NextCursor);
