@@ -173,7 +173,7 @@ public sealed class RecordCapTests
     [Fact]
     public async Task a_record_over_the_record_cap_is_refused_before_it_is_queued_and_the_log_goes_on()
     {
-        await using var server = await ServerProcess.Start(settings: new Dictionary<string, string>
+        var server = await ServerProcess.Start(settings: new Dictionary<string, string>
         {
             ["Attest__Limits__MaxClaimValueLength"] = "4000000",
             ["Attest__Limits__MaxClaimsBytes"] = "10000000",
@@ -200,6 +200,8 @@ public sealed class RecordCapTests
         }
         finally
         {
+            // Stopped first: a running server still writes (checkpoint files) while the directory is being deleted.
+            await server.DisposeAsync();
             Directory.Delete(server.DataDir, recursive: true);
         }
     }
