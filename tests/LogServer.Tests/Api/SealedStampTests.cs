@@ -116,6 +116,8 @@ public sealed class SealedStampTests(SealedStampFixture fixture) : IClassFixture
             (new { content, sealed_until = now + 3600 }, HttpStatusCode.BadRequest, "invalid_field"),
             (new { content, visibility = "sealed", sealed_until = -1 }, HttpStatusCode.BadRequest, "invalid_sealed_until"),
             (new { content, visibility = "sealed", sealed_until = 253_402_300_800L }, HttpStatusCode.BadRequest, "invalid_sealed_until"),
+            (new { content = "https://example.com/" + Guid.NewGuid(), content_type = "url", visibility = "sealed", sealed_until = now + 3600 },
+                HttpStatusCode.BadRequest, "unsupported_content_type"),
             (new { content, visibility = "sealed", sealed_until = long.MaxValue }, HttpStatusCode.BadRequest, "invalid_json"),
             (new { content, visibility = "sealed", sealed_until = 1.5 }, HttpStatusCode.BadRequest, "invalid_field"),
             (new { content, visibility = "sealed", sealed_until = "soon" }, HttpStatusCode.BadRequest, "invalid_field"),
