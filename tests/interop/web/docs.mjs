@@ -6,25 +6,15 @@
 // Usage: node docs.mjs <base-url> <api-key>
 // Prints {"call": {status, body, authorization}, "stored": [what the browser's storage holds], "requests": [{method, url, status}], "errors": [...]}; exits 0 when the
 // page could be driven, 2 when chromium is missing or an element never appeared.
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-// DESIGN.md: the flags for headless chromium on these machines.
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run'];
 
 const [base, apiKey] = process.argv.slice(2);
 if (!base || !apiKey) {
   process.stderr.write('usage: node docs.mjs <base-url> <api-key>\n');
   process.exit(2);
 }
-if (!existsSync(CHROMIUM)) {
-  process.stderr.write(`chromium is missing at ${CHROMIUM}: apt-get install chromium (scripts/test installs it)\n`);
-  process.exit(2);
-}
-
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultTimeout(60_000);

@@ -15,14 +15,10 @@
 //   --reload              after the action, loads the page again (no query) in the same browser, and reports that load
 // Prints {"result": {...} | null, "trust": {...}, "log": {...}, "requests": [...], "errors": [...]}; exits 0 when the page
 // could be driven (whatever it shows), 2 when chromium is missing or the page never became ready.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-// DESIGN.md: the flags for headless chromium on these machines.
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run'];
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -39,12 +35,7 @@ if (!base || !action) {
   process.stderr.write('usage: node page.mjs <base-url> <action> [argument] [--trust <file>] [--reload] [--screenshot <png>]\n');
   process.exit(2);
 }
-if (!existsSync(CHROMIUM)) {
-  process.stderr.write(`chromium is missing at ${CHROMIUM}: apt-get install chromium (scripts/test installs it)\n`);
-  process.exit(2);
-}
-
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(60_000);
