@@ -11,7 +11,8 @@ namespace Attest.Cli;
 /// prove it consistent with the last one seen (RFC 9162 §2.1.4.2, the proof built from the log's own tiles,
 /// authenticated against the new root); download every new entry bundle, hash the leaves, rebuild the tree, and
 /// compare every hash tile completed on the way, the new partial tiles and the root with what the log serves and
-/// signed. Any difference is printed with its evidence and ends the monitor with exit code 1.
+/// signed. Any difference is printed with its evidence and ends the monitor with exit code 1. Entries are leaves,
+/// whatever their kind: each is also labelled (<see cref="EntryKinds"/>: a JSON entry's type, or a SCITT statement).
 /// </summary>
 public static class MonitorCommand
 {
@@ -25,19 +26,23 @@ public static class MonitorCommand
         };
         var once = new Option<bool>("--once") { Description = "check once and exit, instead of polling until interrupted" };
         var interval = new Option<int>("--interval") { Description = "seconds between checks when polling (default 60)", DefaultValueFactory = _ => 60 };
+        var entries = new Option<bool>("--entries")
+        {
+            Description = "print one line per new entry: its kind (a JSON entry's type, or a SCITT statement with the iss, sub and kid its header claims, unverified)",
+        };
         var command = new Command("monitor",
             "Follow a log (C2SP tlog-tiles): verify each new checkpoint's signature and its consistency with the last one seen, download " +
             "the new entries and tiles, recompute the tree and check every tile and the root. On a split view or any inconsistency, print " +
             "the evidence (both signed checkpoints, the consistency proof or the mismatching hashes) and exit 1. Progress goes to stderr.")
         {
-            url, logKey, state, once, interval,
+            url, logKey, state, once, interval, entries,
         };
         command.SetAction((parse, token) => Common.Run(() => Run(
-            parse.GetValue(url)!, parse.GetValue(logKey)!, parse.GetValue(state), parse.GetValue(once), parse.GetValue(interval), token)));
+            parse.GetValue(url)!, parse.GetValue(logKey)!, parse.GetValue(state), parse.GetValue(once), parse.GetValue(interval), parse.GetValue(entries), token)));
         return command;
     }
 
-    private static async Task<int> Run(string urlText, string logKeyText, string? statePath, bool once, int interval, CancellationToken token)
+    private static async Task<int> Run(string urlText, string logKeyText, string? statePath, bool once, int interval, bool listEntries, CancellationToken token)
     {
         var key = Common.LogKey(logKeyText);
         var baseUrl = Common.BaseUrl(urlText);
@@ -49,7 +54,7 @@ public static class MonitorCommand
             var client = new TileClient(http, baseUrl);
             try
             {
-                var (result, next) = await Round(client, key, state, token);
+                var (result, next) = await Round(client, key, state, listEntries, token);
                 if (result != ExitCodes.Ok) return result;
                 if (next != state && statePath is not null) next!.Save(statePath);
                 state = next;
@@ -73,7 +78,7 @@ public static class MonitorCommand
     }
 
     /// <summary>One check of the log; returns the exit code and the state to keep.</summary>
-    private static async Task<(int Result, MonitorState? State)> Round(TileClient log, NoteVerifier key, MonitorState? previous, CancellationToken token)
+    private static async Task<(int Result, MonitorState? State)> Round(TileClient log, NoteVerifier key, MonitorState? previous, bool listEntries, CancellationToken token)
     {
         string note = await log.Checkpoint(token);
         if (!EntryProofs.CheckSignature(note, key, out var cp, out string problem))
@@ -113,13 +118,17 @@ public static class MonitorCommand
             }
 
             var edge = previous?.Edge.Clone() ?? TileEdge.Empty();
-            var (fault, tiles) = await CatchUp(log, edge, n0, n1, token);
+            var kinds = new EntryKinds();
+            var (fault, tiles) = await CatchUp(log, edge, n0, n1, kinds, listEntries, token);
             if (fault is not null) return (Evidence(fault, previous, note, log.BaseUrl), null);
             var root = edge.Root();
             if (root != cp.Root)
                 return (Evidence($"the log's entries 0..{n1 - 1} hash to root {root}, but its checkpoint of size {n1} says {cp.Root}", previous, note, log.BaseUrl), null);
+            // An entry of no known kind is still a leaf of a consistent tree: reported, not a fault of the log.
+            foreach (var unrecognised in kinds.Problems.Take(10)) Console.Error.WriteLine("warning: " + unrecognised);
+            if (kinds.Problems.Count > 10) Console.Error.WriteLine($"warning: {kinds.Problems.Count - 10} more unrecognised entries");
             Console.WriteLine($"{cp.Origin}: size {n1}, root {cp.Root}: {n1 - n0} new entries verified ({tiles} tiles checked)" +
-                (n0 > 0 ? $", consistent with size {n0}" : ""));
+                (n0 > 0 ? $", consistent with size {n0}" : "") + $"; by kind: {kinds.Summary()}");
             return (ExitCodes.Ok, new MonitorState(key.ToString(), note, n1, cp.Root, edge));
         }
         catch (InvalidDataException e)
@@ -133,7 +142,7 @@ public static class MonitorCommand
     /// had (the start of a partial bundle) against their stored leaf hashes, and every hash tile completed on the way
     /// and every partial tile at the end against the log's. Returns the first fault found, if any, and the tiles compared.
     /// </summary>
-    private static async Task<(string? Fault, int Tiles)> CatchUp(TileClient log, TileEdge edge, long n0, long n1, CancellationToken token)
+    private static async Task<(string? Fault, int Tiles)> CatchUp(TileClient log, TileEdge edge, long n0, long n1, EntryKinds kinds, bool listEntries, CancellationToken token)
     {
         var completed = new List<(Tile Tile, Hash[] Hashes)>();
         var progress = Stopwatch.StartNew();
@@ -157,6 +166,8 @@ public static class MonitorCommand
                     continue;
                 }
                 edge.Append(leaf, (t, hashes) => completed.Add((t, hashes)));
+                string line = kinds.Add(index, entries[i]);
+                if (listEntries) Console.WriteLine(line);
             }
             foreach (var (t, hashes) in completed)
             {

@@ -28,6 +28,12 @@ public static class Entry
         AnchorEntry.Type, StampRevealEntry.Type,
     ];
 
+    /// <summary>
+    /// Whether the entry is a SCITT Signed Statement (docs/ENTRIES.md "Entry kinds"): a COSE_Sign1 begins with CBOR tag 18,
+    /// the byte 0xD2 (RFC 9052 §4.2), which no JSON text can begin with (RFC 8259 §2); every other entry is a JSON object.
+    /// </summary>
+    public static bool IsStatement(ReadOnlySpan<byte> entry) => !entry.IsEmpty && entry[0] == 0xD2;
+
     /// <summary>Parses <paramref name="utf8"/> as JSON for one of the records' <c>Parse</c>; not JSON is an <see cref="EntryFormatException"/>.</summary>
     internal static T Parse<T>(ReadOnlySpan<byte> utf8, Func<JsonElement, T> parse)
     {

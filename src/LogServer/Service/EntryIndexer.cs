@@ -58,13 +58,15 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
 
     public void Apply(long i, ReadOnlyMemory<byte> record, in Hash leafHash)
     {
+        var leafKey = LeafKey(leafHash);
+        if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
+        // A Signed Statement has no JSON to index (a placeholder until statements are indexed themselves).
+        if (Entry.IsStatement(LogRecord.Entry(record).Span)) return;
         using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record));
         var priv = LogRecord.Private(record);
         using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv);
         var entry = entryDoc.RootElement;
         var p = privDoc?.RootElement ?? NoPrivate;
-        var leafKey = LeafKey(leafHash);
-        if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
         switch (Entry.TypeOf(entry))
         {
             case StampEntry.Type:

@@ -27,8 +27,14 @@ public sealed record StampProof(
     public sealed record Logged(string Id, string ContentHash, string CreatedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? SealedUntil = null);
 }
 
-/// <summary>A log entry found by its RFC 6962 leaf hash, with its tlog-proof and the log it is in.</summary>
-public sealed record LeafEntry(long Index, string Entry, string TlogProof, string LeafHash, LogInfo Log);
+/// <summary>
+/// A log entry found by its RFC 6962 leaf hash, with its tlog-proof and the log it is in. A JSON entry is
+/// <see cref="Entry"/>, its text; a SCITT Signed Statement (docs/ENTRIES.md "Entry kinds") is not text, so it is
+/// <see cref="Statement"/>, base64 of its bytes, and <see cref="Entry"/> is null.
+/// </summary>
+public sealed record LeafEntry(
+    long Index, string? Entry, string TlogProof, string LeafHash, LogInfo Log,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Statement = null);
 
 /// <summary>
 /// Proofs of what the log holds, each against one explicit, already signed checkpoint (the first that covers every
@@ -107,8 +113,11 @@ public sealed class ProofService(TransparencyLog log, Registry registry, IIndexS
     {
         if (!index.TryGet(EntryIndexer.LeafKey(leaf), out EntryAt at)) throw DomainError.NotFound($"no log entry has the leaf hash {leaf.ToBase64()}");
         var checkpoint = await CheckpointCovering(at.Index, token);
-        var proof = await EntryProof(at.Index, checkpoint, token);
-        return new LeafEntry(proof.Index, proof.Entry, proof.TlogProof, leaf.ToBase64(), LogInfo(checkpoint));
+        var entry = LogRecord.Entry(await log.ReadRecordAsync(at.Index, token));
+        var tlogProof = new TlogProof(at.Index, InclusionProof.Prove(at.Index, checkpoint.Size, log.Hashes), checkpoint.Note, null).Format();
+        return Entry.IsStatement(entry)
+            ? new LeafEntry(at.Index, null, tlogProof, leaf.ToBase64(), LogInfo(checkpoint), Convert.ToBase64String(entry))
+            : new LeafEntry(at.Index, Encoding.UTF8.GetString(entry), tlogProof, leaf.ToBase64(), LogInfo(checkpoint));
     }
 
     private LogInfo LogInfo(SignedCheckpoint checkpoint) => new(log.Origin, log.VerifierKey, checkpoint.Note);

@@ -186,10 +186,26 @@ async function byLeafHash(text) {
     if (e?.type === 'attestation/v1' && UUID.test(e.id ?? '')) extra.push(openButton('Verify this attestation', e.id));
     if (e?.type === 'stamp/v1' && UUID.test(e.id ?? '')) extra.push(openButton('Verify this stamp', e.id));
     if (e) extra.push(el('details', {}, el('summary', {}, 'Log entry'), el('pre', {}, found.body.entry)));
+    if (v.statement) extra.push(...statementView(v.statement));
     return show(...renderVerification(v, `Log entry with leaf hash ${toBase64(leaf)}`, extra));
   }
   if (found.status !== 404) return show(message('error', `The server answered ${found.status}: ${found.body?.message ?? ''}`));
   show(message('not-found', `No log entry has the leaf hash ${toBase64(leaf)}.`));
+}
+
+/** A Signed Statement's header as it reads (its issuer's claims, not checked here), its size and its bytes in hex. */
+function statementView(st) {
+  const parts = [facts([
+    ['Statement size', `${st.size} bytes`, 'statement_size'],
+    ['Claimed issuer (iss)', st.iss, 'statement_iss'],
+    ['Claimed subject (sub)', st.sub, 'statement_sub'],
+    ['Key id (kid)', st.kid, 'statement_kid'],
+    ['Algorithm', st.alg, 'statement_alg'],
+    ['Header', st.problem ? `does not decode: ${st.problem}` : null, 'statement_problem'],
+  ])];
+  parts.push(el('p', { class: 'note' }, 'The statement\'s header is shown as it reads: its signature was checked by the log when it registered it, not here.'));
+  parts.push(el('details', {}, el('summary', {}, 'Statement bytes (hex)'), el('pre', { id: 'statement-hex', class: 'hex' }, st.hex.replace(/(.{64})/g, '$1\n').trim())));
+  return parts;
 }
 
 function openButton(text, id) {

@@ -317,6 +317,132 @@ function parseEntry(text) {
   return entry;
 }
 
+// ---- SCITT Signed Statements (docs/ENTRIES.md "Entry kinds") -------------------------------------------------------
+
+/** A log entry that is a COSE_Sign1 begins with CBOR tag 18, the byte 0xD2 (RFC 9052 §4.2); a JSON entry with "{". */
+export const isStatement = (bytes) => bytes.length > 0 && bytes[0] === 0xd2;
+
+/**
+ * A strict reader of the CBOR a statement's header needs (RFC 8949): definite lengths only, shortest heads, no
+ * duplicate map keys, valid UTF-8, no floats or undefined; nesting at most 16 deep. Throws on anything else.
+ */
+function cborRead(bytes, at = 0, depth = 0) {
+  if (depth > 16) throw new Error('CBOR nested too deeply');
+  const need = (n) => {
+    if (at + n > bytes.length) throw new Error('CBOR ends early');
+  };
+  need(1);
+  const major = bytes[at] >> 5;
+  const info = bytes[at] & 0x1f;
+  at++;
+  let arg;
+  if (info < 24) arg = BigInt(info);
+  else if (info <= 27) {
+    const n = 1 << (info - 24);
+    need(n);
+    arg = 0n;
+    for (let i = 0; i < n; i++) arg = (arg << 8n) | BigInt(bytes[at + i]);
+    at += n;
+    if (arg < (info === 24 ? 24n : 1n << BigInt(4 * n))) throw new Error('CBOR head not in its shortest form');
+  } else throw new Error(major === 7 ? 'CBOR float or break' : 'CBOR indefinite length or reserved value');
+  const length = () => {
+    if (arg > BigInt(bytes.length - at)) throw new Error('CBOR ends early');
+    return Number(arg);
+  };
+  switch (major) {
+    case 0: return { value: arg, at };
+    case 1: return { value: -1n - arg, at };
+    case 2: {
+      const n = length();
+      return { value: bytes.slice(at, at + n), at: at + n };
+    }
+    case 3: {
+      const n = length();
+      return { value: new TextDecoder('utf-8', { fatal: true }).decode(bytes.slice(at, at + n)), at: at + n };
+    }
+    case 4: {
+      const n = length();
+      const items = [];
+      for (let i = 0; i < n; i++) ({ value: items[i], at } = cborRead(bytes, at, depth + 1));
+      return { value: items, at };
+    }
+    case 5: {
+      const n = length();
+      const map = new Map();
+      const seen = new Set();
+      for (let i = 0; i < n; i++) {
+        const start = at;
+        let key;
+        let value;
+        ({ value: key, at } = cborRead(bytes, at, depth + 1));
+        const raw = hex(bytes.slice(start, at));
+        if (seen.has(raw)) throw new Error('CBOR map with a duplicate key');
+        seen.add(raw);
+        ({ value, at } = cborRead(bytes, at, depth + 1));
+        map.set(typeof key === 'bigint' ? key : raw, value);
+      }
+      return { value: map, at };
+    }
+    case 6: {
+      const inner = cborRead(bytes, at, depth + 1);
+      return { value: { tag: arg, value: inner.value }, at: inner.at };
+    }
+    default:
+      if (arg === 20n || arg === 21n || arg === 22n) return { value: arg === 22n ? null : arg === 21n, at };
+      throw new Error('CBOR simple value other than false, true and null');
+  }
+}
+
+function cborWhole(bytes) {
+  const { value, at } = cborRead(bytes);
+  if (at !== bytes.length) throw new Error('bytes follow the CBOR item');
+  return value;
+}
+
+/**
+ * What a Signed Statement in the log says of itself, for display, never trusted (its signature is not checked here):
+ * the protected header's alg (1), kid (4, bytes) and CWT claims (15, RFC 9597 §2) iss (1) and sub (2) (RFC 8392
+ * §3.1), from a tagged COSE_Sign1 [protected bstr, unprotected map, payload bstr / nil, signature bstr] (RFC 9052 §4.2).
+ */
+export function parseStatement(bytes) {
+  const top = cborWhole(bytes);
+  if (top?.tag !== 18n || !Array.isArray(top.value) || top.value.length !== 4) throw new Error('not a tagged COSE_Sign1 of 4 elements');
+  const [protectedBytes, unprotected, payload, signature] = top.value;
+  if (!(protectedBytes instanceof Uint8Array) || !(unprotected instanceof Map) || !(payload === null || payload instanceof Uint8Array) || !(signature instanceof Uint8Array))
+    throw new Error('a COSE_Sign1 element has the wrong type');
+  const header = protectedBytes.length ? cborWhole(protectedBytes) : new Map();
+  if (!(header instanceof Map)) throw new Error('the protected header is not a map');
+  const alg = header.get(1n);
+  const kid = header.get(4n);
+  const claims = header.get(15n);
+  if (alg !== undefined && typeof alg !== 'bigint') throw new Error('alg is not an integer');
+  if (kid !== undefined && !(kid instanceof Uint8Array)) throw new Error('kid is not a byte string');
+  if (claims !== undefined && !(claims instanceof Map)) throw new Error('the CWT claims are not a map');
+  const claim = (k) => {
+    const v = claims?.get(k);
+    if (v !== undefined && typeof v !== 'string') throw new Error(`CWT claim ${k} is not a text string`);
+    return v ?? null;
+  };
+  let kidText = null;
+  if (kid) {
+    try {
+      kidText = new TextDecoder('utf-8', { fatal: true }).decode(kid);
+      if (!kidText || /[\u0000-\u001f\u007f-\u009f]/.test(kidText)) kidText = null;
+    } catch {
+      kidText = null;
+    }
+  }
+  return {
+    alg: alg === undefined ? null : alg === -7n ? 'ES256' : alg === -8n ? 'EdDSA' : String(alg),
+    kid: kid ? kidText ?? hex(kid) : null,
+    iss: claim(1n),
+    sub: claim(2n),
+    unprotected: unprotected.size,
+    payloadSize: payload === null ? null : payload.length,
+    signatureSize: signature.length,
+  };
+}
+
 /** docs/ANCHORING.md: the anchor calldata "ATST" || 0x01 || uint64_be(tree size) || root || SHA-256(origin). */
 async function anchorCalldata(checkpoint) {
   const calldata = new Uint8Array(77);
@@ -1181,22 +1307,48 @@ async function revealCheck(checks, b, keys) {
   return revealed;
 }
 
-/** A log entry found by its leaf hash (GET /v1/log/entries?leaf_hash=): the leaf hash is the entry's, and it is included. */
+/**
+ * A log entry found by its leaf hash (GET /v1/log/entries?leaf_hash=): the leaf hash is the entry's, and it is included.
+ * A JSON entry comes as its text (entry); a Signed Statement as base64 of its bytes (statement), whose header is shown
+ * as it reads, unverified.
+ */
 export async function verifyLeafEntry(found, trust, wantedLeaf) {
   const checks = new Checks();
   const keys = trust?.logKeys ?? [];
   const f = found ?? {};
   let entry = null;
+  let statement = null;
+  let bytes = null;
   await logKeyCheck(checks, f, trust);
   await checks.run('leaf_hash', 'Leaf hash of the entry', async () => {
-    if (typeof f.entry !== 'string') throw new Error('the log entry text is missing');
-    const leaf = await leafHash(utf8.encode(f.entry));
+    if (typeof f.statement === 'string') {
+      bytes = base64(f.statement);
+      if (!isStatement(bytes)) throw new Error('the statement does not begin with CBOR tag 18 (COSE_Sign1)');
+    } else if (typeof f.entry === 'string') {
+      bytes = utf8.encode(f.entry);
+    } else {
+      throw new Error('the log entry is missing');
+    }
+    const leaf = await leafHash(bytes);
     if (!equal(leaf, wantedLeaf)) throw new Error(`the entry's leaf hash is ${toBase64(leaf)}, not the searched ${toBase64(wantedLeaf)}`);
-    entry = parseEntry(f.entry);
+    if (typeof f.statement === 'string') {
+      statement = { size: bytes.length, hex: hex(bytes), id: hex(leaf) };
+      try {
+        Object.assign(statement, parseStatement(bytes));
+      } catch (e) {
+        statement.problem = e.message;
+      }
+    } else {
+      entry = parseEntry(f.entry);
+    }
     return `SHA-256(0x00 || entry) = ${toBase64(leaf)} (RFC 6962 §2.1)`;
   });
   await checks.run('inclusion', 'Merkle inclusion in the checkpoint', async () => {
-    const { proof, checkpoint } = await entryIncluded(f);
+    if (bytes === null) throw new Error('the log entry is missing');
+    const proof = parseTlogProof(f.tlog_proof);
+    if (!Number.isSafeInteger(f.index) || BigInt(f.index) !== proof.index) throw new Error(`the tlog-proof is for index ${proof.index}, the entry says ${f.index}`);
+    const checkpoint = noteCheckpoint(proof.note);
+    await verifyInclusion(proof.index, checkpoint.size, await leafHash(bytes), proof.proof, checkpoint.root);
     return `entry ${proof.index} in the tree of ${checkpoint.size} entries (RFC 9162 §2.1.3.2)`;
   });
   let checkpoint = null;
@@ -1206,13 +1358,17 @@ export async function verifyLeafEntry(found, trust, wantedLeaf) {
   });
   const failed = checks.failed;
   const ok = failed.length === 0;
+  const subject = statement
+    ? { type: 'SCITT Signed Statement (COSE_Sign1)', id: statement.id, log_index: f.index }
+    : { type: entry?.type, id: entry?.id ?? entry?.attestation_id, log_index: f.index };
   return {
     kind: 'entry',
     verdict: ok ? 'IN THE LOG' : 'NOT VERIFIED',
     failed,
     checks: checks.list,
     entry: ok ? entry : null,
-    subject: ok ? { type: entry?.type, id: entry?.id ?? entry?.attestation_id, log_index: f.index } : {},
+    statement: ok ? statement : null,
+    subject: ok ? subject : {},
     issuer: null,
     checkpoint: ok ? { origin: checkpoint.origin, size: String(checkpoint.size), root: toBase64(checkpoint.root) } : null,
     anchor: null,
