@@ -3,7 +3,7 @@ using Attest.Cli;
 
 var root = new RootCommand(
     "attest: the client of an Attest transparency log. Verify proof bundles offline, monitor a log (C2SP tlog-tiles), " +
-    "generate log keys, run a witness (C2SP tlog-witness), and mint, stamp and fetch for scripts.\n\n" +
+    "generate log keys, run a witness (C2SP tlog-witness), mint, stamp and fetch for scripts, and sign, register and verify SCITT statements.\n\n" +
     "Exit codes: 0 everything checked out; 1 a check failed, the log is inconsistent, or the server refused; " +
     "2 unusable input (arguments, files, keys); 3 the server or node could not be reached; " +
     "130 or 143 stopped by Ctrl-C or SIGTERM (a polling monitor keeps the state of every round it finished).")
@@ -18,6 +18,7 @@ var root = new RootCommand(
     ClientCommands.Check(),
     ClientCommands.Reveal(),
     StampProofCommand.Create(),
+    Attest.Cli.Scitt.ScittCommand.Create(),
 };
 
 var parsed = root.Parse(args);
