@@ -38,7 +38,7 @@ public sealed class RestChannel(Uri baseAddress, string adminKey) : IDisposable
     /// Null when the answer has one of the <paramref name="expected"/> statuses, else "http &lt;status&gt;": a body of
     /// another media type (SCITT's application/cose). Redirects are answers here, not followed.
     /// </summary>
-    public async ValueTask<string?> Send(HttpMethod method, string path, byte[] body, MediaTypeHeaderValue contentType, params HttpStatusCode[] expected)
+    public async ValueTask<string?> SendBody(HttpMethod method, string path, byte[] body, MediaTypeHeaderValue contentType, params HttpStatusCode[] expected)
     {
         using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = contentType;

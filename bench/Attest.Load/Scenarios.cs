@@ -61,7 +61,7 @@ public static class Scenarios
                 var pool = await ScittStatements.Prepare(rest, statements);
                 long next = -1;
                 return w => Interlocked.Increment(ref next) is var i && i < pool.Length
-                    ? rest.Send(HttpMethod.Post, "entries", pool[i], ScittStatements.Cose, HttpStatusCode.Created, HttpStatusCode.SeeOther)
+                    ? rest.SendBody(HttpMethod.Post, "entries", pool[i], ScittStatements.Cose, HttpStatusCode.Created, HttpStatusCode.SeeOther)
                     : ValueTask.FromResult<string?>("statements exhausted (--statements)");
             }
             case "scitt-receipt-rest":
