@@ -176,4 +176,10 @@ public sealed class LogOptions
     /// not hold up the entry log's commits. The checkpoint at shutdown goes at full speed.
     /// </summary>
     public int IndexCheckpointMegabytesPerSecond { get; set; } = 40;
+
+    /// <summary>
+    /// The transparency service's receipt key (COSE receipts, docs/SCITT.md): a PEM file holding a P-256 private key
+    /// (PKCS#8 or SEC1). When absent, <c>scitt-key.pem</c> in the data dir, generated on first start and kept.
+    /// </summary>
+    public string? ReceiptKeyFile { get; set; }
 }

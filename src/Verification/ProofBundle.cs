@@ -72,11 +72,12 @@ public sealed record BundleAnchor(
 /// <code>
 /// format, access ("full" | "public"), attestation {payload, signature} | null, status, status_note,
 /// issuer {id, name, log_entry}, issuer_key {kid, alg, public_key, status, created_at, rotated_at, compromised_at,
-/// log_entries [entry…]}, log {origin, verifier_key, checkpoint}, log_entry, revocation, superseded_by, anchor
+/// log_entries [entry…]}, log {origin, verifier_key, checkpoint}, log_entry, revocation, superseded_by, anchor[, receipt]
 /// </code>
 /// where an entry is a <see cref="BundleEntry"/> and the anchor a <see cref="BundleAnchor"/>. A public bundle (a
 /// reader not entitled to the payload, docs/SECURITY.md) has an undefined <see cref="Payload"/> and an empty
-/// <see cref="Signature"/>.
+/// <see cref="Signature"/>. <see cref="Receipt"/>, written only when present, is the log entry's COSE receipt
+/// (RFC 9942, base64) over the same checkpoint.
 /// <para>
 /// <see cref="Parse(ReadOnlyMemory{byte})"/> reads it strictly from untrusted JSON: every field this type holds must be present
 /// with its JSON type (strings, integers without fraction or exponent that fit a long, objects), no property twice,
@@ -89,7 +90,7 @@ public sealed record BundleAnchor(
 public sealed record ProofBundle(
     string Format, JsonElement Payload, string Signature, string Status, string IssuerId, string IssuerName, BundleKey IssuerKey,
     string Origin, string VerifierKey, string Checkpoint, BundleEntry LogEntry, BundleEntry? Revocation, BundleEntry? SupersededBy,
-    BundleAnchor? Anchor, BundleEntry? IssuerEntry, string? StatusNote) : IBundleJson
+    BundleAnchor? Anchor, BundleEntry? IssuerEntry, string? StatusNote, string? Receipt = null) : IBundleJson
 {
     public const string FormatName = "attest-proof-bundle/v1";
 
@@ -102,6 +103,9 @@ public sealed record ProofBundle(
 
     // A tlog-proof is at most a few KiB of lines plus a signed note (1 MiB at most, Merkle's Note.MaxSize).
     private const int MaxProofChars = (1 << 20) + (64 << 10);
+
+    // A receipt holds at most 63 path hashes of 34 bytes and ~200 bytes of headers and signature.
+    private const int MaxReceiptChars = 16 << 10;
 
     /// <summary>The public part of a bundle: no payload, for a reader not entitled to it.</summary>
     public bool IsPublic => Payload.ValueKind == JsonValueKind.Undefined;
@@ -199,6 +203,8 @@ public sealed record ProofBundle(
         w.WritePropertyName("anchor");
         if (Anchor is null) w.WriteNullValue();
         else Anchor.WriteTo(w);
+        // Optional and last, so that a bundle without one is written as before: bundles older than receipts have none.
+        if (Receipt is not null) w.WriteString("receipt", Receipt);
         w.WriteEndObject();
     }
 
@@ -249,7 +255,16 @@ public sealed record ProofBundle(
             Str(log, "origin", "log."), Str(log, "verifier_key", "log."), Str(log, "checkpoint", "log."),
             Entry(Prop(root, "log_entry", ""), "log_entry"),
             OptEntry(root, "revocation"), OptEntry(root, "superseded_by"),
-            OptAnchor(root), OptEntry(issuer, "log_entry", "issuer."), OptStr(root, "status_note", ""));
+            OptAnchor(root), OptEntry(issuer, "log_entry", "issuer."), OptStr(root, "status_note", ""), OptReceipt(root));
+    }
+
+    /// <summary>The log entry's COSE receipt (RFC 9942), base64, when the bundle carries one; its checks are a COSE verifier's.</summary>
+    private static string? OptReceipt(JsonElement root)
+    {
+        string? receipt = OptStr(root, "receipt", "");
+        if (receipt is not null && (receipt.Length > MaxReceiptChars || !Convert.TryFromBase64String(receipt, new byte[receipt.Length], out _)))
+            throw new BundleFormatException($"receipt is not base64 of at most {MaxReceiptChars} characters");
+        return receipt;
     }
 
     private static BundleAnchor? OptAnchor(JsonElement root)

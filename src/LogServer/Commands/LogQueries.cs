@@ -41,3 +41,11 @@ public sealed record AnchorPageQuery(long Start, long Limit)
         limit is < 1 or > AnchorApi.MaxPage ? throw DomainError.Invalid("parameter_out_of_range", $"\"limit\" must be between 1 and {AnchorApi.MaxPage}")
         : new(start, limit);
 }
+
+/// <summary>A log entry named by its index in a route (<c>/v1/log/entries/{index}/…</c>): decimal digits, no leading zero.</summary>
+public sealed record EntryIndex(long Index)
+{
+    public static EntryIndex FromRoute(string text) =>
+        text.Length is > 0 and <= 18 && text.All(char.IsAsciiDigit) && (text.Length == 1 || text[0] != '0') ? new(long.Parse(text, System.Globalization.CultureInfo.InvariantCulture))
+        : throw DomainError.Invalid("invalid_parameter", "the entry index must be a decimal number");
+}

@@ -28,6 +28,12 @@ public static class Entry
         AnchorEntry.Type, StampRevealEntry.Type,
     ];
 
+    /// <summary>
+    /// Whether the entry is a SCITT Signed Statement (a COSE_Sign1, whose CBOR tag 18 is the byte 0xD2) rather than a
+    /// JSON object (first byte <c>{</c>); docs/ENTRIES.md "Telling the kinds apart".
+    /// </summary>
+    public static bool IsStatement(ReadOnlySpan<byte> entry) => entry.Length > 0 && entry[0] == 0xD2;
+
     /// <summary>Parses <paramref name="utf8"/> as JSON for one of the records' <c>Parse</c>; not JSON is an <see cref="EntryFormatException"/>.</summary>
     internal static T Parse<T>(ReadOnlySpan<byte> utf8, Func<JsonElement, T> parse)
     {

@@ -39,6 +39,7 @@ public static class AttestServer
         builder.Services.AddAttestGrpc(options);
         builder.Services.AddAttestAuth(options);
         builder.Services.AddAttestMail(options);
+        builder.Services.AddReceipts();
     }
 
     /// <summary>
@@ -49,6 +50,7 @@ public static class AttestServer
     {
         app.Services.GetRequiredService<ApiKeys>(); // generates and shows the admin key at first start, not at first request
         app.Services.GetRequiredService<KeyVault>(); // warns at every start of a key kept in the data dir
+        app.Services.GetRequiredService<Scitt.ServiceKey>(); // generates the receipt key at first start, and refuses a bad one before listening
         app.UseJsonErrors();
         app.UseCors();
         app.UsePublicRateLimits();
@@ -68,6 +70,7 @@ public static class AttestServer
         app.MapAnchorApi();
         app.MapHealthApi();
         app.MapDeliveryApi();
+        app.MapReceiptApi();
         app.MapWebPage(settings.Options.Web);
         app.MapAttestGrpc();
         app.MapPrometheusScrapingEndpoint();

@@ -36,7 +36,7 @@ public sealed record LeafEntry(long Index, string Entry, string TlogProof, strin
 /// attestation (<see cref="ProofBundle"/>, docs/VERIFYING.md), the public proof of a stamp, and an entry by its leaf
 /// hash. Each entry's proof is a C2SP tlog-proof (c2sp.org/tlog-proof@v1); verdicts are <see cref="VerifyService"/>'s.
 /// </summary>
-public sealed class ProofService(TransparencyLog log, Registry registry, IIndexStore index, AttestationService attestations, Anchor.AnchorLedger anchors, TimeProvider time)
+public sealed class ProofService(TransparencyLog log, Registry registry, IIndexStore index, AttestationService attestations, Anchor.AnchorLedger anchors, TimeProvider time, Scitt.Receipts receipts)
 {
     /// <summary>How long a proof waits for a checkpoint covering a fresh entry before answering 503 <c>checkpoint_pending</c>.</summary>
     private static readonly TimeSpan CheckpointWait = TimeSpan.FromSeconds(10);
@@ -46,7 +46,8 @@ public sealed class ProofService(TransparencyLog log, Registry registry, IIndexS
     /// events, the attestation's log entry, and any revocation or superseding entry, each with a C2SP tlog-proof
     /// against one signed checkpoint of this log. Only a reader <see cref="Reader.Entitled"/> to the attestation gets
     /// the payload (<c>"access": "full"</c>); anyone else gets the same bundle without it (<c>"access": "public"</c>):
-    /// status, issuer, key and log proofs, all of it already public in the log.
+    /// status, issuer, key and log proofs, all of it already public in the log. Both carry the attestation entry's
+    /// COSE receipt (RFC 9942) over the bundle's checkpoint, for verifiers that speak SCITT rather than C2SP.
     /// </summary>
     public async Task<ProofBundle> Bundle(Guid id, Reader reader, CancellationToken token)
     {
@@ -80,7 +81,8 @@ public sealed class ProofService(TransparencyLog log, Registry registry, IIndexS
             SupersededBy: supersededAt is { } sup ? await EntryProof(sup, checkpoint, token) : null,
             Anchor: anchor is null ? null : await AnchorEvidence(a.LogIndex, anchor, checkpoint, token),
             IssuerEntry: await EntryProof(issuer.EntryIndex, checkpoint, token),
-            StatusNote: log.SignNote(statusNote.Text()));
+            StatusNote: log.SignNote(statusNote.Text()),
+            Receipt: Convert.ToBase64String(receipts.For(a.LogIndex, checkpoint)));
     }
 
     /// <summary>

@@ -21,8 +21,11 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
     /// <summary>Mapped routes that are no part of the API: the web page and its files, the document, the metrics (and the reference under /docs).</summary>
     private static readonly string[] NotApi = ["GET /", "GET /web/{name}", "GET /openapi/{documentName}.json", "GET /metrics"];
 
-    /// <summary>The only routes without an error body: liveness answers or does not, and readiness says why it is not ready in its own body.</summary>
-    private static readonly string[] OwnErrorBodies = ["GET /healthz", "GET /readyz"];
+    /// <summary>
+    /// The only routes without the JSON error body: liveness answers or does not, readiness says why it is not ready in
+    /// its own body, and SCRAPI's key resource answers an unknown kid with RFC 9290 concise problem details.
+    /// </summary>
+    private static readonly string[] OwnErrorBodies = ["GET /healthz", "GET /readyz", "GET /.well-known/scitt-keys/{kid}"];
 
     [Fact]
     public async Task the_openapi_document_is_valid_openapi_with_the_key_schemes()
