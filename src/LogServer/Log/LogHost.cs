@@ -180,6 +180,7 @@ public static class LogServices
         services.AddSingleton<IssuerQuotas>();
         services.AddSingleton<IssuerService>();
         services.AddSingleton<AttestationService>();
+        services.AddSingleton<Scitt.Registrations>();
         services.AddHostedService<LogHost>();
         services.AddSingleton<Anchor.AnchorLedger>();
         services.AddSingleton(sp => new Anchor.Anchorer(anchor, sp.GetRequiredService<TransparencyLog>(), sp.GetRequiredService<Anchor.AnchorLedger>(),
