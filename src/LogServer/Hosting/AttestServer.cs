@@ -71,6 +71,7 @@ public static class AttestServer
         app.MapHealthApi();
         app.MapDeliveryApi();
         app.MapReceiptApi();
+        app.MapScittApi();
         app.MapWebPage(settings.Options.Web);
         app.MapAttestGrpc();
         app.MapPrometheusScrapingEndpoint();
