@@ -9,7 +9,8 @@ namespace Attest.Load;
 /// The machine's physical limits, measured in the same run as the load so that every figure can be given as a ratio
 /// that survives a noisy or different machine. Each takes about two seconds.
 /// </summary>
-public sealed record Limits(double Sha256PerSecond, double SignsPerSecond, double FasterLogRecordsPerSecond, double FasterLogCommitsPerSecond, int Batch, int Cores)
+public sealed record Limits(double Sha256PerSecond, double SignsPerSecond, double FasterLogRecordsPerSecond, double FasterLogCommitsPerSecond, int Batch, int Cores,
+    double Es256VerifiesPerSecond)
 {
     private static readonly TimeSpan Span = TimeSpan.FromSeconds(2);
 
@@ -28,8 +29,17 @@ public sealed record Limits(double Sha256PerSecond, double SignsPerSecond, doubl
             var signature = new byte[Ed25519.SignatureSize];
             return () => key.Sign(entry, signature);
         });
+        // A SCITT registration checks the issuer's ES256 signature (RFC 9053 §2.1) once: over a statement-sized message.
+        using var p256 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        byte[] es256 = p256.SignData(entry, HashAlgorithmName.SHA256);
+        var publicKey = p256.ExportParameters(false);
+        double verifies = OnAllCores(() =>
+        {
+            var key = ECDsa.Create(publicKey); // one per thread, as each request of the server has its own
+            return () => key.VerifyData(entry, es256, HashAlgorithmName.SHA256);
+        });
         var (records, commits) = await FasterLogRate(entry, batch);
-        return new Limits(sha, signs, records, commits, batch, Environment.ProcessorCount);
+        return new Limits(sha, signs, records, commits, batch, Environment.ProcessorCount, verifies);
     }
 
     /// <summary>Operations a second with one thread per core, each calling its own copy of the operation in a loop.</summary>

@@ -6,7 +6,7 @@ namespace Attest.Load;
 public sealed record Options
 {
     public const string Usage = """
-        usage: Attest.Load --scenario <mint-grpc|mint-rest|stamp-grpc|stamp-rest|proof-rest|checkpoint-grpc> [options]
+        usage: Attest.Load --scenario <mint-grpc|mint-rest|stamp-grpc|stamp-rest|proof-rest|checkpoint-grpc|scitt-register-rest|scitt-receipt-rest> [options]
 
           --start-server        run the Attest.LogServer.dll built beside this tool on loopback, with a fresh data
                                 directory, and stop it at the end
@@ -31,7 +31,9 @@ public sealed record Options
                                 thread, and time each from that instant; --clients bounds how many are in flight
                                 (a request due while all are busy waits, and the report says how long). In the
                                 warm-up, a request that cannot go on time is dropped rather than sent late
-          --prefill <n>         proof-rest: first stamp the log up to n entries (default 100000)
+          --prefill <n>         proof-rest, scitt-receipt-rest: first stamp the log up to n entries (default 100000)
+          --statements <n>      scitt-register-rest: ES256 Signed Statements signed before the run, one per
+                                registration (default 100000); a run that uses them all counts the rest as errors
           --no-limits           skip measuring SHA-256, Ed25519 and FasterLog limits
           --slow <ms>           also print, to stderr, when the requests slower than this were due (wall-clock UTC,
                                 in spells: a stall's start, length and worst request), to line them up with the
@@ -54,11 +56,12 @@ public sealed record Options
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
     public double? Rate { get; init; }
     public long Prefill { get; init; } = 100_000;
+    public int Statements { get; init; } = 100_000;
     public bool Limits { get; init; } = true;
     public string? Json { get; init; }
     public double? SlowMs { get; init; }
 
-    public static readonly string[] Scenarios = ["mint-grpc", "mint-rest", "stamp-grpc", "stamp-rest", "proof-rest", "checkpoint-grpc"];
+    public static readonly string[] Scenarios = ["mint-grpc", "mint-rest", "stamp-grpc", "stamp-rest", "proof-rest", "checkpoint-grpc", "scitt-register-rest", "scitt-receipt-rest"];
 
     /// <summary>Null (after printing why) when the arguments are not usable.</summary>
     public static Options? Parse(string[] args)
@@ -86,6 +89,7 @@ public sealed record Options
                     "--warmup" => o with { Warmup = Time(Next()) },
                     "--rate" => o with { Rate = Positive(Next(), "--rate") },
                     "--prefill" => o with { Prefill = Positive(Next(), "--prefill") },
+                    "--statements" => o with { Statements = Positive(Next(), "--statements") },
                     "--limits" => o with { Limits = true },
                     "--no-limits" => o with { Limits = false },
                     "--json" => o with { Json = Next() },

@@ -38,6 +38,17 @@ public sealed record Report(
                 new($"mints/s ÷ {batch}", okPerSecond / l.FasterLogRecordsPerSecond,
                     $"a mint is one durable record, and {l.Batch} clients can have at most {l.Batch} waiting for a commit"),
             ];
+        if (scenario == "scitt-register-rest")
+            return
+            [
+                new("registrations/s ÷ ES256 verifies/s", okPerSecond / l.Es256VerifiesPerSecond,
+                    $"a registration verifies the issuer's ES256 signature once: the share of the {l.Cores} cores' raw P-256 verify rate the registrations reach"),
+                new($"registrations/s ÷ {batch}", okPerSecond / l.FasterLogRecordsPerSecond,
+                    $"a registration is one durable record, and {l.Batch} clients can have at most {l.Batch} waiting for a commit"),
+            ];
+        if (scenario == "scitt-receipt-rest")
+            return [new("receipts/s ÷ ES256 verifies/s", okPerSecond / l.Es256VerifiesPerSecond,
+                $"a relying party checks a receipt with one ES256 verify: the share of the {l.Cores} cores' raw verify rate needed to check every receipt served")];
         if (scenario.StartsWith("stamp"))
             return [new($"stamps/s ÷ {batch}", okPerSecond / l.FasterLogRecordsPerSecond,
                 $"a stamp is one durable record, and {l.Batch} clients can have at most {l.Batch} waiting for a commit")];
@@ -71,6 +82,7 @@ public sealed record Report(
             s.AppendLine($"Physical limits, measured in this run on all {lim.Cores} cores (before the load):");
             s.AppendLine($"  SHA-256 of 300 B                                {lim.Sha256PerSecond,12:N0} /s");
             s.AppendLine($"  Ed25519 sign of 300 B (libsodium)               {lim.SignsPerSecond,12:N0} /s");
+            s.AppendLine($"  ES256 verify of 300 B (P-256, .NET)             {lim.Es256VerifiesPerSecond,12:N0} /s");
             s.AppendLine($"  FasterLog append+commit, batches of {lim.Batch,-6}      {lim.FasterLogRecordsPerSecond,12:N0} records/s ({lim.FasterLogCommitsPerSecond:N0} commits/s)");
             s.AppendLine();
             foreach (var ratio in Ratios) s.AppendLine($"  {ratio.Name} = {ratio.Value:P1}\n      ({ratio.Meaning})");

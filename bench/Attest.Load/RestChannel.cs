@@ -12,7 +12,7 @@ namespace Attest.Load;
 public sealed class RestChannel(Uri baseAddress, string adminKey) : IDisposable
 {
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
-    private readonly HttpClient http = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) })
+    private readonly HttpClient http = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10), AllowAutoRedirect = false })
     {
         BaseAddress = baseAddress,
         Timeout = TimeSpan.FromSeconds(60),
@@ -32,6 +32,19 @@ public sealed class RestChannel(Uri baseAddress, string adminKey) : IDisposable
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         await using (var body = await response.Content.ReadAsStreamAsync()) await body.CopyToAsync(Stream.Null);
         return response.StatusCode == expected ? null : $"http {(int)response.StatusCode}";
+    }
+
+    /// <summary>
+    /// Null when the answer has one of the <paramref name="expected"/> statuses, else "http &lt;status&gt;": a body of
+    /// another media type (SCITT's application/cose). Redirects are answers here, not followed.
+    /// </summary>
+    public async ValueTask<string?> SendBody(HttpMethod method, string path, byte[] body, MediaTypeHeaderValue contentType, params HttpStatusCode[] expected)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = contentType;
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using (var stream = await response.Content.ReadAsStreamAsync()) await stream.CopyToAsync(Stream.Null);
+        return expected.Contains(response.StatusCode) ? null : $"http {(int)response.StatusCode}";
     }
 
     /// <summary>For setting up: a JSON request that must succeed, and its answer.</summary>

@@ -20,7 +20,7 @@ public static class Scenarios
         ["field_of_study"] = "Mathematics", ["graduation_date"] = "2025-06-30", ["honors"] = "cum laude",
     };
 
-    public static async Task<Request> Prepare(string scenario, RestChannel rest, IGrpcChannel grpc, long prefill, int clients)
+    public static async Task<Request> Prepare(string scenario, RestChannel rest, IGrpcChannel grpc, long prefill, int clients, int statements = 100_000)
     {
         switch (scenario)
         {
@@ -53,6 +53,22 @@ public static class Scenarios
             {
                 long size = await Prefill(rest, grpc, prefill, clients);
                 return w => rest.Send(HttpMethod.Get, $"v1/log/proofs/inclusion?index={Random.Shared.NextInt64(size)}", null, null, HttpStatusCode.OK);
+            }
+            case "scitt-register-rest":
+            {
+                // SCRAPI registration: each request is a new ES256 statement, signed before the run so that the tool's
+                // own signing is not in the measured time. The service answers 201 with a receipt or 303 to the entry.
+                var pool = await ScittStatements.Prepare(rest, statements);
+                long next = -1;
+                return w => Interlocked.Increment(ref next) is var i && i < pool.Length
+                    ? rest.SendBody(HttpMethod.Post, "entries", pool[i], ScittStatements.Cose, HttpStatusCode.Created, HttpStatusCode.SeeOther)
+                    : ValueTask.FromResult<string?>("statements exhausted (--statements)");
+            }
+            case "scitt-receipt-rest":
+            {
+                // An RFC 9942 receipt of a random entry below the signed checkpoint, any kind of entry.
+                long size = await Prefill(rest, grpc, prefill, clients);
+                return w => rest.Send(HttpMethod.Get, $"v1/log/entries/{Random.Shared.NextInt64(size)}/receipt", null, null, HttpStatusCode.OK);
             }
             default:
                 throw new ArgumentException($"unknown scenario {scenario}", nameof(scenario));

@@ -250,7 +250,12 @@ public static class ScittCommand
         }
     }
 
-    private static byte[] ReadPayload(string path) => ReadFile(path, StatementWriter.MaxStatement, "--payload");
+    private static byte[] ReadPayload(string path)
+    {
+        if (new FileInfo(path) is { Exists: true, Length: > StatementWriter.MaxStatement } info)
+            throw new UsageException($"--payload {path} is {info.Length} bytes: a statement is a log entry, at most {StatementWriter.MaxStatement} bytes; sign a large file with --hash-envelope");
+        return ReadFile(path, StatementWriter.MaxStatement, "--payload");
+    }
 
     internal static byte[] ReadFile(string path, long max, string? option = null)
     {

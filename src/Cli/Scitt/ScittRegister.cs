@@ -76,7 +76,7 @@ public static class ScittRegister
             post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
             post.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/cose"));
             var (status, location, retryAfter, body) = await Send(http, post, deadline);
-            Console.Error.WriteLine($"POST {entries.AbsolutePath}: {(int)status} {status}{(location is null ? "" : " -> " + location.AbsolutePath)}");
+            Console.Error.WriteLine($"POST {entries.AbsolutePath}: {Phrase(status)}{(location is null ? "" : " -> " + location.AbsolutePath)}");
             if (status == HttpStatusCode.Created) return (ExitCodes.Ok, ReceiptFrom(body));
             if (status is not (HttpStatusCode.SeeOther or HttpStatusCode.Accepted)) return (Refused(status, body), null);
             // SCRAPI: poll the entry's resource until the receipt is there.
@@ -88,7 +88,7 @@ public static class ScittRegister
                 get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
                 get.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/cose"));
                 (status, var next, retryAfter, body) = await Send(http, get, deadline);
-                Console.Error.WriteLine($"GET {target.AbsolutePath}: {(int)status} {status}");
+                Console.Error.WriteLine($"GET {target.AbsolutePath}: {Phrase(status)}");
                 if (status == HttpStatusCode.OK) return (ExitCodes.Ok, ReceiptFrom(body));
                 if (status is not (HttpStatusCode.Found or HttpStatusCode.Accepted)) return (Refused(status, body), null);
                 location = next ?? target;
@@ -115,6 +115,17 @@ public static class ScittRegister
         after = TimeSpan.FromMilliseconds(Math.Clamp(after.TotalMilliseconds, 200, 10_000));
         return (response.StatusCode, location, after, body);
     }
+
+    // HttpStatusCode's names are ambiguous (303 is also RedirectMethod): the RFC 9110 reason phrases of the statuses SCRAPI uses.
+    private static string Phrase(HttpStatusCode status) => (int)status + (status switch
+    {
+        HttpStatusCode.OK => " OK",
+        HttpStatusCode.Created => " Created",
+        HttpStatusCode.Accepted => " Accepted",
+        HttpStatusCode.Found => " Found",
+        HttpStatusCode.SeeOther => " See Other",
+        _ => "",
+    });
 
     /// <summary>The API key goes only back to the server it was given for: a redirect elsewhere is refused.</summary>
     private static Uri SameOrigin(Uri server, Uri? location)
@@ -144,8 +155,9 @@ public static class ScittRegister
     /// <summary>A refusal: RFC 9290 concise problem details (CBOR: title -1, detail -2) or Attest's JSON error body.</summary>
     private static int Refused(HttpStatusCode status, byte[] body)
     {
-        string what = Describe(body);
-        VerifyCommand.Line($"error: the service answered {(int)status}: {what}");
+        // The service's text is untrusted: control and format characters are escaped, so it cannot forge lines.
+        string what = string.Concat(Describe(body).Select(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format ? $"\\u{(int)c:x4}" : c.ToString()));
+        Console.Error.WriteLine($"error: the service answered {(int)status}: {what}");
         return ExitCodes.Failed;
     }
 
@@ -158,7 +170,7 @@ public static class ScittRegister
             string?[] parts = [map.Text(-1, "title"), map.Text(-2, "detail")];
             return string.Join(": ", parts.Where(p => p is not null)) is { Length: > 0 } s ? s : "(problem details without title or detail)";
         }
-        catch (Exception e) when (e is CoseFormatException or CborContentException or InvalidOperationException)
+        catch (Exception e) when (e is CoseFormatException or CborContentException or InvalidOperationException or OverflowException)
         {
         }
         try

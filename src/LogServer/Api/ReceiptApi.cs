@@ -17,12 +17,11 @@ public static class ReceiptApi
 {
     private const string Cbor = "application/cbor";
     private const string Cose = "application/cose";
-    private const string ProblemDetails = "application/concise-problem-details+cbor";
 
     public static IServiceCollection AddReceipts(this IServiceCollection services)
     {
+        // Receipts itself is registered with the log (Log/LogHost.cs), which registration needs too.
         services.AddSingleton(sp => ServiceKey.Load(sp.GetRequiredService<AttestOptions>(), sp.GetRequiredService<ILogger<ServiceKey>>()));
-        services.AddSingleton<Receipts>();
         return services;
     }
 
@@ -30,33 +29,38 @@ public static class ReceiptApi
     {
         // SCRAPI "Transparency Service Keys": a COSE Key Set (RFC 9052 §7) as application/cbor. One key while the
         // service has one; a replaced key stays verifiable only if its operator keeps serving it (docs/SCITT.md).
+        // Refusals of these SCRAPI resources (a rate limit, an unknown kid) are concise problem details.
         app.MapGet("/.well-known/scitt-keys", (ServiceKey key, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "public, max-age=300";
             return Results.Bytes(key.KeySetBytes, Cbor);
-        }).RequireCors(Cors.Public).PublicRoute()
-            .WithSummary("The transparency service's receipt keys: a COSE Key Set (SCRAPI, RFC 9052 §7)").ProducesText(200, Cbor, KeySetExample).Fails(429, "rate_limited");
+        }).WithMetadata(ConciseProblemDetails.Marker).RequireCors(Cors.Public).PublicRoute()
+            .WithSummary("The transparency service's receipt keys: a COSE Key Set (SCRAPI, RFC 9052 §7)").ProducesText(200, Cbor, KeySetExample)
+            .Produces<byte[]>(429, ConciseProblemDetails.MediaType);
 
         // SCRAPI "Individual Transparency Service Key": the kid is 32 bytes, not URL-safe, so it is named by its
-        // base64url without padding. No such key: 404 with RFC 9290 concise problem details, as SCRAPI shows it.
+        // base64url without padding. No such key: 404 with the title SCRAPI gives it.
         app.MapGet("/.well-known/scitt-keys/{kid}", async (string kid, ServiceKey key, HttpContext context) =>
         {
             if (kid != key.KidText)
             {
+                var problem = ConciseProblemDetails.Encode("No such key", "No key could be found for this kid value", "not_found");
                 context.Response.StatusCode = 404;
-                context.Response.ContentType = ProblemDetails;
-                await context.Response.Body.WriteAsync(Problem("No such key", "No key could be found for this kid value"), context.RequestAborted);
+                context.Response.ContentType = ConciseProblemDetails.MediaType;
+                await context.Response.Body.WriteAsync(problem, context.RequestAborted);
                 return Results.Empty;
             }
             context.Response.Headers.CacheControl = "public, max-age=300";
             return Results.Bytes(key.CoseKeyBytes, Cbor);
-        }).RequireCors(Cors.Public).PublicRoute()
+        }).WithMetadata(ConciseProblemDetails.Marker).RequireCors(Cors.Public).PublicRoute()
             .WithSummary("One receipt key by its kid (base64url of the RFC 9679 thumbprint): a COSE_Key").ProducesText(200, Cbor, KeyExample)
-            .ProducesText(404, ProblemDetails, NoSuchKeyExample);
+            .Produces<byte[]>(404, ConciseProblemDetails.MediaType).Produces<byte[]>(429, ConciseProblemDetails.MediaType);
 
         app.MapGet("/.well-known/transparency-configuration", (TransparencyLog log, ServiceKey key, AttestOptions options) =>
-            Results.Bytes(TransparencyConfiguration.Encode(log.Origin, log.VerifierKey, key, options.PublicUrl), Cbor)).RequireCors(Cors.Public).PublicRoute()
-            .WithSummary("The transparency service's configuration: a CBOR map (docs/SCITT.md)").ProducesText(200, Cbor, ConfigurationExample).Fails(429, "rate_limited");
+            Results.Bytes(TransparencyConfiguration.Encode(log.Origin, log.VerifierKey, key, options.PublicUrl), Cbor))
+            .WithMetadata(ConciseProblemDetails.Marker).RequireCors(Cors.Public).PublicRoute()
+            .WithSummary("The transparency service's configuration: a CBOR map (docs/SCITT.md)").ProducesText(200, Cbor, ConfigurationExample)
+            .Produces<byte[]>(429, ConciseProblemDetails.MediaType);
 
         app.MapGet("/v1/log/entries/{index}/receipt", (string index, TransparencyLog log, Receipts receipts) =>
         {
@@ -98,17 +102,6 @@ public static class ReceiptApi
 
     private static DomainError Pending(long index) =>
         new(ErrorKind.Unavailable, "checkpoint_pending", $"entry {index} is not yet in a signed checkpoint; retry shortly") { RetryAfterSeconds = 1 };
-
-    /// <summary>An RFC 9290 §2 concise problem details map: {-1: title, -2: detail}.</summary>
-    private static byte[] Problem(string title, string detail)
-    {
-        var w = new CborWriter(CborConformanceMode.Canonical);
-        w.WriteStartMap(2);
-        w.WriteInt32(-1); w.WriteTextString(title);
-        w.WriteInt32(-2); w.WriteTextString(detail);
-        w.WriteEndMap();
-        return w.Encode();
-    }
 
     // Examples in CBOR diagnostic notation (RFC 8949 §8); the bodies are binary CBOR.
     private const string KeySetExample = "[{1: 2, 2: h'5f0c…9a41', 3: -7, -1: 1, -2: h'65ed…551d', -3: h'1e52…d19c'}]";

@@ -38,39 +38,39 @@ public sealed class CoseHeader
     public byte[]? Encoded(long label) => values.GetValueOrDefault(label);
 
     /// <summary>The integer at <paramref name="label"/>, null when absent; a value of another type is a format error.</summary>
-    public long? Int(long label, string name)
+    public long? Int(long label, string name) => Guarded<long?>(name, () =>
     {
         if (Encoded(label) is not { } v) return null;
         var r = Reader(v);
         return r.PeekState() is CborReaderState.UnsignedInteger or CborReaderState.NegativeInteger ? r.ReadInt64() : throw new CoseFormatException($"{name} ({label}) is not an integer");
-    }
+    });
 
     /// <summary>The byte string at <paramref name="label"/>, null when absent.</summary>
-    public byte[]? Bytes(long label, string name)
+    public byte[]? Bytes(long label, string name) => Guarded(name, () =>
     {
         if (Encoded(label) is not { } v) return null;
         if (v[0] == 0x5F) throw new CoseFormatException($"{name} ({label}) is an indefinite-length byte string");
         var r = Reader(v);
         return r.PeekState() == CborReaderState.ByteString ? r.ReadByteString() : throw new CoseFormatException($"{name} ({label}) is not a byte string");
-    }
+    });
 
     /// <summary>The text string at <paramref name="label"/>, null when absent.</summary>
-    public string? Text(long label, string name)
+    public string? Text(long label, string name) => Guarded(name, () =>
     {
         if (Encoded(label) is not { } v) return null;
         if (v[0] == 0x7F) throw new CoseFormatException($"{name} ({label}) is an indefinite-length text string");
         var r = Reader(v);
         return r.PeekState() == CborReaderState.TextString ? r.ReadTextString() : throw new CoseFormatException($"{name} ({label}) is not a text string");
-    }
+    });
 
     /// <summary>The map at <paramref name="label"/> read as a header-like map (CWT claims, proofs), null when absent.</summary>
-    public CoseHeader? Map(long label, string name)
+    public CoseHeader? Map(long label, string name) => Guarded(name, () =>
     {
         if (Encoded(label) is not { } v) return null;
         var r = Reader(v);
         if (r.PeekState() != CborReaderState.StartMap) throw new CoseFormatException($"{name} ({label}) is not a map");
         return Read(r, name, 64);
-    }
+    });
 
     /// <summary>Reads one definite-length map with unique integer or text labels.</summary>
     public static CoseHeader Read(CborReader reader, string what, int maxEntries)
@@ -112,4 +112,20 @@ public sealed class CoseHeader
     }
 
     private static CborReader Reader(byte[] encoded) => new(encoded, CborConformanceMode.Strict);
+
+    /// <summary>
+    /// Runs a reader of untrusted CBOR so that whatever it meets (malformed CBOR, an integer out of range, an item of
+    /// another type) comes out as the one documented <see cref="CoseFormatException"/>.
+    /// </summary>
+    internal static T Guarded<T>(string what, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is CborContentException or InvalidOperationException or OverflowException or FormatException)
+        {
+            throw new CoseFormatException($"{what} is not well-formed: {e.Message}");
+        }
+    }
 }

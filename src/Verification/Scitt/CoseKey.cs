@@ -116,7 +116,7 @@ public sealed class CoseKey
             if (r.BytesRemaining != 0) throw new CoseFormatException("bytes follow the key set");
             return keys;
         }
-        catch (Exception e) when (e is CborContentException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is CborContentException or InvalidOperationException or OverflowException or FormatException)
         {
             throw new CoseFormatException("not a COSE_Key or COSE_KeySet: " + e.Message);
         }

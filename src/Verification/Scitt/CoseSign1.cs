@@ -72,7 +72,7 @@ public sealed class CoseSign1
             CoseHeader.RefuseOverlap(@protected, unprotected);
             return new CoseSign1(protectedBytes, @protected, unprotected, payload, signature, encodedProtected, encodedPayload, encodedSignature);
         }
-        catch (Exception e) when (e is CborContentException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is CborContentException or InvalidOperationException or OverflowException or FormatException)
         {
             throw new CoseFormatException("not a well-formed COSE_Sign1: " + e.Message);
         }

@@ -47,7 +47,7 @@ public sealed class Receipt
     public long? IssuedAt { get; }
 
     /// <summary>Parses an RFC9162_SHA256 inclusion receipt; throws <see cref="CoseFormatException"/> for anything else.</summary>
-    public static Receipt Parse(CoseSign1 message)
+    public static Receipt Parse(CoseSign1 message) => CoseHeader.Guarded("the receipt", () =>
     {
         var h = message.Protected;
         long alg = h.Int(CoseHeader.Alg, "alg") ?? throw new CoseFormatException("the receipt's protected header has no alg (1)");
@@ -69,7 +69,7 @@ public sealed class Receipt
         byte[] encoded = proofs.Encoded(InclusionProofLabel) ?? throw new CoseFormatException("the receipt's proofs have no inclusion proof (-1)");
         var (treeSize, leafIndex, path) = ReadInclusionProof(encoded);
         return new Receipt(message, alg, kid, treeSize, leafIndex, path, issuer, iat);
-    }
+    });
 
     /// <summary>
     /// The root the inclusion path leads to from <paramref name="leafHash"/>, or null when the path does not fit

@@ -114,7 +114,10 @@ public static class ScittVerifier
         return new ScittReport(checks, leaf.ToHex(), findings, statement is not null && issuerKey is not null);
     }
 
-    /// <summary>A kid as text when it is printable ASCII, else as hex: a kid comes from an untrusted file.</summary>
+    /// <summary>
+    /// A kid as text when it is printable ASCII (an issuer's kid), else in base64url (a binary kid, such as the RFC 9679
+    /// thumbprint SCRAPI names keys by in <c>/.well-known/scitt-keys/{kid}</c>): a kid comes from an untrusted file.
+    /// </summary>
     public static string Printable(byte[] kid) =>
-        kid.Length > 0 && kid.All(b => b is >= 0x21 and <= 0x7E) ? System.Text.Encoding.ASCII.GetString(kid) : "0x" + Convert.ToHexStringLower(kid);
+        kid.Length > 0 && kid.All(b => b is >= 0x21 and <= 0x7E) ? System.Text.Encoding.ASCII.GetString(kid) : Base64Url.Encode(kid);
 }

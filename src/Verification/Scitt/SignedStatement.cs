@@ -51,7 +51,7 @@ public sealed class SignedStatement
     public Hash LeafHash() => Rfc6962.HashLeaf(LoggedBytes());
 
     /// <summary>Reads the statement's protected header; throws <see cref="CoseFormatException"/> when a required part is missing or malformed.</summary>
-    public static SignedStatement Parse(CoseSign1 message)
+    public static SignedStatement Parse(CoseSign1 message) => CoseHeader.Guarded("the statement's header", () =>
     {
         var h = message.Protected;
         long alg = h.Int(CoseHeader.Alg, "alg") ?? throw new CoseFormatException("the protected header has no alg (1)");
@@ -73,7 +73,7 @@ public sealed class SignedStatement
             if (message.Payload is not { Length: 32 }) throw new CoseFormatException("a SHA-256 hash envelope's payload is the 32-byte hash");
         }
         return new SignedStatement(message, alg, kid, issuer, subject, contentType, hashAlg, preimage);
-    }
+    });
 
     /// <summary>Checks the issuer's signature with <paramref name="key"/> (which must be of the statement's alg).</summary>
     public bool VerifySignature(CoseKey key) => key.Alg == Alg && key.Verify(Message.ToBeSigned(), Message.Signature);

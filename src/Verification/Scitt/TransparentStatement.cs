@@ -29,7 +29,7 @@ public static class TransparentStatement
     /// The receipts of a transparent statement, each still encoded; throws <see cref="CoseFormatException"/> when 394 is
     /// missing or not an array of byte strings, or when the unprotected header holds anything else.
     /// </summary>
-    public static IReadOnlyList<byte[]> Receipts(CoseSign1 message)
+    public static IReadOnlyList<byte[]> Receipts(CoseSign1 message) => CoseHeader.Guarded<IReadOnlyList<byte[]>>("the receipts", () =>
     {
         var u = message.Unprotected;
         byte[] encoded = u.Encoded(CoseHeader.Receipts) ?? throw new CoseFormatException("no receipts: the unprotected header has no 394 (is this a signed statement, not yet transparent?)");
@@ -46,5 +46,5 @@ public static class TransparentStatement
         }
         r.ReadEndArray();
         return receipts;
-    }
+    });
 }

@@ -199,6 +199,7 @@ public sealed class ReceiptTests(ServerFixture fixture) : IClassFixture<ServerFi
             var details = await ScittInterop.Decode(problem);
             Assert.Equal("No such key", details.Str("-1"));
             Assert.False(string.IsNullOrEmpty(details.Str("-2")));
+            Assert.Equal("not_found", details.GetProperty("https://attest.invalid/problem").Str("error"));
         }
     }
 

@@ -89,6 +89,61 @@ public sealed class TransparentStatementTests
     }
 
     [Fact]
+    public async Task a_registered_statement_is_served_as_a_transparent_statement_that_transmute_cose_verifies_and_a_json_entry_has_none()
+    {
+        await using var server = await ServerProcess.Start();
+        var client = server.Client;
+        string issuer = await client.CreateIssuer("Outside Issuer");
+        string folder = ExternalTools.Interop("scitt");
+        await ExternalTools.NpmCi(folder, "@transmute/cose");
+        string dir = Directory.CreateTempSubdirectory("attest-statement-").FullName;
+        try
+        {
+            var signed = await ExternalTools.Run("node", [Path.Combine(folder, "sign-statement.mjs"), "--out-dir", dir, "--kid", "outside-es256",
+                "--iss", issuer, "--sub", "pkg:npm/example@1.0.0", "--payload", "release 1.0.0"], folder, TimeSpan.FromMinutes(1));
+            Assert.True(signed.ExitCode == 0, signed.ToString());
+            string issuerKey = Path.Combine(dir, "issuer-key.json");
+            var jwk = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(issuerKey)).RootElement;
+            var (status, key) = await client.Post($"v1/issuers/{issuer}/keys", new { kid = "outside-es256", alg = "ES256", jwk });
+            Assert.True(status == System.Net.HttpStatusCode.Created, key.GetRawText());
+
+            var statement = await File.ReadAllBytesAsync(Path.Combine(dir, "statement.cbor"));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "entries") { Content = new ByteArrayContent(statement) };
+            request.Content.Headers.ContentType = new("application/cose");
+            request.Headers.Authorization = new("Bearer", ServerProcess.AdminKey);
+            using var registered = await new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress }.SendAsync(request);
+            Assert.True(registered.StatusCode is System.Net.HttpStatusCode.Created or System.Net.HttpStatusCode.SeeOther, registered.ToString());
+
+            string leaf = Rfc6962.HashLeaf(statement).ToHex();
+            var (found, entry) = await client.Get($"v1/log/entries?leaf_hash={leaf}", key: null);
+            Assert.True(found == System.Net.HttpStatusCode.OK, entry.GetRawText());
+            long index = entry.GetProperty("index").GetInt64();
+            await client.CheckpointCovering(index + 1);
+
+            var (got, type, transparent, _) = await client.GetBytes($"v1/log/entries/{index}/transparent-statement");
+            Assert.Equal(System.Net.HttpStatusCode.OK, got);
+            Assert.Equal("application/cose", type);
+            string tsFile = Path.Combine(dir, "transparent.cbor"), keysFile = Path.Combine(dir, "keys.cbor");
+            await File.WriteAllBytesAsync(tsFile, transparent);
+            await File.WriteAllBytesAsync(keysFile, (await client.GetBytes(".well-known/scitt-keys")).Body);
+            var verified = await ExternalTools.Run("node", [Path.Combine(folder, "verify-receipt.mjs"), "--keys", keysFile, "--transparent", tsFile, "--issuer-key", issuerKey], folder, TimeSpan.FromMinutes(1));
+            Assert.True(verified.ExitCode == 0, verified.ToString());
+            Assert.Contains("release 1.0.0", verified.Stdout);
+            Assert.Equal(Split(statement).Parts, Split(transparent).Parts);
+
+            // The issuer's own entry is JSON: it has a receipt, but no Transparent Statement.
+            var (_, issuerView) = await client.Get($"v1/issuers/{issuer}");
+            long issuerIndex = issuerView.GetProperty("log_index").GetInt64();
+            Http.AssertError(await client.Get($"v1/log/entries/{issuerIndex}/transparent-statement", key: null), System.Net.HttpStatusCode.NotFound, "not_a_statement");
+            Http.AssertError(await client.Get($"v1/log/entries/{await client.TreeSize() + 5}/transparent-statement", key: null), System.Net.HttpStatusCode.NotFound, "not_found");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void only_a_logged_statement_becomes_a_transparent_statement()
     {
         byte[] receipt = [0xD2, 0x84, 0x40, 0xA0, 0xF6, 0x40];
