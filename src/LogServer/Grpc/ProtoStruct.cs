@@ -221,7 +221,13 @@ public static class ProtoStruct
     private static int WriteString(Span<byte> span, ref Utf8JsonReader reader, int n)
     {
         int prefix = WriteVarint(span, (ulong)n);
-        if (reader.ValueIsEscaped) reader.CopyString(span[prefix..]);
+        if (reader.ValueIsEscaped)
+        {
+            // CopyString wants room for the escaped text, more than the n bytes left for a string that ends the output.
+            byte[] scratch = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+            scratch.AsSpan(0, reader.CopyString(scratch)).CopyTo(span[prefix..]);
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
         else reader.ValueSpan.CopyTo(span[prefix..]);
         return prefix + n;
     }

@@ -54,6 +54,9 @@ public sealed class GrpcReplyTests
         """{"deep":{"a":[{"b":[[1,[2,{"c":[]}]],{"d":{"e":null}}]}]}}""",
         "{\"long\":\"" + new string('x', 300) + "\",\"many\":[" + string.Join(",", Enumerable.Range(0, 200)) + "]," +
             "\"wide\":{" + string.Join(",", Enumerable.Range(0, 150).Select(i => $"\"k{i}\":\"{new string('v', i)}\"")) + "}}",
+        // A long escaped string last, so its bytes end the output (System.Text.Json writes a base64 "+" as \u002B, and
+        // a receipt is last in a proof bundle).
+        "{\"a\":1,\"receipt\":\"" + string.Concat(Enumerable.Repeat("0oRYd6QBJgRYIA\\u002Bab/cd", 40)) + "\"}",
     };
 
     [Theory]
