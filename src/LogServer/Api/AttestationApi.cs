@@ -22,7 +22,7 @@ public static class AttestationApi
             .WithSummary("Mint an attestation (needs an Idempotency-Key header)").Takes<MintRequest>().Produces<AttestationView>(201).Idempotent(required: true)
             .Fails(400, "missing_idempotency_key", "missing_field", "unknown_schema", "missing_claim", "unknown_claim", "invalid_claim", "unsupported_alg", "invalid_payload", "invalid_email", "mail_not_configured", "invalid_json")
             .Fails(402, "insufficient_api_credits")
-            .Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "key_not_active", "pack_not_active", "idempotency_key_reused")
+            .Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "key_not_active", "key_held_by_issuer", "pack_not_active", "idempotency_key_reused")
             .Fails(413, "payload_too_large", "claims_too_large").Fails(415, "unsupported_media_type").Fails(503, "unavailable").Fails(507, "insufficient_storage");
 
         // Keyless with a holder token, so limited per address like the public routes (a key's reader is limited there too).
@@ -50,7 +50,7 @@ public static class AttestationApi
             .WithSummary("Replace an attestation with a new one (needs an Idempotency-Key header)").Takes<MintRequest>().Produces<AttestationView>(201).Idempotent(required: true)
             .Fails(400, "missing_idempotency_key", "invalid_id", "missing_field", "invalid_claim", "issuer_mismatch", "invalid_email", "mail_not_configured", "invalid_json").Fails(402, "insufficient_api_credits")
             .Fails(403, "forbidden").Fails(404, "not_found")
-            .Fails(409, "not_valid", "key_not_active", "idempotency_key_reused").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type")
+            .Fails(409, "not_valid", "key_not_active", "key_held_by_issuer", "idempotency_key_reused").Fails(413, "payload_too_large").Fails(415, "unsupported_media_type")
             .Fails(503, "unavailable").Fails(507, "insufficient_storage");
     }
 

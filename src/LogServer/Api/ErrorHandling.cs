@@ -111,6 +111,7 @@ public static class ErrorHandling
         if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
         if (error is not null)
             foreach (var (name, value) in Headers(error)) context.Response.Headers[name] = value;
+        if (Scitt.ConciseProblemDetails.Wanted(context)) return Scitt.ConciseProblemDetails.Write(context, status, code, message);
         return Json.Write(context, new ErrorBody(false, code, message), status);
     }
 

@@ -37,15 +37,15 @@ public static class IssuerApi
         {
             Field.Id(id, "issuer");
             return Json.Result(await issuers.CreateKey(caller, CreateKeyCommand.FromJson(id, await Json.ReadObject(request, token), limits)), 201);
-        }).WithSummary("Create an Ed25519 signing key for an issuer").Takes<CreateKeyRequest>().Produces<KeyView>(201)
-            .Fails(400, "invalid_id", "missing_field", "invalid_kid", "invalid_json").Fails(404, "not_found").Fails(409, "kid_exists")
+        }).WithSummary("Create a signing key for an issuer: Ed25519 held by the server, or an issuer-held ES256 or EdDSA public JWK").Takes<CreateKeyRequest>().Produces<KeyView>(201)
+            .Fails(400, "invalid_id", "missing_field", "invalid_kid", "invalid_json", "unsupported_alg", "invalid_jwk", "jwk_private_key", "jwk_alg_mismatch", "invalid_public_key").Fails(404, "not_found").Fails(409, "kid_exists")
             .Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         keyed.MapPost("/v1/issuers/keys/{kid}/rotate", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
         {
             return Json.Result(await issuers.Rotate(caller, RotateKeyCommand.FromJson(kid, await Json.ReadObject(request, token), limits)), 201);
         }).WithSummary("Rotate a signing key: a new key replaces it").Takes<RotateKeyRequest>().Produces<KeyView>(201)
-            .Fails(400, "missing_field", "invalid_kid", "invalid_json").Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "kid_exists", "key_not_active")
+            .Fails(400, "missing_field", "invalid_kid", "invalid_json", "unsupported_alg", "invalid_jwk", "jwk_private_key", "jwk_alg_mismatch", "invalid_public_key").Fails(403, "forbidden").Fails(404, "not_found").Fails(409, "kid_exists", "key_not_active")
             .Fails(415, "unsupported_media_type").Fails(503, "unavailable");
 
         keyed.MapPost("/v1/issuers/keys/{kid}/compromise", async (string kid, HttpRequest request, Principal caller, IssuerService issuers, LimitOptions limits, CancellationToken token) =>
@@ -118,6 +118,7 @@ public static class IssuerApi
                 {
                     issuer_id = k.IssuerId, kid = k.Kid, alg = k.Alg, public_key = k.PublicKey, status = k.Status,
                     valid_from = k.CreatedAt, valid_until = k.RotatedAt ?? k.CompromisedAt, compromised_at = k.CompromisedAt, log_index = k.CreatedEntryIndex,
+                    jwk = Scitt.IssuerJwk.Of(k.Alg, k.PublicKey),
                 }),
                 next_cursor = page.NextCursor,
             });

@@ -35,6 +35,13 @@ public readonly struct RequestFields
         return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be an integer");
     }
 
+    /// <summary>The object field <paramref name="name"/> as sent, or null; its command's validator reads its members.</summary>
+    public JsonElement? Object(string name)
+    {
+        if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind == JsonValueKind.Object ? v : throw DomainError.Invalid("invalid_field", $"\"{name}\" must be an object");
+    }
+
     /// <summary>An array of strings as sent, or null; its command's validator checks the count and lengths.</summary>
     public IReadOnlyList<string>? Strings(string name)
     {

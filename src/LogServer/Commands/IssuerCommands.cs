@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Attest.LogServer.Api;
+using Attest.LogServer.Scitt;
 using Attest.LogServer.Service;
 
 namespace Attest.LogServer.Commands;
@@ -17,28 +18,80 @@ public sealed record CreateIssuerCommand(string Name)
     public static CreateIssuerCommand Validate(string? name, LimitOptions limits) => new(Names.Name(name, limits));
 }
 
-/// <summary><c>POST /v1/issuers/{id}/keys</c> <c>{"kid"}</c>; <c>CreateKey</c>: a new Ed25519 key for the issuer.</summary>
-public sealed record CreateKeyCommand(Guid IssuerId, string Kid)
+/// <summary>
+/// <c>POST /v1/issuers/{id}/keys</c> <c>{"kid"}</c>; <c>CreateKey</c>: a new Ed25519 key for the issuer, which the
+/// server holds. With <c>{"kid", "alg", "jwk"}</c> the issuer holds the key and sends its public JWK (<see cref="Held"/>).
+/// </summary>
+public sealed record CreateKeyCommand(Guid IssuerId, string Kid, IssuerPublicKey? Held = null)
 {
-    public static CreateKeyCommand FromJson(string issuerId, JsonElement body, LimitOptions limits) =>
-        Validate(issuerId, new RequestFields(body, "kid").String("kid"), limits);
+    public static CreateKeyCommand FromJson(string issuerId, JsonElement body, LimitOptions limits)
+    {
+        var f = new RequestFields(body, "kid", "alg", "jwk");
+        var command = Validate(issuerId, f.String("kid"), limits);
+        return command with { Held = HeldKey.FromJson(f.String("alg"), f.Object("jwk"), command.Kid) };
+    }
 
-    public static CreateKeyCommand FromProto(V1.CreateKeyRequest r, LimitOptions limits) => Validate(r.IssuerId, Field.Present(r.Kid), limits);
+    public static CreateKeyCommand FromProto(V1.CreateKeyRequest r, LimitOptions limits)
+    {
+        var command = Validate(r.IssuerId, Field.Present(r.Kid), limits);
+        return command with { Held = HeldKey.FromProto(r.Alg, r.Jwk, command.Kid) };
+    }
 
     public static CreateKeyCommand Validate(string issuerId, string? kid, LimitOptions limits) =>
         new(Field.Id(issuerId, "issuer"), Field.Kid(Field.Required(kid, "kid", int.MaxValue), limits));
 }
 
-/// <summary><c>POST /v1/issuers/keys/{kid}/rotate</c> <c>{"new_kid"}</c>; <c>RotateKey</c>.</summary>
-public sealed record RotateKeyCommand(string Kid, string NewKid)
+/// <summary>
+/// <c>POST /v1/issuers/keys/{kid}/rotate</c> <c>{"new_kid"}</c>; <c>RotateKey</c>. With <c>"alg"</c> and <c>"jwk"</c>
+/// the new key is one the issuer holds (<see cref="Held"/>).
+/// </summary>
+public sealed record RotateKeyCommand(string Kid, string NewKid, IssuerPublicKey? Held = null)
 {
-    public static RotateKeyCommand FromJson(string kid, JsonElement body, LimitOptions limits) =>
-        Validate(kid, new RequestFields(body, "new_kid").String("new_kid"), limits);
+    public static RotateKeyCommand FromJson(string kid, JsonElement body, LimitOptions limits)
+    {
+        var f = new RequestFields(body, "new_kid", "alg", "jwk");
+        var command = Validate(kid, f.String("new_kid"), limits);
+        return command with { Held = HeldKey.FromJson(f.String("alg"), f.Object("jwk"), command.NewKid) };
+    }
 
-    public static RotateKeyCommand FromProto(V1.RotateKeyRequest r, LimitOptions limits) => Validate(r.Kid, Field.Present(r.NewKid), limits);
+    public static RotateKeyCommand FromProto(V1.RotateKeyRequest r, LimitOptions limits)
+    {
+        var command = Validate(r.Kid, Field.Present(r.NewKid), limits);
+        return command with { Held = HeldKey.FromProto(r.Alg, r.Jwk, command.NewKid) };
+    }
 
     public static RotateKeyCommand Validate(string kid, string? newKid, LimitOptions limits) =>
         new(Field.Kid(kid, limits), Field.Kid(Field.Required(newKid, "new_kid", int.MaxValue), limits));
+}
+
+/// <summary>The <c>alg</c> and <c>jwk</c> of an issuer-held key, both or neither (neither: the server makes and holds an Ed25519 key).</summary>
+internal static class HeldKey
+{
+    /// <summary>A JWK of P-256 or Ed25519 is under 300 bytes; the gRPC field is capped before it is parsed.</summary>
+    private const int MaxJwkLength = 1024;
+
+    public static IssuerPublicKey? FromJson(string? alg, JsonElement? jwk, string kid) => (alg, jwk) switch
+    {
+        (null, null) => null,
+        (null, _) => throw DomainError.Invalid("missing_field", "\"alg\" is required with \"jwk\""),
+        (_, null) => throw DomainError.Invalid("missing_field", "\"jwk\" is required with \"alg\""),
+        ({ } a, { } j) => IssuerJwk.Parse(a, j, kid),
+    };
+
+    public static IssuerPublicKey? FromProto(string alg, string jwk, string kid)
+    {
+        if (jwk.Length == 0) return FromJson(Field.Present(alg), null, kid);
+        if (jwk.Length > MaxJwkLength) throw DomainError.Invalid("invalid_jwk", $"\"jwk\" is longer than {MaxJwkLength} characters");
+        try
+        {
+            using var doc = JsonDocument.Parse(jwk, new JsonDocumentOptions { MaxDepth = 4, AllowDuplicateProperties = false });
+            return FromJson(Field.Present(alg), doc.RootElement.Clone(), kid);
+        }
+        catch (JsonException)
+        {
+            throw DomainError.Invalid("invalid_jwk", "\"jwk\" must be the JSON text of a JWK object");
+        }
+    }
 }
 
 /// <summary><c>POST /v1/issuers/keys/{kid}/compromise</c> <c>{"compromised_at"?}</c>; <c>CompromiseKey</c>. No time: now.</summary>

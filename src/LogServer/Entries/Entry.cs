@@ -29,10 +29,10 @@ public static class Entry
     ];
 
     /// <summary>
-    /// Whether the entry is a SCITT Signed Statement (docs/ENTRIES.md "Entry kinds"): a COSE_Sign1 begins with CBOR tag 18,
-    /// the byte 0xD2 (RFC 9052 §4.2), which no JSON text can begin with (RFC 8259 §2); every other entry is a JSON object.
+    /// Whether the entry is a SCITT Signed Statement (a COSE_Sign1, whose CBOR tag 18 is the byte 0xD2) rather than a
+    /// JSON object (first byte <c>{</c>); docs/ENTRIES.md "Entry kinds".
     /// </summary>
-    public static bool IsStatement(ReadOnlySpan<byte> entry) => !entry.IsEmpty && entry[0] == 0xD2;
+    public static bool IsStatement(ReadOnlySpan<byte> entry) => entry.Length > 0 && entry[0] == 0xD2;
 
     /// <summary>Parses <paramref name="utf8"/> as JSON for one of the records' <c>Parse</c>; not JSON is an <see cref="EntryFormatException"/>.</summary>
     internal static T Parse<T>(ReadOnlySpan<byte> utf8, Func<JsonElement, T> parse)

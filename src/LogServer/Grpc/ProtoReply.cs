@@ -46,6 +46,7 @@ public static class ProtoReply
     {
         Kid = k.Kid, IssuerId = k.IssuerId.ToString(), Alg = k.Alg, PublicKey = k.PublicKey, Status = k.Status, CreatedAt = k.CreatedAt,
         RotatedAt = k.RotatedAt ?? "", ReplacedBy = k.ReplacedBy ?? "", CompromisedAt = k.CompromisedAt ?? "", LogIndex = k.LogIndex,
+        Jwk = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson(k.Jwk.ToJsonString()),
     };
 
     public static V1.CompromiseKeyResponse Compromise(CompromiseResult c) => new()

@@ -68,6 +68,7 @@ public static class AttestServer
         app.MapAnchorApi();
         app.MapHealthApi();
         app.MapDeliveryApi();
+        app.MapScittApi();
         app.MapWebPage(settings.Options.Web);
         app.MapAttestGrpc();
         app.MapPrometheusScrapingEndpoint();

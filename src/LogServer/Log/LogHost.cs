@@ -180,6 +180,8 @@ public static class LogServices
         services.AddSingleton<IssuerQuotas>();
         services.AddSingleton<IssuerService>();
         services.AddSingleton<AttestationService>();
+        services.AddSingleton<Scitt.Registrations>();
+        services.AddSingleton<Scitt.Receipts>();
         services.AddHostedService<LogHost>();
         services.AddSingleton<Anchor.AnchorLedger>();
         services.AddSingleton(sp => new Anchor.Anchorer(anchor, sp.GetRequiredService<TransparencyLog>(), sp.GetRequiredService<Anchor.AnchorLedger>(),

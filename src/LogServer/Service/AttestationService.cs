@@ -215,6 +215,7 @@ public sealed class AttestationService(
         var key = registry.Key(request.Kid) ?? throw DomainError.NotFound($"no key with kid \"{request.Kid}\"");
         if (key.IssuerId != request.IssuerId) throw DomainError.Invalid("kid_not_of_issuer", $"key \"{request.Kid}\" belongs to another issuer");
         if (key.Status != IssuerKey.Active) throw DomainError.FailedPrecondition("key_not_active", $"key \"{request.Kid}\" is {key.Status} and signs nothing more");
+        if (key.HeldByIssuer) throw DomainError.FailedPrecondition("key_held_by_issuer", $"key \"{request.Kid}\" is held by its issuer ({key.Alg}): the server cannot sign with it; register statements signed with it at POST /entries");
         if (request.PackId is { } packId)
         {
             var pack = registry.Pack(packId) ?? throw DomainError.NotFound($"no attestation pack with id {packId}");

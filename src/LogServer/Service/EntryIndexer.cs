@@ -56,17 +56,26 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
 
     public static IndexKey KidSeqKey(string kid, long n) => IndexKey.For("kid-seq", kid + "\n" + n);
 
+    /// <summary>
+    /// SCITT entry id (the statement's leaf hash) → <see cref="EntryAt"/> the Signed Statement's entry (its first, should
+    /// the same bytes ever be logged twice); only statements have one, so <c>GET /entries/{id}</c> finds nothing else.
+    /// </summary>
+    public static IndexKey StatementKey(in Hash leaf) => IndexKey.For("statement", leaf.Bytes);
+
     public void Apply(long i, ReadOnlyMemory<byte> record, in Hash leafHash)
     {
-        var leafKey = LeafKey(leafHash);
-        if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
-        // A Signed Statement has no JSON to index (a placeholder until statements are indexed themselves).
-        if (Entry.IsStatement(LogRecord.Entry(record).Span)) return;
+        if (Entry.IsStatement(LogRecord.Entry(record).Span))
+        {
+            ApplyStatement(i, leafHash);
+            return;
+        }
         using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record));
         var priv = LogRecord.Private(record);
         using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv);
         var entry = entryDoc.RootElement;
         var p = privDoc?.RootElement ?? NoPrivate;
+        var leafKey = LeafKey(leafHash);
+        if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
         switch (Entry.TypeOf(entry))
         {
             case StampEntry.Type:
@@ -128,5 +137,17 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
         if (registry.AnyCredits && p.TryGetProperty("charge", out var charge)) registry.ApplyCharge(i, charge);
         if (p.TryGetProperty("idempotency", out var idem))
             kv.Put(IdempotencyKey(idem.Str("scope"), idem.Str("key")), new EntryAt(i));
+    }
+
+    /// <summary>
+    /// A Signed Statement is indexed by its leaf hash alone, without parsing it: whatever the bytes hold, and whether or
+    /// not today's policy would register them (keys change; the log is what it is), nothing here can fail on them.
+    /// </summary>
+    private void ApplyStatement(long i, in Hash leafHash)
+    {
+        var leafKey = LeafKey(leafHash);
+        if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
+        var statementKey = StatementKey(leafHash);
+        if (!kv.TryGet(statementKey, out EntryAt _)) kv.Put(statementKey, new EntryAt(i));
     }
 }

@@ -11,11 +11,13 @@ namespace Attest.LogServer.Service;
 
 public sealed record IssuerView(Guid Id, string Name, string CreatedAt, long LogIndex);
 
+/// <summary>A signing key as the API shows it; <see cref="Jwk"/> is its public key as a JWK (RFC 7517), whoever holds it.</summary>
 public sealed record KeyView(
     string Kid, Guid IssuerId, string Alg, string PublicKey, string Status, string CreatedAt, string? RotatedAt, string? ReplacedBy,
-    string? CompromisedAt, long LogIndex)
+    string? CompromisedAt, long LogIndex, JsonObject Jwk)
 {
-    public static KeyView Of(IssuerKey k) => new(k.Kid, k.IssuerId, k.Alg, k.PublicKey, k.Status, k.CreatedAt, k.RotatedAt, k.ReplacedBy, k.CompromisedAt, k.CreatedEntryIndex);
+    public static KeyView Of(IssuerKey k) =>
+        new(k.Kid, k.IssuerId, k.Alg, k.PublicKey, k.Status, k.CreatedAt, k.RotatedAt, k.ReplacedBy, k.CompromisedAt, k.CreatedEntryIndex, Scitt.IssuerJwk.Of(k.Alg, k.PublicKey));
 }
 
 public sealed record CompromiseResult(string Kid, string Status, string CompromisedAt, long AffectedAttestations, long LogIndex);
@@ -69,15 +71,15 @@ public sealed class IssuerService(
 
     public async Task<KeyView> CreateKey(Principal caller, CreateKeyCommand command)
     {
-        var (issuerId, kid) = command;
+        var (issuerId, kid, held) = command;
         caller.RequireIssuer(issuerId);
         FindIssuer(issuerId);
         return await Serialized(async () =>
         {
             if (registry.Key(kid) is not null) throw new DomainError(ErrorKind.AlreadyExists, "kid_exists", $"a key with kid \"{kid}\" already exists");
             quotas.CheckNewKey(issuerId);
-            var (publicKey, sealedSeed) = NewKey(kid);
-            await writer.Append(new KeyEntry(KeyEvent.Created, issuerId, kid, publicKey, Now()).Encode(), new JsonObject { ["encrypted_seed"] = sealedSeed });
+            var (publicKey, alg, priv) = NewKey(kid, held);
+            await writer.Append(new KeyEntry(KeyEvent.Created, issuerId, kid, publicKey, Now(), Alg: alg).Encode(), priv);
             return KeyView.Of(registry.Key(kid)!);
         });
     }
@@ -85,7 +87,7 @@ public sealed class IssuerService(
     /// <summary>A new active key replaces <paramref name="kid"/>, which signs nothing more; what it signed stays valid.</summary>
     public async Task<KeyView> Rotate(Principal caller, RotateKeyCommand command)
     {
-        var (kid, newKid) = command;
+        var (kid, newKid, held) = command;
         var old = FindKey(kid);
         caller.RequireIssuer(old.IssuerId);
         return await Serialized(async () =>
@@ -94,8 +96,8 @@ public sealed class IssuerService(
             if (old.Status != IssuerKey.Active) throw DomainError.FailedPrecondition("key_not_active", $"key \"{kid}\" is {old.Status}; only an active key can be rotated");
             if (registry.Key(newKid) is not null) throw new DomainError(ErrorKind.AlreadyExists, "kid_exists", $"a key with kid \"{newKid}\" already exists");
             quotas.CheckNewKey(old.IssuerId);
-            var (publicKey, sealedSeed) = NewKey(newKid);
-            await AppendKeyEvent(kid, () => writer.Append(new KeyEntry(KeyEvent.Rotated, old.IssuerId, newKid, publicKey, Now(), RotatedFrom: kid).Encode(), new JsonObject { ["encrypted_seed"] = sealedSeed }));
+            var (publicKey, alg, priv) = NewKey(newKid, held);
+            await AppendKeyEvent(kid, () => writer.Append(new KeyEntry(KeyEvent.Rotated, old.IssuerId, newKid, publicKey, Now(), RotatedFrom: kid, Alg: alg).Encode(), priv));
             return KeyView.Of(registry.Key(newKid)!);
         });
     }
@@ -116,7 +118,7 @@ public sealed class IssuerService(
             key = FindKey(kid);
             if (key.Status == IssuerKey.Compromised) throw DomainError.FailedPrecondition("key_compromised", $"key \"{kid}\" is already marked compromised");
             string atText = StampService.Timestamp(at);
-            long i = await AppendKeyEvent(kid, () => writer.Append(new KeyEntry(KeyEvent.Compromised, key.IssuerId, kid, key.PublicKey, Now(), CompromisedAt: atText).Encode(), null));
+            long i = await AppendKeyEvent(kid, () => writer.Append(new KeyEntry(KeyEvent.Compromised, key.IssuerId, kid, key.PublicKey, Now(), CompromisedAt: atText, Alg: key.Alg).Encode(), null));
             return new CompromiseResult(kid, IssuerKey.Compromised, atText, await CountSignedAfter(kid, at, token), i);
         });
     }
@@ -258,6 +260,17 @@ public sealed class IssuerService(
     public Issuer FindIssuer(Guid id) => registry.Issuer(id) ?? throw DomainError.NotFound($"no issuer with id {id}");
 
     public IssuerKey FindKey(string kid) => registry.Key(kid) ?? throw DomainError.NotFound($"no key with kid \"{kid}\"");
+
+    /// <summary>
+    /// The new key's public key, alg and private data: the issuer's own public key (nothing private is kept), or a new
+    /// Ed25519 key the server holds, its seed sealed in the private data.
+    /// </summary>
+    private (string PublicKey, string Alg, JsonObject? Private) NewKey(string kid, Scitt.IssuerPublicKey? held)
+    {
+        if (held is not null) return (Secrets.Base64Url(held.Key), held.Alg, null);
+        var (publicKey, sealedSeed) = NewKey(kid);
+        return (publicKey, KeyEntry.ServerHeld, new JsonObject { ["encrypted_seed"] = sealedSeed });
+    }
 
     private (string PublicKey, string SealedSeed) NewKey(string kid)
     {

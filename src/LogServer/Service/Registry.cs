@@ -7,11 +7,19 @@ namespace Attest.LogServer.Service;
 
 public sealed record Issuer(Guid Id, string Name, string CreatedAt, long EntryIndex);
 
+/// <summary>
+/// A signing key. A server-held key is <c>Ed25519</c> with its seed sealed in <see cref="EncryptedSeed"/>; an
+/// issuer-held key is <c>ES256</c> or <c>EdDSA</c> (its <see cref="PublicKey"/> the raw key of <see cref="KeyEntry"/>)
+/// with <see cref="EncryptedSeed"/> empty.
+/// </summary>
 public sealed record IssuerKey(
     string Kid, Guid IssuerId, string Alg, string PublicKey, string Status, string CreatedAt, string? RotatedAt, string? ReplacedBy,
     string? CompromisedAt, string EncryptedSeed, long CreatedEntryIndex, long LastEntryIndex, long RotatedEntryIndex = 0)
 {
     public const string Active = "active", Rotated = "rotated", Compromised = "compromised";
+
+    /// <summary>Whether the issuer holds the private key (the server cannot sign with it).</summary>
+    public bool HeldByIssuer => EncryptedSeed.Length == 0;
 }
 
 public sealed record ApiKeyRecord(Guid Id, Guid IssuerId, string Name, string KeyHash, string CreatedAt, string? ExpiresAt, string? RevokedAt, long LastEntryIndex, long CreatedEntryIndex = 0);
@@ -79,8 +87,9 @@ public sealed class Registry
         switch (entry.Event)
         {
             case KeyEvent.Created or KeyEvent.Rotated:
-                keys.TryAdd(kid, new IssuerKey(kid, entry.IssuerId, KeyEntry.Alg, entry.PublicKey, IssuerKey.Active, entry.At,
-                    null, null, null, priv.Str("encrypted_seed"), i, i));
+                // An issuer-held key has no sealed seed: the server cannot sign with it.
+                keys.TryAdd(kid, new IssuerKey(kid, entry.IssuerId, entry.Alg, entry.PublicKey, IssuerKey.Active, entry.At,
+                    null, null, null, priv.OptStr("encrypted_seed") ?? "", i, i));
                 if (entry.RotatedFrom is { } old && keys.TryGetValue(old, out var previous) && i > previous.LastEntryIndex)
                     keys[old] = previous with { Status = IssuerKey.Rotated, RotatedAt = entry.At, ReplacedBy = kid, LastEntryIndex = i, RotatedEntryIndex = i };
                 break;

@@ -87,9 +87,9 @@ public sealed class GrpcReplyTests
     {
         var issuer = new IssuerView(Guid.NewGuid(), "Example University", "2026-11-23T12:00:00.123Z", 3);
         Assert.Equal(ThroughRestJson<V1.Issuer>(issuer), ProtoReply.Issuer(issuer));
-        var active = new KeyView("k-1", Guid.NewGuid(), "Ed25519", "cHVi", "active", "2026-11-23T12:00:00.123Z", null, null, null, 4);
+        var active = new KeyView("k-1", Guid.NewGuid(), "Ed25519", "cHVi", "active", "2026-11-23T12:00:00.123Z", null, null, null, 4, Attest.LogServer.Scitt.IssuerJwk.Of("Ed25519", "cHVi"));
         var rotated = new KeyView("k-0", Guid.NewGuid(), "Ed25519", "cHVi", "rotated", "2026-11-23T12:00:00.123Z", "2026-11-24T12:00:00.000Z", "k-1",
-            "2026-11-25T12:00:00.000Z", 1L << 40);
+            "2026-11-25T12:00:00.000Z", 1L << 40, Attest.LogServer.Scitt.IssuerJwk.Of("ES256", "BIhy6QFZiYp_U6yOtQP22LVYWj6Y3QNHAsbR5tVMJ2iwaNyJ7-wnGQzxpq80DVpz9-sAg5DZILIzI4LHAu3KQXI"));
         Assert.Equal(ThroughRestJson<V1.IssuerKey>(active), ProtoReply.Key(active));
         Assert.Equal(ThroughRestJson<V1.IssuerKey>(rotated), ProtoReply.Key(rotated));
         var compromise = new CompromiseResult("k-0", "compromised", "2026-11-25T12:00:00.000Z", 17, 9);

@@ -46,13 +46,13 @@ public static class Examples
             {"api_keys": [{"id": "01a251a1-9d62-7439-b155-30af3d7869dc", "issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "name": "registrar", "created_at": "2026-12-07T17:51:15.812Z", "expires_at": null, "revoked_at": null, "key": null}], "next_cursor": null}
             """,
         [typeof(CreateKeyRequest)] = """
-            {"kid": "uoe-2026"}
+            {"kid": "uoe-2026-es256", "alg": "ES256", "jwk": {"kty": "EC", "crv": "P-256", "x": "iHLpAVmJin9TrI61A_bYtVhaPpjdA0cCxtHm1UwnaLA", "y": "aNyJ7-wnGQzxpq80DVpz9-sAg5DZILIzI4LHAu3KQXI"}}
             """,
         [typeof(KeyView)] = """
-            {"kid": "uoe-2026", "issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "alg": "Ed25519", "public_key": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU", "status": "active", "created_at": "2026-12-07T17:51:16.049Z", "rotated_at": null, "replaced_by": null, "compromised_at": null, "log_index": 3}
+            {"kid": "uoe-2026", "issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "alg": "Ed25519", "public_key": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU", "status": "active", "created_at": "2026-12-07T17:51:16.049Z", "rotated_at": null, "replaced_by": null, "compromised_at": null, "log_index": 3, "jwk": {"kty": "OKP", "crv": "Ed25519", "x": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU"}}
             """,
         [typeof(KeyList)] = """
-            {"keys": [{"kid": "uoe-2026", "issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "alg": "Ed25519", "public_key": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU", "status": "active", "created_at": "2026-12-07T17:51:16.049Z", "rotated_at": null, "replaced_by": null, "compromised_at": null, "log_index": 3}], "next_cursor": null}
+            {"keys": [{"kid": "uoe-2026", "issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "alg": "Ed25519", "public_key": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU", "status": "active", "created_at": "2026-12-07T17:51:16.049Z", "rotated_at": null, "replaced_by": null, "compromised_at": null, "log_index": 3, "jwk": {"kty": "OKP", "crv": "Ed25519", "x": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU"}}], "next_cursor": null}
             """,
         [typeof(RotateKeyRequest)] = """
             {"new_kid": "uoe-2027"}
@@ -97,7 +97,7 @@ public static class Examples
             {"id": "degree", "name": "Degree", "category": "Education", "claim_fields": ["student_name", "institution", "degree_type", "field_of_study", "graduation_date", "honors"], "allows_extra_fields": false}
             """,
         [typeof(Keyring)] = """
-            {"log": {"origin": "attest.example/log", "verifier_key": "attest.example/log+346f4760+AXbHG4y0VfibvGUaXY1Cy2s9W3d0rJdyh8rdD8m20Mmz"}, "keys": [{"issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "kid": "uoe-2026", "alg": "Ed25519", "public_key": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU", "status": "active", "valid_from": "2026-12-07T17:51:16.049Z", "valid_until": null, "compromised_at": null, "log_index": 3}], "next_cursor": "AAAAAAAAAAM"}
+            {"log": {"origin": "attest.example/log", "verifier_key": "attest.example/log+346f4760+AXbHG4y0VfibvGUaXY1Cy2s9W3d0rJdyh8rdD8m20Mmz"}, "keys": [{"issuer_id": "01a251a1-9ccb-76a9-bdbe-897dfaee1877", "kid": "uoe-2026", "alg": "Ed25519", "public_key": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU", "status": "active", "valid_from": "2026-12-07T17:51:16.049Z", "valid_until": null, "compromised_at": null, "log_index": 3, "jwk": {"kty": "OKP", "crv": "Ed25519", "x": "EBdw3N8GXspekwQPIHc_hnyX4G1ApkZkG3ABmFYgLJU"}}], "next_cursor": "AAAAAAAAAAM"}
             """,
         [typeof(LogKey)] = """
             {"origin": "attest.example/log", "verifier_key": "attest.example/log+346f4760+AXbHG4y0VfibvGUaXY1Cy2s9W3d0rJdyh8rdD8m20Mmz"}

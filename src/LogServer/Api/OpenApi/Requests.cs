@@ -29,11 +29,20 @@ public sealed record CreateApiKeyRequest(
 /// <summary>Credits added to an API key created with a balance (admin).</summary>
 public sealed record AddCreditsRequest([property: Description("How many credits to add, 1 to Attest:Credits:MaxGrant.")] long Amount);
 
-/// <summary>A new Ed25519 signing key of the issuer in the path; the server generates it and keeps the private half.</summary>
-public sealed record CreateKeyRequest([property: Description("The key id, unique across the log.")] string Kid);
+/// <summary>
+/// A new signing key of the issuer in the path: with <c>kid</c> alone an Ed25519 key the server generates and keeps
+/// the private half of; with <c>alg</c> and <c>jwk</c> a key the issuer holds, of which the server takes the public JWK only.
+/// </summary>
+public sealed record CreateKeyRequest(
+    [property: Description("The key id, unique across the log.")] string Kid,
+    [property: Description("An issuer-held key's algorithm: \"ES256\" or \"EdDSA\" (with jwk).")] string? Alg = null,
+    [property: Description("An issuer-held key's public JWK (RFC 7517): EC P-256 with crv, x, y for ES256; OKP Ed25519 with crv, x for EdDSA. Private members are refused.")] System.Text.Json.Nodes.JsonObject? Jwk = null);
 
-/// <summary>Replaces the key in the path with a new one.</summary>
-public sealed record RotateKeyRequest([property: Description("The new key's id.")] string NewKid);
+/// <summary>Replaces the key in the path with a new one: server-held, or with <c>alg</c> and <c>jwk</c> one the issuer holds.</summary>
+public sealed record RotateKeyRequest(
+    [property: Description("The new key's id.")] string NewKid,
+    [property: Description("An issuer-held new key's algorithm: \"ES256\" or \"EdDSA\" (with jwk).")] string? Alg = null,
+    [property: Description("An issuer-held new key's public JWK (RFC 7517).")] System.Text.Json.Nodes.JsonObject? Jwk = null);
 
 /// <summary>Marks the key in the path compromised since a time: attestations it signed from then on verify as such.</summary>
 public sealed record CompromiseKeyRequest(

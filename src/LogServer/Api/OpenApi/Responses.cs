@@ -19,7 +19,8 @@ public sealed record SchemaList(IReadOnlyList<Schema> Schemas);
 public sealed record LogKey(string Origin, string VerifierKey);
 
 public sealed record PublishedKey(
-    Guid IssuerId, string Kid, string Alg, string PublicKey, string Status, string ValidFrom, string? ValidUntil, string? CompromisedAt, long LogIndex);
+    Guid IssuerId, string Kid, string Alg, string PublicKey, string Status, string ValidFrom, string? ValidUntil, string? CompromisedAt, long LogIndex,
+    System.Text.Json.Nodes.JsonObject Jwk);
 
 public sealed record Keyring(LogKey Log, IReadOnlyList<PublishedKey> Keys, string? NextCursor);
 
