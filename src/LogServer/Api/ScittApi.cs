@@ -39,9 +39,10 @@ public static class ScittApi
                 + "concise problem details (application/concise-problem-details+cbor) with the error code in the entry \"" + ConciseProblemDetails.CodeEntry + "\": "
                 + "400 not_cose_sign1, invalid_protected_header, unprotected_header_not_empty, detached_payload, unsupported_alg, missing_kid, missing_cwt_claims, "
                 + "missing_issuer, missing_subject, unknown_issuer, unknown_kid, kid_not_of_issuer, alg_mismatch, invalid_signature; 401 missing_api_key, invalid_api_key; "
-                + "403 forbidden; 409 key_not_active; 413 statement_too_large; 415 unsupported_media_type; 429 rate_limited; 503 unavailable; 507 insufficient_storage.")
+                + "402 insufficient_api_credits; 403 forbidden; 409 key_not_active; 413 statement_too_large; 415 unsupported_media_type; 429 rate_limited; 503 unavailable; 507 insufficient_storage.")
             .Produces<byte[]>(201, Cose).Produces(303)
             .Produces<byte[]>(400, ConciseProblemDetails.MediaType).Produces<byte[]>(401, ConciseProblemDetails.MediaType)
+            .Produces<byte[]>(402, ConciseProblemDetails.MediaType)
             .Produces<byte[]>(403, ConciseProblemDetails.MediaType).Produces<byte[]>(409, ConciseProblemDetails.MediaType)
             .Produces<byte[]>(413, ConciseProblemDetails.MediaType).Produces<byte[]>(415, ConciseProblemDetails.MediaType)
             .Produces<byte[]>(503, ConciseProblemDetails.MediaType);

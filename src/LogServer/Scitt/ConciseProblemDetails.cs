@@ -22,6 +22,8 @@ public static class ConciseProblemDetails
 
     public static bool Wanted(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<MarkerType>() is not null;
 
+    public static bool IsMarked(IEnumerable<object> metadata) => metadata.OfType<MarkerType>().Any();
+
     public static Task Write(HttpContext context, int status, string code, string message)
     {
         var body = Encode(Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), message, code);

@@ -20,7 +20,7 @@ public readonly record struct Registered(long Index, string EntryId);
 /// registrations of the same bytes share one append. A retry is answered even if the key changed state since, as a
 /// mint's retry is: the same bytes were verified when first logged.
 /// </remarks>
-public sealed class Registrations(Registry registry, IIndexStore index, LogWriter writer)
+public sealed class Registrations(Registry registry, IIndexStore index, LogWriter writer, CreditOptions costs)
 {
     private readonly ConcurrentDictionary<Hash, Task<long>> inFlight = new();
 
@@ -62,7 +62,10 @@ public sealed class Registrations(Registry registry, IIndexStore index, LogWrite
     private async Task<long> Append(Principal caller, SignedStatement statement, IssuerKey key)
     {
         RegistrationPolicy.Verify(statement, key);
+        // After every check, so a refused statement costs nothing; given back unless its record is appended (LogWriter).
+        var charge = caller.Credits?.Reserve(costs.Statement);
         var priv = new JsonObject { ["issuer_id"] = key.IssuerId.ToString(), ["registered_by"] = caller.Scope };
-        return await writer.Append(statement.Bytes.ToArray(), priv);
+        if (charge is not null) priv["charge"] = charge.ToJson();
+        return await writer.AppendCharging(LogWriter.Record(statement.Bytes.ToArray(), priv), charge);
     }
 }

@@ -22,6 +22,9 @@ public sealed class CreditOptions
     /// <summary>A mint, and a supersession (which mints the new attestation).</summary>
     public long Mint { get; set; } = 1;
 
+    /// <summary>A SCITT Signed Statement registered (<c>POST /entries</c>); a repeat of a logged one costs nothing.</summary>
+    public long Statement { get; set; } = 1;
+
     /// <summary>The most credits a key may be created with or given by one <c>POST /v1/api-keys/{id}/credits</c>.</summary>
     public long MaxGrant { get; set; } = 1_000_000_000;
 
@@ -30,7 +33,7 @@ public sealed class CreditOptions
 
     public bool TryValidate(out string? problem)
     {
-        problem = Text < 0 || Hash < 0 || Url < 0 || Mint < 0 ? "Attest:Credits:Text, Hash, Url and Mint must not be negative"
+        problem = Text < 0 || Hash < 0 || Url < 0 || Mint < 0 || Statement < 0 ? "Attest:Credits:Text, Hash, Url, Mint and Statement must not be negative"
             : MaxGrant is < 1 or > CreditBalance.MaxCredits ? $"Attest:Credits:MaxGrant must be 1 to {CreditBalance.MaxCredits}"
             : null;
         return problem is null;

@@ -66,7 +66,7 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
     {
         if (Entry.IsStatement(LogRecord.Entry(record).Span))
         {
-            ApplyStatement(i, leafHash);
+            ApplyStatement(i, record, leafHash);
             return;
         }
         using var entryDoc = JsonDocument.Parse(LogRecord.Entry(record));
@@ -143,11 +143,16 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
     /// A Signed Statement is indexed by its leaf hash alone, without parsing it: whatever the bytes hold, and whether or
     /// not today's policy would register them (keys change; the log is what it is), nothing here can fail on them.
     /// </summary>
-    private void ApplyStatement(long i, in Hash leafHash)
+    private void ApplyStatement(long i, ReadOnlyMemory<byte> record, in Hash leafHash)
     {
         var leafKey = LeafKey(leafHash);
         if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
         var statementKey = StatementKey(leafHash);
         if (!kv.TryGet(statementKey, out EntryAt _)) kv.Put(statementKey, new EntryAt(i));
+        // The private side is this server's own JSON: a registration paid for with credits carries its charge there.
+        var priv = LogRecord.Private(record);
+        if (!registry.AnyCredits || priv.IsEmpty) return;
+        using var privDoc = JsonDocument.Parse(priv);
+        if (privDoc.RootElement.TryGetProperty("charge", out var charge)) registry.ApplyCharge(i, charge);
     }
 }

@@ -19,6 +19,7 @@ public sealed record IssuerKey(
     public const string Active = "active", Rotated = "rotated", Compromised = "compromised";
 
     /// <summary>Whether the issuer holds the private key (the server cannot sign with it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool HeldByIssuer => EncryptedSeed.Length == 0;
 }
 

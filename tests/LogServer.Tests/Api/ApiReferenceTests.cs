@@ -66,7 +66,11 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
             string name = route.Name;
             if (op["summary"]?.GetValue<string>() is not { Length: > 0 }) problems.Add($"{name}: no summary (.WithSummary(\"...\"))");
 
-            if (route.ReadsBody)
+            if (route.ReadsBody && route.Concise)
+            {
+                if (op["requestBody"]?["content"]?["application/cose"]?["schema"] is null) problems.Add($"{name}: reads a COSE body but declares no application/cose schema");
+            }
+            else if (route.ReadsBody)
             {
                 if (op["requestBody"]?["content"]?["application/json"] is not JsonObject body)
                     problems.Add($"{name}: reads a JSON body but declares no request schema (.Takes<T>() with a type in Api/OpenApi/Requests.cs)");
@@ -87,13 +91,17 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
                 foreach (var (type, media) in content ?? [])
                 {
                     if (media?["schema"] is null) problems.Add($"{name}: response {status} ({type}) has no schema");
-                    if (media?["example"] is null && type != "application/octet-stream") problems.Add($"{name}: response {status} ({type}) has no example (a line for its type in Api/OpenApi/Examples.cs)");
+                    if (media?["example"] is null && type is not ("application/octet-stream" or "application/cose")) problems.Add($"{name}: response {status} ({type}) has no example (a line for its type in Api/OpenApi/Examples.cs)");
                 }
             }
 
             var errors = responses.Where(r => r.Key[0] is '4' or '5').ToList();
             if (OwnErrorBodies.Contains(name)) errors.Clear();
             else if (errors.Count == 0) problems.Add($"{name}: no error response (.Fails(status, codes))");
+            foreach (var (status, response) in errors.Where(_ => route.Concise))
+                if (response?["content"]?["application/concise-problem-details+cbor"]?["schema"] is null)
+                    problems.Add($"{name}: error response {status} is not concise problem details (a SCITT route)");
+            if (route.Concise) errors.Clear();
             foreach (var (status, response) in errors)
             {
                 var media = response?["content"]?["application/json"];
@@ -165,7 +173,7 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
         return (result.Document, errors);
     }
 
-    private sealed record Route(string Method, string Path, bool Excluded, bool ReadsBody, string? Policy, bool RoutesByContentType)
+    private sealed record Route(string Method, string Path, bool Excluded, bool ReadsBody, string? Policy, bool RoutesByContentType, bool Concise = false)
     {
         public string Name => $"{Method} {Path}";
     }
@@ -202,7 +210,7 @@ public sealed class ApiReferenceTests(ServerFixture fixture) : IClassFixture<Ser
             {
                 if (method == "OPTIONS" || method == "HEAD") continue;
                 routes.Add(new Route(method, path, excluded, takesRequest && method is "POST" or "PUT" or "PATCH", policy,
-                    metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is not null));
+                    metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>() is not null, Attest.LogServer.Scitt.ConciseProblemDetails.IsMarked(metadata)));
             }
         }
         Assert.NotEmpty(routes);

@@ -171,7 +171,7 @@ public sealed class EntryParsingTests
     [InlineData("""{"alg":"Ed25519","at":"t","event":"rotated","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","kid":"k","public_key":"p","type":"key/v1"}""")]
     [InlineData("""{"alg":"Ed25519","at":"t","compromised_at":"t","event":"created","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","kid":"k","public_key":"p","type":"key/v1"}""")]
     [InlineData("""{"alg":"Ed25519","at":"t","event":"expired","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","kid":"k","public_key":"p","type":"key/v1"}""")]
-    [InlineData("""{"alg":"ES256","at":"t","event":"created","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","kid":"k","public_key":"p","type":"key/v1"}""")]
+    [InlineData("""{"alg":"RS256","at":"t","event":"created","issuer_id":"0d9f3a52-6c1e-4b8f-9a3d-2e5c7f1b4a60","kid":"k","public_key":"p","type":"key/v1"}""")]
     public void a_key_event_is_refused_without_exactly_the_members_of_its_event(string json) =>
         Assert.Throws<EntryFormatException>(() => KeyEntry.Parse(Encoding.UTF8.GetBytes(json)));
 

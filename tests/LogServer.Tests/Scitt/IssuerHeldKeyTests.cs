@@ -158,3 +158,35 @@ public sealed class IssuerHeldKeyTests(ServerFixture fixture) : IClassFixture<Se
 
     private static string Base64Url(byte[] bytes) => AttestApi.B64Url(bytes);
 }
+
+/// <summary>The gRPC twin: <c>Issuers/CreateKey</c> takes the same alg and the JWK's JSON text, and refuses what REST refuses.</summary>
+public sealed class IssuerHeldKeyGrpcTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task grpc_create_key_registers_an_issuer_held_key_from_its_jwk_text_and_refuses_a_private_one()
+    {
+        string issuerId = await fixture.Client.CreateIssuer();
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        string kid = AttestApi.NewKid();
+        var (status, message, reply) = await RawGrpc.CallWithReply(fixture.Server, "/attest.v1.Issuers/CreateKey",
+            new V1.CreateKeyRequest { IssuerId = issuerId, Kid = kid, Alg = "ES256", Jwk = Jwks.Es256(ec).ToJsonString() });
+        Assert.True(status == 0, message);
+        var key = V1.IssuerKey.Parser.ParseFrom(reply);
+        Assert.Equal("ES256", key.Alg);
+        Assert.Equal("EC", key.Jwk.Fields["kty"].StringValue);
+        Assert.Equal(65, AttestApi.FromB64Url(key.PublicKey).Length);
+
+        long before = await fixture.Client.TreeSize();
+        var withD = Jwks.Es256(ec);
+        withD["d"] = AttestApi.B64Url(ec.ExportParameters(true).D!);
+        var (refused, refusal, _) = await RawGrpc.CallWithReply(fixture.Server, "/attest.v1.Issuers/CreateKey",
+            new V1.CreateKeyRequest { IssuerId = issuerId, Kid = AttestApi.NewKid(), Alg = "ES256", Jwk = withD.ToJsonString() });
+        Assert.Equal(3, refused); // INVALID_ARGUMENT
+        Assert.StartsWith("jwk_private_key", refusal);
+        var (malformed, text, _) = await RawGrpc.CallWithReply(fixture.Server, "/attest.v1.Issuers/CreateKey",
+            new V1.CreateKeyRequest { IssuerId = issuerId, Kid = AttestApi.NewKid(), Alg = "ES256", Jwk = "{not json" });
+        Assert.Equal(3, malformed);
+        Assert.StartsWith("invalid_jwk", text);
+        Assert.Equal(before, await fixture.Client.TreeSize());
+    }
+}

@@ -166,6 +166,25 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task a_key_with_a_credit_balance_pays_for_each_new_statement_and_nothing_for_a_repeat()
+    {
+        string issuerId = await Client.CreateIssuer();
+        var (created, paid) = await Client.Post("v1/api-keys", new { issuer_id = issuerId, name = "paid", credits = 1 });
+        Assert.Equal(HttpStatusCode.Created, created);
+        string kid = AttestApi.NewKid();
+        var batch = await ScittClient.Sign("ES256", Statement(kid, issuerId, payload: "one"), Statement(kid, issuerId, payload: "two"));
+        await Client.RegisterKey(issuerId, kid, "ES256", batch);
+        long before = await Client.TreeSize();
+        AssertRegistered(await Client.Register(batch.Statements[0], paid.Str("key")), batch.Statements[0]);
+        AssertRegistered(await Client.Register(batch.Statements[0], paid.Str("key")), batch.Statements[0]);
+        var refused = await Client.Register(batch.Statements[1], paid.Str("key"));
+        Assert.Equal(HttpStatusCode.PaymentRequired, refused.Status);
+        Assert.Equal("insufficient_api_credits", (await ScittClient.DecodeProblems([refused.Body]))[0].Str("error"));
+        Assert.Equal(before + 1, await Client.TreeSize());
+        Assert.Equal(0, (await Client.Get($"v1/api-keys/{paid.Str("id")}")).Body.GetProperty("api_credits_remaining").GetInt64());
+    }
+
+    [Fact]
     public async Task a_statement_registered_many_times_at_once_is_logged_once()
     {
         var (issuerId, apiKey) = await IssuerWithApiKey();

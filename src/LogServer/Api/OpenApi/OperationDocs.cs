@@ -59,6 +59,8 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
             };
         }
 
+        if (Scitt.ConciseProblemDetails.IsMarked(metadata)) DocumentConcise(operation, context.Description.HttpMethod);
+
         foreach (var type in context.Description.SupportedResponseTypes)
         {
             string status = type.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -80,6 +82,25 @@ public sealed class OperationDocs : IOpenApiOperationTransformer
                     };
             }
         }
+    }
+
+    /// <summary>
+    /// A SCITT route (<see cref="Scitt.ConciseProblemDetails"/>): its body is a COSE_Sign1 (application/cose), and every
+    /// refusal, the key's and the rate limit's too, is concise problem details, binary CBOR the document shows no example of.
+    /// </summary>
+    private static void DocumentConcise(OpenApiOperation operation, string? method)
+    {
+        var binary = () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+        if (method == "POST")
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = "A Signed Statement: a COSE_Sign1 (RFC 9052 §4.2) with CBOR tag 18, at most 65,535 bytes.",
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/cose"] = new() { Schema = binary() } },
+            };
+        foreach (var (status, response) in operation.Responses ?? [])
+            if (status[0] is '4' or '5' && response is OpenApiResponse r)
+                r.Content = new Dictionary<string, OpenApiMediaType> { [Scitt.ConciseProblemDetails.MediaType] = new() { Schema = binary() } };
     }
 
     /// <summary>A route's group in the reference, by its path: <c>/v1/stamps/{id}</c> is in "stamps", the tlog-tiles and log routes in "log".</summary>
