@@ -38,7 +38,7 @@ public static class LogApi
 
         app.MapGet("/v1/log/entries", async (HttpRequest request, Service.ProofService proofs, CancellationToken token) =>
             Json.Result(await proofs.EntryByLeafHash(LeafHashParam(request), token))).RequireCors(Cors.Public).PublicRoute(expensive: true)
-            .WithSummary("The entry of a leaf hash, with its inclusion proof").Produces<LeafEntry>()
+            .WithSummary("The entry of a leaf hash, with its inclusion proof (a SCITT statement, by its entry id, as base64 in \"statement\")").Produces<LeafEntry>()
             .Query("leaf_hash", "The RFC 6962 leaf hash: 64 hex digits or 44 base64 characters (a \"+\" sent as %2B).", "eWbyaM0KHBpkd6WV3Y/Jv+9sZrV/rWDzf9cVc5brjhY=", required: true)
             .Fails(400, "missing_parameter", "invalid_parameter").Fails(404, "not_found").Fails(503, "checkpoint_pending");
 

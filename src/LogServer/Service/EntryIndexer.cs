@@ -74,6 +74,8 @@ public sealed class EntryIndexer(IIndexStore kv, Registry registry, string regis
         using var privDoc = priv.IsEmpty ? null : JsonDocument.Parse(priv);
         var entry = entryDoc.RootElement;
         var p = privDoc?.RootElement ?? NoPrivate;
+        var leafKey = LeafKey(leafHash);
+        if (!kv.TryGet(leafKey, out EntryAt _)) kv.Put(leafKey, new EntryAt(i));
         switch (Entry.TypeOf(entry))
         {
             case StampEntry.Type:

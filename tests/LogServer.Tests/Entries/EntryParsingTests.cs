@@ -225,4 +225,26 @@ public sealed class EntryParsingTests
     }
 
     private static string Sha256Hex(string s) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(s)));
+
+    /// <summary>docs/ENTRIES.md "Entry kinds": every JSON entry begins with "{", so none can be taken for a statement (0xD2).</summary>
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void every_entry_type_encodes_to_bytes_that_begin_with_a_brace_and_are_never_a_statement(string type)
+    {
+        var encoded = Examples[type].RoundTrip(Encoding.UTF8.GetBytes(Examples[type].Json));
+        Assert.Equal((byte)'{', encoded[0]);
+        Assert.False(Entry.IsStatement(encoded));
+    }
+
+    [Fact]
+    public void a_signed_statement_is_a_statement_and_every_entry_parser_refuses_it_with_the_one_format_exception()
+    {
+        var statement = MixedLog.Statement("https://issuer.example", "artifact");
+        Assert.True(Entry.IsStatement(statement));
+        Assert.False(Entry.IsStatement([]));
+        Assert.False(Entry.IsStatement("{}"u8));
+        Assert.All(Examples.Values, e => Assert.Throws<EntryFormatException>(() => e.RoundTrip(statement)));
+        // No JSON text begins with 0xD2 (RFC 8259 §2), so a JSON parser refuses a statement outright.
+        Assert.ThrowsAny<JsonException>(() => JsonDocument.Parse(statement));
+    }
 }

@@ -16,6 +16,9 @@ public sealed class GrpcInteropFixture : IAsyncLifetime
 {
     public const int MaxMessageBytes = 65536;
 
+    /// <summary>SCITT statements at the start of the log, before anything the clients write.</summary>
+    public const int Statements = 2;
+
     public ServerProcess Server { get; private set; } = null!;
 
     public HttpClient Client => Server.Client;
@@ -27,7 +30,10 @@ public sealed class GrpcInteropFixture : IAsyncLifetime
     {
         var settings = SmtpSink.Settings(smtpDown.Port);
         settings["Attest__Grpc__MaxMessageBytes"] = MaxMessageBytes.ToString();
-        Server = await ServerProcess.Start(settings: settings);
+        // A mixed log (docs/ENTRIES.md "Entry kinds"): the clients stream and hash SCITT statements with the JSON entries.
+        string dataDir = ServerProcess.NewDataDir();
+        await MixedLog.AppendOffline(dataDir, [.. Enumerable.Range(0, Statements).Select(i => MixedLog.Statement("https://issuer.example", $"artifact {i}"))]);
+        Server = await ServerProcess.Start(dataDir, settings);
     }
 
     public async Task DisposeAsync()
@@ -87,6 +93,8 @@ public sealed class GrpcInteropTests(GrpcInteropFixture fixture) : IClassFixture
         var missing = ExpectedChecks.Where(c => !checks.ContainsKey(c)).ToList();
         Assert.True(missing.Count == 0, $"{client} did not report: {string.Join(", ", missing)}\n{result}");
         Assert.Equal(ExpectedChecks.Order(), checks.Keys.Order());
+        // The stream of entries they hashed to the checkpoint's root held the statements, as bytes like the others.
+        Assert.Equal(GrpcInteropFixture.Statements, JsonDocument.Parse(checks["log.stream_entries"].Detail).RootElement.GetProperty("statements").GetInt32());
     }
 
     private string[] CommonArguments() =>
