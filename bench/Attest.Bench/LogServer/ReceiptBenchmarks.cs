@@ -9,7 +9,7 @@ namespace Attest.Bench.LogServer;
 /// <summary>
 /// What <c>GET /v1/log/entries/{index}/receipt</c> computes (src/LogServer/Scitt/Receipts.cs): a COSE receipt of a
 /// random entry of a log of <see cref="LogSize"/> entries, beside its parts: the inclusion proof alone and the ES256
-/// signature alone. Whether receipts are worth caching per (index, tree size) is the signature's share.
+/// signature alone (which a receipt no longer pays: its tree's signature is made once per checkpoint).
 /// </summary>
 [MemoryDiagnoser]
 public class ReceiptBenchmarks

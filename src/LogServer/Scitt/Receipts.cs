@@ -20,11 +20,23 @@ namespace Attest.LogServer.Scitt;
 /// The payload is detached (RFC 9942 "Profiles": the verifier recomputes the root from the leaf and the path, so a
 /// signature over one root cannot be paired with a proof of another). <c>iss</c> and <c>iat</c> are CWT claims in
 /// the protected header (RFC 9597, label 15; claims 1 and 6 of RFC 8392 §3.1): the log's origin, the checkpoint
-/// line every C2SP verifier already knows, and when the receipt was signed. Receipts are signed when asked for, not
-/// stored: ECDSA signatures are randomized, so two receipts of one entry at one size differ in their signature only.
+/// line every C2SP verifier already knows, and when the signature was made.
+/// <para>
+/// The signature covers only the protected header and the root (the proof is in the unprotected header), so every
+/// receipt over one tree shares one signature: it is made once, when the first receipt over the latest checkpoint is
+/// asked for, and a receipt then costs an inclusion proof and its encoding. An anonymous reader cannot make the service
+/// sign on demand, except for a consistency receipt ending below the latest size or a proof bundle over an older
+/// checkpoint (expensive routes, rate-limited as such).
+/// </para>
 /// </remarks>
 public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider time)
 {
+    /// <summary>A receipt's protected header and its signature over one tree's root, which every receipt over that tree shares.</summary>
+    private sealed record SignedRoot(long Size, Hash Root, byte[] ProtectedHeader, byte[] Signature);
+
+    private readonly Lock gate = new();
+    private SignedRoot? latest;
+
     // RFC 9942 §2 header parameters; RFC 9052 §3.1 alg and kid; RFC 9597 §2 CWT claims.
     private const int Alg = 1, Kid = 4, CwtClaims = 15, ReceiptsLabel = 394, Vds = 395, Vdp = 396;
 
@@ -52,7 +64,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         var path = InclusionProof.Prove(index, checkpoint.Size, log.Hashes);
         // RFC 9942 §5.2: inclusion-proof = bstr .cbor [tree-size, leaf-index, inclusion-path]. The path of the one
         // entry of a tree of size 1 is empty (RFC 9162 §2.1.3.1), the only proof there is, though the CDDL asks for one hash.
-        return Sign(InclusionProofType, Proof(checkpoint.Size, index, path), checkpoint.Checkpoint.Root);
+        return Sign(InclusionProofType, Proof(checkpoint.Size, index, path), checkpoint.Checkpoint.Root, checkpoint.Size);
     }
 
     /// <summary>
@@ -68,7 +80,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         var path = ConsistencyProof.Prove(first, second, log.Hashes);
         // Below the latest checkpoint, the root of an older size of the same signed tree (design invariant 4).
         var root = second == latest.Size ? latest.Checkpoint.Root : StoredHashes.TreeHash(second, log.Hashes);
-        return Sign(ConsistencyProofType, Proof(first, second, path), root);
+        return Sign(ConsistencyProofType, Proof(first, second, path), root, second);
     }
 
     /// <summary>
@@ -131,9 +143,46 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
     }
 
     /// <summary>The tagged COSE_Sign1 (RFC 9052 §4.2) of a receipt carrying <paramref name="proof"/>, its payload <paramref name="root"/> detached.</summary>
-    private byte[] Sign(int proofType, byte[] proof, Hash root)
+    private byte[] Sign(int proofType, byte[] proof, Hash root, long size)
     {
+        var signed = SignedRootOf(size, root);
         var w = new CborWriter(CborConformanceMode.Canonical, initialCapacity: 256 + proof.Length);
+        w.WriteTag(CoseSign1Tag);
+        w.WriteStartArray(4);
+        w.WriteByteString(signed.ProtectedHeader);
+        w.WriteStartMap(1);
+        w.WriteInt32(Vdp);
+        w.WriteStartMap(1);
+        w.WriteInt32(proofType);
+        w.WriteStartArray(1);
+        w.WriteByteString(proof);
+        w.WriteEndArray();
+        w.WriteEndMap();
+        w.WriteEndMap();
+        w.WriteNull();
+        w.WriteByteString(signed.Signature);
+        w.WriteEndArray();
+        return w.Encode();
+    }
+
+    /// <summary>The shared signature over the root of the tree of <paramref name="size"/>: kept for the latest checkpoint, made afresh for an older tree.</summary>
+    private SignedRoot SignedRootOf(long size, Hash root)
+    {
+        if (Volatile.Read(ref latest) is { } kept && kept.Size == size && kept.Root == root) return kept;
+        if (size != log.Latest.Size) return SignRoot(size, root);
+        lock (gate)
+        {
+            // One signature per checkpoint, however many readers ask for its first receipt at once.
+            if (latest is { } again && again.Size == size && again.Root == root) return again;
+            var signed = SignRoot(size, root);
+            Volatile.Write(ref latest, signed);
+            return signed;
+        }
+    }
+
+    private SignedRoot SignRoot(long size, Hash root)
+    {
+        var w = new CborWriter(CborConformanceMode.Canonical, initialCapacity: 256);
         // The protected header, deterministically encoded (RFC 8949 §4.2.1: keys 1, 4, 15, 395 in that order).
         w.WriteStartMap(4);
         w.WriteInt32(Alg); w.WriteInt32(CoseKey.Es256);
@@ -155,24 +204,6 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         w.WriteByteString(ReadOnlySpan<byte>.Empty);
         w.WriteByteString(root.Bytes);
         w.WriteEndArray();
-        var signature = key.Sign(w.Encode());
-
-        w.Reset();
-        w.WriteTag(CoseSign1Tag);
-        w.WriteStartArray(4);
-        w.WriteByteString(protectedHeader);
-        w.WriteStartMap(1);
-        w.WriteInt32(Vdp);
-        w.WriteStartMap(1);
-        w.WriteInt32(proofType);
-        w.WriteStartArray(1);
-        w.WriteByteString(proof);
-        w.WriteEndArray();
-        w.WriteEndMap();
-        w.WriteEndMap();
-        w.WriteNull();
-        w.WriteByteString(signature);
-        w.WriteEndArray();
-        return w.Encode();
+        return new SignedRoot(size, root, protectedHeader, key.Sign(w.Encode()));
     }
 }

@@ -83,6 +83,52 @@ public sealed class ReceiptTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task receipts_over_one_checkpoint_share_one_signature_so_reading_them_makes_the_service_sign_nothing_more()
+    {
+        var (index, entry, _) = await Attestation();
+        var keys = await KeySet();
+        // Nothing else writes to this fixture's log meanwhile (the class's tests run one at a time), so both are over one tree.
+        var first = Parts(await Receipt(0));
+        var second = Parts(await Receipt(index));
+        Assert.Equal(first.Size, second.Size);
+        Assert.Equal(first.Protected, second.Protected);
+        Assert.Equal(first.Signature, second.Signature);
+        Assert.NotEqual(first.Proof, second.Proof);
+        var (result, _) = await ScittInterop.VerifyReceipt(keys, await Receipt(index), entry);
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        // A new checkpoint gets its own signature.
+        await Client.Stamp("another tree " + Guid.NewGuid());
+        var (cp, _) = await Client.CheckpointCovering(first.Size + 1);
+        var third = Parts(await Receipt(0));
+        Assert.True(third.Size > first.Size, $"{third.Size} after {first.Size} (checkpoint {cp.Size})");
+        Assert.NotEqual(first.Signature, third.Signature);
+    }
+
+    /// <summary>A receipt's protected header, its one inclusion proof's tree size and bytes, and its signature.</summary>
+    private static (byte[] Protected, long Size, byte[] Proof, byte[] Signature) Parts(byte[] receipt)
+    {
+        var r = new CborReader(receipt);
+        Assert.Equal((CborTag)18, r.ReadTag());
+        Assert.Equal(4, r.ReadStartArray());
+        byte[] protectedHeader = r.ReadByteString();
+        Assert.Equal(1, r.ReadStartMap());
+        Assert.Equal(396, r.ReadInt32());
+        Assert.Equal(1, r.ReadStartMap());
+        Assert.Equal(-1, r.ReadInt32());
+        Assert.Equal(1, r.ReadStartArray());
+        byte[] proof = r.ReadByteString();
+        r.ReadEndArray();
+        r.ReadEndMap();
+        r.ReadEndMap();
+        r.ReadNull();
+        byte[] signature = r.ReadByteString();
+        var p = new CborReader(proof);
+        p.ReadStartArray();
+        return (protectedHeader, p.ReadInt64(), proof, signature);
+    }
+
+    [Fact]
     public async Task every_entry_kind_has_a_receipt_a_stamp_an_issuer_and_a_key_event()
     {
         var stamp = await Client.Stamp("receipted " + Guid.NewGuid());
