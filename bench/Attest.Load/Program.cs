@@ -24,7 +24,7 @@ if (o.WarmClient is { } warmClient)
     var (warmRest, warmGrpc) = await Connect(throwaway);
     using (warmRest)
     using (warmGrpc)
-        await LoadRun.Run(await Scenarios.Prepare(o.Scenario, warmRest, warmGrpc, o.Prefill, o.Clients, o.Statements), o.Clients, TimeSpan.Zero, warmClient, o.Rate);
+        await LoadRun.Run(await Scenarios.Prepare(o.Scenario, warmRest, warmGrpc, o.Prefill, o.Clients, o.StatementsFor(warmClient)), o.Clients, TimeSpan.Zero, warmClient, o.Rate);
 }
 
 await using var server = o.StartServer ? await LocalServer.Start(o.ServerDll, o.ServerEnvironment) : null;
@@ -32,7 +32,7 @@ if (server is not null) Console.Error.WriteLine($"the server was ready {server.R
 var (rest, grpc) = await Connect(server);
 using var restChannel = rest;
 using var grpcChannel = grpc;
-var request = await Scenarios.Prepare(o.Scenario, rest, grpc, o.Prefill, o.Clients, o.Statements);
+var request = await Scenarios.Prepare(o.Scenario, rest, grpc, o.Prefill, o.Clients, o.StatementsFor(o.Warmup + o.Duration));
 long? proofTreeSize = o.Scenario is "proof-rest" or "scitt-receipt-rest" ? await Scenarios.CheckpointSize(rest) : null;
 
 Console.Error.WriteLine($"running {o.Scenario} for {o.Warmup.TotalSeconds:0.#} s warm-up + {o.Duration.TotalSeconds:0.#} s");
