@@ -34,7 +34,10 @@ public sealed class MailOutboxTests
         await using var sink = await SmtpSink.Start(smtp);
         var sent = await MailTests.Delivery(c, id, key, d => d.Str("status") == "sent");
         Assert.True(sent.GetProperty("attempts").GetInt32() >= 3, sent.ToString());
-        Assert.Equal(1, (await MailTests.Delivery(c, queued, key, d => d.Str("status") == "sent")).GetProperty("attempts").GetInt32());
+        Assert.Equal("sent", (await MailTests.Delivery(c, queued, key, d => d.Str("status") == "sent")).Str("status"));
+        // Never tried while the SMTP server was down (a later retry, after a hiccup of the real sink under load, is no fault).
+        Assert.Contains($"Mailing attestation {id} failed (connect_failed", server.Output);
+        Assert.DoesNotContain($"Mailing attestation {queued} failed (connect_failed", server.Output);
         var mail = MailTests.MailOf(await sink.WaitFor(2), id);
         var (status, _) = await c.Get($"v1/attestations/{id}?holder_token={MailTests.HolderLink(mail).Token}", key: null);
         Assert.Equal(HttpStatusCode.OK, status);
