@@ -9,9 +9,10 @@ namespace Attest.LogServer.Api;
 
 /// <summary>
 /// COSE receipts (RFC 9942) of every log entry, and the keys that verify them (docs/SCITT.md "Receipts"): the
-/// transparency service's COSE Key Set at <c>/.well-known/scitt-keys</c> (draft-ietf-scitt-scrapi-10, "Transparency
-/// Service Keys"), its configuration, and receipts of inclusion and of consistency. All public: a receipt says what
-/// the public log and its tiles already say, signed.
+/// transparency service's COSE Key Set at <c>/.well-known/scitt-keys</c> (draft-ietf-scitt-scrapi-10 §2.1
+/// "Transparency Service Keys" and §2.2), its configuration (not in draft 10: see <see cref="TransparencyConfiguration"/>),
+/// and receipts of inclusion and of consistency. All public: a receipt says what the public log and its tiles already
+/// say, signed.
 /// </summary>
 public static class ReceiptApi
 {
@@ -27,7 +28,7 @@ public static class ReceiptApi
 
     public static void MapReceiptApi(this WebApplication app)
     {
-        // SCRAPI "Transparency Service Keys": a COSE Key Set (RFC 9052 §7) as application/cbor. One key while the
+        // draft-ietf-scitt-scrapi-10 §2.1: a COSE Key Set (RFC 9052 §7) as application/cbor. One key while the
         // service has one; a replaced key stays verifiable only if its operator keeps serving it (docs/SCITT.md).
         // Refusals of these SCRAPI resources (a rate limit, an unknown kid) are concise problem details.
         app.MapGet("/.well-known/scitt-keys", (ServiceKey key, HttpContext context) =>
@@ -38,8 +39,8 @@ public static class ReceiptApi
             .WithSummary("The transparency service's receipt keys: a COSE Key Set (SCRAPI, RFC 9052 §7)").ProducesText(200, Cbor, KeySetExample)
             .Produces<byte[]>(429, ConciseProblemDetails.MediaType);
 
-        // SCRAPI "Individual Transparency Service Key": the kid is 32 bytes, not URL-safe, so it is named by its
-        // base64url without padding. No such key: 404 with the title SCRAPI gives it.
+        // draft-ietf-scitt-scrapi-10 §2.2: one COSE_Key. The kid (the RFC 9679 thumbprint §2.2 recommends) is 32 bytes,
+        // not URL-safe, so it is named by its base64url without padding. No such key: 404 with the title §2.2 gives it.
         app.MapGet("/.well-known/scitt-keys/{kid}", async (string kid, ServiceKey key, HttpContext context) =>
         {
             if (kid != key.KidText)
@@ -72,8 +73,8 @@ public static class ReceiptApi
             .WithSummary("The COSE receipt (RFC 9942) of any log entry over the latest signed checkpoint").ProducesText(200, Cose, ReceiptExample)
             .Fails(400, "invalid_parameter").Fails(404, "not_found").Fails(503, "checkpoint_pending");
 
-        // RFC 9943 §7: the Signed Statement as logged, with its receipt in header 394. A JSON entry has a receipt but
-        // is no statement, so it has no Transparent Statement.
+        // RFC 9943 §7: the Signed Statement as logged, with its receipt in header 394 (RFC 9942 §4.3). A JSON entry has
+        // a receipt but is no statement, so it has no Transparent Statement.
         app.MapGet("/v1/log/entries/{index}/transparent-statement", async (string index, TransparencyLog log, Receipts receipts, CancellationToken token) =>
         {
             long i = EntryIndex.FromRoute(index).Index;

@@ -6,9 +6,9 @@ using Microsoft.Net.Http.Headers;
 namespace Attest.LogServer.Api;
 
 /// <summary>
-/// SCITT registration (draft-ietf-scitt-scrapi-10 §2, "Register Signed Statement" and "Query Registration Status"):
-/// <c>POST /entries</c> takes a Signed Statement and <c>GET /entries/{id}</c> answers its receipt once a signed
-/// checkpoint covers it. Every refusal is an RFC 9290 concise problem details body (<see cref="ConciseProblemDetails"/>).
+/// SCITT registration (draft-ietf-scitt-scrapi-10 §2.3 "Register Signed Statement", §2.4 "Query Registration Status"
+/// and §2.5 "Resolve Receipt"): <c>POST /entries</c> takes a Signed Statement and <c>GET /entries/{id}</c> answers its
+/// receipt once a signed checkpoint covers it. Every refusal is an RFC 9290 concise problem details body (<see cref="ConciseProblemDetails"/>).
 /// </summary>
 public static class ScittApi
 {
@@ -18,16 +18,20 @@ public static class ScittApi
     {
         var keyed = app.Keyed(AuthPolicies.ApiKey);
 
-        // 201 with the receipt when a signed checkpoint already covers the entry, else 303 See Other to the entry's
-        // status resource (draft-ietf-scitt-scrapi-10 §2, Register Signed Statement). The statement is appended before
-        // either answer, so both are acknowledged and durable.
+        // 201 with the receipt when a signed checkpoint already covers the entry (draft-ietf-scitt-scrapi-10 §2.3.1),
+        // else 303 See Other to the entry's status resource with a Retry-After to pace the polling (§2.3.2). The
+        // statement is appended before either answer, so both are acknowledged and durable.
         keyed.MapPost("/entries", async (HttpContext context, Principal caller, Registrations registrations, Receipts receipts) =>
         {
             var statement = await ReadStatement(context.Request, context.RequestAborted);
             var registered = await registrations.Register(caller, statement);
             string location = "/entries/" + registered.EntryId;
             context.Response.Headers.Location = location;
-            if (receipts.For(registered.Index) is not { } receipt) return Results.StatusCode(303);
+            if (receipts.For(registered.Index) is not { } receipt)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return Results.StatusCode(303);
+            }
             context.Response.StatusCode = 201;
             context.Response.ContentType = Cose;
             await context.Response.Body.WriteAsync(receipt, context.RequestAborted);
@@ -53,7 +57,8 @@ public static class ScittApi
             if (!IsEntryId(id, out var leaf)) throw DomainError.Invalid("invalid_id", "an entry id is the 64 lowercase hex digits of the statement's leaf hash");
             long index = registrations.Find(leaf) ?? throw DomainError.NotFound("no Signed Statement with this entry id is registered");
             if (receipts.For(index) is { } receipt) return Results.Bytes(receipt, Cose);
-            // Pending: no signed checkpoint covers the entry yet (draft-ietf-scitt-scrapi-10 §2.4.1: 302 to itself).
+            // Pending: no signed checkpoint covers the entry yet (draft-ietf-scitt-scrapi-10 §2.4.1: 302 Found to itself,
+            // with Retry-After). Otherwise 200 with the receipt (§2.4.2, §2.5.1); an unknown id is 404 (§2.5.2).
             response.Headers.Location = "/entries/" + id;
             response.Headers.RetryAfter = "1";
             return Results.StatusCode(302);
@@ -65,8 +70,8 @@ public static class ScittApi
     }
 
     /// <summary>
-    /// The body, which must be <c>application/cose</c> (RFC 9052 §9.1; a <c>cose-type</c> parameter, if any, names
-    /// <c>cose-sign1</c>), read up to one byte more than a statement may be, so that a larger one, with or without a
+    /// The body, which must be <c>application/cose</c> (RFC 9052 §11.3; a <c>cose-type</c> parameter, if any, names
+    /// <c>cose-sign1</c>, RFC 9052 §2 Table 1), read up to one byte more than a statement may be, so that a larger one, with or without a
     /// Content-Length, is refused without being held.
     /// </summary>
     private static async Task<ReadOnlyMemory<byte>> ReadStatement(HttpRequest request, CancellationToken token)

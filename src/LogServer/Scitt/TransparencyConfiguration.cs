@@ -4,9 +4,11 @@ namespace Attest.LogServer.Scitt;
 
 /// <summary>
 /// <c>GET /.well-known/transparency-configuration</c>: a CBOR map of what a client needs to use this transparency
-/// service. SCRAPI defined it up to draft 05 ("Transparency Configuration": a CBOR map of service-specific elements,
-/// unknown ones ignored, e.g. <c>issuer</c>) and dropped it before draft 10 for want of an agreed form; it is kept for
-/// clients of those drafts, with the names they used where they had one. Text keys, so that any CBOR reader shows them.
+/// service. SCRAPI defined it in draft-ietf-scitt-scrapi-05 §2.1.1 ("Transparency Configuration": a CBOR map whose
+/// content is vendor-specific, fields not understood MUST be ignored; its example has <c>issuer</c> and <c>jwks_uri</c>),
+/// renamed it <c>/.well-known/scitt-configuration</c> in October 2025 and removed it in January 2026, before draft 07;
+/// draft 10 has no configuration resource. It is kept at the draft-05 path for clients of those drafts, with
+/// <c>issuer</c> as they named it; the other names are this service's. Text keys, so that any CBOR reader shows them.
 /// </summary>
 public static class TransparencyConfiguration
 {

@@ -22,13 +22,34 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
     private static object Statement(string kid, string iss, string payload = "{\"sbom\":\"cyclonedx\"}", string sub = "pkg:npm/left-pad@1.3.0") =>
         new { kid, iss, sub, payload };
 
-    /// <summary>The answer to a new registration: 303 to the entry, or (once receipts are served) 201 with the receipt.</summary>
+    /// <summary>
+    /// The answer to a new registration: 303 to the entry with a Retry-After to pace the polling (draft-ietf-scitt-scrapi-10
+    /// §2.3.2), or 201 with the receipt once a signed checkpoint covers the entry (§2.3.1).
+    /// </summary>
     private static void AssertRegistered(ScrapiResponse r, byte[] statement)
     {
         Assert.True(r.Status is HttpStatusCode.SeeOther or HttpStatusCode.Created, $"{r.Status}: {Convert.ToHexString(r.Body)}");
         Assert.Equal("/entries/" + ScittClient.EntryId(statement), r.Location);
         if (r.Status == HttpStatusCode.Created) Assert.Equal(ScittClient.Cose, r.ContentType);
+        else Assert.Equal("1", r.RetryAfter);
     }
+
+    /// <summary>
+    /// The titles draft-ietf-scitt-scrapi-10 gives these problems: "Malformed request" (§2), the registration errors of
+    /// §2.3.3 ("Bad Signature Algorithm", "Payload Missing", and "Rejected" for what the Registration Policy refuses),
+    /// "Invalid locator" (§2.4.3) and "Not Found" (§2.5.2).
+    /// </summary>
+    private static readonly Dictionary<string, string> ScrapiTitles = new()
+    {
+        ["not_cose_sign1"] = "Malformed request",
+        ["alg_mismatch"] = "Bad Signature Algorithm",
+        ["detached_payload"] = "Payload Missing",
+        ["unknown_kid"] = "Rejected", ["kid_not_of_issuer"] = "Rejected", ["invalid_signature"] = "Rejected", ["missing_issuer"] = "Rejected",
+        ["missing_subject"] = "Rejected", ["missing_cwt_claims"] = "Rejected", ["unprotected_header_not_empty"] = "Rejected",
+        ["unknown_issuer"] = "Rejected", ["key_not_active"] = "Rejected", ["statement_too_large"] = "Rejected",
+        ["invalid_id"] = "Invalid locator",
+        ["not_found"] = "Not Found",
+    };
 
     [Fact]
     public async Task an_outside_issuer_signs_with_webcrypto_es256_and_the_statement_is_logged_byte_for_byte()
@@ -84,6 +105,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal("not_found", decoded[0].Str("error"));
         Assert.Equal("Not Found", decoded[0].Str("title"));
         Assert.Equal("invalid_id", decoded[1].Str("error"));
+        Assert.Equal(ScrapiTitles["invalid_id"], decoded[1].Str("title"));
     }
 
     [Fact]
@@ -156,6 +178,7 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
         {
             Assert.True(decoded[i].Str("error") == cases[i].Code, $"{cases[i].Name}: {decoded[i].GetRawText()}");
             Assert.False(string.IsNullOrEmpty(decoded[i].Str("title")), cases[i].Name);
+            if (ScrapiTitles.TryGetValue(cases[i].Code, out var title)) Assert.True(decoded[i].Str("title") == title, $"{cases[i].Name}: {decoded[i].GetRawText()}");
             Assert.False(string.IsNullOrEmpty(decoded[i].Str("detail")), cases[i].Name);
         }
         Assert.Equal(before, await Client.TreeSize());

@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 
 namespace Attest.LogServer.Tests.Scitt;
 
-/// <summary>A SCRAPI answer: the status, the Location, the content type and the body as sent.</summary>
-internal sealed record ScrapiResponse(HttpStatusCode Status, string? Location, string? ContentType, byte[] Body);
+/// <summary>A SCRAPI answer: the status, the Location, the content type, the body as sent and the Retry-After.</summary>
+internal sealed record ScrapiResponse(HttpStatusCode Status, string? Location, string? ContentType, byte[] Body, string? RetryAfter = null);
 
 /// <summary>An outside issuer's statements, signed by tests/interop/scitt/issuer.mjs with a key the server never sees the private half of.</summary>
 internal sealed record SignedBatch(JsonObject Jwk, byte[][] Statements);
@@ -55,7 +55,7 @@ internal static class ScittClient
         var direct = NotFollowing.GetOrAdd(client.BaseAddress!, b => new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = b });
         using var response = await direct.SendAsync(request);
         return new ScrapiResponse(response.StatusCode, response.Headers.Location?.OriginalString, response.Content.Headers.ContentType?.MediaType,
-            await response.Content.ReadAsByteArrayAsync());
+            await response.Content.ReadAsByteArrayAsync(), response.Headers.RetryAfter?.ToString());
     }
 
     /// <summary>The entry id SCRAPI names a statement by: the hex of its RFC 9162 leaf hash.</summary>
