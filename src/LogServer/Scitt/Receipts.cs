@@ -1,6 +1,7 @@
 using System.Formats.Cbor;
 using Attest.LogServer.Log;
 using Attest.Merkle;
+using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
 
@@ -25,17 +26,12 @@ namespace Attest.LogServer.Scitt;
 /// </remarks>
 public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider time)
 {
-    // RFC 9942 §2 header parameters; RFC 9052 §3.1 alg and kid; RFC 9597 §2 CWT claims.
-    private const int Alg = 1, Kid = 4, CwtClaims = 15, ReceiptsLabel = 394, Vds = 395, Vdp = 396;
-
-    // RFC 9942 §5.1 (VDS RFC9162_SHA256 = 1) and its proof types: inclusion -1, consistency -2.
-    private const int Rfc9162Sha256 = 1, InclusionProofType = -1, ConsistencyProofType = -2;
-
-    // RFC 8392 §3.1.1 and §3.1.6.
-    private const int Iss = 1, Iat = 6;
-
-    // RFC 9052 §2: the COSE_Sign1_Tagged tag.
-    private const CborTag CoseSign1Tag = (CborTag)18;
+    // The labels and values the receipt reader checks (CoseHeader, Rfc9942), so writer and reader cannot drift apart.
+    private const int Alg = (int)CoseHeader.Alg, Kid = (int)CoseHeader.Kid, CwtClaims = (int)CoseHeader.CwtClaims,
+        ReceiptsLabel = (int)CoseHeader.Receipts, Vds = (int)CoseHeader.VerifiableDataStructure, Vdp = (int)CoseHeader.VerifiableDataProofs;
+    private const int Rfc9162Sha256 = (int)Rfc9942.Rfc9162Sha256, InclusionProofType = (int)Rfc9942.InclusionProof, ConsistencyProofType = (int)Rfc9942.ConsistencyProof;
+    private const int Iss = (int)Rfc9942.IssClaim, Iat = (int)Rfc9942.IatClaim;
+    private const CborTag CoseSign1Tag = (CborTag)CoseSign1.Tag;
 
     /// <summary>The RFC 9942 receipt of entry <paramref name="index"/> over the latest signed checkpoint, or null while none covers it.</summary>
     public byte[]? For(long index)
@@ -116,19 +112,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         return w.Encode();
     }
 
-    /// <summary>The bstr .cbor [a, b, [path…]] of both RFC9162_SHA256 proof types (RFC 9942 §5.2 and §5.3).</summary>
-    private static byte[] Proof(long a, long b, Hash[] path)
-    {
-        var w = new CborWriter(CborConformanceMode.Canonical, initialCapacity: 16 + path.Length * 34);
-        w.WriteStartArray(3);
-        w.WriteInt64(a);
-        w.WriteInt64(b);
-        w.WriteStartArray(path.Length);
-        foreach (var h in path) w.WriteByteString(h.Bytes);
-        w.WriteEndArray();
-        w.WriteEndArray();
-        return w.Encode();
-    }
+    private static byte[] Proof(long a, long b, Hash[] path) => Rfc9942.EncodeProof(a, b, path);
 
     /// <summary>The tagged COSE_Sign1 (RFC 9052 §4.2) of a receipt carrying <paramref name="proof"/>, its payload <paramref name="root"/> detached.</summary>
     private byte[] Sign(int proofType, byte[] proof, Hash root)
@@ -136,7 +120,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         var w = new CborWriter(CborConformanceMode.Canonical, initialCapacity: 256 + proof.Length);
         // The protected header, deterministically encoded (RFC 8949 §4.2.1: keys 1, 4, 15, 395 in that order).
         w.WriteStartMap(4);
-        w.WriteInt32(Alg); w.WriteInt32(CoseKey.Es256);
+        w.WriteInt32(Alg); w.WriteInt64(CoseKey.ES256);
         w.WriteInt32(Kid); w.WriteByteString(key.Kid);
         w.WriteInt32(CwtClaims);
         w.WriteStartMap(2);

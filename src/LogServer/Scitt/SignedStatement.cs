@@ -1,5 +1,6 @@
 using System.Formats.Cbor;
 using System.Text;
+using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
 
@@ -16,15 +17,13 @@ public sealed class SignedStatement
     /// <summary>The COSE_Sign1 tag (RFC 9052 §2): the one-byte head 0xD2, the first byte of every statement entry.</summary>
     public const CborTag Sign1Tag = (CborTag)18;
 
-    public const int Es256 = -7, EdDsa = -8;
+    public const int Es256 = (int)CoseKey.ES256, EdDsa = (int)CoseKey.EdDSA;
 
-    // COSE header labels (RFC 9052 §3.1), the CWT claims header (RFC 9597 §2) and the hash envelope's
-    // (draft-ietf-cose-hash-envelope §4: payload-hash-alg, preimage content type, payload location).
-    private const int AlgLabel = 1, CritLabel = 2, ContentTypeLabel = 3, KidLabel = 4, CwtClaimsLabel = 15;
-    private const int PayloadHashAlgLabel = 258, PreimageContentTypeLabel = 259, PayloadLocationLabel = 260;
-
-    // CWT claim keys (RFC 8392 §4).
-    private const int IssClaim = 1, SubClaim = 2;
+    // The header labels' one home is CoseHeader (RFC 9052 §3.1, RFC 9597 §2, draft-ietf-cose-hash-envelope §4).
+    private const long AlgLabel = CoseHeader.Alg, CritLabel = CoseHeader.Crit, ContentTypeLabel = CoseHeader.ContentType,
+        KidLabel = CoseHeader.Kid, CwtClaimsLabel = CoseHeader.CwtClaims, PayloadHashAlgLabel = CoseHeader.PayloadHashAlg,
+        PreimageContentTypeLabel = CoseHeader.PreimageContentType, PayloadLocationLabel = CoseHeader.PayloadLocation;
+    private const long IssClaim = CoseHeader.IssClaim, SubClaim = CoseHeader.SubClaim;
 
     private SignedStatement(ReadOnlyMemory<byte> bytes, ReadOnlyMemory<byte> protectedHeader, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> signature,
         int alg, string kid, string issuer, string subject)
@@ -102,17 +101,7 @@ public sealed class SignedStatement
     /// The bytes the signature is over: <c>Sig_structure = ["Signature1", body_protected, external_aad, payload]</c>
     /// (RFC 9052 §4.4), with empty external_aad.
     /// </summary>
-    public byte[] ToBeSigned()
-    {
-        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false);
-        writer.WriteStartArray(4);
-        writer.WriteTextString("Signature1");
-        writer.WriteByteString(ProtectedHeader.Span);
-        writer.WriteByteString([]);
-        writer.WriteByteString(Payload.Span);
-        writer.WriteEndArray();
-        return writer.Encode();
-    }
+    public byte[] ToBeSigned() => CoseSign1.SigStructure(ProtectedHeader.Span, Payload.Span);
 
     private static (int Alg, string Kid, string Issuer, string Subject) ReadProtected(ReadOnlyMemory<byte> header)
     {

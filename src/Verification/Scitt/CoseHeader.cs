@@ -14,6 +14,9 @@ public sealed class CoseHeader
         PayloadHashAlg = 258, PreimageContentType = 259, PayloadLocation = 260,
         Receipts = 394, VerifiableDataStructure = 395, VerifiableDataProofs = 396;
 
+    /// <summary>The CWT claims a Signed Statement must carry in its header 15: RFC 8392 §3.1.1 iss, §3.1.2 sub.</summary>
+    public const long IssClaim = 1, SubClaim = 2;
+
     private readonly Dictionary<long, byte[]> values;
     private readonly HashSet<string> textLabels;
 

@@ -16,7 +16,8 @@ public sealed class CoseSign1
     /// <summary>Statements and receipts are small: a log entry is at most 65,535 bytes, a transparent statement a few receipts more.</summary>
     public const int MaxBytes = 1 << 20;
 
-    private const int Tag = 18; // RFC 9052 §2, Table 1: COSE_Sign1
+    /// <summary>RFC 9052 §2, Table 1: the CBOR tag of COSE_Sign1; as an entry's first byte, 0xD2.</summary>
+    public const int Tag = 18;
     private const int MaxHeaderEntries = 64;
     private readonly byte[] encodedProtected, encodedPayload, encodedSignature;
 

@@ -12,8 +12,6 @@ namespace Attest.Verification.Scitt;
 /// </summary>
 public sealed class Receipt
 {
-    public const long Rfc9162Sha256 = 1; // RFC 9942 §5.1: the verifiable data structure's registered value
-    public const long InclusionProofLabel = -1; // RFC 9942 §4.1: inclusion proofs in the verifiable data proofs map
     private const int MaxPath = 63; // a tree of at most 2^63 leaves has at most 63 levels
 
     private Receipt(CoseSign1 message, long alg, byte[] kid, long treeSize, long leafIndex, Hash[] path, string? issuer, long? issuedAt)
@@ -55,18 +53,18 @@ public sealed class Receipt
         byte[] kid = h.Bytes(CoseHeader.Kid, "kid") ?? throw new CoseFormatException("the receipt's protected header has no kid (4)");
         if (h.Has(CoseHeader.Crit)) throw new CoseFormatException("the receipt lists critical parameters (crit, 2), which this verifier does not process");
         long vds = h.Int(CoseHeader.VerifiableDataStructure, "verifiable data structure") ?? throw new CoseFormatException("the receipt has no verifiable data structure (395)");
-        if (vds != Rfc9162Sha256) throw new CoseFormatException($"the receipt's verifiable data structure is {vds}, not RFC9162_SHA256 (1)");
+        if (vds != Rfc9942.Rfc9162Sha256) throw new CoseFormatException($"the receipt's verifiable data structure is {vds}, not RFC9162_SHA256 (1)");
         string? issuer = null;
         long? iat = null;
         if (h.Map(CoseHeader.CwtClaims, "CWT claims") is { } claims)
         {
-            issuer = claims.Text(1, "iss");
-            iat = claims.Int(6, "iat");
+            issuer = claims.Text(Rfc9942.IssClaim, "iss");
+            iat = claims.Int(Rfc9942.IatClaim, "iat");
         }
         if (message.Payload is not null) throw new CoseFormatException("the receipt's payload is not detached: RFC 9942 §5.3 leaves the root out, to be recomputed");
 
         var proofs = message.Unprotected.Map(CoseHeader.VerifiableDataProofs, "verifiable data proofs") ?? throw new CoseFormatException("the receipt has no verifiable data proofs (396)");
-        byte[] encoded = proofs.Encoded(InclusionProofLabel) ?? throw new CoseFormatException("the receipt's proofs have no inclusion proof (-1)");
+        byte[] encoded = proofs.Encoded(Rfc9942.InclusionProof) ?? throw new CoseFormatException("the receipt's proofs have no inclusion proof (-1)");
         var (treeSize, leafIndex, path) = ReadInclusionProof(encoded);
         return new Receipt(message, alg, kid, treeSize, leafIndex, path, issuer, iat);
     });
