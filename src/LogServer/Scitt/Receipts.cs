@@ -76,40 +76,17 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
     /// <exception cref="ArgumentException">when <paramref name="statement"/> is not such a COSE_Sign1.</exception>
     public static byte[] TransparentStatement(ReadOnlySpan<byte> statement, ReadOnlySpan<byte> receipt)
     {
-        var r = new CborReader(statement.ToArray(), CborConformanceMode.Lax);
-        ReadOnlyMemory<byte> protectedHeader, payload, signature;
+        CoseSign1 message;
         try
         {
-            if (r.ReadTag() != CoseSign1Tag || r.ReadStartArray() != 4) throw new ArgumentException("a Signed Statement is a tagged COSE_Sign1 (RFC 9052 §4.2)", nameof(statement));
-            if (r.PeekState() != CborReaderState.ByteString) throw new ArgumentException("the protected header is not a bstr", nameof(statement));
-            protectedHeader = r.ReadEncodedValue();
-            if (r.ReadStartMap() != 0) throw new ArgumentException("the logged statement's unprotected header must be empty", nameof(statement));
-            r.ReadEndMap();
-            if (r.PeekState() is not (CborReaderState.ByteString or CborReaderState.Null)) throw new ArgumentException("the payload is neither a bstr nor nil", nameof(statement));
-            payload = r.ReadEncodedValue();
-            if (r.PeekState() != CborReaderState.ByteString) throw new ArgumentException("the signature is not a bstr", nameof(statement));
-            signature = r.ReadEncodedValue();
-            r.ReadEndArray();
-            if (r.BytesRemaining != 0) throw new ArgumentException("bytes follow the COSE_Sign1", nameof(statement));
+            message = CoseSign1.Decode(statement);
         }
-        catch (Exception e) when (e is CborContentException or InvalidOperationException)
+        catch (CoseFormatException e)
         {
             throw new ArgumentException($"not a COSE_Sign1: {e.Message}", nameof(statement), e);
         }
-        var w = new CborWriter(CborConformanceMode.Lax, initialCapacity: statement.Length + receipt.Length + 16);
-        w.WriteTag(CoseSign1Tag);
-        w.WriteStartArray(4);
-        w.WriteEncodedValue(protectedHeader.Span);
-        w.WriteStartMap(1);
-        w.WriteInt32(ReceiptsLabel);
-        w.WriteStartArray(1);
-        w.WriteByteString(receipt);
-        w.WriteEndArray();
-        w.WriteEndMap();
-        w.WriteEncodedValue(payload.Span);
-        w.WriteEncodedValue(signature.Span);
-        w.WriteEndArray();
-        return w.Encode();
+        if (!message.Unprotected.IsEmpty) throw new ArgumentException("the logged statement's unprotected header must be empty", nameof(statement));
+        return Verification.Scitt.TransparentStatement.Build(message, [receipt.ToArray()]);
     }
 
     private static byte[] Proof(long a, long b, Hash[] path) => Rfc9942.EncodeProof(a, b, path);

@@ -70,26 +70,25 @@ public sealed class SignedStatement
     {
         // The tag's one-byte head (RFC 8949 §3.4): a longer encoding of 18 is not the entry kind docs/ENTRIES.md names.
         if (bytes.Length == 0 || bytes.Span[0] != 0xD2) throw Malformed("a Signed Statement is a COSE_Sign1 with CBOR tag 18 (RFC 9052 §4.2): its first byte is 0xD2");
+        CoseSign1 message;
         try
         {
-            var reader = new CborReader(bytes, CborConformanceMode.Strict);
-            if (reader.ReadTag() != Sign1Tag) throw Malformed("not CBOR tag 18");
-            if (reader.ReadStartArray() != 4) throw Malformed("a COSE_Sign1 is an array of 4 (RFC 9052 §4.2)");
-            var protectedHeader = DefiniteBytes(reader, "the protected header");
-            if (protectedHeader.IsEmpty) throw new StatementFormatException("invalid_protected_header", "the protected header is empty; it must hold alg, kid and the CWT claims");
-            if (reader.PeekState() != CborReaderState.StartMap) throw Malformed("the unprotected header must be a map (RFC 9052 §3)");
-            if (MapCount(reader, "the unprotected header") != 0)
-                throw new StatementFormatException("unprotected_header_not_empty",
-                    "the unprotected header must be empty: the log holds the statement byte for byte, and the signature does not cover that header");
-            reader.ReadEndMap();
-            if (reader.PeekState() == CborReaderState.Null)
-                throw new StatementFormatException("detached_payload", "the payload is detached (nil); register it attached, so the log holds what was signed (RFC 9052 §4.1), or as a hash envelope");
-            var payload = DefiniteBytes(reader, "the payload");
-            var signature = DefiniteBytes(reader, "the signature");
-            reader.ReadEndArray();
-            if (reader.BytesRemaining != 0) throw Malformed("bytes follow the COSE_Sign1");
-            var (alg, kid, iss, sub) = ReadProtected(protectedHeader);
-            return new SignedStatement(bytes, protectedHeader, payload, signature, alg, kid, iss, sub);
+            message = CoseSign1.Decode(bytes.Span);
+        }
+        catch (CoseFormatException e)
+        {
+            throw new StatementFormatException(e.Code == CoseFormatException.InvalidProtectedHeader ? e.Code : "not_cose_sign1", e.Message);
+        }
+        if (message.ProtectedBytes.Length == 0) throw new StatementFormatException("invalid_protected_header", "the protected header is empty; it must hold alg, kid and the CWT claims");
+        if (!message.Unprotected.IsEmpty)
+            throw new StatementFormatException("unprotected_header_not_empty",
+                "the unprotected header must be empty: the log holds the statement byte for byte, and the signature does not cover that header");
+        if (message.Payload is not { } payload)
+            throw new StatementFormatException("detached_payload", "the payload is detached (nil); register it attached, so the log holds what was signed (RFC 9052 §4.1), or as a hash envelope");
+        try
+        {
+            var (alg, kid, iss, sub) = ReadProtected(message.Protected);
+            return new SignedStatement(bytes, message.ProtectedBytes, payload, message.Signature, alg, kid, iss, sub);
         }
         catch (Exception e) when (e is CborContentException or InvalidOperationException or OverflowException or FormatException and not StatementFormatException)
         {
@@ -103,24 +102,20 @@ public sealed class SignedStatement
     /// </summary>
     public byte[] ToBeSigned() => CoseSign1.SigStructure(ProtectedHeader.Span, Payload.Span);
 
-    private static (int Alg, string Kid, string Issuer, string Subject) ReadProtected(ReadOnlyMemory<byte> header)
+    /// <summary>
+    /// The policy's reading of the protected header that <see cref="CoseSign1.Decode"/> parsed (one map, unique
+    /// labels): each value read under its label's rules, each refusal with the code the registration API answers.
+    /// </summary>
+    private static (int Alg, string Kid, string Issuer, string Subject) ReadProtected(CoseHeader header)
     {
-        var r = new CborReader(header, CborConformanceMode.Strict);
         int? alg = null;
         string? kid = null, iss = null, sub = null;
         bool claims = false, hashEnvelope = false, contentType = false;
         List<long>? critical = null;
-        int count = MapCount(r, "the protected header");
-        for (int i = 0; i < count; i++)
+        // Text labels are allowed (RFC 9052 §3) but none is one this service reads.
+        foreach (long label in header.Labels)
         {
-            if (r.PeekState() is not (CborReaderState.UnsignedInteger or CborReaderState.NegativeInteger))
-            {
-                // Text labels are allowed (RFC 9052 §3) but none is one this service reads.
-                Text(r, "a header label");
-                r.SkipValue();
-                continue;
-            }
-            long label = r.ReadInt64();
+            var r = new CborReader(header.Encoded(label), CborConformanceMode.Strict);
             switch (label)
             {
                 case AlgLabel:
@@ -153,12 +148,8 @@ public sealed class SignedStatement
                 case CritLabel:
                     critical = ReadCritical(r);
                     break;
-                default:
-                    r.SkipValue();
-                    break;
             }
         }
-        if (r.BytesRemaining != 0) throw new StatementFormatException("invalid_protected_header", "bytes follow the protected header's map");
         // draft-ietf-cose-hash-envelope §4: the preimage's type is 259; content type (3) would describe the hash.
         if (hashEnvelope && contentType) throw new StatementFormatException("invalid_protected_header", "a hash envelope (label 258) carries its preimage's content type in label 259, not content type (3)");
         // RFC 9052 §3.1: a recipient that does not understand a critical label must refuse the message.

@@ -98,7 +98,7 @@ public sealed class CoseHeader
                     if (!text.Add(name)) throw new CoseFormatException($"{what} has label \"{name}\" twice");
                     break;
                 default:
-                    throw new CoseFormatException($"{what} has a label that is neither an integer nor a text string");
+                    throw new CoseFormatException($"{what} has a label that is neither an integer nor a text string", CoseFormatException.InvalidLabel);
             }
         }
         reader.ReadEndMap();

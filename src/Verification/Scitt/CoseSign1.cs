@@ -2,8 +2,17 @@ using System.Formats.Cbor;
 
 namespace Attest.Verification.Scitt;
 
-/// <summary>Bytes that are not the COSE structure they claim to be; the message says what is wrong.</summary>
-public sealed class CoseFormatException(string message) : Exception(message);
+/// <summary>
+/// Bytes that are not the COSE structure they claim to be; the message says what is wrong. <see cref="Code"/> is
+/// <see cref="InvalidProtectedHeader"/> when the protected header's bytes are not one map of integer or text labels,
+/// so that a caller refusing with codes (the server's registration policy) tells that apart from a broken envelope.
+/// </summary>
+public sealed class CoseFormatException(string message, string? code = null) : Exception(message)
+{
+    public const string InvalidProtectedHeader = "invalid_protected_header", InvalidLabel = "invalid_label";
+
+    public string? Code { get; } = code;
+}
 
 /// <summary>
 /// A COSE_Sign1 message (RFC 9052 §4.2), parsed strictly from untrusted bytes: CBOR tag 18, then the array
@@ -147,8 +156,16 @@ public sealed class CoseSign1
     private static CoseHeader ParseHeaderBytes(byte[] bytes, string what)
     {
         var r = new CborReader(bytes, CborConformanceMode.Strict);
-        var header = CoseHeader.Read(r, what, MaxHeaderEntries);
-        if (r.BytesRemaining != 0) throw new CoseFormatException($"bytes follow the map in {what}");
+        CoseHeader header;
+        try
+        {
+            header = CoseHeader.Read(r, what, MaxHeaderEntries);
+        }
+        catch (CoseFormatException e) when (e.Code == CoseFormatException.InvalidLabel)
+        {
+            throw new CoseFormatException(e.Message, CoseFormatException.InvalidProtectedHeader);
+        }
+        if (r.BytesRemaining != 0) throw new CoseFormatException($"bytes follow the map in {what}", CoseFormatException.InvalidProtectedHeader);
         return header;
     }
 }
