@@ -2,6 +2,7 @@ using Attest.LogServer.Api;
 using Attest.LogServer.Entries;
 using Attest.LogServer.Service;
 using Attest.LogServer.Storage;
+using Attest.Verification;
 using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
