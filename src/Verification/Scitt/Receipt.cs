@@ -21,7 +21,7 @@ public sealed class Receipt
         Kid = kid;
         TreeSize = treeSize;
         LeafIndex = leafIndex;
-        Path = path;
+        this.path = path;
         Issuer = issuer;
         IssuedAt = issuedAt;
     }
@@ -36,7 +36,9 @@ public sealed class Receipt
 
     public long LeafIndex { get; }
 
-    public IReadOnlyList<Hash> Path { get; }
+    private readonly Hash[] path;
+
+    public IReadOnlyList<Hash> Path => path;
 
     /// <summary>The CWT claims' iss (the log's origin for Attest), when present.</summary>
     public string? Issuer { get; }
@@ -71,35 +73,10 @@ public sealed class Receipt
 
     /// <summary>
     /// The root the inclusion path leads to from <paramref name="leafHash"/>, or null when the path does not fit
-    /// (leaf_index, tree_size): RFC 9162 §2.1.3.2, steps 1 to 6, with the root taken from the computation instead of
-    /// compared, since the receipt's payload is detached.
+    /// (leaf_index, tree_size): RFC 9162 §2.1.3.2 with the root taken from the computation instead of compared,
+    /// since the receipt's payload is detached.
     /// </summary>
-    public Hash? RootFrom(in Hash leafHash)
-    {
-        if (LeafIndex >= TreeSize) return null;
-        long fn = LeafIndex, sn = TreeSize - 1;
-        Hash r = leafHash;
-        foreach (var p in Path)
-        {
-            if (sn == 0) return null;
-            if ((fn & 1) == 1 || fn == sn)
-            {
-                r = Rfc6962.HashChildren(p, r);
-                while ((fn & 1) == 0 && fn != 0)
-                {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
-            }
-            else
-            {
-                r = Rfc6962.HashChildren(r, p);
-            }
-            fn >>= 1;
-            sn >>= 1;
-        }
-        return sn == 0 ? r : null;
-    }
+    public Hash? RootFrom(in Hash leafHash) => InclusionProof.RootFrom(LeafIndex, TreeSize, leafHash, path);
 
     /// <summary>Checks the service's signature over the detached <paramref name="root"/> (RFC 9052 §4.4 with the root as payload).</summary>
     public bool VerifySignature(CoseKey key, in Hash root) => key.Alg == Alg && key.Verify(Message.ToBeSigned(root.Bytes), Message.Signature);
