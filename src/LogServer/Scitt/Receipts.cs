@@ -28,7 +28,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
 {
     // The labels and values the receipt reader checks (CoseHeader, Rfc9942), so writer and reader cannot drift apart.
     private const int Alg = (int)CoseHeader.Alg, Kid = (int)CoseHeader.Kid, CwtClaims = (int)CoseHeader.CwtClaims,
-        ReceiptsLabel = (int)CoseHeader.Receipts, Vds = (int)CoseHeader.VerifiableDataStructure, Vdp = (int)CoseHeader.VerifiableDataProofs;
+        Vds = (int)CoseHeader.VerifiableDataStructure, Vdp = (int)CoseHeader.VerifiableDataProofs;
     private const int Rfc9162Sha256 = (int)Rfc9942.Rfc9162Sha256, InclusionProofType = (int)Rfc9942.InclusionProof, ConsistencyProofType = (int)Rfc9942.ConsistencyProof;
     private const int Iss = (int)Rfc9942.IssClaim, Iat = (int)Rfc9942.IatClaim;
     private const CborTag CoseSign1Tag = (CborTag)CoseSign1.Tag;
