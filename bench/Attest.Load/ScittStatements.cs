@@ -55,9 +55,9 @@ public static class ScittStatements
         w.WriteByteString(System.Text.Encoding.UTF8.GetBytes(kid));
         w.WriteInt64(CoseHeader.CwtClaims);
         w.WriteStartMap(2);
-        w.WriteInt64(1);
+        w.WriteInt64(CoseHeader.IssClaim);
         w.WriteTextString(issuer);
-        w.WriteInt64(2);
+        w.WriteInt64(CoseHeader.SubClaim);
         w.WriteTextString("pkg:generic/load-test@1.0");
         w.WriteEndMap();
         w.WriteEndMap();

@@ -38,14 +38,23 @@ public static class InclusionProof
     /// by the algorithm of RFC 9162 §2.1.3.2 (reads 32 bytes per proof element; allocates nothing). Any
     /// argument out of range, extra or missing element is a failed proof, not an exception.
     /// </summary>
-    public static bool Verify(long index, long treeSize, in Hash leafHash, ReadOnlySpan<Hash> proof, in Hash root)
+    public static bool Verify(long index, long treeSize, in Hash leafHash, ReadOnlySpan<Hash> proof, in Hash root) =>
+        RootFrom(index, treeSize, leafHash, proof) is { } r && r.Equals(root);
+
+    /// <summary>
+    /// The root that <paramref name="proof"/> leads to from the leaf <paramref name="leafHash"/> at
+    /// <paramref name="index"/> in a tree of <paramref name="treeSize"/> leaves (RFC 9162 §2.1.3.2 steps 1 to 6,
+    /// the root computed instead of compared, as a receipt with a detached payload needs), or null when the proof does
+    /// not fit (index, treeSize).
+    /// </summary>
+    public static Hash? RootFrom(long index, long treeSize, in Hash leafHash, ReadOnlySpan<Hash> proof)
     {
-        if (index < 0 || index >= treeSize) return false;
+        if (index < 0 || index >= treeSize) return null;
         long fn = index, sn = treeSize - 1;
         Hash r = leafHash;
         foreach (ref readonly Hash p in proof)
         {
-            if (sn == 0) return false; // more elements than the path has levels
+            if (sn == 0) return null; // more elements than the path has levels
             if ((fn & 1) == 1 || fn == sn)
             {
                 r = Rfc6962.HashChildren(p, r);
@@ -63,7 +72,7 @@ public static class InclusionProof
             fn >>= 1;
             sn >>= 1;
         }
-        return sn == 0 && r.Equals(root);
+        return sn == 0 ? r : null;
     }
 
     // tlog leafProofIndex: the stored indexes leafProof will consume, in the order it consumes them.

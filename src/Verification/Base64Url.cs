@@ -5,6 +5,9 @@ public static class Base64Url
 {
     public static string Encode(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    /// <summary>Decodes text this process wrote itself (a stored key); throws <see cref="FormatException"/> for anything else.</summary>
+    public static byte[] Decode(string text) => TryDecode(text, out var bytes) ? bytes : throw new FormatException("not canonical unpadded base64url");
+
     public static bool TryDecode(string text, out byte[] bytes)
     {
         bytes = [];

@@ -1,5 +1,6 @@
 using System.Formats.Cbor;
 using System.Text;
+using Attest.Verification.Scitt;
 
 namespace Attest.Verification;
 
@@ -10,23 +11,15 @@ namespace Attest.Verification;
 /// reader does not know); a relying party that needs more verifies the statement or its receipt.
 /// </summary>
 /// <remarks>
-/// The entry is a tagged COSE_Sign1 (RFC 9052 §4.2): tag 18, then <c>[protected: bstr .cbor header_map,
-/// unprotected: header_map, payload: bstr / nil, signature: bstr]</c>. Header labels: <c>alg</c> 1 (an integer,
-/// RFC 9052 §3.1), <c>content type</c> 3, <c>kid</c> 4 (a byte string); CWT claims 15 (RFC 9597 §2) is a map in which
-/// <c>iss</c> is 1 and <c>sub</c> 2 (RFC 8392 §3.1), text strings. Parsing is strict CBOR (no duplicate map keys,
-/// valid UTF-8, no trailing bytes after the array or inside the protected header's byte string) so that two readers
-/// cannot see two different headers in one entry.
+/// Parsed by <see cref="CoseSign1.Decode"/>, the one strict COSE_Sign1 parser (no duplicate labels, definite lengths,
+/// nothing after the array or inside the protected header's byte string), so that two readers cannot see two
+/// different headers in one entry; the labels are <see cref="CoseHeader"/>'s.
 /// </remarks>
 public sealed record StatementHeader(
     long? Alg, byte[]? Kid, string? Iss, string? Sub, string? ContentType, int UnprotectedCount, int? PayloadLength, int SignatureLength)
 {
     /// <summary>CBOR tag 18, COSE_Sign1 (RFC 9052 §4.2); as the entry's first byte, 0xD2.</summary>
     public const byte Tag18 = 0xD2;
-
-    /// <summary>Header labels of RFC 9052 §3.1 and RFC 9597 §2; claim keys of RFC 8392 §3.1.</summary>
-    private const CborTag CoseSign1 = (CborTag)18;
-
-    private const int AlgLabel = 1, ContentTypeLabel = 3, KidLabel = 4, CwtClaimsLabel = 15, IssClaim = 1, SubClaim = 2;
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
@@ -37,7 +30,7 @@ public sealed record StatementHeader(
     public string? KidText => Kid is null ? null : Printable(Kid) ?? Convert.ToHexStringLower(Kid);
 
     /// <summary>The algorithm's name for the two a SCITT statement here may use (RFC 9053 §2.1: -7 ES256; RFC 9864: -8 EdDSA), else its number.</summary>
-    public string? AlgName => Alg switch { null => null, -7 => "ES256", -8 => "EdDSA", { } n => n.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    public string? AlgName => Alg switch { null => null, CoseKey.ES256 => "ES256", CoseKey.EdDSA => "EdDSA", { } n => n.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     /// <summary>Reads <paramref name="entry"/> as a tagged COSE_Sign1; false with <paramref name="problem"/> when it is not one.</summary>
     public static bool TryRead(ReadOnlyMemory<byte> entry, out StatementHeader? header, out string problem)
@@ -45,95 +38,29 @@ public sealed record StatementHeader(
         header = null;
         try
         {
-            var reader = new CborReader(entry, CborConformanceMode.Strict);
-            if (reader.PeekState() != CborReaderState.Tag || reader.ReadTag() != CoseSign1) return Fail("it does not begin with CBOR tag 18 (COSE_Sign1)", out problem);
-            if (reader.ReadStartArray() != 4) return Fail("COSE_Sign1 is not an array of 4", out problem);
-            var protectedBytes = reader.ReadByteString();
-            long? alg = null;
-            byte[]? kid = null;
-            string? iss = null, sub = null, contentType = null;
-            if (protectedBytes.Length > 0)
-            {
-                var p = new CborReader(protectedBytes, CborConformanceMode.Strict);
-                int? count = p.ReadStartMap();
-                for (int i = 0; count is null ? p.PeekState() != CborReaderState.EndMap : i < count; i++)
-                {
-                    if (p.PeekState() is not (CborReaderState.UnsignedInteger or CborReaderState.NegativeInteger))
-                    {
-                        p.SkipValue();
-                        p.SkipValue();
-                        continue;
-                    }
-                    switch (p.ReadInt64())
-                    {
-                        case AlgLabel:
-                            alg = p.PeekState() is CborReaderState.UnsignedInteger or CborReaderState.NegativeInteger ? p.ReadInt64() : throw new FormatException("alg is not an integer");
-                            break;
-                        case KidLabel:
-                            kid = p.ReadByteString();
-                            break;
-                        case ContentTypeLabel:
-                            if (p.PeekState() == CborReaderState.TextString) contentType = p.ReadTextString();
-                            else contentType = p.ReadUInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
-                            break;
-                        case CwtClaimsLabel:
-                            (iss, sub) = ReadClaims(p);
-                            break;
-                        default:
-                            p.SkipValue();
-                            break;
-                    }
-                }
-                p.ReadEndMap();
-                if (p.BytesRemaining != 0) throw new FormatException("the protected header has bytes after its map");
-            }
-            int? unprotected = reader.ReadStartMap();
-            int unprotectedCount = 0;
-            for (; unprotected is null ? reader.PeekState() != CborReaderState.EndMap : unprotectedCount < unprotected; unprotectedCount++)
-            {
-                reader.SkipValue();
-                reader.SkipValue();
-            }
-            reader.ReadEndMap();
-            int? payload = null;
-            if (reader.PeekState() == CborReaderState.Null) reader.ReadNull();
-            else payload = reader.ReadByteString().Length;
-            int signature = reader.ReadByteString().Length;
-            reader.ReadEndArray();
-            if (reader.BytesRemaining != 0) return Fail("bytes follow the COSE_Sign1", out problem);
-            header = new StatementHeader(alg, kid, iss, sub, contentType, unprotectedCount, payload, signature);
+            var message = CoseSign1.Decode(entry.Span);
+            var h = message.Protected;
+            var claims = h.Map(CoseHeader.CwtClaims, "CWT claims");
+            header = new StatementHeader(h.Int(CoseHeader.Alg, "alg"), h.Bytes(CoseHeader.Kid, "kid"),
+                claims?.Text(CoseHeader.IssClaim, "iss"), claims?.Text(CoseHeader.SubClaim, "sub"), ContentTypeOf(h),
+                message.Unprotected.Labels.Count() + message.Unprotected.TextLabelCount, message.Payload?.Length, message.Signature.Length);
             problem = "";
             return true;
         }
-        catch (Exception e) when (e is CborContentException or InvalidOperationException or FormatException or OverflowException or DecoderFallbackException)
+        catch (CoseFormatException e)
         {
-            return Fail(e.Message, out problem);
+            problem = "not a COSE_Sign1 Signed Statement: " + e.Message;
+            return false;
         }
     }
 
-    /// <summary>The <c>iss</c> and <c>sub</c> of a CWT claims map (RFC 8392 §3.1), other claims skipped.</summary>
-    private static (string? Iss, string? Sub) ReadClaims(CborReader p)
+    // RFC 9052 §3.1: a content type is a text string (a media type) or an unsigned CoAP Content-Format number.
+    private static string? ContentTypeOf(CoseHeader h) => CoseHeader.Guarded("content type (3)", () =>
     {
-        string? iss = null, sub = null;
-        int? count = p.ReadStartMap();
-        for (int i = 0; count is null ? p.PeekState() != CborReaderState.EndMap : i < count; i++)
-        {
-            if (p.PeekState() is CborReaderState.UnsignedInteger or CborReaderState.NegativeInteger)
-            {
-                long key = p.ReadInt64();
-                if (key == IssClaim) iss = p.ReadTextString();
-                else if (key == SubClaim) sub = p.ReadTextString();
-                else p.SkipValue();
-            }
-            else
-            {
-                p.SkipValue();
-                p.SkipValue();
-            }
-        }
-        p.ReadEndMap();
-        return (iss, sub);
-    }
+        if (h.Encoded(CoseHeader.ContentType) is not { } encoded) return null;
+        var r = new CborReader(encoded, CborConformanceMode.Strict);
+        return r.PeekState() == CborReaderState.TextString ? r.ReadTextString() : r.ReadUInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
+    });
 
     private static string? Printable(byte[] bytes)
     {
@@ -146,11 +73,5 @@ public sealed record StatementHeader(
         {
             return null;
         }
-    }
-
-    private static bool Fail(string why, out string problem)
-    {
-        problem = "not a COSE_Sign1 Signed Statement: " + why;
-        return false;
     }
 }

@@ -308,9 +308,9 @@ public static class StatementWriter
         w.WriteByteString(System.Text.Encoding.UTF8.GetBytes(kid));
         w.WriteInt64(CoseHeader.CwtClaims);
         w.WriteStartMap(2);
-        w.WriteInt64(1); // iss, RFC 8392 §3.1.1
+        w.WriteInt64(CoseHeader.IssClaim);
         w.WriteTextString(iss);
-        w.WriteInt64(2); // sub, RFC 8392 §3.1.2
+        w.WriteInt64(CoseHeader.SubClaim);
         w.WriteTextString(sub);
         w.WriteEndMap();
         if (hashEnvelope)

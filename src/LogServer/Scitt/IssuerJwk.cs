@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.LogServer.Entries;
 using Attest.LogServer.Service;
+using Attest.Verification;
 
 namespace Attest.LogServer.Scitt;
 
@@ -129,25 +130,5 @@ public static class IssuerJwk
         var rhs = (BigInteger.ModPow(bx, 3, P) - 3 * bx + B) % P;
         if (rhs.Sign < 0) rhs += P;
         return BigInteger.ModPow(by, 2, P) == rhs;
-    }
-}
-
-/// <summary>Unpadded base64url (RFC 4648 §5), decoded canonically: no padding, no other alphabet, no stray trailing bits.</summary>
-internal static class Base64Url
-{
-    public static string Encode(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
-
-    public static byte[] Decode(string text) => TryDecode(text, out var bytes) ? bytes : throw new FormatException("not canonical unpadded base64url");
-
-    public static bool TryDecode(string text, out byte[] bytes)
-    {
-        bytes = [];
-        foreach (char c in text)
-            if (!(c is >= 'A' and <= 'Z' or >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_')) return false;
-        if (text.Length % 4 == 1) return false;
-        var decoded = System.Buffers.Text.Base64Url.DecodeFromChars(text);
-        if (Encode(decoded) != text) return false;
-        bytes = decoded;
-        return true;
     }
 }

@@ -1,6 +1,7 @@
 using System.Formats.Cbor;
 using Attest.LogServer.Log;
 using Attest.Merkle;
+using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
 
@@ -10,14 +11,14 @@ namespace Attest.LogServer.Scitt;
 /// RFC 9162 tree, design invariant 4). Signed with the transparency service's <see cref="ServiceKey"/> (ES256).
 /// </summary>
 /// <remarks>
-/// A receipt (RFC 9942 §4 "Receipt of Inclusion" for RFC9162_SHA256, §2 for the header parameters):
+/// A receipt (RFC 9942 §5.2.1, the receipt of inclusion for RFC9162_SHA256, §2 for the header parameters):
 /// <code>
 /// 18([ &lt;&lt;{1: -7, 4: kid, 15: {1: origin, 6: iat}, 395: 1}&gt;&gt;,
 ///      {396: {-1: [&lt;&lt;[tree_size, leaf_index, [path…]]&gt;&gt;]}},
 ///      nil,
 ///      signature over Sig_structure ["Signature1", protected, h'', root at tree_size] ])
 /// </code>
-/// The payload is detached (RFC 9942 "Profiles": the verifier recomputes the root from the leaf and the path, so a
+/// The payload is detached (RFC 9942 §4.4: the verifier recomputes the root from the leaf and the path, so a
 /// signature over one root cannot be paired with a proof of another). <c>iss</c> and <c>iat</c> are CWT claims in
 /// the protected header (RFC 9597, label 15; claims 1 and 6 of RFC 8392 §3.1): the log's origin, the checkpoint
 /// line every C2SP verifier already knows, and when the signature was made.
@@ -37,17 +38,12 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
     private readonly Lock gate = new();
     private SignedRoot? latest;
 
-    // RFC 9942 §2 header parameters; RFC 9052 §3.1 alg and kid; RFC 9597 §2 CWT claims.
-    private const int Alg = 1, Kid = 4, CwtClaims = 15, ReceiptsLabel = 394, Vds = 395, Vdp = 396;
-
-    // RFC 9942 §5.1 (VDS RFC9162_SHA256 = 1) and its proof types: inclusion -1, consistency -2.
-    private const int Rfc9162Sha256 = 1, InclusionProofType = -1, ConsistencyProofType = -2;
-
-    // RFC 8392 §3.1.1 and §3.1.6.
-    private const int Iss = 1, Iat = 6;
-
-    // RFC 9052 §2: the COSE_Sign1_Tagged tag.
-    private const CborTag CoseSign1Tag = (CborTag)18;
+    // The labels and values the receipt reader checks (CoseHeader, Rfc9942), so writer and reader cannot drift apart.
+    private const int Alg = (int)CoseHeader.Alg, Kid = (int)CoseHeader.Kid, CwtClaims = (int)CoseHeader.CwtClaims,
+        Vds = (int)CoseHeader.VerifiableDataStructure, Vdp = (int)CoseHeader.VerifiableDataProofs;
+    private const int Rfc9162Sha256 = (int)Rfc9942.Rfc9162Sha256, InclusionProofType = (int)Rfc9942.InclusionProof, ConsistencyProofType = (int)Rfc9942.ConsistencyProof;
+    private const int Iss = (int)Rfc9942.IssClaim, Iat = (int)Rfc9942.IatClaim;
+    private const CborTag CoseSign1Tag = (CborTag)CoseSign1.Tag;
 
     /// <summary>The RFC 9942 receipt of entry <paramref name="index"/> over the latest signed checkpoint, or null while none covers it.</summary>
     public byte[]? For(long index)
@@ -86,61 +82,26 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
     /// <summary>
     /// The Transparent Statement (RFC 9943 §7): the Signed Statement <paramref name="statement"/> as the log holds it
     /// (a tagged COSE_Sign1 whose unprotected header is empty) with <c>394: [receipt]</c> as its unprotected header
-    /// (RFC 9942 §3: an array of receipts, each a bstr holding one). The protected header, payload and signature are
+    /// (RFC 9942 §4.3: an array of receipts, each a bstr holding one). The protected header, payload and signature are
     /// copied byte for byte, so the issuer's signature still verifies, and removing 394 gives back the logged bytes.
     /// </summary>
     /// <exception cref="ArgumentException">when <paramref name="statement"/> is not such a COSE_Sign1.</exception>
     public static byte[] TransparentStatement(ReadOnlySpan<byte> statement, ReadOnlySpan<byte> receipt)
     {
-        var r = new CborReader(statement.ToArray(), CborConformanceMode.Lax);
-        ReadOnlyMemory<byte> protectedHeader, payload, signature;
+        CoseSign1 message;
         try
         {
-            if (r.ReadTag() != CoseSign1Tag || r.ReadStartArray() != 4) throw new ArgumentException("a Signed Statement is a tagged COSE_Sign1 (RFC 9052 §4.2)", nameof(statement));
-            if (r.PeekState() != CborReaderState.ByteString) throw new ArgumentException("the protected header is not a bstr", nameof(statement));
-            protectedHeader = r.ReadEncodedValue();
-            if (r.ReadStartMap() != 0) throw new ArgumentException("the logged statement's unprotected header must be empty", nameof(statement));
-            r.ReadEndMap();
-            if (r.PeekState() is not (CborReaderState.ByteString or CborReaderState.Null)) throw new ArgumentException("the payload is neither a bstr nor nil", nameof(statement));
-            payload = r.ReadEncodedValue();
-            if (r.PeekState() != CborReaderState.ByteString) throw new ArgumentException("the signature is not a bstr", nameof(statement));
-            signature = r.ReadEncodedValue();
-            r.ReadEndArray();
-            if (r.BytesRemaining != 0) throw new ArgumentException("bytes follow the COSE_Sign1", nameof(statement));
+            message = CoseSign1.Decode(statement);
         }
-        catch (Exception e) when (e is CborContentException or InvalidOperationException)
+        catch (CoseFormatException e)
         {
             throw new ArgumentException($"not a COSE_Sign1: {e.Message}", nameof(statement), e);
         }
-        var w = new CborWriter(CborConformanceMode.Lax, initialCapacity: statement.Length + receipt.Length + 16);
-        w.WriteTag(CoseSign1Tag);
-        w.WriteStartArray(4);
-        w.WriteEncodedValue(protectedHeader.Span);
-        w.WriteStartMap(1);
-        w.WriteInt32(ReceiptsLabel);
-        w.WriteStartArray(1);
-        w.WriteByteString(receipt);
-        w.WriteEndArray();
-        w.WriteEndMap();
-        w.WriteEncodedValue(payload.Span);
-        w.WriteEncodedValue(signature.Span);
-        w.WriteEndArray();
-        return w.Encode();
+        if (!message.Unprotected.IsEmpty) throw new ArgumentException("the logged statement's unprotected header must be empty", nameof(statement));
+        return Verification.Scitt.TransparentStatement.Build(message, [receipt.ToArray()]);
     }
 
-    /// <summary>The bstr .cbor [a, b, [path…]] of both RFC9162_SHA256 proof types (RFC 9942 §5.2 and §5.3).</summary>
-    private static byte[] Proof(long a, long b, Hash[] path)
-    {
-        var w = new CborWriter(CborConformanceMode.Canonical, initialCapacity: 16 + path.Length * 34);
-        w.WriteStartArray(3);
-        w.WriteInt64(a);
-        w.WriteInt64(b);
-        w.WriteStartArray(path.Length);
-        foreach (var h in path) w.WriteByteString(h.Bytes);
-        w.WriteEndArray();
-        w.WriteEndArray();
-        return w.Encode();
-    }
+    private static byte[] Proof(long a, long b, Hash[] path) => Rfc9942.EncodeProof(a, b, path);
 
     /// <summary>The tagged COSE_Sign1 (RFC 9052 §4.2) of a receipt carrying <paramref name="proof"/>, its payload <paramref name="root"/> detached.</summary>
     private byte[] Sign(int proofType, byte[] proof, Hash root, long size)
@@ -185,7 +146,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         var w = new CborWriter(CborConformanceMode.Canonical, initialCapacity: 256);
         // The protected header, deterministically encoded (RFC 8949 §4.2.1: keys 1, 4, 15, 395 in that order).
         w.WriteStartMap(4);
-        w.WriteInt32(Alg); w.WriteInt32(CoseKey.Es256);
+        w.WriteInt32(Alg); w.WriteInt64(CoseKey.ES256);
         w.WriteInt32(Kid); w.WriteByteString(key.Kid);
         w.WriteInt32(CwtClaims);
         w.WriteStartMap(2);
@@ -195,15 +156,6 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         w.WriteInt32(Vds); w.WriteInt32(Rfc9162Sha256);
         w.WriteEndMap();
         var protectedHeader = w.Encode();
-
-        // RFC 9052 §4.4: Sig_structure = ["Signature1", body_protected, external_aad (empty), payload].
-        w.Reset();
-        w.WriteStartArray(4);
-        w.WriteTextString("Signature1");
-        w.WriteByteString(protectedHeader);
-        w.WriteByteString(ReadOnlySpan<byte>.Empty);
-        w.WriteByteString(root.Bytes);
-        w.WriteEndArray();
-        return new SignedRoot(size, root, protectedHeader, key.Sign(w.Encode()));
+        return new SignedRoot(size, root, protectedHeader, key.Sign(CoseSign1.SigStructure(protectedHeader, root.Bytes)));
     }
 }

@@ -1,8 +1,9 @@
-using System.Security.Cryptography;
 using Attest.LogServer.Api;
 using Attest.LogServer.Entries;
 using Attest.LogServer.Service;
 using Attest.LogServer.Storage;
+using Attest.Verification;
+using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
 
@@ -65,20 +66,13 @@ public static class RegistrationPolicy
 
     /// <summary>
     /// ES256: ECDSA P-256 with SHA-256, the signature the 64-byte <c>r || s</c> (RFC 9053 §2.1). EdDSA: Ed25519 over
-    /// the Sig_structure itself (RFC 9053 §2.2, RFC 8032 §5.1.6).
+    /// the Sig_structure itself (RFC 9053 §2.2, RFC 8032 §5.1.6). Both through the verifier's <see cref="CoseKey"/>.
     /// </summary>
     private static bool SignatureVerifies(SignedStatement statement, IssuerKey key)
     {
-        var signature = statement.Signature.Span;
-        if (signature.Length != 64) return false;
+        if (statement.Signature.Length != 64) return false;
         byte[] publicKey = Base64Url.Decode(key.PublicKey);
-        byte[] toBeSigned = statement.ToBeSigned();
-        if (key.Alg == KeyEntry.EdDsa) return Attest.Merkle.Ed25519.Verify(publicKey, toBeSigned, signature);
-        using var ecdsa = ECDsa.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = publicKey[1..33], Y = publicKey[33..65] },
-        });
-        return ecdsa.VerifyData(toBeSigned, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        var coseKey = key.Alg == KeyEntry.EdDsa ? CoseKey.Ed25519Key(publicKey, null) : CoseKey.P256(publicKey.AsSpan(1, 32), publicKey.AsSpan(33, 32), null);
+        return coseKey.Verify(statement.ToBeSigned(), statement.Signature.Span);
     }
 }

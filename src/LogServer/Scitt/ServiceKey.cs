@@ -2,6 +2,7 @@ using System.Formats.Cbor;
 using System.Security.Cryptography;
 using System.Text;
 using Attest.LogServer.Storage;
+using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
 
@@ -22,7 +23,7 @@ public sealed class ServiceKey : IDisposable
         Kid = CoseKey.Thumbprint(Public);
         KidText = System.Buffers.Text.Base64Url.EncodeToString(Kid);
         var w = new CborWriter(CborConformanceMode.Ctap2Canonical);
-        CoseKey.WritePublic(w, Public, Kid);
+        CoseKey.WriteP256(w, Public, Kid);
         CoseKeyBytes = w.Encode();
         w.Reset();
         // RFC 9052 §7: a COSE_KeySet is an array of COSE_Key.

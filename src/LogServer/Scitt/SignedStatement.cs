@@ -1,10 +1,11 @@
 using System.Formats.Cbor;
 using System.Text;
+using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
 
 /// <summary>
-/// A SCITT Signed Statement (RFC 9943 §6.2.1): a tagged COSE_Sign1 (RFC 9052 §4.2), parsed strictly from untrusted
+/// A SCITT Signed Statement (RFC 9943 §6): a tagged COSE_Sign1 (RFC 9052 §4.2), parsed strictly from untrusted
 /// bytes. What this service reads of it: the protected header's <c>alg</c> (label 1: -7 ES256 or -8 EdDSA, RFC 9053
 /// §2.1, §2.2), <c>kid</c> (4, a byte string: the UTF-8 of a registered kid) and CWT claims (15, RFC 9597 §2) with
 /// <c>iss</c> (1) and <c>sub</c> (2) as text (RFC 8392 §3.1.1, §3.1.2); the payload, attached; the signature. The
@@ -16,15 +17,13 @@ public sealed class SignedStatement
     /// <summary>The COSE_Sign1 tag (RFC 9052 §2): the one-byte head 0xD2, the first byte of every statement entry.</summary>
     public const CborTag Sign1Tag = (CborTag)18;
 
-    public const int Es256 = -7, EdDsa = -8;
+    public const int Es256 = (int)CoseKey.ES256, EdDsa = (int)CoseKey.EdDSA;
 
-    // COSE header labels (RFC 9052 §3.1), the CWT claims header (RFC 9597 §2) and the hash envelope's
-    // (draft-ietf-cose-hash-envelope §4: payload-hash-alg, preimage content type, payload location).
-    private const int AlgLabel = 1, CritLabel = 2, ContentTypeLabel = 3, KidLabel = 4, CwtClaimsLabel = 15;
-    private const int PayloadHashAlgLabel = 258, PreimageContentTypeLabel = 259, PayloadLocationLabel = 260;
-
-    // CWT claim keys (RFC 8392 §4).
-    private const int IssClaim = 1, SubClaim = 2;
+    // The header labels' one home is CoseHeader (RFC 9052 §3.1, RFC 9597 §2, draft-ietf-cose-hash-envelope §4).
+    private const long AlgLabel = CoseHeader.Alg, CritLabel = CoseHeader.Crit, ContentTypeLabel = CoseHeader.ContentType,
+        KidLabel = CoseHeader.Kid, CwtClaimsLabel = CoseHeader.CwtClaims, PayloadHashAlgLabel = CoseHeader.PayloadHashAlg,
+        PreimageContentTypeLabel = CoseHeader.PreimageContentType, PayloadLocationLabel = CoseHeader.PayloadLocation;
+    private const long IssClaim = CoseHeader.IssClaim, SubClaim = CoseHeader.SubClaim;
 
     private SignedStatement(ReadOnlyMemory<byte> bytes, ReadOnlyMemory<byte> protectedHeader, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> signature,
         int alg, string kid, string issuer, string subject)
@@ -57,7 +56,7 @@ public sealed class SignedStatement
     /// <summary>The CWT <c>iss</c>: the id of the issuer that makes the statement.</summary>
     public string Issuer { get; }
 
-    /// <summary>The CWT <c>sub</c>: what the statement is about (RFC 9943 §6.2.1).</summary>
+    /// <summary>The CWT <c>sub</c>: what the statement is about (RFC 9943 §6).</summary>
     public string Subject { get; }
 
     /// <summary>
@@ -71,26 +70,25 @@ public sealed class SignedStatement
     {
         // The tag's one-byte head (RFC 8949 §3.4): a longer encoding of 18 is not the entry kind docs/ENTRIES.md names.
         if (bytes.Length == 0 || bytes.Span[0] != 0xD2) throw Malformed("a Signed Statement is a COSE_Sign1 with CBOR tag 18 (RFC 9052 §4.2): its first byte is 0xD2");
+        CoseSign1 message;
         try
         {
-            var reader = new CborReader(bytes, CborConformanceMode.Strict);
-            if (reader.ReadTag() != Sign1Tag) throw Malformed("not CBOR tag 18");
-            if (reader.ReadStartArray() != 4) throw Malformed("a COSE_Sign1 is an array of 4 (RFC 9052 §4.2)");
-            var protectedHeader = DefiniteBytes(reader, "the protected header");
-            if (protectedHeader.IsEmpty) throw new StatementFormatException("invalid_protected_header", "the protected header is empty; it must hold alg, kid and the CWT claims");
-            if (reader.PeekState() != CborReaderState.StartMap) throw Malformed("the unprotected header must be a map (RFC 9052 §3)");
-            if (MapCount(reader, "the unprotected header") != 0)
-                throw new StatementFormatException("unprotected_header_not_empty",
-                    "the unprotected header must be empty: the log holds the statement byte for byte, and the signature does not cover that header");
-            reader.ReadEndMap();
-            if (reader.PeekState() == CborReaderState.Null)
-                throw new StatementFormatException("detached_payload", "the payload is detached (nil); register it attached, so the log holds what was signed (RFC 9052 §4.1), or as a hash envelope");
-            var payload = DefiniteBytes(reader, "the payload");
-            var signature = DefiniteBytes(reader, "the signature");
-            reader.ReadEndArray();
-            if (reader.BytesRemaining != 0) throw Malformed("bytes follow the COSE_Sign1");
-            var (alg, kid, iss, sub) = ReadProtected(protectedHeader);
-            return new SignedStatement(bytes, protectedHeader, payload, signature, alg, kid, iss, sub);
+            message = CoseSign1.Decode(bytes.Span);
+        }
+        catch (CoseFormatException e)
+        {
+            throw new StatementFormatException(e.Code == CoseFormatException.InvalidProtectedHeader ? e.Code : "not_cose_sign1", e.Message);
+        }
+        if (message.ProtectedBytes.Length == 0) throw new StatementFormatException("invalid_protected_header", "the protected header is empty; it must hold alg, kid and the CWT claims");
+        if (!message.Unprotected.IsEmpty)
+            throw new StatementFormatException("unprotected_header_not_empty",
+                "the unprotected header must be empty: the log holds the statement byte for byte, and the signature does not cover that header");
+        if (message.Payload is not { } payload)
+            throw new StatementFormatException("detached_payload", "the payload is detached (nil); register it attached, so the log holds what was signed (RFC 9052 §4.1), or as a hash envelope");
+        try
+        {
+            var (alg, kid, iss, sub) = ReadProtected(message.Protected);
+            return new SignedStatement(bytes, message.ProtectedBytes, payload, message.Signature, alg, kid, iss, sub);
         }
         catch (Exception e) when (e is CborContentException or InvalidOperationException or OverflowException or FormatException and not StatementFormatException)
         {
@@ -102,36 +100,22 @@ public sealed class SignedStatement
     /// The bytes the signature is over: <c>Sig_structure = ["Signature1", body_protected, external_aad, payload]</c>
     /// (RFC 9052 §4.4), with empty external_aad.
     /// </summary>
-    public byte[] ToBeSigned()
-    {
-        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false);
-        writer.WriteStartArray(4);
-        writer.WriteTextString("Signature1");
-        writer.WriteByteString(ProtectedHeader.Span);
-        writer.WriteByteString([]);
-        writer.WriteByteString(Payload.Span);
-        writer.WriteEndArray();
-        return writer.Encode();
-    }
+    public byte[] ToBeSigned() => CoseSign1.SigStructure(ProtectedHeader.Span, Payload.Span);
 
-    private static (int Alg, string Kid, string Issuer, string Subject) ReadProtected(ReadOnlyMemory<byte> header)
+    /// <summary>
+    /// The policy's reading of the protected header that <see cref="CoseSign1.Decode"/> parsed (one map, unique
+    /// labels): each value read under its label's rules, each refusal with the code the registration API answers.
+    /// </summary>
+    private static (int Alg, string Kid, string Issuer, string Subject) ReadProtected(CoseHeader header)
     {
-        var r = new CborReader(header, CborConformanceMode.Strict);
         int? alg = null;
         string? kid = null, iss = null, sub = null;
         bool claims = false, hashEnvelope = false, contentType = false;
         List<long>? critical = null;
-        int count = MapCount(r, "the protected header");
-        for (int i = 0; i < count; i++)
+        // Text labels are allowed (RFC 9052 §3) but none is one this service reads.
+        foreach (long label in header.Labels)
         {
-            if (r.PeekState() is not (CborReaderState.UnsignedInteger or CborReaderState.NegativeInteger))
-            {
-                // Text labels are allowed (RFC 9052 §3) but none is one this service reads.
-                Text(r, "a header label");
-                r.SkipValue();
-                continue;
-            }
-            long label = r.ReadInt64();
+            var r = new CborReader(header.Encoded(label), CborConformanceMode.Strict);
             switch (label)
             {
                 case AlgLabel:
@@ -164,12 +148,8 @@ public sealed class SignedStatement
                 case CritLabel:
                     critical = ReadCritical(r);
                     break;
-                default:
-                    r.SkipValue();
-                    break;
             }
         }
-        if (r.BytesRemaining != 0) throw new StatementFormatException("invalid_protected_header", "bytes follow the protected header's map");
         // draft-ietf-cose-hash-envelope §4: the preimage's type is 259; content type (3) would describe the hash.
         if (hashEnvelope && contentType) throw new StatementFormatException("invalid_protected_header", "a hash envelope (label 258) carries its preimage's content type in label 259, not content type (3)");
         // RFC 9052 §3.1: a recipient that does not understand a critical label must refuse the message.

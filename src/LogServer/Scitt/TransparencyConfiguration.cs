@@ -1,4 +1,5 @@
 using System.Formats.Cbor;
+using Attest.Verification.Scitt;
 
 namespace Attest.LogServer.Scitt;
 
@@ -25,8 +26,8 @@ public static class TransparencyConfiguration
         w.WriteTextString("receipt_endpoint"); w.WriteTextString(baseUrl + "/v1/log/entries/{index}/receipt");
         w.WriteTextString("kid"); w.WriteByteString(key.Kid);
         // COSE algorithms of receipts (ES256) and the RFC 9942 verifiable data structures (1: RFC9162_SHA256).
-        w.WriteTextString("signature_algorithms"); w.WriteStartArray(1); w.WriteInt32(CoseKey.Es256); w.WriteEndArray();
-        w.WriteTextString("verifiable_data_structures"); w.WriteStartArray(1); w.WriteInt32(1); w.WriteEndArray();
+        w.WriteTextString("signature_algorithms"); w.WriteStartArray(1); w.WriteInt64(CoseKey.ES256); w.WriteEndArray();
+        w.WriteTextString("verifiable_data_structures"); w.WriteStartArray(1); w.WriteInt64(Rfc9942.Rfc9162Sha256); w.WriteEndArray();
         // The same tree's C2SP signed checkpoints (/checkpoint), under the log's note key.
         w.WriteTextString("checkpoint_verifier_key"); w.WriteTextString(verifierKey);
         w.WriteEndMap();

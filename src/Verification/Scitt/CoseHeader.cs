@@ -8,11 +8,14 @@ namespace Attest.Verification.Scitt;
 /// </summary>
 public sealed class CoseHeader
 {
-    // RFC 9052 §3.1, Table 2; RFC 9597 §2 (CWT claims in COSE headers); RFC 9942 §2 and §3 (receipts, verifiable data
+    // RFC 9052 §3.1, Table 2; RFC 9597 §2 (CWT claims in COSE headers); RFC 9942 §2 and §4.3 (receipts, verifiable data
     // structures and their proofs); draft-ietf-cose-hash-envelope §3 (the hash envelope's parameters).
     public const long Alg = 1, Crit = 2, ContentType = 3, Kid = 4, CwtClaims = 15,
         PayloadHashAlg = 258, PreimageContentType = 259, PayloadLocation = 260,
         Receipts = 394, VerifiableDataStructure = 395, VerifiableDataProofs = 396;
+
+    /// <summary>The CWT claims a Signed Statement must carry in its header 15: RFC 8392 §3.1.1 iss, §3.1.2 sub.</summary>
+    public const long IssClaim = 1, SubClaim = 2;
 
     private readonly Dictionary<long, byte[]> values;
     private readonly HashSet<string> textLabels;
@@ -95,7 +98,7 @@ public sealed class CoseHeader
                     if (!text.Add(name)) throw new CoseFormatException($"{what} has label \"{name}\" twice");
                     break;
                 default:
-                    throw new CoseFormatException($"{what} has a label that is neither an integer nor a text string");
+                    throw new CoseFormatException($"{what} has a label that is neither an integer nor a text string", CoseFormatException.InvalidLabel);
             }
         }
         reader.ReadEndMap();

@@ -14,6 +14,9 @@ public sealed class CoseKey
 {
     public const long ES256 = -7, EdDSA = -8; // RFC 9053 Table 1 and Table 2
 
+    // RFC 9052 §7.1 common parameters (kty, kid, alg), RFC 9053 §7.1 EC2 and §7.2 OKP parameters (crv, x, y, d).
+    private const long KtyLabel = 1, KidLabel = 2, AlgLabel = 3, CrvLabel = -1, XLabel = -2, YLabel = -3, DLabel = -4;
+
     private const long KtyOkp = 1, KtyEc2 = 2, CrvP256 = 1, CrvEd25519 = 6; // RFC 9053 Tables 17, 18
     private readonly ECDsa? ec;
     private readonly Ed25519PublicKey? ed;
@@ -72,23 +75,59 @@ public sealed class CoseKey
     /// </summary>
     public static CoseKey FromCoseKey(CoseHeader map)
     {
-        long kty = map.Int(1, "kty") ?? throw new CoseFormatException("a COSE_Key without kty (1)");
-        byte[]? kid = map.Bytes(2, "kid");
-        long? alg = map.Int(3, "alg");
-        long crv = map.Int(-1, "crv") ?? throw new CoseFormatException("a COSE_Key without crv (-1)");
-        if (map.Has(-4)) throw new CoseFormatException("the COSE_Key holds a private key (d, -4): give the public key");
-        byte[] x = map.Bytes(-2, "x") ?? throw new CoseFormatException("a COSE_Key without x (-2)");
+        long kty = map.Int(KtyLabel, "kty") ?? throw new CoseFormatException("a COSE_Key without kty (1)");
+        byte[]? kid = map.Bytes(KidLabel, "kid");
+        long? alg = map.Int(AlgLabel, "alg");
+        long crv = map.Int(CrvLabel, "crv") ?? throw new CoseFormatException("a COSE_Key without crv (-1)");
+        if (map.Has(DLabel)) throw new CoseFormatException("the COSE_Key holds a private key (d, -4): give the public key");
+        byte[] x = map.Bytes(XLabel, "x") ?? throw new CoseFormatException("a COSE_Key without x (-2)");
         switch (kty)
         {
             case KtyEc2 when crv == CrvP256 && (alg ?? ES256) == ES256:
                 // A compressed point (y as a boolean) is refused by Bytes: only the uncompressed form is read.
-                byte[] y = map.Bytes(-3, "y") ?? throw new CoseFormatException("an EC2 COSE_Key without y (-3)");
+                byte[] y = map.Bytes(YLabel, "y") ?? throw new CoseFormatException("an EC2 COSE_Key without y (-3)");
                 return P256(x, y, kid);
-            case KtyOkp when crv == CrvEd25519 && (alg ?? EdDSA) == EdDSA && !map.Has(-3):
+            case KtyOkp when crv == CrvEd25519 && (alg ?? EdDSA) == EdDSA && !map.Has(YLabel):
                 return Ed25519Key(x, kid);
             default:
                 throw new CoseFormatException($"a COSE_Key of kty {kty}, crv {crv}, alg {alg?.ToString() ?? "none"}: only EC2 P-256 (ES256) and OKP Ed25519 (EdDSA) are supported");
         }
+    }
+
+    /// <summary>
+    /// The RFC 9679 §3 thumbprint of a P-256 key: SHA-256 of the deterministic encoding (RFC 8949 §4.2.1) of the map
+    /// of its required parameters only, {1: 2, -1: 1, -2: x, -3: y} (RFC 9679 §4: kty, crv, x, y for EC2), keys in
+    /// bytewise lexicographic order of their encodings: 0x01, 0x20, 0x21, 0x22. SCRAPI (draft-ietf-scitt-scrapi-10,
+    /// "Individual Transparency Service Key") recommends it as a transparency service key's kid: anyone holding the
+    /// key recomputes it.
+    /// </summary>
+    public static byte[] Thumbprint(ECParameters key)
+    {
+        var w = new CborWriter(CborConformanceMode.Ctap2Canonical);
+        w.WriteStartMap(4);
+        w.WriteInt64(KtyLabel); w.WriteInt64(KtyEc2);
+        w.WriteInt64(CrvLabel); w.WriteInt64(CrvP256);
+        w.WriteInt64(XLabel); w.WriteByteString(key.Q.X!);
+        w.WriteInt64(YLabel); w.WriteByteString(key.Q.Y!);
+        w.WriteEndMap();
+        return SHA256.HashData(w.Encode());
+    }
+
+    /// <summary>
+    /// Writes the public COSE_Key {1: 2 (EC2), 2: kid, 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y} of a P-256 key,
+    /// deterministically encoded. <c>alg</c> is given so that verifiers which insist on fully specified keys (a
+    /// receipt's key signs ES256 only) take it; <see cref="FromCoseKey"/> reads it back.
+    /// </summary>
+    public static void WriteP256(CborWriter w, ECParameters key, byte[] kid)
+    {
+        w.WriteStartMap(6);
+        w.WriteInt64(KtyLabel); w.WriteInt64(KtyEc2);
+        w.WriteInt64(KidLabel); w.WriteByteString(kid);
+        w.WriteInt64(AlgLabel); w.WriteInt64(ES256);
+        w.WriteInt64(CrvLabel); w.WriteInt64(CrvP256);
+        w.WriteInt64(XLabel); w.WriteByteString(key.Q.X!);
+        w.WriteInt64(YLabel); w.WriteByteString(key.Q.Y!);
+        w.WriteEndMap();
     }
 
     /// <summary>

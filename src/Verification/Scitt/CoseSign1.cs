@@ -2,8 +2,17 @@ using System.Formats.Cbor;
 
 namespace Attest.Verification.Scitt;
 
-/// <summary>Bytes that are not the COSE structure they claim to be; the message says what is wrong.</summary>
-public sealed class CoseFormatException(string message) : Exception(message);
+/// <summary>
+/// Bytes that are not the COSE structure they claim to be; the message says what is wrong. <see cref="Code"/> is
+/// <see cref="InvalidProtectedHeader"/> when the protected header's bytes are not one map of integer or text labels,
+/// so that a caller refusing with codes (the server's registration policy) tells that apart from a broken envelope.
+/// </summary>
+public sealed class CoseFormatException(string message, string? code = null) : Exception(message)
+{
+    public const string InvalidProtectedHeader = "invalid_protected_header", InvalidLabel = "invalid_label";
+
+    public string? Code { get; } = code;
+}
 
 /// <summary>
 /// A COSE_Sign1 message (RFC 9052 §4.2), parsed strictly from untrusted bytes: CBOR tag 18, then the array
@@ -16,7 +25,8 @@ public sealed class CoseSign1
     /// <summary>Statements and receipts are small: a log entry is at most 65,535 bytes, a transparent statement a few receipts more.</summary>
     public const int MaxBytes = 1 << 20;
 
-    private const int Tag = 18; // RFC 9052 §2, Table 1: COSE_Sign1
+    /// <summary>RFC 9052 §2, Table 1: the CBOR tag of COSE_Sign1; as an entry's first byte, 0xD2.</summary>
+    public const int Tag = 18;
     private const int MaxHeaderEntries = 64;
     private readonly byte[] encodedProtected, encodedPayload, encodedSignature;
 
@@ -146,8 +156,16 @@ public sealed class CoseSign1
     private static CoseHeader ParseHeaderBytes(byte[] bytes, string what)
     {
         var r = new CborReader(bytes, CborConformanceMode.Strict);
-        var header = CoseHeader.Read(r, what, MaxHeaderEntries);
-        if (r.BytesRemaining != 0) throw new CoseFormatException($"bytes follow the map in {what}");
+        CoseHeader header;
+        try
+        {
+            header = CoseHeader.Read(r, what, MaxHeaderEntries);
+        }
+        catch (CoseFormatException e) when (e.Code == CoseFormatException.InvalidLabel)
+        {
+            throw new CoseFormatException(e.Message, CoseFormatException.InvalidProtectedHeader);
+        }
+        if (r.BytesRemaining != 0) throw new CoseFormatException($"bytes follow the map in {what}", CoseFormatException.InvalidProtectedHeader);
         return header;
     }
 }

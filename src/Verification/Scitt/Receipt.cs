@@ -8,12 +8,10 @@ namespace Attest.Verification.Scitt;
 /// <c>kid</c> and the verifiable data structure 395 = 1 (RFC 9942 §5.1), whose unprotected header has the
 /// verifiable data proofs 396 with one inclusion proof (-1): <c>bstr .cbor [tree_size, leaf_index, inclusion_path: [+ bstr]]</c>
 /// (RFC 9942 §5.2), and whose payload is detached: it is the tree's root, recomputed from the leaf and the path
-/// (RFC 9942 §5.3), so a receipt verifies only for the leaf it was made for.
+/// (RFC 9942 §5.2.1), so a receipt verifies only for the leaf it was made for.
 /// </summary>
 public sealed class Receipt
 {
-    public const long Rfc9162Sha256 = 1; // RFC 9942 §5.1: the verifiable data structure's registered value
-    public const long InclusionProofLabel = -1; // RFC 9942 §4.1: inclusion proofs in the verifiable data proofs map
     private const int MaxPath = 63; // a tree of at most 2^63 leaves has at most 63 levels
 
     private Receipt(CoseSign1 message, long alg, byte[] kid, long treeSize, long leafIndex, Hash[] path, string? issuer, long? issuedAt)
@@ -23,7 +21,7 @@ public sealed class Receipt
         Kid = kid;
         TreeSize = treeSize;
         LeafIndex = leafIndex;
-        Path = path;
+        this.path = path;
         Issuer = issuer;
         IssuedAt = issuedAt;
     }
@@ -38,7 +36,9 @@ public sealed class Receipt
 
     public long LeafIndex { get; }
 
-    public IReadOnlyList<Hash> Path { get; }
+    private readonly Hash[] path;
+
+    public IReadOnlyList<Hash> Path => path;
 
     /// <summary>The CWT claims' iss (the log's origin for Attest), when present.</summary>
     public string? Issuer { get; }
@@ -55,53 +55,28 @@ public sealed class Receipt
         byte[] kid = h.Bytes(CoseHeader.Kid, "kid") ?? throw new CoseFormatException("the receipt's protected header has no kid (4)");
         if (h.Has(CoseHeader.Crit)) throw new CoseFormatException("the receipt lists critical parameters (crit, 2), which this verifier does not process");
         long vds = h.Int(CoseHeader.VerifiableDataStructure, "verifiable data structure") ?? throw new CoseFormatException("the receipt has no verifiable data structure (395)");
-        if (vds != Rfc9162Sha256) throw new CoseFormatException($"the receipt's verifiable data structure is {vds}, not RFC9162_SHA256 (1)");
+        if (vds != Rfc9942.Rfc9162Sha256) throw new CoseFormatException($"the receipt's verifiable data structure is {vds}, not RFC9162_SHA256 (1)");
         string? issuer = null;
         long? iat = null;
         if (h.Map(CoseHeader.CwtClaims, "CWT claims") is { } claims)
         {
-            issuer = claims.Text(1, "iss");
-            iat = claims.Int(6, "iat");
+            issuer = claims.Text(Rfc9942.IssClaim, "iss");
+            iat = claims.Int(Rfc9942.IatClaim, "iat");
         }
-        if (message.Payload is not null) throw new CoseFormatException("the receipt's payload is not detached: RFC 9942 §5.3 leaves the root out, to be recomputed");
+        if (message.Payload is not null) throw new CoseFormatException("the receipt's payload is not detached: RFC 9942 §4.4 leaves the root out, to be recomputed");
 
         var proofs = message.Unprotected.Map(CoseHeader.VerifiableDataProofs, "verifiable data proofs") ?? throw new CoseFormatException("the receipt has no verifiable data proofs (396)");
-        byte[] encoded = proofs.Encoded(InclusionProofLabel) ?? throw new CoseFormatException("the receipt's proofs have no inclusion proof (-1)");
+        byte[] encoded = proofs.Encoded(Rfc9942.InclusionProof) ?? throw new CoseFormatException("the receipt's proofs have no inclusion proof (-1)");
         var (treeSize, leafIndex, path) = ReadInclusionProof(encoded);
         return new Receipt(message, alg, kid, treeSize, leafIndex, path, issuer, iat);
     });
 
     /// <summary>
     /// The root the inclusion path leads to from <paramref name="leafHash"/>, or null when the path does not fit
-    /// (leaf_index, tree_size): RFC 9162 §2.1.3.2, steps 1 to 6, with the root taken from the computation instead of
-    /// compared, since the receipt's payload is detached.
+    /// (leaf_index, tree_size): RFC 9162 §2.1.3.2 with the root taken from the computation instead of compared,
+    /// since the receipt's payload is detached.
     /// </summary>
-    public Hash? RootFrom(in Hash leafHash)
-    {
-        if (LeafIndex >= TreeSize) return null;
-        long fn = LeafIndex, sn = TreeSize - 1;
-        Hash r = leafHash;
-        foreach (var p in Path)
-        {
-            if (sn == 0) return null;
-            if ((fn & 1) == 1 || fn == sn)
-            {
-                r = Rfc6962.HashChildren(p, r);
-                while ((fn & 1) == 0 && fn != 0)
-                {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
-            }
-            else
-            {
-                r = Rfc6962.HashChildren(r, p);
-            }
-            fn >>= 1;
-            sn >>= 1;
-        }
-        return sn == 0 ? r : null;
-    }
+    public Hash? RootFrom(in Hash leafHash) => InclusionProof.RootFrom(LeafIndex, TreeSize, leafHash, path);
 
     /// <summary>Checks the service's signature over the detached <paramref name="root"/> (RFC 9052 §4.4 with the root as payload).</summary>
     public bool VerifySignature(CoseKey key, in Hash root) => key.Alg == Alg && key.Verify(Message.ToBeSigned(root.Bytes), Message.Signature);

@@ -106,7 +106,7 @@ public static class ScittVerifier
             checks.Add(new CheckResult($"{name} inclusion", Outcome.Pass, $"the path leads from the leaf to root {root.ToHex()} at tree size {receipt.TreeSize} (RFC 9162 §2.1.3.2)"));
             findings.Add(new ReceiptFinding(kid, receipt.Issuer, receipt.TreeSize, receipt.LeafIndex, root.ToHex()));
             checks.Add(receipt.VerifySignature(key, root)
-                ? new CheckResult($"{name} signature", Outcome.Pass, $"{key.AlgName} signature by kid {kid} over that root verifies (RFC 9942 §5.3)")
+                ? new CheckResult($"{name} signature", Outcome.Pass, $"{key.AlgName} signature by kid {kid} over that root verifies (RFC 9942 §5.2.1)")
                 : new CheckResult($"{name} signature", Outcome.Fail,
                     $"the signature by kid {kid} does not verify over the root computed from this entry and the receipt's path: the entry, the path, the tree size, the index or the signature was altered"));
         }

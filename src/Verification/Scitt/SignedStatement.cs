@@ -60,8 +60,8 @@ public sealed class SignedStatement
         // RFC 9052 §3.1: every label in crit must be understood; none of the parameters read here needs to be critical.
         if (h.Has(CoseHeader.Crit)) throw new CoseFormatException("the protected header lists critical parameters (crit, 2), which this verifier does not process");
         var claims = h.Map(CoseHeader.CwtClaims, "CWT claims") ?? throw new CoseFormatException("the protected header has no CWT claims (15)");
-        string issuer = claims.Text(1, "iss") ?? throw new CoseFormatException("the CWT claims have no iss (1)");
-        string subject = claims.Text(2, "sub") ?? throw new CoseFormatException("the CWT claims have no sub (2)");
+        string issuer = claims.Text(CoseHeader.IssClaim, "iss") ?? throw new CoseFormatException("the CWT claims have no iss (1)");
+        string subject = claims.Text(CoseHeader.SubClaim, "sub") ?? throw new CoseFormatException("the CWT claims have no sub (2)");
         string? contentType = h.Has(CoseHeader.ContentType) ? ContentTypeOf(h.Encoded(CoseHeader.ContentType)!, "content type (3)") : null;
         long? hashAlg = h.Int(CoseHeader.PayloadHashAlg, "payload_hash_alg");
         string? preimage = h.Has(CoseHeader.PreimageContentType) ? ContentTypeOf(h.Encoded(CoseHeader.PreimageContentType)!, "preimage content type (259)") : null;

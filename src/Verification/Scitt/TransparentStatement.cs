@@ -3,7 +3,7 @@ using System.Formats.Cbor;
 namespace Attest.Verification.Scitt;
 
 /// <summary>
-/// A Transparent Statement (RFC 9943, "Transparent Statements"; RFC 9942 §3): the Signed Statement with its receipts in
+/// A Transparent Statement (RFC 9943, "Transparent Statements"; RFC 9942 §4.3): the Signed Statement with its receipts in
 /// the unprotected header parameter 394, an array of bstr-wrapped receipts. Its statement as logged is the same
 /// COSE_Sign1 with that header emptied.
 /// </summary>
