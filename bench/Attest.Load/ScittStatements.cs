@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Formats.Cbor;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Attest.Verification;
@@ -25,7 +24,7 @@ public static class ScittStatements
             new { kid, alg = "ES256", jwk = new { kty = "EC", crv = "P-256", x = Base64Url.Encode(q.X), y = Base64Url.Encode(q.Y) } });
 
         var watch = Stopwatch.StartNew();
-        byte[] protectedHeader = ProtectedHeader(issuer, kid);
+        byte[] protectedHeader = SignedStatement.ProtectedHeader(CoseKey.ES256, kid, issuer, "pkg:generic/load-test@1.0");
         var pool = new byte[count][];
         var parameters = key.ExportParameters(true);
         Parallel.For(0, Environment.ProcessorCount, part =>
@@ -42,25 +41,5 @@ public static class ScittStatements
         });
         Console.Error.WriteLine($"signed {count:N0} ES256 statements in {watch.Elapsed.TotalSeconds:0.0} s");
         return pool;
-    }
-
-    // RFC 9052 §3: alg ES256 (-7), kid (bytes), CWT claims (RFC 9597) with iss = the issuer's id and sub.
-    private static byte[] ProtectedHeader(string issuer, string kid)
-    {
-        var w = new CborWriter(CborConformanceMode.Canonical);
-        w.WriteStartMap(3);
-        w.WriteInt64(CoseHeader.Alg);
-        w.WriteInt64(CoseKey.ES256);
-        w.WriteInt64(CoseHeader.Kid);
-        w.WriteByteString(System.Text.Encoding.UTF8.GetBytes(kid));
-        w.WriteInt64(CoseHeader.CwtClaims);
-        w.WriteStartMap(2);
-        w.WriteInt64(CoseHeader.IssClaim);
-        w.WriteTextString(issuer);
-        w.WriteInt64(CoseHeader.SubClaim);
-        w.WriteTextString("pkg:generic/load-test@1.0");
-        w.WriteEndMap();
-        w.WriteEndMap();
-        return w.Encode();
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Formats.Cbor;
 using System.Text.Json;
 using Attest.Verification;
 using Attest.Verification.Scitt;
@@ -286,7 +285,7 @@ public static class ScittCommand
     }
 }
 
-/// <summary>Writes Signed Statements: the protected header in the deterministic order of RFC 8949 §4.2.1.</summary>
+/// <summary>Writes Signed Statements (their protected header: <see cref="SignedStatement.ProtectedHeader"/>).</summary>
 public static class StatementWriter
 {
     /// <summary>A log entry is at most 65,535 bytes (its entry bundle length is a uint16): the statement is one.</summary>
@@ -294,42 +293,7 @@ public static class StatementWriter
 
     public static byte[] Sign(IssuerKeyFile key, string kid, string iss, string sub, string? contentType, byte[] payload, bool hashEnvelope, string? location)
     {
-        var w = new CborWriter(CborConformanceMode.Canonical);
-        int optional = (contentType is null ? 0 : 1) + (hashEnvelope ? 1 + (location is null ? 0 : 1) : 0);
-        w.WriteStartMap(3 + optional);
-        w.WriteInt64(CoseHeader.Alg);
-        w.WriteInt64(key.Alg);
-        if (!hashEnvelope && contentType is not null)
-        {
-            w.WriteInt64(CoseHeader.ContentType);
-            w.WriteTextString(contentType);
-        }
-        w.WriteInt64(CoseHeader.Kid);
-        w.WriteByteString(System.Text.Encoding.UTF8.GetBytes(kid));
-        w.WriteInt64(CoseHeader.CwtClaims);
-        w.WriteStartMap(2);
-        w.WriteInt64(CoseHeader.IssClaim);
-        w.WriteTextString(iss);
-        w.WriteInt64(CoseHeader.SubClaim);
-        w.WriteTextString(sub);
-        w.WriteEndMap();
-        if (hashEnvelope)
-        {
-            w.WriteInt64(CoseHeader.PayloadHashAlg);
-            w.WriteInt64(SignedStatement.Sha256);
-            if (contentType is not null)
-            {
-                w.WriteInt64(CoseHeader.PreimageContentType);
-                w.WriteTextString(contentType);
-            }
-            if (location is not null)
-            {
-                w.WriteInt64(CoseHeader.PayloadLocation);
-                w.WriteTextString(location);
-            }
-        }
-        w.WriteEndMap();
-        byte[] protectedBytes = w.Encode();
+        byte[] protectedBytes = SignedStatement.ProtectedHeader(key.Alg, kid, iss, sub, contentType, hashEnvelope, location);
         byte[] signature = key.Sign(CoseSign1.SigStructure(protectedBytes, payload));
         return CoseSign1.Encode(protectedBytes, [0xA0], payload, detached: false, signature);
     }

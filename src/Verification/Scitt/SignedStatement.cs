@@ -14,6 +14,51 @@ public sealed class SignedStatement
     /// <summary>SHA-256 in the COSE algorithms registry (RFC 9054 §2.1), the only hash envelope algorithm read here.</summary>
     public const long Sha256 = -16;
 
+    /// <summary>
+    /// The serialized protected header of a Signed Statement, in the deterministic order of RFC 8949 §4.2.1: alg,
+    /// content type (unless a hash envelope), kid, CWT claims iss and sub (RFC 9597), and for a hash envelope
+    /// (draft-ietf-cose-hash-envelope) the payload hash alg, the preimage content type and the payload location.
+    /// </summary>
+    public static byte[] ProtectedHeader(long alg, string kid, string iss, string sub, string? contentType = null, bool hashEnvelope = false, string? location = null)
+    {
+        var w = new CborWriter(CborConformanceMode.Canonical);
+        int optional = (contentType is null ? 0 : 1) + (hashEnvelope ? 1 + (location is null ? 0 : 1) : 0);
+        w.WriteStartMap(3 + optional);
+        w.WriteInt64(CoseHeader.Alg);
+        w.WriteInt64(alg);
+        if (!hashEnvelope && contentType is not null)
+        {
+            w.WriteInt64(CoseHeader.ContentType);
+            w.WriteTextString(contentType);
+        }
+        w.WriteInt64(CoseHeader.Kid);
+        w.WriteByteString(System.Text.Encoding.UTF8.GetBytes(kid));
+        w.WriteInt64(CoseHeader.CwtClaims);
+        w.WriteStartMap(2);
+        w.WriteInt64(CoseHeader.IssClaim);
+        w.WriteTextString(iss);
+        w.WriteInt64(CoseHeader.SubClaim);
+        w.WriteTextString(sub);
+        w.WriteEndMap();
+        if (hashEnvelope)
+        {
+            w.WriteInt64(CoseHeader.PayloadHashAlg);
+            w.WriteInt64(Sha256);
+            if (contentType is not null)
+            {
+                w.WriteInt64(CoseHeader.PreimageContentType);
+                w.WriteTextString(contentType);
+            }
+            if (location is not null)
+            {
+                w.WriteInt64(CoseHeader.PayloadLocation);
+                w.WriteTextString(location);
+            }
+        }
+        w.WriteEndMap();
+        return w.Encode();
+    }
+
     private SignedStatement(CoseSign1 message, long alg, byte[] kid, string issuer, string subject, string? contentType, long? payloadHashAlg, string? preimageContentType)
     {
         Message = message;
