@@ -20,7 +20,7 @@ public readonly record struct Registered(long Index, string EntryId);
 /// registrations of the same bytes share one append. A retry is answered even if the key changed state since, as a
 /// mint's retry is: the same bytes were verified when first logged.
 /// </remarks>
-public sealed class Registrations(Registry registry, IIndexStore index, LogWriter writer, CreditOptions costs)
+public sealed class Registrations(Registry registry, IIndexStore index, LogWriter writer, CreditOptions costs, KeyGates gates)
 {
     private readonly ConcurrentDictionary<Hash, Task<long>> inFlight = new();
 
@@ -61,11 +61,25 @@ public sealed class Registrations(Registry registry, IIndexStore index, LogWrite
 
     private async Task<long> Append(Principal caller, SignedStatement statement, IssuerKey key)
     {
-        RegistrationPolicy.Verify(statement, key);
-        // After every check, so a refused statement costs nothing; given back unless its record is appended (LogWriter).
-        var charge = caller.Credits?.Reserve(costs.Statement);
-        var priv = new JsonObject { ["issuer_id"] = key.IssuerId.ToString(), ["registered_by"] = caller.Scope };
-        if (charge is not null) priv["charge"] = charge.ToJson();
-        return await writer.AppendCharging(LogWriter.Record(statement.Bytes.ToArray(), priv), charge);
+        // Inside the key's gate from the state check until the entry is acknowledged, as a mint is (KeyGates): else a
+        // statement that read "active" could be sequenced after the key event that rotated or compromised its key.
+        if (!gates.TryEnter(key.Kid, out var gate)) throw KeyNotActive(key);
+        try
+        {
+            key = registry.Key(key.Kid) ?? throw KeyNotActive(key);
+            RegistrationPolicy.Verify(statement, key);
+            // After every check, so a refused statement costs nothing; given back unless its record is appended (LogWriter).
+            var charge = caller.Credits?.Reserve(costs.Statement);
+            var priv = new JsonObject { ["issuer_id"] = key.IssuerId.ToString(), ["registered_by"] = caller.Scope };
+            if (charge is not null) priv["charge"] = charge.ToJson();
+            return await writer.AppendCharging(LogWriter.Record(statement.Bytes.ToArray(), priv), charge);
+        }
+        finally
+        {
+            gate.Leave();
+        }
     }
+
+    private static DomainError KeyNotActive(IssuerKey key) =>
+        DomainError.FailedPrecondition("key_not_active", $"key \"{key.Kid}\" is being rotated or marked compromised and signs nothing more");
 }
