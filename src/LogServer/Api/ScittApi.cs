@@ -52,6 +52,7 @@ public static class ScittApi
             .Produces<byte[]>(503, ConciseProblemDetails.MediaType);
 
         // Public, like the log itself: the statement is a public entry, and its receipt is a proof anyone may check.
+        // Expensive as /v1/log/entries/{index}/receipt is: the same lookup and inclusion proof.
         app.MapGet("/entries/{id}", (string id, HttpResponse response, Registrations registrations, Receipts receipts) =>
         {
             if (!IsEntryId(id, out var leaf)) throw DomainError.Invalid("invalid_id", "an entry id is the 64 lowercase hex digits of the statement's leaf hash");
@@ -62,7 +63,7 @@ public static class ScittApi
             response.Headers.Location = "/entries/" + id;
             response.Headers.RetryAfter = "1";
             return Results.StatusCode(302);
-        }).WithMetadata(ConciseProblemDetails.Marker).RequireCors(Cors.Public).PublicRoute()
+        }).WithMetadata(ConciseProblemDetails.Marker).RequireCors(Cors.Public).PublicRoute(expensive: true)
             .WithSummary("A registered statement's receipt (application/cose), or 302 while no signed checkpoint covers it")
             .WithDescription("Refusals are RFC 9290 concise problem details: 400 invalid_id, 404 not_found.")
             .Produces<byte[]>(200, Cose).Produces(302)

@@ -71,12 +71,15 @@ public sealed class PublicRouteTests
 
         Http.AssertError(await c.Get("v1/log/proofs/inclusion?index=0&tree_size=1", key: null), HttpStatusCode.TooManyRequests, "rate_limited");
         Http.AssertError(await c.Post("v1/verify", new { content_hash = new string('1', 64) }, key: null), HttpStatusCode.TooManyRequests, "rate_limited");
+        // SCRAPI's receipt resolution is the same lookup and inclusion proof as /v1/log/entries/{index}/receipt.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await c.GetAsync("entries/" + new string('0', 64))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("checkpoint")).StatusCode);
 
         slow.Release("\"}");
         using var first = await held;
         Assert.NotEqual(HttpStatusCode.TooManyRequests, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await c.Get("v1/log/proofs/inclusion?index=0&tree_size=1", key: null)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await c.GetAsync("entries/" + new string('0', 64))).StatusCode);
     }
 
     [Fact]
