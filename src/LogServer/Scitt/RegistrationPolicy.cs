@@ -43,8 +43,9 @@ public static class RegistrationPolicy
         {
             throw DomainError.Invalid(e.Code, e.Message);
         }
-        if (!Guid.TryParseExact(statement.Issuer, "D", out var issuerId) || registry.Issuer(issuerId) is null)
-            throw DomainError.Invalid("unknown_issuer", "the CWT iss is not the id of an issuer of this service");
+        // One spelling per issuer, the one the service writes (lowercase): a relying party or monitor matches iss as text.
+        if (!Guid.TryParseExact(statement.Issuer, "D", out var issuerId) || statement.Issuer != issuerId.ToString("D") || registry.Issuer(issuerId) is null)
+            throw DomainError.Invalid("unknown_issuer", "the CWT iss is not the id of an issuer of this service, as it writes it (lowercase, with hyphens)");
         caller.RequireIssuer(issuerId);
         var key = registry.Key(statement.Kid);
         if (key is null) throw DomainError.Invalid("unknown_kid", "the kid is not a registered key");

@@ -87,6 +87,8 @@ public sealed class SignedStatement
             throw new StatementFormatException("detached_payload", "the payload is detached (nil); register it attached, so the log holds what was signed (RFC 9052 §4.1), or as a hash envelope");
         try
         {
+            if (!WithinDepth(message.ProtectedBytes))
+                throw new StatementFormatException("invalid_protected_header", $"the protected header nests arrays, maps or tags more than {MaxDepth} deep");
             var (alg, kid, iss, sub) = ReadProtected(message.Protected);
             return new SignedStatement(bytes, message.ProtectedBytes, payload, message.Signature, alg, kid, iss, sub);
         }
@@ -199,6 +201,46 @@ public sealed class SignedStatement
         }
         r.ReadEndArray();
         return labels;
+    }
+
+    /// <summary>
+    /// How deep the protected header may nest (its map is level 1, the CWT claims level 2). Labels this service does not
+    /// read are logged as sent, and every reader of the log decodes them: CBOR decoders recurse (python's cbor2 fails at
+    /// a few thousand levels, where a 64 KB statement could reach 65,000), so one statement could stop a monitor reading
+    /// the whole log.
+    /// </summary>
+    public const int MaxDepth = 16;
+
+    private static bool WithinDepth(byte[] protectedHeader)
+    {
+        var r = new CborReader(protectedHeader, CborConformanceMode.Lax);
+        return Walk(r, 1);
+
+        // Recursion bounded by MaxDepth; the bytes are already known to be well-formed CBOR of definite lengths.
+        static bool Walk(CborReader r, int depth)
+        {
+            switch (r.PeekState())
+            {
+                case CborReaderState.StartArray or CborReaderState.StartMap or CborReaderState.Tag when depth > MaxDepth:
+                    return false;
+                case CborReaderState.StartArray:
+                    r.ReadStartArray();
+                    while (r.PeekState() != CborReaderState.EndArray) if (!Walk(r, depth + 1)) return false;
+                    r.ReadEndArray();
+                    return true;
+                case CborReaderState.StartMap:
+                    r.ReadStartMap();
+                    while (r.PeekState() != CborReaderState.EndMap) if (!Walk(r, depth + 1)) return false;
+                    r.ReadEndMap();
+                    return true;
+                case CborReaderState.Tag:
+                    r.ReadTag();
+                    return Walk(r, depth + 1);
+                default:
+                    r.SkipValue();
+                    return true;
+            }
+        }
     }
 
     private static int MapCount(CborReader r, string what) =>
