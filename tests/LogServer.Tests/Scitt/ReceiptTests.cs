@@ -103,6 +103,15 @@ public sealed class ReceiptTests(ServerFixture fixture) : IClassFixture<ServerFi
         var third = Parts(await Receipt(0));
         Assert.True(third.Size > first.Size, $"{third.Size} after {first.Size} (checkpoint {cp.Size})");
         Assert.NotEqual(first.Signature, third.Signature);
+
+        // Many first receipts of a new checkpoint at once still make one signature (ES256 signatures are randomized,
+        // so two signings would differ).
+        await Client.Stamp("a tree read at once " + Guid.NewGuid());
+        await Client.CheckpointCovering(third.Size + 1);
+        var atOnce = (await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Receipt(i % (index + 1))))).Select(Parts).ToList();
+        Assert.Single(atOnce.Select(p => p.Size).Distinct());
+        Assert.Single(atOnce.Select(p => Convert.ToHexString(p.Signature)).Distinct());
+        Assert.NotEqual(third.Signature, atOnce[0].Signature);
     }
 
     /// <summary>A receipt's protected header, its one inclusion proof's tree size and bytes, and its signature.</summary>
