@@ -150,6 +150,10 @@ public sealed class SignedStatement
                 case CritLabel:
                     critical = ReadCritical(r);
                     break;
+                case CoseHeader.Receipts:
+                    // The service writes receipts into the unprotected header of the Transparent Statement; a label may
+                    // not be in both headers (RFC 9052 §3), so that statement would be malformed to every verifier.
+                    throw new StatementFormatException("invalid_protected_header", "receipts (394) go in a Transparent Statement's unprotected header (RFC 9942 §4.3), not in the protected header");
             }
         }
         // draft-ietf-cose-hash-envelope §4: the preimage's type is 259; content type (3) would describe the hash.

@@ -121,4 +121,17 @@ public sealed class ProtectedHeaderTests(ServerFixture fixture) : IClassFixture<
         var taken = await Client.Register(Sign(key, Header(kid, issuerId), "spelled as written"));
         Assert.True(taken.Status is HttpStatusCode.SeeOther or HttpStatusCode.Created, taken.Status.ToString());
     }
+
+    [Fact]
+    public async Task a_protected_header_with_receipts_is_refused_since_its_transparent_statement_would_carry_394_twice()
+    {
+        var (issuerId, kid, key) = await IssuerWithKey();
+        using var _ = key;
+        long before = await Client.TreeSize();
+        // 394: [h''], a "receipt" the issuer wrote itself, where the service's receipts go in the unprotected header.
+        var r = await Client.Register(Sign(key, Header(kid, issuerId, 1, [0x19, 0x01, 0x8A, 0x81, 0x40]), "self-receipted"));
+        Assert.True(r.Status == HttpStatusCode.BadRequest, r.Status.ToString());
+        Assert.Equal("invalid_protected_header", (await ScittClient.DecodeProblems([r.Body]))[0].Str("error"));
+        Assert.Equal(before, await Client.TreeSize());
+    }
 }
