@@ -208,6 +208,23 @@ public sealed class RegistrationTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task distinct_statements_racing_for_the_last_credits_log_only_as_many_as_were_paid_for()
+    {
+        string issuerId = await Client.CreateIssuer();
+        var (created, paid) = await Client.Post("v1/api-keys", new { issuer_id = issuerId, name = "paid", credits = 3 });
+        Assert.Equal(HttpStatusCode.Created, created);
+        string kid = AttestApi.NewKid();
+        var batch = await ScittClient.Sign("ES256", [.. Enumerable.Range(0, 12).Select(i => Statement(kid, issuerId, payload: $"racing {i}"))]);
+        await Client.RegisterKey(issuerId, kid, "ES256", batch);
+        long before = await Client.TreeSize();
+        var answers = await Task.WhenAll(batch.Statements.Select(s => Client.Register(s, paid.Str("key"))));
+        Assert.Equal(3, answers.Count(a => a.Status is HttpStatusCode.SeeOther or HttpStatusCode.Created));
+        Assert.Equal(9, answers.Count(a => a.Status == HttpStatusCode.PaymentRequired));
+        Assert.Equal(before + 3, await Client.TreeSize());
+        Assert.Equal(0, (await Client.Get($"v1/api-keys/{paid.Str("id")}")).Body.GetProperty("api_credits_remaining").GetInt64());
+    }
+
+    [Fact]
     public async Task a_statement_registered_many_times_at_once_is_logged_once()
     {
         var (issuerId, apiKey) = await IssuerWithApiKey();
