@@ -14,7 +14,7 @@ namespace Attest.LogServer.Scitt;
 /// <list type="number">
 /// <item>at most <see cref="MaxStatementBytes"/> bytes (413 <c>statement_too_large</c>), and a Signed Statement
 /// (<see cref="SignedStatement.Parse"/>; 400 with the parser's code);</item>
-/// <item><c>iss</c> is the id of an issuer of this service (400 <c>unknown_issuer</c>), and the caller acts for it: its
+/// <item><c>iss</c> is the id of an issuer of this service, lowercase as it writes it (400 <c>unknown_issuer</c>), and the caller acts for it: its
 /// API key or the admin key (403 <c>forbidden</c>);</item>
 /// <item>the <c>kid</c> is registered (400 <c>unknown_kid</c>) and belongs to <c>iss</c> (400 <c>kid_not_of_issuer</c>);</item>
 /// <item>the statement's <c>alg</c> is the key's (400 <c>alg_mismatch</c>): ES256 (-7) for an ES256 key, EdDSA (-8) for an

@@ -14,7 +14,7 @@ public sealed class ProtectedHeaderTests(ServerFixture fixture) : IClassFixture<
     private HttpClient Client => fixture.Client;
 
     /// <summary>A protected header of alg, kid and the CWT claims, then <paramref name="extra"/> (encoded label-value pairs).</summary>
-    private static byte[] Header(string kid, string iss, int extraPairs = 0, byte[]? extra = null)
+    internal static byte[] Header(string kid, string iss, int extraPairs = 0, byte[]? extra = null)
     {
         var w = new CborWriter(CborConformanceMode.Lax);
         w.WriteStartMap(3);
@@ -39,14 +39,16 @@ public sealed class ProtectedHeaderTests(ServerFixture fixture) : IClassFixture<
         return w.Encode();
     }
 
-    private static byte[] Sign(ECDsa key, byte[] header, string payload)
+    internal static byte[] Sign(ECDsa key, byte[] header, string payload)
     {
         byte[] body = System.Text.Encoding.UTF8.GetBytes(payload);
         byte[] signature = key.SignData(CoseSign1.SigStructure(header, body), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         return [0xD2, 0x84, .. Bstr(header), 0xA0, .. Bstr(body), .. Bstr(signature)];
     }
 
-    private async Task<(string IssuerId, string Kid, ECDsa Key)> IssuerWithKey()
+    private Task<(string IssuerId, string Kid, ECDsa Key)> IssuerWithKey() => IssuerWithKey(Client);
+
+    internal static async Task<(string IssuerId, string Kid, ECDsa Key)> IssuerWithKey(HttpClient Client)
     {
         string issuerId = await Client.CreateIssuer();
         string kid = AttestApi.NewKid();
