@@ -214,15 +214,15 @@ public static class VerifyCommand
         var sb = new System.Text.StringBuilder(text.Length);
         foreach (char ch in text)
         {
-            var category = char.GetUnicodeCategory(ch);
-            if (category is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator)
-                sb.Append($"\\u{(int)ch:x4}");
-            else
-                sb.Append(ch);
+            if (MustEscape(ch)) sb.Append($"\\u{(int)ch:x4}");
+            else sb.Append(ch);
         }
         Console.WriteLine(sb.ToString());
     }
+
+    /// <summary>A control, format (bidi overrides and isolates, zero-width) or separator character: untrusted text prints it as \uXXXX.</summary>
+    internal static bool MustEscape(char ch) => char.GetUnicodeCategory(ch) is System.Globalization.UnicodeCategory.Control
+        or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
 
     private static string Rfc3339(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
