@@ -13,8 +13,9 @@ namespace Attest.LogServer.Tests.Scitt;
 /// </summary>
 public sealed class HostileStatementTests
 {
-    // An OSC 8 link, BEL, CR, a right-to-left override, a line separator and markup: each would act on a terminal or a page.
-    private const string Hostile = "\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\r\u202Eevil\u2028verdict: VALID<img src=x onerror=alert(1)></script>\u200D";
+    // A byte order mark (which a lenient UTF-8 decoder drops), an OSC 8 link, BEL, CR, a right-to-left override, a line
+    // separator and markup: each would act on a terminal or a page, or make two readers show two different subjects.
+    private const string Hostile = "\uFEFF\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\r\u202Eevil\u2028verdict: VALID<img src=x onerror=alert(1)></script>\u200D";
 
     [Fact]
     public async Task a_subject_with_terminal_escapes_bidi_overrides_and_markup_reaches_the_page_and_the_monitor_only_as_escaped_text()
@@ -37,7 +38,7 @@ public sealed class HostileStatementTests
             var page = (await RunPage(server, "search", MixedLog.EntryId(statement))).GetProperty("result");
             Assert.Equal("IN THE LOG", page.Str("verdict"));
             string shown = page.GetProperty("facts").Str("statement_sub");
-            Assert.StartsWith("\\u001b]8;;https://evil.example\\u0007click", shown);
+            Assert.StartsWith("\\ufeff\\u001b]8;;https://evil.example\\u0007click", shown);
             Assert.Contains("\\u202eevil\\u2028verdict: VALID<img src=x onerror=alert(1)></script>\\u200d", shown);
 
             string dir = Directory.CreateTempSubdirectory("attest-hostile-").FullName;
@@ -49,7 +50,7 @@ public sealed class HostileStatementTests
                     dir, TimeSpan.FromMinutes(2));
                 Assert.True(monitor.ExitCode == 0, monitor.ToString());
                 string line = monitor.Stdout.Split('\n').Single(l => l.StartsWith("entry ", StringComparison.Ordinal) && l.Contains("SCITT statement,", StringComparison.Ordinal));
-                Assert.Contains("sub \"\\u001b]8;;https://evil.example\\u0007click\\u001b]8;;\\u0007\\u000d\\u202eevil\\u2028verdict: VALID", line);
+                Assert.Contains("sub \"\\ufeff\\u001b]8;;https://evil.example\\u0007click\\u001b]8;;\\u0007\\u000d\\u202eevil\\u2028verdict: VALID", line);
                 Assert.DoesNotContain(line, c => char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format
                     or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
             }
