@@ -91,7 +91,7 @@ public sealed class EntryKinds
         if (text is null) return "(none)";
         var b = new StringBuilder("\"");
         foreach (char c in text.Length > 80 ? text[..80] : text)
-            b.Append(VerifyCommand.MustEscape(c) || c is '"' or '\\' ? $"\\u{(int)c:x4}" : c);
+            b.Append(Common.MustEscape(c) || c is '"' or '\\' ? $"\\u{(int)c:x4}" : c);
         return b.Append(text.Length > 80 ? "…\"" : "\"").ToString();
     }
 }
