@@ -269,7 +269,7 @@ public static class ClientCommands
         catch (JsonException)
         {
         }
-        Console.Error.WriteLine($"error: the server answered {(int)status}: {code}: {message}");
+        Console.Error.WriteLine(Common.Printable($"error: the server answered {(int)status}: {code}: {message}"));
         return ExitCodes.Failed;
     }
 

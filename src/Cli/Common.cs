@@ -30,6 +30,27 @@ internal static class Common
     public const string ApiKeyVariable = "ATTEST_API_KEY";
     public const string UrlVariable = "ATTEST_URL";
 
+    /// <summary>
+    /// Untrusted text for a terminal (a bundle's, a log's or a server's words, also when an error message quotes them):
+    /// every control, format (bidi overrides and isolates, zero-width) and line or paragraph separator character as
+    /// <c>\uXXXX</c>, so that none moves the cursor, rewrites a line, sets the clipboard or reorders what follows.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        if (!text.Any(MustEscape)) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        foreach (char ch in text)
+        {
+            if (MustEscape(ch)) sb.Append($"\\u{(int)ch:x4}");
+            else sb.Append(ch);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A control, format or separator character, which <see cref="Printable"/> escapes.</summary>
+    public static bool MustEscape(char ch) => char.GetUnicodeCategory(ch) is System.Globalization.UnicodeCategory.Control
+        or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
+
     /// <summary>Runs a command body, mapping the documented exceptions to "error: …" on stderr and an exit code.</summary>
     public static async Task<int> Run(Func<Task<int>> body)
     {
@@ -39,12 +60,12 @@ internal static class Common
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine("error: " + e.Message);
+            Console.Error.WriteLine("error: " + Printable(e.Message));
             return ExitCodes.Usage;
         }
         catch (UnavailableException e)
         {
-            Console.Error.WriteLine("error: " + e.Message);
+            Console.Error.WriteLine("error: " + Printable(e.Message));
             return ExitCodes.Unavailable;
         }
         catch (OperationCanceledException)

@@ -61,7 +61,7 @@ public static class MonitorCommand
             }
             catch (UnavailableException e) when (!once)
             {
-                Console.Error.WriteLine($"warning: {e.Message}; retrying in {interval} s");
+                Console.Error.WriteLine(Common.Printable($"warning: {e.Message}; retrying in {interval} s"));
             }
             if (once) return ExitCodes.Ok;
             try
@@ -125,10 +125,11 @@ public static class MonitorCommand
             if (root != cp.Root)
                 return (Evidence($"the log's entries 0..{n1 - 1} hash to root {root}, but its checkpoint of size {n1} says {cp.Root}", previous, note, log.BaseUrl), null);
             // An entry of no known kind is still a leaf of a consistent tree: reported, not a fault of the log.
-            foreach (var unrecognised in kinds.Problems.Take(10)) Console.Error.WriteLine("warning: " + unrecognised);
+            foreach (var unrecognised in kinds.Problems.Take(10)) Console.Error.WriteLine("warning: " + Common.Printable(unrecognised));
             if (kinds.Problems.Count > 10) Console.Error.WriteLine($"warning: {kinds.Problems.Count - 10} more unrecognised entries");
-            Console.WriteLine($"{cp.Origin}: size {n1}, root {cp.Root}: {n1 - n0} new entries verified ({tiles} tiles checked)" +
-                (n0 > 0 ? $", consistent with size {n0}" : "") + $"; by kind: {kinds.Summary()}");
+            // The kinds are the log's own words (a JSON entry's type), printed escaped.
+            Console.WriteLine(Common.Printable($"{cp.Origin}: size {n1}, root {cp.Root}: {n1 - n0} new entries verified ({tiles} tiles checked)" +
+                (n0 > 0 ? $", consistent with size {n0}" : "") + $"; by kind: {kinds.Summary()}"));
             return (ExitCodes.Ok, new MonitorState(key.ToString(), note, n1, cp.Root, edge));
         }
         catch (InvalidDataException e)
@@ -167,7 +168,7 @@ public static class MonitorCommand
                 }
                 edge.Append(leaf, (t, hashes) => completed.Add((t, hashes)));
                 string line = kinds.Add(index, entries[i]);
-                if (listEntries) Console.WriteLine(line);
+                if (listEntries) Console.WriteLine(Common.Printable(line));
             }
             foreach (var (t, hashes) in completed)
             {
@@ -203,22 +204,29 @@ public static class MonitorCommand
     /// <summary>Prints a fault with its evidence on stdout (both signed checkpoints and what else shows it) and returns exit code 1.</summary>
     private static int Evidence(string headline, MonitorState? previous, string note, Uri url, IEnumerable<string>? more = null)
     {
+        // The served checkpoint need not verify, nor even be a note: the log's text is shown line by line, escaped.
+        headline = Common.Printable(headline);
         Console.WriteLine("LOG INCONSISTENCY: " + headline);
         if (previous is not null)
         {
             Console.WriteLine();
             Console.WriteLine($"checkpoint seen before (size {previous.Size}, from the state file):");
-            Console.Write(previous.Checkpoint);
+            WriteLines(previous.Checkpoint);
         }
         Console.WriteLine();
         Console.WriteLine($"checkpoint now served by {new Uri(url, "checkpoint")}:");
-        Console.Write(note.EndsWith('\n') ? note : note + "\n");
+        WriteLines(note);
         if (more is not null)
         {
             Console.WriteLine();
-            foreach (var line in more) Console.WriteLine(line);
+            foreach (var line in more) Console.WriteLine(Common.Printable(line));
         }
         Console.Error.WriteLine("error: " + headline);
         return ExitCodes.Failed;
+    }
+
+    private static void WriteLines(string text)
+    {
+        foreach (string line in (text.EndsWith('\n') ? text[..^1] : text).Split('\n')) Console.WriteLine(Common.Printable(line));
     }
 }

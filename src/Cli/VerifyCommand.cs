@@ -54,7 +54,7 @@ public static class VerifyCommand
             catch (UnavailableException e)
             {
                 // docs/VERIFYING.md: a verifier that cannot reach the log cannot run, and says so with 2; never a verdict.
-                Console.Error.WriteLine("error: " + e.Message);
+                Console.Error.WriteLine("error: " + Common.Printable(e.Message));
                 return ExitCodes.Usage;
             }
         }));
@@ -209,20 +209,7 @@ public static class VerifyCommand
     /// Writes one line with every control, format (bidi) and separator character escaped: bundle fields reach these
     /// lines, and a newline or terminal escape in one must not print a line of its own (a forged "verdict: VALID").
     /// </summary>
-    internal static void Line(string text)
-    {
-        var sb = new System.Text.StringBuilder(text.Length);
-        foreach (char ch in text)
-        {
-            var category = char.GetUnicodeCategory(ch);
-            if (category is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator)
-                sb.Append($"\\u{(int)ch:x4}");
-            else
-                sb.Append(ch);
-        }
-        Console.WriteLine(sb.ToString());
-    }
+    internal static void Line(string text) => Console.WriteLine(Common.Printable(text));
 
     private static string Rfc3339(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

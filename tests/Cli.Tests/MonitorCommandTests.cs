@@ -252,6 +252,34 @@ public sealed class MonitorCommandTests
     }
 
     [Fact]
+    public async Task monitor_prints_the_checkpoint_a_hostile_log_serves_with_its_terminal_escapes_escaped()
+    {
+        // The evidence shows the served checkpoint as text: an OSC 52 (clipboard write), a cursor-up-and-erase over the
+        // "LOG INCONSISTENCY" line and a right-to-left override must reach the terminal as text, not act on it.
+        const string hostile = "\u001b]52;c;cHduZWQ=\u0007\u001b[1A\u001b[2K\u202E";
+        string dir = Directory.CreateTempSubdirectory("attest-hostile-note-").FullName;
+        await using var server = await ServerProcess.Start();
+        try
+        {
+            string vkey = (await server.Client.Get("v1/log/key", key: null)).Body.Str("verifier_key");
+            await using var mirror = await LyingMirror.Start(server.BaseAddress, (path, body) =>
+                path == "/checkpoint" ? System.Text.Encoding.UTF8.GetBytes($"{Origin}\n1\n{hostile}\n\n\u2014 {hostile}\n") : body);
+
+            var lied = await AttestCli.Run(["monitor", "--url", mirror.Url, "--log-key", vkey, "--state", Path.Combine(dir, "state.json"), "--once"], directory: dir);
+
+            AttestCli.AssertExit(1, lied);
+            Assert.Contains("LOG INCONSISTENCY", lied.Stdout);
+            Assert.Contains("\\u001b]52;c;cHduZWQ=\\u0007\\u001b[1A\\u001b[2K\\u202e", lied.Stdout);
+            Assert.DoesNotContain(lied.Stdout + lied.Stderr, c => c is '\u001b' or '\u0007' or '\u202E');
+        }
+        finally
+        {
+            Directory.Delete(server.DataDir, recursive: true);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void the_tile_edge_gives_the_roots_and_tiles_of_the_full_tree_at_every_size()
     {
         var store = new MemoryHashStore();

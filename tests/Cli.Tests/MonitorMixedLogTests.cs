@@ -103,6 +103,41 @@ public sealed class MonitorMixedLogTests
     }
 
     [Fact]
+    public async Task monitor_prints_the_entry_types_and_claimed_headers_a_hostile_log_holds_with_their_terminal_escapes_escaped()
+    {
+        // The operator is who a monitor distrusts: its entries (here appended to its own entry log) are its words, and an
+        // OSC 52 (clipboard write), a cursor-up or a right-to-left override in them must reach the terminal as text.
+        const string hostile = "\u001b]52;c;cHduZWQ=\u0007\u001b[1A\u202E";
+        var (privateKey, verifierKey) = NoteSigner.Generate(Origin);
+        var settings = new Dictionary<string, string> { ["Attest__Log__PrivateKey"] = privateKey };
+        string dir = Directory.CreateTempSubdirectory("attest-monitor-hostile-").FullName;
+        string dataDir = ServerProcess.NewDataDir();
+        try
+        {
+            await using (var before = await ServerProcess.Start(dataDir, settings))
+            {
+                await before.Client.Stamp("before " + Guid.NewGuid());
+                await before.Stop();
+            }
+            await MixedLog.AppendOffline(dataDir, System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { type = hostile })),
+                MixedLog.Statement("https://issuer.example", hostile), [0xD2, .. System.Text.Encoding.UTF8.GetBytes(hostile)]);
+            await using var server = await ServerProcess.Start(dataDir, settings);
+            await server.Client.CheckpointCovering(await server.Client.TreeSize());
+
+            var r = await Monitor(server, verifierKey, Path.Combine(dir, "state.json"), "--entries");
+
+            AttestCli.AssertExit(0, r);
+            Assert.Contains("\\u001b]52;c;cHduZWQ=\\u0007\\u001b[1A\\u202e", r.Stdout);
+            Assert.DoesNotContain(r.Stdout + r.Stderr, c => c is '\u001b' or '\u0007' or '\u202E');
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void an_entry_of_neither_kind_is_labelled_unrecognised_and_counted_not_thrown()
     {
         var kinds = new EntryKinds();

@@ -81,13 +81,17 @@ public sealed class EntryKinds
         }
     }
 
-    /// <summary>Untrusted text for a terminal: quoted, with control characters escaped, at most 80 characters.</summary>
+    /// <summary>
+    /// Untrusted text for a terminal: quoted, at most 80 characters, with control, format and separator characters
+    /// escaped as <c>attest verify</c> escapes them: a right-to-left override in a claimed subject would otherwise
+    /// reorder the rest of the line, and a line separator start a line of its own.
+    /// </summary>
     private static string Quote(string? text)
     {
         if (text is null) return "(none)";
         var b = new StringBuilder("\"");
         foreach (char c in text.Length > 80 ? text[..80] : text)
-            b.Append(char.IsControl(c) || c is '"' or '\\' ? $"\\u{(int)c:x4}" : c);
+            b.Append(Common.MustEscape(c) || c is '"' or '\\' ? $"\\u{(int)c:x4}" : c);
         return b.Append(text.Length > 80 ? "…\"" : "\"").ToString();
     }
 }

@@ -155,9 +155,8 @@ public static class ScittRegister
     /// <summary>A refusal: RFC 9290 concise problem details (CBOR: title -1, detail -2) or Attest's JSON error body.</summary>
     private static int Refused(HttpStatusCode status, byte[] body)
     {
-        // The service's text is untrusted: control and format characters are escaped, so it cannot forge lines.
-        string what = string.Concat(Describe(body).Select(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format ? $"\\u{(int)c:x4}" : c.ToString()));
-        Console.Error.WriteLine($"error: the service answered {(int)status}: {what}");
+        // The service's text is untrusted: escaped, so it cannot forge lines.
+        Console.Error.WriteLine(Common.Printable($"error: the service answered {(int)status}: {Describe(body)}"));
         return ExitCodes.Failed;
     }
 

@@ -30,6 +30,9 @@ public static class AttestServer
         // are per-request lines that nobody reads here, and the Activity, the scope and the execution contexts they fork
         // cost ~0.7 KB a request. A tracing listener (OpenTelemetry) still gets its Activities.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // gRPC logs every error status it sends, with its detail, at Information: a refused call would write the caller's
+        // text (newlines, terminal escapes) into the log, where a refused REST request writes nothing.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
         builder.ConfigureAttestEndpoints();
         builder.Services.AddAttestLog(options, settings.Anchor, settings.Witnesses);
         builder.Services.AddPublicCors();

@@ -358,7 +358,8 @@ function cborRead(bytes, at = 0, depth = 0) {
     }
     case 3: {
       const n = length();
-      return { value: new TextDecoder('utf-8', { fatal: true }).decode(bytes.slice(at, at + n)), at: at + n };
+      // ignoreBOM keeps a leading U+FEFF, which the default decoder drops: the text is shown as the other readers show it.
+      return { value: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.slice(at, at + n)), at: at + n };
     }
     case 4: {
       const n = length();
@@ -426,7 +427,7 @@ export function parseStatement(bytes) {
   let kidText = null;
   if (kid) {
     try {
-      kidText = new TextDecoder('utf-8', { fatal: true }).decode(kid);
+      kidText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(kid);
       if (!kidText || /[\u0000-\u001f\u007f-\u009f]/.test(kidText)) kidText = null;
     } catch {
       kidText = null;

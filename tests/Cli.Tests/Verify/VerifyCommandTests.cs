@@ -132,6 +132,22 @@ public sealed class VerifyCommandTests(IssuerFixture fixture) : IClassFixture<Is
     }
 
     [Fact]
+    public async Task a_hostile_bundles_text_reaches_the_error_message_with_its_terminal_escapes_escaped()
+    {
+        // A bundle is handed over by anyone; its refusal quotes its "format": an OSC 52 (clipboard write), a cursor-up
+        // and a right-to-left override must reach the terminal as text, not act on it.
+        const string hostile = "\u001b]52;c;cHduZWQ=\u0007\u001b[1A\u202E";
+        string path = fixture.WriteFile($"hostile-{Guid.NewGuid():N}.json", JsonSerializer.Serialize(new { format = hostile }));
+        var (_, vkey) = NoteSigner.Generate("test.attest.local/log");
+
+        var r = await AttestCli.Run(["verify", path, "--log-key", vkey], directory: fixture.Dir);
+
+        AttestCli.AssertExit(2, r);
+        Assert.Contains("\\u001b]52;c;cHduZWQ=\\u0007\\u001b[1A\\u202e", r.Stderr);
+        Assert.DoesNotContain(r.Stdout + r.Stderr, c => c is '\u001b' or '\u0007' or '\u202E');
+    }
+
+    [Fact]
     public async Task another_logs_key_fails_the_checkpoint_signature()
     {
         var a = await fixture.Mint("Wrong Key");
