@@ -85,6 +85,11 @@ public sealed class SignedStatement
                 "the unprotected header must be empty: the log holds the statement byte for byte, and the signature does not cover that header");
         if (message.Payload is not { } payload)
             throw new StatementFormatException("detached_payload", "the payload is detached (nil); register it attached, so the log holds what was signed (RFC 9052 §4.1), or as a hash envelope");
+        // The envelope is not signed, only the protected header and the payload are: its one encoding taken is the
+        // preferred serialization (RFC 8949 §4.1), else each other encoding of its array and byte-string heads would be
+        // one more entry, with its own entry id, of the same signed statement.
+        if (!bytes.Span.SequenceEqual(CoseSign1.Encode(message.ProtectedBytes, [0xA0], payload, detached: false, message.Signature)))
+            throw Malformed("the COSE_Sign1's heads are not in CBOR's preferred serialization (RFC 8949 §4.1): each length in its shortest form");
         try
         {
             if (!WithinDepth(message.ProtectedBytes))

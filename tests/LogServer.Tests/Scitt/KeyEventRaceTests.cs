@@ -59,4 +59,26 @@ public sealed class KeyEventRaceTests(ServerFixture fixture) : IClassFixture<Ser
             Assert.True(at >= 0 && at < compromiseIndex, $"a statement of key {kid} accepted at index {at}, after the key's compromise at {compromiseIndex}");
         }
     }
+
+    [Fact]
+    public async Task a_key_whose_imported_form_is_kept_from_earlier_statements_signs_nothing_after_its_rotation()
+    {
+        var (issuerId, kid, key) = await ProtectedHeaderTests.IssuerWithKey(Client);
+        using var _ = key;
+        var header = ProtectedHeaderTests.Header(kid, issuerId);
+        // Several at once, so the server keeps more than one imported copy of the key.
+        var statements = Enumerable.Range(0, 8).Select(i => ProtectedHeaderTests.Sign(key, header, $"before {i}")).ToArray();
+        var before = await Task.WhenAll(statements.Select(s => Client.Register(s)));
+        Assert.All(before, r => Assert.True(r.Status is HttpStatusCode.SeeOther or HttpStatusCode.Created, r.Status.ToString()));
+        Assert.Equal(HttpStatusCode.Created, (await Client.Post($"v1/issuers/keys/{kid}/rotate", new { new_kid = AttestApi.NewKid() })).Status);
+        long size = await Client.TreeSize();
+        var after = await Client.Register(ProtectedHeaderTests.Sign(key, header, "after"));
+        Assert.Equal(HttpStatusCode.Conflict, after.Status);
+        Assert.Equal("key_not_active", (await ScittClient.DecodeProblems([after.Body]))[0].Str("error"));
+        Assert.Equal(size, await Client.TreeSize());
+        // A statement logged before the rotation is still answered, as a retry must be.
+        var retry = await Client.Register(statements[0]);
+        Assert.True(retry.Status is HttpStatusCode.SeeOther or HttpStatusCode.Created, retry.Status.ToString());
+        Assert.Equal(size, await Client.TreeSize());
+    }
 }
