@@ -26,10 +26,10 @@ public static class LogApi
 
         // Hash tiles are a read of memory-mapped hashes; entry bundles (their own route, so that it can be counted as
         // expensive) a file read or a copy from memory.
-        app.MapGet("/tile/{**path}", (string path, TransparencyLog log, HttpContext context) => ServeTile("tile/" + path, log, context))
+        app.MapGet("/tile/{**path}", (string path, TransparencyLog log, HttpContext context) => ServeTile("tile/" + path, log, context, null))
             .RequireCors(Cors.Public).PublicRoute()
             .WithSummary("A hash tile, /tile/<L>/<N>[.p/<W>] (c2sp.org/tlog-tiles)").Produces<byte[]>(200, "application/octet-stream").Fails(404, "not_found");
-        app.MapGet("/tile/entries/{**path}", (string path, TransparencyLog log, HttpContext context) => ServeTile("tile/entries/" + path, log, context))
+        app.MapGet("/tile/entries/{**path}", (string path, TransparencyLog log, HttpContext context, PublicRateLimits limits) => ServeTile("tile/entries/" + path, log, context, limits))
             .RequireCors(Cors.Public).PublicRoute(expensive: true)
             .WithSummary("An entry bundle, /tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)").Produces<byte[]>(200, "application/octet-stream").Fails(404, "not_found");
 
@@ -99,13 +99,14 @@ public static class LogApi
         if (v < min || v > max) throw DomainError.Invalid("parameter_out_of_range", $"\"{name}\" must be between {min} and {max}");
     }
 
-    private static async Task<IResult> ServeTile(string path, TransparencyLog log, HttpContext context)
+    private static async Task<IResult> ServeTile(string path, TransparencyLog log, HttpContext context, PublicRateLimits? limits)
     {
         if (!Tile.TryParsePath(path, out var tile)) throw DomainError.NotFound($"no such tile: /{path}");
         long treeSize = log.Latest.Size;
         if (!Tile.IsWithin(tile, treeSize)) throw DomainError.NotFound($"tile /{path} is not in the tree of size {treeSize}");
         // An entry bundle comes from the tile store, never from the records: those hold private bytes too.
         byte[] body = tile.Level < 0 ? await log.EntryTiles.ReadAsync(tile.N, tile.Width, context.RequestAborted) : Tile.ReadTileData(tile, log.Hashes);
+        limits?.HoldForLargeAnswer(context, body.Length);
         // A full tile never changes; a partial tile of width W never changes either, but it is superseded and may go.
         context.Response.Headers.CacheControl = tile.Width == 256 ? Immutable : "public, max-age=60";
         return Results.Bytes(body, "application/octet-stream");

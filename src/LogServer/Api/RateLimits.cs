@@ -28,7 +28,9 @@ public sealed class RateLimitOptions
 
     /// <summary>
     /// Requests to the expensive public routes (verify, proof bundles, entry lookups, entry-bundle tiles, inclusion and
-    /// consistency proofs) served at once, across all clients; 0 turns the limit off.
+    /// consistency proofs) served at once, across all clients; 0 turns the limit off. A request holds its permit until
+    /// its answer starts; an answer over <see cref="PublicRateLimits.LargeAnswerBytes"/> holds one of as many permits
+    /// for large answers until it is written.
     /// </summary>
     public int ExpensiveConcurrency { get; set; } = 16;
 
@@ -110,20 +112,30 @@ public sealed class PublicRoute(bool expensive)
 /// </remarks>
 public sealed class PublicRateLimits : IDisposable
 {
+    /// <summary>
+    /// An answer larger than this may outlast the socket's buffers, so it is written only as fast as the client reads.
+    /// Entry bundles of long statements (up to 256 of 64 KB) are the ones that reach it.
+    /// </summary>
+    public const int LargeAnswerBytes = 256 << 10;
+
     private readonly PartitionedRateLimiter<IPAddress?>? perAddress;
     private readonly ConcurrencyLimiter? expensive;
+    private readonly ConcurrencyLimiter? largeAnswers;
 
     public PublicRateLimits(RateLimitOptions options)
     {
         if (options.PublicPerMinute > 0)
             perAddress = PartitionedRateLimiter.Create<IPAddress?, string>(address => RateLimitPartition.GetTokenBucketLimiter(AddressKey(address), _ => Bucket(options)));
         if (options.ExpensiveConcurrency > 0)
+        {
             expensive = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
             {
                 PermitLimit = options.ExpensiveConcurrency,
                 QueueLimit = Math.Max(0, options.ExpensiveQueue),
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             });
+            largeAnswers = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = options.ExpensiveConcurrency, QueueLimit = 0 });
+        }
     }
 
     public async Task Invoke(HttpContext context, RequestDelegate next)
@@ -153,7 +165,34 @@ public sealed class PublicRateLimits : IDisposable
             await Reject(context, slot, "the server is answering as many expensive public requests as it allows");
             return;
         }
+        // The permit bounds the work of answering, not the time a client takes to read the answer: held while the body
+        // is written, a client reading a few bytes a second (or none) would keep it for hours, and a few such clients
+        // every permit. So it is given back when the answer starts; a large answer holds a permit of its own meanwhile
+        // (HoldForLargeAnswer), which bounds the memory such answers keep.
+        context.Response.OnStarting(static lease =>
+        {
+            ((RateLimitLease)lease).Dispose();
+            return Task.CompletedTask;
+        }, slot);
         await next(context);
+    }
+
+    /// <summary>
+    /// Called by a public route with its answer's length before writing it: an answer over
+    /// <see cref="LargeAnswerBytes"/> holds one of <see cref="RateLimitOptions.ExpensiveConcurrency"/> permits for large
+    /// answers until the request ends, so slow readers keep at most that many such buffers, and take no permit from the
+    /// other expensive routes. None free: 429 <c>rate_limited</c>.
+    /// </summary>
+    public void HoldForLargeAnswer(HttpContext context, int length)
+    {
+        if (largeAnswers is null || length <= LargeAnswerBytes) return;
+        var lease = largeAnswers.AttemptAcquire();
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            throw new DomainError(ErrorKind.RateLimited, "rate_limited", "the server is sending as many large answers as it allows; retry after 1 s") { RetryAfterSeconds = 1 };
+        }
+        context.Response.RegisterForDispose(lease);
     }
 
     private static TokenBucketRateLimiterOptions Bucket(RateLimitOptions options)
@@ -194,6 +233,7 @@ public sealed class PublicRateLimits : IDisposable
     {
         perAddress?.Dispose();
         expensive?.Dispose();
+        largeAnswers?.Dispose();
     }
 }
 

@@ -111,6 +111,7 @@ public sealed class TileStoreTests : IDisposable
         builder.Services.AddSingleton(log.Log);
         builder.Services.AddSingleton<Service.ProofService>(_ => throw new NotSupportedException("not used by tiles"));
         builder.Services.AddPublicCors();
+        builder.Services.AddPublicRateLimits(new RateLimitOptions());
         await using var app = builder.Build();
         app.UseCors();
         app.MapLogApi();
