@@ -26,11 +26,7 @@ public sealed class HostileStatementTests
             var client = server.Client;
             string issuerId = await client.CreateIssuer("Hostile Text");
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var (status, created) = await client.Post($"v1/issuers/{issuerId}/keys", new System.Text.Json.Nodes.JsonObject
-            {
-                ["kid"] = "hostile-key", ["alg"] = "ES256", ["jwk"] = Jwks.Es256(key),
-            });
-            Assert.True(status == HttpStatusCode.Created, created.GetRawText());
+            await client.AddEs256Key(issuerId, "hostile-key", key);
             var statement = MixedLog.Statement(key, issuerId, Hostile, "hostile-key", "{}"u8.ToArray());
             var registered = await client.Register(statement);
             Assert.True(registered.Status is HttpStatusCode.Created or HttpStatusCode.SeeOther, $"{registered.Status} {Encoding.UTF8.GetString(registered.Body)}");
@@ -41,23 +37,11 @@ public sealed class HostileStatementTests
             Assert.StartsWith("\\ufeff\\u001b]8;;https://evil.example\\u0007click", shown);
             Assert.Contains("\\u202eevil\\u2028verdict: VALID<img src=x onerror=alert(1)></script>\\u200d", shown);
 
-            string dir = Directory.CreateTempSubdirectory("attest-hostile-").FullName;
-            try
-            {
-                string vkey = (await client.Get("v1/log/key", key: null)).Body.Str("verifier_key");
-                var monitor = await ExternalTools.Run("dotnet",
-                    [Path.Combine(AppContext.BaseDirectory, "attest.dll"), "monitor", "--url", server.BaseAddress.ToString(), "--log-key", vkey, "--once", "--entries"],
-                    dir, TimeSpan.FromMinutes(2));
-                Assert.True(monitor.ExitCode == 0, monitor.ToString());
-                string line = monitor.Stdout.Split('\n').Single(l => l.StartsWith("entry ", StringComparison.Ordinal) && l.Contains("SCITT statement,", StringComparison.Ordinal));
-                Assert.Contains("sub \"\\ufeff\\u001b]8;;https://evil.example\\u0007click\\u001b]8;;\\u0007\\u000d\\u202eevil\\u2028verdict: VALID", line);
-                Assert.DoesNotContain(line, c => char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format
-                    or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+            string monitor = await ScittClient.MonitorEntries(server);
+            string line = monitor.Split('\n').Single(l => l.StartsWith("entry ", StringComparison.Ordinal) && l.Contains("SCITT statement,", StringComparison.Ordinal));
+            Assert.Contains("sub \"\\ufeff\\u001b]8;;https://evil.example\\u0007click\\u001b]8;;\\u0007\\u000d\\u202eevil\\u2028verdict: VALID", line);
+            Assert.DoesNotContain(line, c => char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format
+                or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
         }
         finally
         {
@@ -74,11 +58,7 @@ public sealed class HostileStatementTests
             var client = server.Client;
             string issuerId = await client.CreateIssuer("Largest Statement");
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var (status, created) = await client.Post($"v1/issuers/{issuerId}/keys", new System.Text.Json.Nodes.JsonObject
-            {
-                ["kid"] = "large-key", ["alg"] = "ES256", ["jwk"] = Jwks.Es256(key),
-            });
-            Assert.True(status == HttpStatusCode.Created, created.GetRawText());
+            await client.AddEs256Key(issuerId, "large-key", key);
             // A sub of markup the size of the header's cap and a payload filling the rest, to exactly 65,535 bytes.
             string sub = string.Concat(Enumerable.Repeat("<b>", 8_000));
             int overhead = MixedLog.Statement(key, issuerId, sub, "large-key", new byte[1_000]).Length - 1_000;
@@ -102,20 +82,8 @@ public sealed class HostileStatementTests
             Assert.Equal(sub, page.GetProperty("facts").Str("statement_sub"));
             Assert.Equal("65535 bytes", page.GetProperty("facts").Str("statement_size"));
 
-            string dir = Directory.CreateTempSubdirectory("attest-largest-").FullName;
-            try
-            {
-                string vkey = (await client.Get("v1/log/key", key: null)).Body.Str("verifier_key");
-                var monitor = await ExternalTools.Run("dotnet",
-                    [Path.Combine(AppContext.BaseDirectory, "attest.dll"), "monitor", "--url", server.BaseAddress.ToString(), "--log-key", vkey, "--once", "--entries"],
-                    dir, TimeSpan.FromMinutes(2));
-                Assert.True(monitor.ExitCode == 0, monitor.ToString());
-                Assert.Contains($"entry {index}: SCITT statement, 65535 bytes, iss \"{issuerId}\", sub \"{sub[..80]}…\", kid \"large-key\"", monitor.Stdout);
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+            string monitor = await ScittClient.MonitorEntries(server);
+            Assert.Contains($"entry {index}: SCITT statement, 65535 bytes, iss \"{issuerId}\", sub \"{sub[..80]}…\", kid \"large-key\"", monitor);
         }
         finally
         {

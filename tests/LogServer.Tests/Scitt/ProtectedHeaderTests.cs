@@ -53,8 +53,7 @@ public sealed class ProtectedHeaderTests(ServerFixture fixture) : IClassFixture<
         string issuerId = await Client.CreateIssuer();
         string kid = AttestApi.NewKid();
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var (created, body) = await Client.Post($"v1/issuers/{issuerId}/keys", new System.Text.Json.Nodes.JsonObject { ["kid"] = kid, ["alg"] = "ES256", ["jwk"] = Jwks.Es256(key) });
-        Assert.True(created == HttpStatusCode.Created, body.GetRawText());
+        await Client.AddEs256Key(issuerId, kid, key);
         return (issuerId, kid, key);
     }
 

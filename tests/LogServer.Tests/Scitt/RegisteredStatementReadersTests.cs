@@ -21,11 +21,7 @@ public sealed class RegisteredStatementReadersTests
             var client = server.Client;
             string issuerId = await client.CreateIssuer("Registered Statement Readers");
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var (status, created) = await client.Post($"v1/issuers/{issuerId}/keys", new System.Text.Json.Nodes.JsonObject
-            {
-                ["kid"] = "readers-key", ["alg"] = "ES256", ["jwk"] = Jwks.Es256(key),
-            });
-            Assert.True(status == HttpStatusCode.Created, created.GetRawText());
+            await client.AddEs256Key(issuerId, "readers-key", key);
             var before = await client.Stamp("before the statement " + Guid.NewGuid());
             var statement = MixedLog.Statement(key, issuerId, "pkg:npm/readers@1.0.0", "readers-key", "{\"ok\":true}"u8.ToArray());
             var registered = await client.Register(statement);
@@ -53,21 +49,9 @@ public sealed class RegisteredStatementReadersTests
             Assert.Equal("readers-key", page.GetProperty("facts").Str("statement_kid"));
 
             // The monitor, from the empty tree to the end, with one line per entry.
-            string dir = Directory.CreateTempSubdirectory("attest-readers-").FullName;
-            try
-            {
-                string vkey = (await client.Get("v1/log/key", key: null)).Body.Str("verifier_key");
-                var monitor = await ExternalTools.Run("dotnet",
-                    [Path.Combine(AppContext.BaseDirectory, "attest.dll"), "monitor", "--url", server.BaseAddress.ToString(), "--log-key", vkey, "--once", "--entries"],
-                    dir, TimeSpan.FromMinutes(2));
-                Assert.True(monitor.ExitCode == 0, monitor.ToString());
-                Assert.Contains($"entry {index}: SCITT statement, {statement.Length} bytes, iss \"{issuerId}\", sub \"pkg:npm/readers@1.0.0\", kid \"readers-key\", alg ES256", monitor.Stdout);
-                Assert.Contains("1 SCITT statement", monitor.Stdout);
-            }
-            finally
-            {
-                Directory.Delete(dir, recursive: true);
-            }
+            string monitor = await ScittClient.MonitorEntries(server);
+            Assert.Contains($"entry {index}: SCITT statement, {statement.Length} bytes, iss \"{issuerId}\", sub \"pkg:npm/readers@1.0.0\", kid \"readers-key\", alg ES256", monitor);
+            Assert.Contains("1 SCITT statement", monitor);
         }
         finally
         {

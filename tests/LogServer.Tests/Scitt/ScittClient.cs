@@ -33,6 +33,32 @@ internal static class ScittClient
         Assert.True(status == HttpStatusCode.Created, key.GetRawText());
     }
 
+    /// <summary>Registers <paramref name="key"/>'s public JWK as the ES256 issuer-held key <paramref name="kid"/> of <paramref name="issuerId"/>.</summary>
+    public static async Task AddEs256Key(this HttpClient client, string issuerId, string kid, System.Security.Cryptography.ECDsa key)
+    {
+        var (status, body) = await client.Post($"v1/issuers/{issuerId}/keys", new JsonObject { ["kid"] = kid, ["alg"] = "ES256", ["jwk"] = Jwks.Es256(key) });
+        Assert.True(status == HttpStatusCode.Created, body.GetRawText());
+    }
+
+    /// <summary><c>attest monitor --once --entries</c> over the whole log of <paramref name="server"/>: its output, once it succeeded.</summary>
+    public static async Task<string> MonitorEntries(ServerProcess server)
+    {
+        string dir = Directory.CreateTempSubdirectory("attest-monitor-").FullName;
+        try
+        {
+            string vkey = (await server.Client.Get("v1/log/key", key: null)).Body.Str("verifier_key");
+            var monitor = await ExternalTools.Run("dotnet",
+                [Path.Combine(AppContext.BaseDirectory, "attest.dll"), "monitor", "--url", server.BaseAddress.ToString(), "--log-key", vkey, "--once", "--entries"],
+                dir, TimeSpan.FromMinutes(2));
+            Assert.True(monitor.ExitCode == 0, monitor.ToString());
+            return monitor.Stdout;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     public static async Task<ScrapiResponse> Register(this HttpClient client, byte[] statement, string? key = ServerProcess.AdminKey, string contentType = Cose)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "entries") { Content = new ByteArrayContent(statement) };
