@@ -60,7 +60,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         var path = InclusionProof.Prove(index, checkpoint.Size, log.Hashes);
         // RFC 9942 §5.2: inclusion-proof = bstr .cbor [tree-size, leaf-index, inclusion-path]. The path of the one
         // entry of a tree of size 1 is empty (RFC 9162 §2.1.3.1), the only proof there is, though the CDDL asks for one hash.
-        return Sign(InclusionProofType, Proof(checkpoint.Size, index, path), checkpoint.Checkpoint.Root, checkpoint.Size);
+        return Sign(InclusionProofType, Rfc9942.EncodeProof(checkpoint.Size, index, path), checkpoint.Checkpoint.Root, checkpoint.Size);
     }
 
     /// <summary>
@@ -76,7 +76,7 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         var path = ConsistencyProof.Prove(first, second, log.Hashes);
         // Below the latest checkpoint, the root of an older size of the same signed tree (design invariant 4).
         var root = second == latest.Size ? latest.Checkpoint.Root : StoredHashes.TreeHash(second, log.Hashes);
-        return Sign(ConsistencyProofType, Proof(first, second, path), root, second);
+        return Sign(ConsistencyProofType, Rfc9942.EncodeProof(first, second, path), root, second);
     }
 
     /// <summary>
@@ -100,8 +100,6 @@ public sealed class Receipts(TransparencyLog log, ServiceKey key, TimeProvider t
         if (!message.Unprotected.IsEmpty) throw new ArgumentException("the logged statement's unprotected header must be empty", nameof(statement));
         return Verification.Scitt.TransparentStatement.Build(message, [receipt.ToArray()]);
     }
-
-    private static byte[] Proof(long a, long b, Hash[] path) => Rfc9942.EncodeProof(a, b, path);
 
     /// <summary>The tagged COSE_Sign1 (RFC 9052 §4.2) of a receipt carrying <paramref name="proof"/>, its payload <paramref name="root"/> detached.</summary>
     private byte[] Sign(int proofType, byte[] proof, Hash root, long size)
